@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers both binaries use. */
+#ifndef RAGGED_UTIL_H
+#define RAGGED_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* snprintf that reports truncation as failure: -1 with errno ENAMETOOLONG. */
+int xsnprintf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Write a whole string to a file (cgroupfs knobs); -1 with errno on failure. */
+int write_file(const char *path, const char *s);
+int write_fileat(int dirfd, const char *name, const char *s);
+/* Read up to len-1 bytes, NUL-terminate, strip one trailing newline. */
+ssize_t read_file(const char *path, char *buf, size_t len);
+ssize_t read_fileat(int dirfd, const char *name, char *buf, size_t len);
+/* mkdir -p with mode for the components it creates. */
+int mkdir_p(const char *path, mode_t mode);
+/* Atomic replace: temp file, fsync, rename, fsync of the directory. */
+int write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* 16 random bytes as 32 lowercase hex characters. */
+int random_hex(char out[33]);
+/* RFC 3339 UTC with milliseconds from a CLOCK_REALTIME timespec-ish pair. */
+void format_rfc3339_ms(int64_t sec, long nsec, char out[32]);
+uint64_t now_realtime_ms(void);
+uint64_t now_monotonic_ns(void);
+
+#endif

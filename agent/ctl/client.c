@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/* The agent connection and the shared output helpers. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "proto.h"
+
+void ctl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("raggedctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int ctl_connect(const struct ctl *c)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(c->socket_path) >= sizeof(sun.sun_path)) {
+		ctl_err("socket path too long: %s", c->socket_path);
+		return -1;
+	}
+	strcpy(sun.sun_path, c->socket_path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		ctl_err("cannot reach raggedd at %s: %s (is the agent running?)", c->socket_path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int ctl_request(const struct ctl *c, cJSON *req, cJSON **reply)
+{
+	int fd = ctl_connect(c), fds[3], nfds = 0, rc;
+
+	*reply = NULL;
+	if (fd < 0)
+		return -1;
+	if (proto_send(fd, req, NULL, 0) < 0) {
+		ctl_err("send to agent: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	rc = proto_recv(fd, reply, fds, &nfds);
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	close(fd);
+	if (rc <= 0) {
+		ctl_err("no reply from agent%s%s", rc < 0 ? ": " : "", rc < 0 ? strerror(errno) : "");
+		return -1;
+	}
+	return 0;
+}
+
+cJSON *ctl_reply_data(cJSON *reply, int *code)
+{
+	const char *type = proto_str(reply, "type");
+	long long v = 1;
+
+	*code = 0;
+	if (type && strcmp(type, "ok") == 0)
+		return cJSON_GetObjectItemCaseSensitive(reply, "data");
+	proto_int(reply, "code", &v);
+	*code = v > 0 && v < 256 ? (int)v : 1;
+	ctl_err("%s", proto_str(reply, "message") ? proto_str(reply, "message") : "agent error");
+	return NULL;
+}
+
+int ctl_parse_format(const char *s, enum out_format *f)
+{
+	if (strcmp(s, "json") == 0)
+		*f = FMT_JSON;
+	else if (strcmp(s, "table") == 0 || strcmp(s, "text") == 0)
+		*f = FMT_TABLE;
+	else {
+		ctl_err("--format: expected table or json, got \"%s\"", s);
+		return -1;
+	}
+	return 0;
+}
+
+void render_json(const cJSON *data)
+{
+	char *s = cJSON_PrintUnformatted(data);
+
+	if (s) {
+		puts(s);
+		free(s);
+	}
+}
+
+static void cell(const cJSON *row, const char *key, char *out, size_t len)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, key);
+
+	if (cJSON_IsString(v))
+		snprintf(out, len, "%s", v->valuestring);
+	else if (cJSON_IsNumber(v))
+		snprintf(out, len, "%.0f", v->valuedouble);
+	else if (cJSON_IsBool(v))
+		snprintf(out, len, "%s", cJSON_IsTrue(v) ? "yes" : "no");
+	else if (cJSON_IsArray(v)) {
+		const cJSON *it;
+		size_t n = 0;
+
+		out[0] = '\0';
+		cJSON_ArrayForEach(it, v) {
+			if (cJSON_IsString(it))
+				n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s",
+						      n ? "," : "", it->valuestring);
+			if (n >= len)
+				break;
+		}
+		if (!out[0])
+			snprintf(out, len, "-");
+	} else
+		snprintf(out, len, "-");
+}
+
+void render_table(const char *const *headers, const char *const *keys, int ncols,
+		  const cJSON *rows)
+{
+	size_t width[16] = { 0 };
+	char buf[256];
+	const cJSON *row;
+
+	for (int i = 0; i < ncols && i < 16; i++)
+		width[i] = strlen(headers[i]);
+	cJSON_ArrayForEach(row, rows)
+		for (int i = 0; i < ncols && i < 16; i++) {
+			cell(row, keys[i], buf, sizeof(buf));
+			if (strlen(buf) > width[i])
+				width[i] = strlen(buf);
+		}
+	for (int i = 0; i < ncols && i < 16; i++)
+		printf("%-*s%s", (int)width[i], headers[i], i + 1 < ncols ? "  " : "\n");
+	cJSON_ArrayForEach(row, rows)
+		for (int i = 0; i < ncols && i < 16; i++) {
+			cell(row, keys[i], buf, sizeof(buf));
+			printf("%-*s%s", (int)width[i], buf, i + 1 < ncols ? "  " : "\n");
+		}
+}
+
+void render_kv(const cJSON *obj, int indent)
+{
+	const cJSON *it;
+	char buf[512];
+
+	cJSON_ArrayForEach(it, obj) {
+		if (cJSON_IsObject(it)) {
+			printf("%*s%s:\n", indent, "", it->string);
+			render_kv(it, indent + 2);
+			continue;
+		}
+		cell(obj, it->string, buf, sizeof(buf));
+		printf("%*s%-20s %s\n", indent, "", it->string, buf);
+	}
+}

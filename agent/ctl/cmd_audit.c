@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * raggedctl audit show|follow|verify — all through the agent, which alone
+ * can read the log and which filters by the caller's uid (SO_PEERCRED):
+ * users see their own records, root sees all.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auditquery.h"
+#include "ctl.h"
+#include "proto.h"
+#include "util.h"
+
+static void print_row(const cJSON *rec)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "details");
+	const char *what = proto_str(d, "path");
+	char addr[128] = "";
+	long long seq = 0, port;
+
+	if (!what && proto_str(d, "address") && proto_int(d, "port", &port) == 0) {
+		snprintf(addr, sizeof(addr), "%s:%lld", proto_str(d, "address"), port);
+		what = addr;
+	}
+	if (!what)
+		what = proto_str(d, "reason");
+	proto_int(rec, "seq", &seq);
+	printf("%-24s %6lld %-22s %-18s %-8s %-10s %s\n",
+	       proto_str(rec, "timestamp") ?: "-", seq, proto_str(rec, "event") ?: "-",
+	       proto_str(rec, "plugin") ?: "-", proto_str(rec, "user_id") ?: "-",
+	       proto_str(rec, "result") ?: "-", what ?: "");
+}
+
+static void header(void)
+{
+	printf("%-24s %6s %-22s %-18s %-8s %-10s %s\n", "TIMESTAMP", "SEQ", "EVENT", "PLUGIN",
+	       "USER", "RESULT", "DETAIL");
+}
+
+/* Read records until "end" (show) or EOF (follow). */
+static int stream(struct ctl *c, int fd, bool follow)
+{
+	bool first = true;
+
+	for (;;) {
+		int fds[3], nfds, rc;
+		const char *type;
+		cJSON *msg, *rec;
+
+		rc = proto_recv(fd, &msg, fds, &nfds);
+		for (int k = 0; k < nfds; k++)
+			close(fds[k]);
+		if (rc <= 0) {
+			if (follow)
+				ctl_err("the agent closed the stream (stopped, or this reader fell too "
+					"far behind); resume with `raggedctl audit show --since ...`");
+			else
+				ctl_err("lost the agent mid-stream");
+			return 1;
+		}
+		type = proto_str(msg, "type");
+		if (type && strcmp(type, "error") == 0) {
+			ctl_err("%s", proto_str(msg, "message") ?: "agent error");
+			cJSON_Delete(msg);
+			return 1;
+		}
+		if (type && (strcmp(type, "end") == 0 || strcmp(type, "ok") == 0)) {
+			cJSON_Delete(msg);
+			if (!follow)
+				return 0;
+			continue;
+		}
+		rec = cJSON_GetObjectItemCaseSensitive(msg, "record");
+		if (type && strcmp(type, "record") == 0 && rec) {
+			if (c->format == FMT_JSON)
+				render_json(rec);
+			else {
+				if (first)
+					header();
+				print_row(rec);
+			}
+			first = false;
+			fflush(stdout);
+		}
+		cJSON_Delete(msg);
+	}
+}
+
+static int show_or_follow(struct ctl *c, int argc, char **argv, bool follow)
+{
+	struct auditquery q;
+	char err[256];
+	cJSON *req;
+	int fd, rc;
+
+	auditquery_init(&q);
+	if (auditquery_parse_args(&q, argc, argv, (int64_t)now_realtime_ms(), err, sizeof(err)) < 0 ||
+	    auditquery_check(&q, err, sizeof(err)) < 0) {
+		ctl_err("audit %s: %s", follow ? "follow" : "show", err);
+		return EXIT_USAGE;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", follow ? "audit_follow" : "audit_show");
+	cJSON_AddItemToObject(req, "query", auditquery_to_json(&q));
+	fd = ctl_connect(c);
+	if (fd < 0) {
+		cJSON_Delete(req);
+		return 1;
+	}
+	if (proto_send(fd, req, NULL, 0) < 0) {
+		ctl_err("send to agent: %s", strerror(errno));
+		cJSON_Delete(req);
+		close(fd);
+		return 1;
+	}
+	cJSON_Delete(req);
+	rc = stream(c, fd, follow);
+	close(fd);
+	return rc;
+}
+
+static int verify(struct ctl *c, int argc, char **argv)
+{
+	cJSON *req, *reply, *data;
+	int code;
+	bool broken;
+
+	if (argc > 0) {
+		ctl_err("audit verify: unexpected argument %s", argv[0]);
+		return EXIT_USAGE;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "audit_verify");
+	if (ctl_request(c, req, &reply) < 0) {
+		cJSON_Delete(req);
+		return 1;
+	}
+	cJSON_Delete(req);
+	data = ctl_reply_data(reply, &code);
+	if (!data) {
+		cJSON_Delete(reply);
+		return code ? code : 1;
+	}
+	broken = proto_bool(data, "broken");
+	if (c->format == FMT_JSON)
+		render_json(data);
+	else if (broken) {
+		long long line = 0, seq = 0;
+
+		proto_int(data, "line", &line);
+		proto_int(data, "seq", &seq);
+		printf("BROKEN at %s:%lld (seq %lld): %s\n", proto_str(data, "file") ?: "?", line,
+		       seq, proto_str(data, "reason") ?: "?");
+	} else
+		render_kv(data, 0);
+	cJSON_Delete(reply);
+	return broken ? 1 : 0;
+}
+
+int cmd_audit(struct ctl *c, int argc, char **argv)
+{
+	if (argc < 1) {
+		ctl_err("usage: raggedctl audit show|follow|verify ...");
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "show") == 0)
+		return show_or_follow(c, argc - 1, argv + 1, false);
+	if (strcmp(argv[0], "follow") == 0)
+		return show_or_follow(c, argc - 1, argv + 1, true);
+	if (strcmp(argv[0], "verify") == 0)
+		return verify(c, argc - 1, argv + 1);
+	ctl_err("audit: unknown subcommand %s", argv[0]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/* raggedctl plugin install|list|validate|grant|revoke */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "manifest.h"
+#include "perms.h"
+#include "proto.h"
+
+static int simple(struct ctl *c, cJSON *req, cJSON **data_out, cJSON **reply_out)
+{
+	int code;
+
+	*data_out = NULL;
+	if (ctl_request(c, req, reply_out) < 0) {
+		cJSON_Delete(req);
+		return 1;
+	}
+	cJSON_Delete(req);
+	*data_out = ctl_reply_data(*reply_out, &code);
+	return *data_out || code == 0 ? 0 : code;
+}
+
+static void show_perms(const cJSON *e)
+{
+	static const char *const kinds[] = { "required", "optional" };
+
+	for (int k = 0; k < 2; k++) {
+		const cJSON *it;
+
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(e, kinds[k])) {
+			int p = perm_from_name(it->valuestring);
+			const struct perm_info *pi = p >= 0 ? perm_info(p) : NULL;
+
+			printf("  %-9s %-20s %-7s %s\n", kinds[k], it->valuestring,
+			       pi ? perm_risk_name(pi->risk) : "?", pi ? pi->description : "");
+		}
+	}
+}
+
+static int install(struct ctl *c, int argc, char **argv)
+{
+	const char *dir = NULL;
+	bool replace = false;
+	char abs[PATH_MAX];
+	cJSON *req, *reply = NULL, *data;
+	int rc;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--replace") == 0)
+			replace = true;
+		else if (argv[i][0] == '-') {
+			ctl_err("plugin install: unknown option %s", argv[i]);
+			return EXIT_USAGE;
+		} else if (!dir)
+			dir = argv[i];
+		else {
+			ctl_err("plugin install: unexpected argument %s", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!dir) {
+		ctl_err("usage: raggedctl plugin install DIR [--replace]");
+		return EXIT_USAGE;
+	}
+	/* The agent resolves nothing relative to our cwd. */
+	if (!realpath(dir, abs)) {
+		ctl_err("%s: no such directory", dir);
+		return 1;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "plugin_install");
+	cJSON_AddStringToObject(req, "dir", abs);
+	cJSON_AddBoolToObject(req, "replace", replace);
+	rc = simple(c, req, &data, &reply);
+	if (data) {
+		if (c->format == FMT_JSON)
+			render_json(data);
+		else {
+			printf("installed %s %s from %s\npermissions:\n", proto_str(data, "name"),
+			       proto_str(data, "version"), proto_str(data, "dir"));
+			show_perms(data);
+		}
+	}
+	cJSON_Delete(reply);
+	return rc;
+}
+
+static int list(struct ctl *c, int argc, char **argv)
+{
+	static const char *const hdr[] = { "NAME", "VERSION", "TYPE", "UID", "REQUIRED", "DIR" };
+	static const char *const keys[] = { "name", "version", "type", "uid", "required", "dir" };
+	cJSON *req, *reply = NULL, *data;
+	int rc;
+
+	if (argc > 0) {
+		ctl_err("plugin list: unexpected argument %s", argv[0]);
+		return EXIT_USAGE;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "plugin_list");
+	rc = simple(c, req, &data, &reply);
+	if (data) {
+		if (c->format == FMT_JSON)
+			render_json(data);
+		else
+			render_table(hdr, keys, 6, data);
+	}
+	cJSON_Delete(reply);
+	return rc;
+}
+
+/* Local, no agent: parse the manifest and say what is wrong, precisely. */
+static int validate(struct ctl *c, int argc, char **argv)
+{
+	char path[PATH_MAX], err[512], digest[65];
+	struct manifest m;
+	cJSON *o;
+
+	if (argc != 1) {
+		ctl_err("usage: raggedctl plugin validate DIR");
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s/plugin.toml", argv[0]);
+	if (manifest_load(path, &m, err, sizeof(err)) < 0) {
+		if (c->format == FMT_JSON) {
+			o = cJSON_CreateObject();
+			cJSON_AddBoolToObject(o, "valid", 0);
+			cJSON_AddStringToObject(o, "error", err);
+			render_json(o);
+			cJSON_Delete(o);
+		}
+		ctl_err("%s", err);
+		return 1;
+	}
+	manifest_digest_hex(&m, digest);
+	if (c->format == FMT_JSON) {
+		o = cJSON_CreateObject();
+		cJSON_AddBoolToObject(o, "valid", 1);
+		cJSON_AddStringToObject(o, "name", m.name);
+		cJSON_AddStringToObject(o, "version", m.version);
+		cJSON_AddStringToObject(o, "digest", digest);
+		render_json(o);
+		cJSON_Delete(o);
+	} else {
+		printf("%s: valid (%s %s)\n", path, m.name, m.version);
+	}
+	manifest_free(&m);
+	return 0;
+}
+
+static int consent(struct ctl *c, int argc, char **argv, bool grant)
+{
+	const char *name = NULL;
+	cJSON *req, *perms, *reply = NULL, *data;
+	int rc;
+
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", grant ? "grant" : "revoke");
+	perms = cJSON_AddArrayToObject(req, "permissions");
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--permission") == 0 || strcmp(argv[i], "-p") == 0) {
+			if (++i >= argc) {
+				ctl_err("--permission needs a value");
+				cJSON_Delete(req);
+				return EXIT_USAGE;
+			}
+			if (perm_from_name(argv[i]) < 0) {
+				ctl_err("--permission: unknown permission \"%s\"", argv[i]);
+				cJSON_Delete(req);
+				return EXIT_USAGE;
+			}
+			cJSON_AddItemToArray(perms, cJSON_CreateString(argv[i]));
+		} else if (argv[i][0] == '-') {
+			ctl_err("unknown option %s", argv[i]);
+			cJSON_Delete(req);
+			return EXIT_USAGE;
+		} else if (!name) {
+			name = argv[i];
+		} else {
+			ctl_err("unexpected argument %s", argv[i]);
+			cJSON_Delete(req);
+			return EXIT_USAGE;
+		}
+	}
+	if (!name || (!grant && cJSON_GetArraySize(perms) == 0)) {
+		ctl_err(grant ? "usage: raggedctl plugin grant NAME [--permission P]..."
+			      : "usage: raggedctl plugin revoke NAME --permission P");
+		cJSON_Delete(req);
+		return EXIT_USAGE;
+	}
+	cJSON_AddStringToObject(req, "plugin", name);
+	rc = simple(c, req, &data, &reply);
+	if (rc == 0 && c->format == FMT_JSON) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddBoolToObject(o, "ok", 1);
+		render_json(o);
+		cJSON_Delete(o);
+	} else if (rc == 0) {
+		printf("%s: %s\n", name, grant ? "granted" : "revoked");
+	}
+	cJSON_Delete(reply);
+	return rc;
+}
+
+int cmd_plugin(struct ctl *c, int argc, char **argv)
+{
+	if (argc < 1) {
+		ctl_err("usage: raggedctl plugin install|list|validate|grant|revoke ...");
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "install") == 0)
+		return install(c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "list") == 0)
+		return list(c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "validate") == 0)
+		return validate(c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "grant") == 0)
+		return consent(c, argc - 1, argv + 1, true);
+	if (strcmp(argv[0], "revoke") == 0)
+		return consent(c, argc - 1, argv + 1, false);
+	ctl_err("plugin: unknown subcommand %s", argv[0]);
+	return EXIT_USAGE;
+}

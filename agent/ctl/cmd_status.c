@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+/* raggedctl status: enforcement mode and why, kernel features, counters. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "proto.h"
+
+int cmd_status(struct ctl *c, int argc, char **argv)
+{
+	cJSON *req, *reply, *data;
+	int code;
+
+	if (argc > 0) {
+		ctl_err("status: unexpected argument %s", argv[0]);
+		return EXIT_USAGE;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "status");
+	if (ctl_request(c, req, &reply) < 0) {
+		cJSON_Delete(req);
+		return 1;
+	}
+	cJSON_Delete(req);
+	data = ctl_reply_data(reply, &code);
+	if (data) {
+		if (c->format == FMT_JSON)
+			render_json(data);
+		else
+			render_kv(data, 0);
+	}
+	cJSON_Delete(reply);
+	return data ? 0 : code;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* raggedctl: commands, the agent connection, and the two renderers. */
+#ifndef RAGGED_CTL_H
+#define RAGGED_CTL_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+enum out_format { FMT_TABLE, FMT_JSON };
+
+struct ctl {
+	const char *socket_path;
+	enum out_format format;
+};
+
+/* Exit codes (SPEC §5). */
+#define EXIT_USAGE 2
+#define EXIT_CONSENT 77
+#define EXIT_SANDBOX 125
+
+/* err(3)-style: "raggedctl: message" on stderr, one line. */
+void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int ctl_connect(const struct ctl *c);
+/* Send one request (optionally with our stdio) and read one reply; -1 on error. */
+int ctl_request(const struct ctl *c, cJSON *req, cJSON **reply);
+/* The reply's data if ok, else print its error and return NULL (code in *code). */
+cJSON *ctl_reply_data(cJSON *reply, int *code);
+
+int ctl_parse_format(const char *s, enum out_format *f);
+
+/* Renderers: one model (cJSON), two outputs. */
+void render_json(const cJSON *data);
+void render_table(const char *const *headers, const char *const *keys, int ncols,
+		  const cJSON *rows);
+void render_kv(const cJSON *obj, int indent);
+
+int cmd_plugin(struct ctl *c, int argc, char **argv);
+int cmd_run(struct ctl *c, int argc, char **argv);
+int cmd_audit(struct ctl *c, int argc, char **argv);
+int cmd_status(struct ctl *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * raggedd internals: one struct per step of the three flows (SPEC §10).
+ * Launch:     server -> registry/consent -> policy -> cgroup -> kmaps -> launch -> runs
+ * Permission: manifest -> consent -> policy -> kmaps (bpf-lsm) / landlock (fallback)
+ * Event:      bpf -> events (ring buffer drain) -> auditrec -> auditlog
+ */
+#ifndef RAGGED_AGENT_H
+#define RAGGED_AGENT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+#include "manifest.h"
+#include "ragged/events.h"
+#include "ragged/policy.h"
+
+struct auditlog;
+struct auditquery;
+struct ring_buffer;
+
+enum enforcement_mode { MODE_BPF_LSM, MODE_LANDLOCK };
+
+struct features {
+	enum enforcement_mode mode;
+	char reason[256];	/* why this mode: the probe that decided */
+	int landlock_abi;	/* 0 = none */
+	bool lsm_has_bpf;	/* "bpf" in /sys/kernel/security/lsm */
+	int lsm_load_err;	/* errno of the BPF-LSM load probe, 0 = loaded */
+	bool cgroup_hybrid;	/* controllers on v1, BPF on v2 */
+};
+
+const char *mode_name(enum enforcement_mode m);
+
+/* The agent's cgroup subtrees, created once at start. */
+struct cgroup_env {
+	char v2[PATH_MAX];		/* v2 directory holding the runs */
+	int v2_fd;
+	bool v2_memory, v2_pids, v2_cpu;	/* controllers enabled on v2 */
+	char v1_memory[PATH_MAX];	/* "" when not used */
+	char v1_pids[PATH_MAX];
+	char v1_cpuacct[PATH_MAX];
+};
+
+struct run_limits {
+	uint32_t memory_mb, cpu_seconds, pids, wall_seconds;
+};
+
+struct run_cgroup {
+	char name[48];			/* run-<id> */
+	int v2_fd;			/* O_PATH|O_DIRECTORY: for CLONE_INTO_CGROUP */
+	uint64_t id;			/* v2 cgroup id: the BPF map key */
+	char v1_memory[PATH_MAX];
+	char v1_pids[PATH_MAX];
+	char v1_cpuacct[PATH_MAX];
+};
+
+/* A run's rules in user-space form, before they become map entries or Landlock rules. */
+struct file_rule {
+	char path[RAGGED_PATH_MAX];	/* canonical, absolute; dir rules end in '/' */
+	uint32_t access;		/* RAGGED_ACC_* */
+	uint32_t perm;			/* granting permission, RAGGED_PERM_COUNT = baseline */
+};
+
+struct net_rule {
+	int family;			/* AF_INET / AF_INET6 */
+	uint8_t addr[16];
+	uint8_t prefix;			/* address bits */
+	uint16_t port;			/* host order */
+	uint32_t proto_mask;		/* 1 << IPPROTO_TCP | 1 << IPPROTO_UDP */
+	uint32_t perm;
+};
+
+struct policy {
+	uint32_t perms;
+	struct file_rule *files;
+	size_t n_files, cap_files;
+	struct net_rule *nets;
+	size_t n_nets, cap_nets;
+};
+
+struct bpf_state {
+	struct net_bpf *net;
+	struct file_bpf *file;
+	struct monitor_bpf *monitor;
+	struct ring_buffer *rb;
+	int runs_fd, counters_fd, orphan_fd, file_rules_fd, net_rules_fd, events_fd;
+};
+
+struct client;
+
+struct run {
+	struct run *next;
+	struct agent *agent;
+	struct client *client;		/* NULL once the client went away */
+	char run_id[33];
+	uid_t owner;			/* who started it (the caller) */
+	uid_t uid;			/* who it runs as */
+	gid_t gid;
+	char user[64];			/* owner's name, for records */
+	char home[PATH_MAX];		/* the run account's home */
+	char plugin[MANIFEST_NAME_MAX + 1];
+	char version[65];
+	char plugin_dir[PATH_MAX];
+	char scratch[PATH_MAX];
+	struct run_cgroup cg;
+	struct run_limits limits;
+	uint32_t policy_id;
+	uint32_t perms;
+	struct policy pol;		/* kept to remove exactly its map entries */
+	pid_t pid;
+	int pidfd;
+	uint64_t start_ns;
+	uint64_t records;		/* ring-buffer records logged for this run */
+	uint64_t suppressed;		/* records folded into events_suppressed */
+	bool exited;
+};
+
+struct client {
+	struct client *next;
+	int fd;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	struct run *run;		/* the run this client is attached to */
+	bool follow;			/* audit follow subscriber */
+	struct auditquery *query;	/* its filter, restricted to its uid */
+};
+
+struct agent {
+	struct ragged_config cfg;
+	const char *config_path;
+	struct features feat;
+	struct cgroup_env cg;
+	struct bpf_state bpf;
+	struct auditlog *audit;
+	int listen_fd;
+	int epfd;
+	int sigfd;
+	struct run *runs;
+	struct client *clients;
+	uint32_t next_policy_id;
+	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	uint64_t audit_errors;		/* records the log refused (disk full...) */
+	uint64_t records_total;		/* ring-buffer records logged */
+	uint64_t orphan_records;	/* records for cgroups with no run */
+	volatile int stop;
+};
+
+/* mounts.c */
+int ensure_mounts(char *err, size_t errlen);
+
+/* probe.c */
+int probe_features(struct agent *a, char *err, size_t errlen);
+
+/* bpfload.c */
+int bpf_load(struct agent *a, char *err, size_t errlen);
+void bpf_unload(struct agent *a);
+int bpf_probe_lsm(const char *pin_dir);	/* 0 or -errno */
+
+/* cgroup.c */
+int cgroup_env_init(struct cgroup_env *env, const char *name, char *err, size_t errlen);
+int run_cgroup_create(const struct cgroup_env *env, const char *name,
+		      const struct run_limits *lim, struct run_cgroup *cg,
+		      char *err, size_t errlen);
+int run_cgroup_enter_v1(const struct run_cgroup *cg);	/* in the child, before exec */
+void run_cgroup_kill(const struct cgroup_env *env, struct run_cgroup *cg);
+int run_cgroup_destroy(const struct cgroup_env *env, struct run_cgroup *cg);
+void cgroup_reap_stale(const struct cgroup_env *env);
+
+/* policy.c */
+int policy_build(const struct agent *a, const struct run *r, const struct manifest *m,
+		 uint32_t granted, struct policy *p, char *err, size_t errlen);
+void policy_free(struct policy *p);
+
+/* kmaps.c */
+int kmaps_install(struct agent *a, struct run *r, const struct policy *p,
+		  char *err, size_t errlen);
+void kmaps_remove(struct agent *a, struct run *r);
+int kmaps_counters(struct agent *a, uint64_t cgid, struct ragged_run_counters *sum);
+
+/* landlock.c (runs in the child) */
+int landlock_abi_version(void);
+int landlock_apply(const struct policy *p, int abi, char *err, size_t errlen);
+
+/* launch.c */
+struct launch_req {
+	const struct manifest *m;
+	char *const *extra_args;
+	size_t n_extra;
+	int stdio[3];
+};
+int launch_run(struct agent *a, struct run *r, const struct policy *p,
+	       const struct launch_req *req, char *err, size_t errlen);
+
+/* runs.c */
+void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, int nfds);
+void runs_consent_changed(struct agent *a, uid_t owner, const char *plugin, uint32_t granted);
+struct run *run_find_pidfd(struct agent *a, int fd);
+void run_reap(struct agent *a, struct run *r);
+void run_abort(struct agent *a, struct run *r);
+
+/* events.c */
+int events_setup(struct agent *a, char *err, size_t errlen);
+int events_drain(struct agent *a);
+
+/* auditrec.c: build a record with the common fields, append it */
+cJSON *auditrec_new(const struct agent *a, const char *event, const char *result);
+void auditrec_run_fields(cJSON *rec, const struct run *r);
+void auditrec_perms(cJSON *rec, const char *key, uint32_t mask);
+void auditrec_user(cJSON *rec, uid_t uid);
+int auditrec_emit(struct agent *a, cJSON *rec);	/* takes ownership; fans out to followers */
+
+/* auditsrv.c */
+void auditsrv_show(struct agent *a, struct client *c, const cJSON *msg);
+void auditsrv_verify(struct agent *a, struct client *c);
+void auditsrv_follow(struct agent *a, struct client *c, const cJSON *msg);
+bool auditsrv_may_see(const struct client *c, const cJSON *rec);
+
+/* registry.c */
+bool plugin_name_valid(const char *s);
+int registry_install(struct agent *a, uid_t uid, const char *dir, bool replace,
+		     cJSON **out, char *err, size_t errlen);
+int registry_lookup(struct agent *a, uid_t uid, const char *name, cJSON **entry,
+		    char *err, size_t errlen);
+int registry_list(struct agent *a, uid_t caller, cJSON **out);
+int consent_granted(struct agent *a, uid_t uid, const char *name, const char *digest,
+		    uint32_t *granted);
+int consent_store(struct agent *a, uid_t uid, const char *name, const char *digest,
+		  uint32_t granted, char *err, size_t errlen);
+
+/* server.c */
+int server_listen(struct agent *a, char *err, size_t errlen);
+void server_accept(struct agent *a);
+void server_client_event(struct agent *a, struct client *c, uint32_t events);
+void client_send(struct client *c, cJSON *msg);	/* does not take ownership */
+void follower_send(struct agent *a, struct client *c, const char *line);
+void reply_error(struct client *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void client_close(struct agent *a, struct client *c);
+struct client *client_find(struct agent *a, int fd);
+
+/* epoll tags: the low bits of the epoll data say what the fd is */
+enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_RUN, EP_RINGBUF, EP_SIGNAL };
+int ep_add(struct agent *a, int fd, enum ep_kind kind, void *ptr);
+void ep_del(struct agent *a, int fd);
+
+#endif

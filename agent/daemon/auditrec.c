@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Audit records: the common fields of SPEC §6, then one append to the
+ * hash-chained log, then the same line to every follower allowed to see it.
+ * The log is written before anyone is told, so a follower never sees a
+ * record that is not on disk.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "agent.h"
+#include "auditlog.h"
+#include "perms.h"
+#include "proto.h"
+#include "util.h"
+
+cJSON *auditrec_new(const struct agent *a, const char *event, const char *result)
+{
+	cJSON *rec = cJSON_CreateObject();
+
+	if (!rec)
+		return NULL;
+	cJSON_AddStringToObject(rec, "event", event);
+	if (result)
+		cJSON_AddStringToObject(rec, "result", result);
+	cJSON_AddStringToObject(rec, "enforcement", mode_name(a->feat.mode));
+	return rec;
+}
+
+void auditrec_perms(cJSON *rec, const char *key, uint32_t mask)
+{
+	cJSON *arr = cJSON_AddArrayToObject(rec, key);
+
+	for (int p = 0; arr && p < RAGGED_PERM_COUNT; p++)
+		if (mask & RAGGED_PERM_BIT(p))
+			cJSON_AddItemToArray(arr, cJSON_CreateString(perm_name(p)));
+}
+
+void auditrec_user(cJSON *rec, uid_t uid)
+{
+	char buf[1024];
+	struct passwd pw, *res = NULL;
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		cJSON_AddStringToObject(rec, "user_id", res->pw_name);
+	else {
+		snprintf(buf, sizeof(buf), "%u", (unsigned)uid);
+		cJSON_AddStringToObject(rec, "user_id", buf);
+	}
+	cJSON_AddNumberToObject(rec, "uid", uid);
+}
+
+void auditrec_run_fields(cJSON *rec, const struct run *r)
+{
+	cJSON_AddStringToObject(rec, "plugin", r->plugin);
+	cJSON_AddStringToObject(rec, "version", r->version);
+	cJSON_AddStringToObject(rec, "user_id", r->user);
+	cJSON_AddNumberToObject(rec, "uid", r->owner);
+	cJSON_AddStringToObject(rec, "run_id", r->run_id);
+	auditrec_perms(rec, "permissions_used", r->perms);
+}
+
+int auditrec_emit(struct agent *a, cJSON *rec)
+{
+	char *line = NULL;
+	int rc;
+
+	if (!cJSON_GetObjectItemCaseSensitive(rec, "details"))
+		cJSON_AddObjectToObject(rec, "details");
+	rc = auditlog_append(a->audit, rec, &line);
+	if (rc < 0) {
+		/* Say so: an unwritable audit log is an incident, not a detail. */
+		fprintf(stderr, "raggedd: audit write failed for %s\n",
+			proto_str(rec, "event") ? proto_str(rec, "event") : "?");
+		a->audit_errors++;
+	} else {
+		for (struct client *c = a->clients, *next; c; c = next) {
+			next = c->next;
+			if (!c->follow || !auditsrv_may_see(c, rec))
+				continue;
+			follower_send(a, c, line);
+		}
+	}
+	free(line);
+	cJSON_Delete(rec);
+	return rc;
+}

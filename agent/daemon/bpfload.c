@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Load, attach and pin the BPF objects.
+ *
+ * Maps are pinned by name under the configured bpffs dir and shared by all
+ * objects. Programs are attached with bpf_link to the agent's plugin subtree
+ * only, and the links are pinned under <dir>/links: a killed agent leaves
+ * every running plugin confined. A restarted agent attaches its fresh
+ * programs first and only then drops the old links, so enforcement has no
+ * gap (for a moment both run, which can only deny more, never less).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent.h"
+#include "file.skel.h"
+#include "monitor.skel.h"
+#include "net.skel.h"
+#include "util.h"
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's warnings matter when debugging a verifier refusal. */
+	if (level == LIBBPF_WARN && getenv("RAGGED_BPF_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	if (level == LIBBPF_DEBUG && getenv("RAGGED_BPF_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+int bpf_probe_lsm(const char *pin_dir)
+{
+	struct file_bpf *skel;
+	int rc;
+
+	(void)pin_dir;
+	libbpf_set_print(libbpf_quiet);
+	/* No pin root: the probe must leave nothing behind. */
+	skel = file_bpf__open();
+	if (!skel)
+		return -errno;
+	rc = file_bpf__load(skel);
+	file_bpf__destroy(skel);
+	return rc < 0 ? (rc == -1 ? -errno : rc) : 0;
+}
+
+/* Attach prog to the plugin subtree and pin the link, replacing an old pin. */
+static int attach_pinned(struct agent *a, struct bpf_program *prog, int cgfd, bool cgroup,
+			 char *err, size_t errlen)
+{
+	char pin[PATH_MAX];
+	struct bpf_link *link;
+	const char *name = bpf_program__name(prog);
+	int rc;
+
+	if (xsnprintf(pin, sizeof(pin), "%s/links/%s", a->cfg.bpffs_dir, name) < 0) {
+		snprintf(err, errlen, "bpffs path too long");
+		return -1;
+	}
+	link = cgroup ? bpf_program__attach_cgroup(prog, cgfd) : bpf_program__attach(prog);
+	if (!link) {
+		snprintf(err, errlen, "attach %s: %s", name, strerror(errno));
+		return -1;
+	}
+	/*
+	 * The new link is live (we hold it) before the old pin goes, so
+	 * there is no instant without the program attached.
+	 */
+	if (unlink(pin) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "replace link pin %s: %s", pin, strerror(errno));
+		bpf_link__destroy(link);
+		return -1;
+	}
+	rc = bpf_link__pin(link, pin);
+	if (rc < 0) {
+		snprintf(err, errlen, "pin link %s: %s", name, strerror(-rc));
+		bpf_link__destroy(link);
+		return -1;
+	}
+	/* The pin holds the link now; our reference can go. */
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	return 0;
+}
+
+static int attach_all(struct agent *a, struct bpf_object *obj, bool cgroup, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (attach_pinned(a, prog, a->cg.v2_fd, cgroup, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int bpf_load(struct agent *a, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = a->cfg.bpffs_dir);
+	struct bpf_state *b = &a->bpf;
+	char links[PATH_MAX];
+
+	libbpf_set_print(libbpf_quiet);
+	if (mkdir_p(a->cfg.bpffs_dir, 0700) < 0 ||
+	    xsnprintf(links, sizeof(links), "%s/links", a->cfg.bpffs_dir) < 0 ||
+	    mkdir_p(links, 0700) < 0) {
+		snprintf(err, errlen, "create %s: %s", a->cfg.bpffs_dir, strerror(errno));
+		return -1;
+	}
+
+	b->net = net_bpf__open_opts(&opts);
+	if (!b->net || net_bpf__load(b->net) < 0) {
+		snprintf(err, errlen, "load network programs: %s", strerror(errno));
+		return -1;
+	}
+	b->runs_fd = bpf_map__fd(b->net->maps.runs);
+	b->counters_fd = bpf_map__fd(b->net->maps.counters);
+	b->orphan_fd = bpf_map__fd(b->net->maps.orphan_counters);
+	b->net_rules_fd = bpf_map__fd(b->net->maps.net_rules);
+	b->events_fd = bpf_map__fd(b->net->maps.events);
+	b->file_rules_fd = -1;
+
+	if (a->feat.mode == MODE_BPF_LSM) {
+		b->file = file_bpf__open_opts(&opts);
+		if (!b->file || file_bpf__load(b->file) < 0) {
+			snprintf(err, errlen, "load file_open LSM program: %s", strerror(errno));
+			return -1;
+		}
+		b->file_rules_fd = bpf_map__fd(b->file->maps.file_rules);
+	} else {
+		b->monitor = monitor_bpf__open_opts(&opts);
+		if (!b->monitor || monitor_bpf__load(b->monitor) < 0) {
+			snprintf(err, errlen, "load denial monitor: %s", strerror(errno));
+			return -1;
+		}
+	}
+
+	if (attach_all(a, b->net->obj, true, err, errlen) < 0)
+		return -1;
+	if (b->file && attach_all(a, b->file->obj, true, err, errlen) < 0)
+		return -1;
+	if (b->monitor && attach_all(a, b->monitor->obj, false, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Orderly stop: every run has been ended, so nothing needs confining any
+ * more. Unpin links and maps so the machine is left as it was found.
+ */
+void bpf_unload(struct agent *a)
+{
+	struct bpf_state *b = &a->bpf;
+	struct bpf_object *objs[3] = {
+		b->net ? b->net->obj : NULL,
+		b->file ? b->file->obj : NULL,
+		b->monitor ? b->monitor->obj : NULL,
+	};
+	char path[PATH_MAX];
+
+	if (b->rb)
+		ring_buffer__free(b->rb);
+	b->rb = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(objs); i++) {
+		struct bpf_program *prog;
+
+		if (!objs[i])
+			continue;
+		bpf_object__for_each_program(prog, objs[i]) {
+			if (xsnprintf(path, sizeof(path), "%s/links/%s", a->cfg.bpffs_dir,
+				      bpf_program__name(prog)) >= 0)
+				unlink(path);
+		}
+		bpf_object__unpin_maps(objs[i], NULL);
+	}
+	if (b->net)
+		net_bpf__destroy(b->net);
+	if (b->file)
+		file_bpf__destroy(b->file);
+	if (b->monitor)
+		monitor_bpf__destroy(b->monitor);
+	b->net = NULL;
+	b->file = NULL;
+	b->monitor = NULL;
+	if (xsnprintf(path, sizeof(path), "%s/links", a->cfg.bpffs_dir) >= 0)
+		rmdir(path);
+	rmdir(a->cfg.bpffs_dir);
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Policy into the kernel. Order matters and is the whole point:
+ *   install: counters, rules under a fresh policy id, then the runs entry
+ *            (ACTIVE) last; until then every decision for the cgroup denies;
+ *   remove:  the runs entry first (decisions deny again), then the rules.
+ * A live permission change repeats install with a new id and swaps the
+ * runs entry in one update, so a decision sees the old or the new policy,
+ * never half of one.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent.h"
+#include "util.h"
+
+static uint32_t alloc_policy_id(struct agent *a)
+{
+	/* 0 is never a policy; ids wrap after 4 billion swaps, long after runs end. */
+	if (++a->next_policy_id == 0)
+		a->next_policy_id = 1;
+	return a->next_policy_id;
+}
+
+static void file_key(const struct file_rule *fr, uint32_t id, struct ragged_file_key *k)
+{
+	size_t len = strlen(fr->path);
+	bool dir = len > 0 && fr->path[len - 1] == '/';
+
+	memset(k, 0, sizeof(*k));
+	k->policy_id = htonl(id);
+	memcpy(k->path, fr->path, len);
+	/* Exact rules include the NUL so they match that name only. */
+	k->prefixlen = 32 + 8 * (uint32_t)(dir ? len : len + 1);
+}
+
+static void net_key(const struct net_rule *nr, uint32_t id, struct ragged_net_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->policy_id = htonl(id);
+	k->family = htons((uint16_t)nr->family);
+	k->port = htons(nr->port);
+	memcpy(k->addr, nr->addr, nr->family == AF_INET ? 4 : 16);
+	k->prefixlen = 64 + nr->prefix;
+}
+
+static int put_rules(struct agent *a, const struct policy *p, uint32_t id)
+{
+	for (size_t i = 0; a->bpf.file_rules_fd >= 0 && i < p->n_files; i++) {
+		struct ragged_file_key k;
+		struct ragged_file_rule v = { .access = p->files[i].access, .perm = p->files[i].perm };
+
+		if (strlen(p->files[i].path) >= RAGGED_PATH_MAX) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		file_key(&p->files[i], id, &k);
+		if (bpf_map_update_elem(a->bpf.file_rules_fd, &k, &v, BPF_ANY) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < p->n_nets; i++) {
+		struct ragged_net_key k;
+		struct ragged_net_rule v = { .perm = p->nets[i].perm,
+					     .proto_mask = p->nets[i].proto_mask };
+
+		net_key(&p->nets[i], id, &k);
+		if (bpf_map_update_elem(a->bpf.net_rules_fd, &k, &v, BPF_ANY) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void del_rules(struct agent *a, const struct policy *p, uint32_t id)
+{
+	for (size_t i = 0; a->bpf.file_rules_fd >= 0 && i < p->n_files; i++) {
+		struct ragged_file_key k;
+
+		file_key(&p->files[i], id, &k);
+		bpf_map_delete_elem(a->bpf.file_rules_fd, &k);
+	}
+	for (size_t i = 0; i < p->n_nets; i++) {
+		struct ragged_net_key k;
+
+		net_key(&p->nets[i], id, &k);
+		bpf_map_delete_elem(a->bpf.net_rules_fd, &k);
+	}
+}
+
+int kmaps_install(struct agent *a, struct run *r, const struct policy *p,
+		  char *err, size_t errlen)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ragged_run_policy rp = { 0 };
+	struct ragged_run_counters *zero;
+	uint32_t id = alloc_policy_id(a);
+
+	if (!r->policy_id) {
+		/* New run: zeroed counters exist before any decision can be taken. */
+		zero = calloc((size_t)ncpu, sizeof(*zero));
+		if (!zero || bpf_map_update_elem(a->bpf.counters_fd, &r->cg.id, zero, BPF_NOEXIST) < 0) {
+			snprintf(err, errlen, "counters for run: %s", strerror(errno));
+			free(zero);
+			return -1;
+		}
+		free(zero);
+	}
+	if (put_rules(a, p, id) < 0) {
+		snprintf(err, errlen, "policy rules: %s", strerror(errno));
+		del_rules(a, p, id);
+		return -1;
+	}
+	rp.policy_id = id;
+	rp.perms = p->perms;
+	rp.flags = RAGGED_RUN_ACTIVE;
+	rp.uid = r->uid;
+	if (bpf_map_update_elem(a->bpf.runs_fd, &r->cg.id, &rp, BPF_ANY) < 0) {
+		snprintf(err, errlen, "run policy: %s", strerror(errno));
+		del_rules(a, p, id);
+		return -1;
+	}
+	/* The swap is done: the old rules are unreachable and can go. */
+	if (r->policy_id)
+		del_rules(a, &r->pol, r->policy_id);
+	r->policy_id = id;
+	r->perms = p->perms;
+	return 0;
+}
+
+void kmaps_remove(struct agent *a, struct run *r)
+{
+	if (!r->cg.id)
+		return;
+	bpf_map_delete_elem(a->bpf.runs_fd, &r->cg.id);
+	if (r->policy_id)
+		del_rules(a, &r->pol, r->policy_id);
+	bpf_map_delete_elem(a->bpf.counters_fd, &r->cg.id);
+}
+
+int kmaps_counters(struct agent *a, uint64_t cgid, struct ragged_run_counters *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ragged_run_counters *v = calloc((size_t)ncpu, sizeof(*v));
+
+	memset(sum, 0, sizeof(*sum));
+	if (!v)
+		return -1;
+	if (bpf_map_lookup_elem(a->bpf.counters_fd, &cgid, v) < 0) {
+		free(v);
+		return -1;
+	}
+	for (int c = 0; c < ncpu; c++) {
+		for (int h = 0; h < RAGGED_HOOK_MAX; h++) {
+			sum->allow[h] += v[c].allow[h];
+			sum->deny[h] += v[c].deny[h];
+		}
+		sum->allow_audited += v[c].allow_audited;
+		sum->emitted += v[c].emitted;
+		sum->lost += v[c].lost;
+	}
+	free(v);
+	return 0;
+}

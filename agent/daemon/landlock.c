@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fallback file enforcement: the run's file rules as a Landlock domain,
+ * applied in the child after it dropped to the plugin's uid and before it
+ * execs the plugin (SPEC §7 "landlock"). Uses the newest ABI the kernel
+ * offers. Debian 12's UAPI headers stop at ABI 2, so the newer constants
+ * are defined here, guarded.
+ *
+ * Landlock is allow-only: what the rules do not grant is denied, which is
+ * the property we want. Network stays with the cgroup BPF programs (they
+ * also produce the audit record); Landlock's TCP rules would refuse first
+ * with EACCES and hide the attempt from the log.
+ *
+ * No allocation here: this runs between clone and exec.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/landlock.h>
+
+#include "agent.h"
+#include "util.h"
+
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
+#endif
+
+/* Our own copy: the 6.1 header's struct lacks the later fields. */
+struct ragged_ruleset_attr {
+	__u64 handled_access_fs;
+	__u64 handled_access_net;
+	__u64 scoped;
+};
+
+#define FS_ABI1 ((1ULL << 13) - 1)	/* EXECUTE .. MAKE_SYM */
+
+static __u64 fs_handled(int abi)
+{
+	__u64 fs = FS_ABI1;
+
+	if (abi >= 2)
+		fs |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	return fs;
+}
+
+int landlock_abi_version(void)
+{
+	long v = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+
+	return v < 0 ? 0 : (int)v;
+}
+
+/* Only these rights make sense on a non-directory; Landlock rejects others. */
+#define FILE_RIGHTS (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+		     LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | \
+		     LANDLOCK_ACCESS_FS_IOCTL_DEV)
+
+static __u64 rights_for(uint32_t acc, bool dir, __u64 handled)
+{
+	__u64 r = 0;
+
+	if (acc & RAGGED_ACC_READ)
+		r |= LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+	if (acc & RAGGED_ACC_EXEC)
+		r |= LANDLOCK_ACCESS_FS_EXECUTE;
+	if (acc & RAGGED_ACC_WRITE)
+		r |= LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |
+		     LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+		     LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+		     LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER;
+	if (!dir)
+		r &= FILE_RIGHTS;
+	return r & handled;
+}
+
+static int add_rule(int ruleset, const char *path, uint32_t acc, __u64 handled)
+{
+	struct landlock_path_beneath_attr pb = { 0 };
+	struct stat st;
+	int fd, rc;
+
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;	/* absent: nothing to grant */
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	pb.parent_fd = fd;
+	pb.allowed_access = rights_for(acc, S_ISDIR(st.st_mode), handled);
+	rc = pb.allowed_access ? (int)syscall(SYS_landlock_add_rule, ruleset,
+					      LANDLOCK_RULE_PATH_BENEATH, &pb, 0) : 0;
+	close(fd);
+	return rc;
+}
+
+int landlock_apply(const struct policy *p, int abi, char *err, size_t errlen)
+{
+	struct ragged_ruleset_attr attr = { 0 };
+	size_t attr_size = sizeof(attr);
+	int ruleset;
+
+	if (abi < 1) {
+		snprintf(err, errlen, "Landlock unavailable");
+		return -1;
+	}
+	attr.handled_access_fs = fs_handled(abi);
+	if (abi >= 6)
+		/* Abstract UNIX sockets and signals stay inside the run. */
+		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
+	else
+		attr_size = offsetof(struct ragged_ruleset_attr, handled_access_net);
+	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
+	if (ruleset < 0) {
+		snprintf(err, errlen, "landlock_create_ruleset: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < p->n_files; i++) {
+		char path[RAGGED_PATH_MAX];
+		size_t len = strlen(p->files[i].path);
+
+		memcpy(path, p->files[i].path, len + 1);
+		if (len > 1 && path[len - 1] == '/')
+			path[len - 1] = '\0';
+		if (add_rule(ruleset, path, p->files[i].access, attr.handled_access_fs) < 0) {
+			snprintf(err, errlen, "landlock rule %s: %s", path, strerror(errno));
+			close(ruleset);
+			return -1;
+		}
+	}
+	/* /proc/self names this very process, which is the one that execs. */
+	if (add_rule(ruleset, "/proc/self", RAGGED_ACC_READ, attr.handled_access_fs) < 0) {
+		snprintf(err, errlen, "landlock rule /proc/self: %s", strerror(errno));
+		close(ruleset);
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_landlock_restrict_self, ruleset, 0) < 0) {
+		snprintf(err, errlen, "landlock_restrict_self: %s", strerror(errno));
+		close(ruleset);
+		return -1;
+	}
+	close(ruleset);
+	return 0;
+}

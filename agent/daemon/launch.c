@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Start the plugin: clone3(CLONE_INTO_CGROUP) so the child is born inside
+ * the run's cgroup (there is no instant at which it runs unconfined by the
+ * BPF programs), then in the child, in this order:
+ *   v1 controllers -> new session -> stdio -> rlimits -> cwd -> drop to the
+ *   plugin's uid/gid -> Landlock (fallback) -> no_new_privs -> exec.
+ * Any failure before exec is reported through a close-on-exec pipe, so the
+ * parent sees either EOF (exec happened) or the reason it did not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "util.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#define RAGGED_CLONE_INTO_CGROUP 0x200000000ULL
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+struct ragged_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
+		 tls, set_tid, set_tid_size, cgroup;
+};
+
+#define MAX_ARGV 256
+#define MAX_ENV 16
+
+/* Find argv[0]: relative to the plugin dir if it has a '/', else on PATH. */
+static int resolve_exe(const char *dir, const char *name, char *out, size_t len)
+{
+	static const char *const path[] = { "/usr/local/bin", "/usr/bin", "/bin" };
+
+	if (strchr(name, '/')) {
+		if (name[0] == '/')
+			return xsnprintf(out, len, "%s", name) < 0 ? -1 : 0;
+		return xsnprintf(out, len, "%s/%s", dir, name) < 0 ? -1 : 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(path); i++) {
+		if (xsnprintf(out, len, "%s/%s", path[i], name) < 0)
+			return -1;
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+static void child_fail(int errfd, const char *what)
+{
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg), "%s: %s", what, strerror(errno));
+
+	if (n > 0 && write(errfd, msg, (size_t)n) < 0) {
+		/* nothing left to tell anyone */
+	}
+	_exit(125);
+}
+
+static void child_fail_msg(int errfd, const char *msg)
+{
+	if (write(errfd, msg, strlen(msg)) < 0) {
+		/* nothing left to tell anyone */
+	}
+	_exit(125);
+}
+
+static void child(struct agent *a, struct run *r, const struct policy *p,
+		  const struct launch_req *req, const char *exe, char **argv, char **envp,
+		  int errfd)
+{
+	sigset_t all;
+	struct rlimit rl;
+	int hi[3];
+	char err[256];
+
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (run_cgroup_enter_v1(&r->cg) < 0)
+		child_fail(errfd, "join v1 cgroups");
+	if (setsid() < 0)
+		child_fail(errfd, "setsid");
+	/* Lift the caller's fds clear of 0..2 first, then place them. */
+	for (int i = 0; i < 3; i++)
+		if ((hi[i] = fcntl(req->stdio[i], F_DUPFD_CLOEXEC, 10)) < 0)
+			child_fail(errfd, "dup stdio");
+	for (int i = 0; i < 3; i++)
+		if (dup2(hi[i], i) < 0)
+			child_fail(errfd, "dup2 stdio");
+	/* Nothing of the agent's survives exec: sockets, maps, logs. */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		child_fail(errfd, "close_range");
+
+	rl.rlim_cur = rl.rlim_max = 0;
+	setrlimit(RLIMIT_CORE, &rl);
+	if (r->limits.cpu_seconds) {
+		/* Backstop only: the agent sums CPU over the whole cgroup. */
+		rl.rlim_cur = r->limits.cpu_seconds + 1;
+		rl.rlim_max = r->limits.cpu_seconds + 2;
+		if (setrlimit(RLIMIT_CPU, &rl) < 0)
+			child_fail(errfd, "RLIMIT_CPU");
+	}
+	if (chdir(r->plugin_dir) < 0)
+		child_fail(errfd, "chdir plugin dir");
+	if (setgroups(1, &r->gid) < 0 || setresgid(r->gid, r->gid, r->gid) < 0 ||
+	    setresuid(r->uid, r->uid, r->uid) < 0)
+		child_fail(errfd, "drop privileges");
+	if (getuid() == 0 || geteuid() == 0)
+		child_fail_msg(errfd, "refusing to run a plugin as root");
+	if (a->feat.mode == MODE_LANDLOCK &&
+	    landlock_apply(p, a->feat.landlock_abi, err, sizeof(err)) < 0)
+		child_fail_msg(errfd, err);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(errfd, "no_new_privs");
+	execve(exe, argv, envp);
+	child_fail(errfd, "exec");
+}
+
+int launch_run(struct agent *a, struct run *r, const struct policy *p,
+	       const struct launch_req *req, char *err, size_t errlen)
+{
+	struct ragged_clone_args ca = { 0 };
+	char *argv[MAX_ARGV + 1], *envp[MAX_ENV + 1];
+	char envbuf[MAX_ENV][PATH_MAX + 32];
+	char exe[PATH_MAX], msg[512];
+	int pipefd[2], pidfd = -1, ne = 0;
+	size_t na = 0;
+	ssize_t n;
+	long pid;
+
+	if (req->m->entry_len + req->n_extra > MAX_ARGV) {
+		snprintf(err, errlen, "too many arguments (max %d)", MAX_ARGV);
+		return -1;
+	}
+	if (resolve_exe(r->plugin_dir, req->m->entry[0], exe, sizeof(exe)) < 0) {
+		snprintf(err, errlen, "entry %s: %s", req->m->entry[0], strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < req->m->entry_len; i++)
+		argv[na++] = req->m->entry[i];
+	for (size_t i = 0; i < req->n_extra; i++)
+		argv[na++] = req->extra_args[i];
+	argv[na] = NULL;
+
+#define ENV(...) snprintf(envbuf[ne], sizeof(envbuf[ne]), __VA_ARGS__), envp[ne] = envbuf[ne], ne++
+	ENV("PATH=/usr/local/bin:/usr/bin:/bin");
+	ENV("HOME=%s", r->home);
+	ENV("USER=%s", r->user);
+	ENV("TMPDIR=%s", r->scratch);
+	ENV("LANG=C.UTF-8");
+	ENV("RAGGED_SCRATCH=%s", r->scratch);
+	ENV("RAGGED_RUN_ID=%s", r->run_id);
+	ENV("RAGGED_PLUGIN=%s", r->plugin);
+	ENV("RAGGED_ENFORCEMENT=%s", mode_name(a->feat.mode));
+	/* The plugin dir is read-only and ~/.local is not the plugin's. */
+	ENV("PYTHONDONTWRITEBYTECODE=1");
+	ENV("PYTHONNOUSERSITE=1");
+#undef ENV
+	envp[ne] = NULL;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	ca.flags = CLONE_PIDFD | RAGGED_CLONE_INTO_CGROUP;
+	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	ca.exit_signal = SIGCHLD;
+	ca.cgroup = (uint64_t)r->cg.v2_fd;
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0) {
+		snprintf(err, errlen, "clone3 into cgroup: %s", strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		child(a, r, p, req, exe, argv, envp, pipefd[1]);
+	}
+	close(pipefd[1]);
+	r->pid = (pid_t)pid;
+	r->pidfd = pidfd;
+	do
+		n = read(pipefd[0], msg, sizeof(msg) - 1);
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (n > 0) {
+		/* The child never reached exec; it exits 125 and we reap it. */
+		msg[n] = '\0';
+		snprintf(err, errlen, "%s", msg);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/*
+ * raggedd: the root-run agent. Start-up is all-or-nothing: config, mounts,
+ * cgroup subtree, enforcement mode, BPF objects, audit log, socket. Any
+ * failure stops the agent with one line saying why; it never runs half
+ * configured. In daemon mode the parent waits for the child to be ready,
+ * so "raggedd && raggedctl ..." works and start-up errors reach the caller.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "auditlog.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: raggedd [--config FILE] [--foreground]\n");
+}
+
+static int setup_signals(struct agent *a)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	a->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return a->sigfd < 0 ? -1 : ep_add(a, a->sigfd, EP_SIGNAL, NULL);
+}
+
+static int start(struct agent *a, char *err, size_t errlen)
+{
+	struct auditlog_opts ao = { 0 };
+	cJSON *rec;
+
+	if (ensure_mounts(err, errlen) < 0 ||
+	    cgroup_env_init(&a->cg, a->cfg.cgroup_name, err, errlen) < 0)
+		return -1;
+	/* Runs whose agent died: kill them before anything else. */
+	cgroup_reap_stale(&a->cg);
+	if (probe_features(a, err, errlen) < 0)
+		return -1;
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (a->epfd < 0 || setup_signals(a) < 0) {
+		snprintf(err, errlen, "epoll/signalfd: %s", strerror(errno));
+		return -1;
+	}
+	ao.path = a->cfg.audit_log;
+	ao.max_bytes = 64ull << 20;
+	ao.max_files = 10;
+	ao.fsync = AUDITLOG_FSYNC_BATCH;
+	a->audit = auditlog_open(&ao, err, errlen);
+	if (!a->audit)
+		return -1;
+	auditlog_set_enforcement(a->audit, mode_name(a->feat.mode));
+	if (mkdir_p(a->cfg.state_dir, 0711) < 0 || chmod(a->cfg.state_dir, 0711) < 0) {
+		snprintf(err, errlen, "state dir %s: %s", a->cfg.state_dir, strerror(errno));
+		return -1;
+	}
+	{
+		char runs[PATH_MAX];
+
+		if (xsnprintf(runs, sizeof(runs), "%s/runs", a->cfg.state_dir) < 0 ||
+		    mkdir_p(runs, 0711) < 0 || chmod(runs, 0711) < 0) {
+			snprintf(err, errlen, "state dir %s/runs: %s", a->cfg.state_dir, strerror(errno));
+			return -1;
+		}
+	}
+	if (bpf_load(a, err, errlen) < 0 || events_setup(a, err, errlen) < 0)
+		return -1;
+	/* Records a previous agent left in the pinned ring buffer come first. */
+	events_drain(a);
+	if (server_listen(a, err, errlen) < 0)
+		return -1;
+	rec = auditrec_new(a, "agent_started", "success");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "details"), "reason", a->feat.reason);
+	auditrec_emit(a, rec);
+	return 0;
+}
+
+static void handle_signals(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			a->stop = 1;
+		/* SIGCHLD: runs are reaped through their pidfds; nothing else forks. */
+	}
+}
+
+static void loop(struct agent *a)
+{
+	struct epoll_event evs[32];
+
+	while (!a->stop) {
+		int timeout = auditlog_sync_due_ms(a->audit);
+		int n = epoll_wait(a->epfd, evs, 32, timeout);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			int kind = (int)(evs[i].data.u64 & 0xff);
+			int fd = (int)(evs[i].data.u64 >> 8);
+			struct client *c;
+			struct run *r;
+
+			switch (kind) {
+			case EP_LISTEN:
+				server_accept(a);
+				break;
+			case EP_CLIENT:
+				if ((c = client_find(a, fd)))
+					server_client_event(a, c, evs[i].events);
+				break;
+			case EP_RUN:
+				if ((r = run_find_pidfd(a, fd)))
+					run_reap(a, r);
+				break;
+			case EP_RINGBUF:
+				events_drain(a);
+				break;
+			case EP_SIGNAL:
+				handle_signals(a);
+				break;
+			}
+		}
+		auditlog_sync(a->audit);
+	}
+}
+
+static void stop(struct agent *a)
+{
+	cJSON *rec;
+
+	while (a->runs)
+		run_abort(a, a->runs);
+	while (a->clients)
+		client_close(a, a->clients);
+	events_drain(a);
+	rec = auditrec_new(a, "agent_stopped", "success");
+	auditrec_emit(a, rec);
+	auditlog_close(a->audit);
+	if (a->listen_fd >= 0)
+		unlink(a->cfg.socket_path);
+	bpf_unload(a);
+	/* Leave no cgroups behind: the subtree is empty now. */
+	if (a->cg.v2[0])
+		rmdir(a->cg.v2);
+	if (a->cg.v1_memory[0])
+		rmdir(a->cg.v1_memory);
+	if (a->cg.v1_pids[0])
+		rmdir(a->cg.v1_pids);
+	if (a->cg.v1_cpuacct[0])
+		rmdir(a->cg.v1_cpuacct);
+}
+
+/* Daemon mode: fork; the child reports "ready" or its error on a pipe. */
+static int daemonize(int *notify)
+{
+	int p[2];
+	pid_t pid;
+	char buf[600];
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		n = read(p[0], buf, sizeof(buf) - 1);
+		if (n <= 0) {
+			fprintf(stderr, "raggedd: agent exited during start-up\n");
+			_exit(1);
+		}
+		buf[n] = '\0';
+		if (strcmp(buf, "ready") == 0)
+			_exit(0);
+		fprintf(stderr, "raggedd: %s\n", buf);
+		_exit(1);
+	}
+	close(p[0]);
+	setsid();
+	*notify = p[1];
+	return 0;
+}
+
+static void notify_parent(int fd, const char *msg)
+{
+	if (fd < 0)
+		return;
+	if (write(fd, msg, strlen(msg)) < 0) {
+		/* the parent is gone; nothing to tell */
+	}
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct agent a;
+	char err[1024];
+	int foreground = 0, notify = -1, ch, devnull;
+
+	a.listen_fd = -1;
+	a.sigfd = -1;
+	a.epfd = -1;
+	while ((ch = getopt_long(argc, argv, "c:fh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			a.config_path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "raggedd: unexpected argument: %s\n", argv[optind]);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "raggedd: must run as root (it loads BPF programs and manages cgroups)\n");
+		return 1;
+	}
+	if (config_load(a.config_path ? a.config_path : CONFIG_DEFAULT_PATH, a.config_path != NULL,
+			&a.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "raggedd: %s\n", err);
+		return 1;
+	}
+	if (!foreground && daemonize(&notify) < 0) {
+		fprintf(stderr, "raggedd: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	umask(022);
+	if (start(&a, err, sizeof(err)) < 0) {
+		if (notify >= 0)
+			notify_parent(notify, err);
+		else
+			fprintf(stderr, "raggedd: %s\n", err);
+		if (a.bpf.net)
+			bpf_unload(&a);
+		return 1;
+	}
+	if (notify >= 0) {
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+			close(devnull);
+		}
+		notify_parent(notify, "ready");
+	} else {
+		fprintf(stderr, "raggedd: ready: enforcement %s (%s)\n", mode_name(a.feat.mode),
+			a.feat.reason);
+	}
+	loop(&a);
+	stop(&a);
+	config_free(&a.cfg);
+	return 0;
+}

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Plugin registry and consent store, one small JSON file per (user, plugin)
+ * under the state dir, replaced atomically (write_atomic: temp, fsync,
+ * rename, fsync dir). A store that cannot be read or parsed is an error and
+ * grants nothing: consent fails closed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "perms.h"
+#include "proto.h"
+#include "util.h"
+
+#define REGISTRY_MAX_FILE (256 * 1024)
+
+bool plugin_name_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > MANIFEST_NAME_MAX || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int entry_path(const struct agent *a, const char *kind, uid_t uid, const char *name,
+		      char *out, size_t len)
+{
+	if (name)
+		return xsnprintf(out, len, "%s/%s/%u/%s.json", a->cfg.state_dir, kind,
+				 (unsigned)uid, name);
+	return xsnprintf(out, len, "%s/%s/%u", a->cfg.state_dir, kind, (unsigned)uid);
+}
+
+static cJSON *read_json(const char *path, char *err, size_t errlen)
+{
+	char *buf = malloc(REGISTRY_MAX_FILE + 1);
+	cJSON *j = NULL;
+	ssize_t n;
+
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n = read_file(path, buf, REGISTRY_MAX_FILE + 1);
+	if (n < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else if (!(j = cJSON_ParseWithLength(buf, (size_t)n)) || !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		j = NULL;
+		snprintf(err, errlen, "%s: corrupt (not a JSON object)", path);
+	}
+	free(buf);
+	return j;
+}
+
+static int write_json(const char *path, const cJSON *j, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	char *text = cJSON_Print(j);
+	char *slash;
+	int rc;
+
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	rc = mkdir_p(dir, 0700) < 0 ? -1 : write_atomic(path, text, strlen(text), 0600);
+	if (rc < 0)
+		snprintf(err, errlen, "write %s: %s", path, strerror(errno));
+	free(text);
+	return rc;
+}
+
+/*
+ * The plugin's code must be what the user installed: the directory must
+ * belong to the caller (or root) and not be writable by anyone else.
+ */
+static int check_dir(const char *dir, uid_t uid, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory", dir);
+		return -1;
+	}
+	if (st.st_uid != uid && st.st_uid != 0) {
+		snprintf(err, errlen, "%s: owned by uid %u, not by you", dir, (unsigned)st.st_uid);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "%s: writable by group or others; fix with chmod go-w", dir);
+		return -1;
+	}
+	if (uid != 0 && st.st_uid == 0 && !(st.st_mode & S_IROTH)) {
+		snprintf(err, errlen, "%s: not readable by you", dir);
+		return -1;
+	}
+	return 0;
+}
+
+static cJSON *perm_array(uint32_t mask)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int p = 0; arr && p < RAGGED_PERM_COUNT; p++)
+		if (mask & RAGGED_PERM_BIT(p))
+			cJSON_AddItemToArray(arr, cJSON_CreateString(perm_name(p)));
+	return arr;
+}
+
+int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replace,
+		     cJSON **out, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], mpath[PATH_MAX], path[PATH_MAX], digest[65], ts[32];
+	struct manifest m;
+	cJSON *e;
+	uint64_t ms;
+
+	*out = NULL;
+	if (!dir_in || !realpath(dir_in, dir)) {
+		snprintf(err, errlen, "%s: %s", dir_in ? dir_in : "(none)", strerror(errno));
+		return -1;
+	}
+	if (check_dir(dir, uid, err, errlen) < 0 ||
+	    xsnprintf(mpath, sizeof(mpath), "%s/plugin.toml", dir) < 0 ||
+	    manifest_load(mpath, &m, err, errlen) < 0)
+		return -1;
+	if (entry_path(a, "plugins", uid, m.name, path, sizeof(path)) < 0) {
+		manifest_free(&m);
+		snprintf(err, errlen, "state path too long");
+		return -1;
+	}
+	if (!replace && access(path, F_OK) == 0) {
+		snprintf(err, errlen, "plugin %s is already installed; use --replace", m.name);
+		manifest_free(&m);
+		return -1;
+	}
+	manifest_digest_hex(&m, digest);
+	ms = now_realtime_ms();
+	format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+	e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "name", m.name);
+	cJSON_AddStringToObject(e, "version", m.version);
+	cJSON_AddStringToObject(e, "type", plugin_type_name(m.type));
+	cJSON_AddStringToObject(e, "dir", dir);
+	cJSON_AddStringToObject(e, "digest", digest);
+	cJSON_AddStringToObject(e, "installed_at", ts);
+	cJSON_AddNumberToObject(e, "uid", uid);
+	cJSON_AddItemToObject(e, "required", perm_array(m.required));
+	cJSON_AddItemToObject(e, "optional", perm_array(m.optional));
+	manifest_free(&m);
+	if (write_json(path, e, err, errlen) < 0) {
+		cJSON_Delete(e);
+		return -1;
+	}
+	*out = e;
+	return 0;
+}
+
+int registry_lookup(struct agent *a, uid_t uid, const char *name, cJSON **entry,
+		    char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	*entry = NULL;
+	if (!plugin_name_valid(name)) {
+		snprintf(err, errlen, "invalid plugin name");
+		return -1;
+	}
+	if (entry_path(a, "plugins", uid, name, path, sizeof(path)) < 0) {
+		snprintf(err, errlen, "state path too long");
+		return -1;
+	}
+	if (access(path, F_OK) < 0) {
+		snprintf(err, errlen, "plugin %s is not installed", name);
+		return -1;
+	}
+	*entry = read_json(path, err, errlen);
+	return *entry ? 0 : -1;
+}
+
+static void list_uid(struct agent *a, uid_t uid, cJSON *arr)
+{
+	char dir[PATH_MAX], err[256];
+	struct dirent *de;
+	DIR *d;
+
+	if (entry_path(a, "plugins", uid, NULL, dir, sizeof(dir)) < 0 || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+		size_t n = strlen(de->d_name);
+		cJSON *e;
+
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
+			continue;
+		if (xsnprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
+			continue;
+		e = read_json(path, err, sizeof(err));
+		if (e)
+			cJSON_AddItemToArray(arr, e);
+	}
+	closedir(d);
+}
+
+int registry_list(struct agent *a, uid_t caller, cJSON **out)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	*out = cJSON_CreateArray();
+	if (!*out)
+		return -1;
+	if (caller != 0) {
+		list_uid(a, caller, *out);
+		return 0;
+	}
+	/* Root sees every user's plugins. */
+	if (xsnprintf(dir, sizeof(dir), "%s/plugins", a->cfg.state_dir) < 0 || !(d = opendir(dir)))
+		return 0;
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long u = strtoul(de->d_name, &end, 10);
+
+		if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && *end == '\0')
+			list_uid(a, (uid_t)u, *out);
+	}
+	closedir(d);
+	return 0;
+}
+
+int consent_granted(struct agent *a, uid_t uid, const char *name, const char *digest,
+		    uint32_t *granted)
+{
+	char path[PATH_MAX], err[256];
+	const char *d;
+	cJSON *j, *g, *it;
+
+	*granted = 0;
+	if (entry_path(a, "consent", uid, name, path, sizeof(path)) < 0)
+		return -1;
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? 0 : -1;	/* nothing granted yet */
+	j = read_json(path, err, sizeof(err));
+	if (!j)
+		return -1;
+	d = proto_str(j, "digest");
+	/* A changed manifest is a new plugin as far as consent goes. */
+	if (d && strcmp(d, digest) == 0) {
+		g = cJSON_GetObjectItemCaseSensitive(j, "granted");
+		cJSON_ArrayForEach(it, g) {
+			int p = it->string ? perm_from_name(it->string) : -1;
+
+			if (p < 0) {
+				cJSON_Delete(j);
+				*granted = 0;
+				return -1;	/* unknown permission in the store: corrupt */
+			}
+			*granted |= RAGGED_PERM_BIT(p);
+		}
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+int consent_store(struct agent *a, uid_t uid, const char *name, const char *digest,
+		  uint32_t granted, char *err, size_t errlen)
+{
+	char path[PATH_MAX], ts[32];
+	cJSON *j, *g;
+	uint64_t ms = now_realtime_ms();
+	uint32_t old = 0;
+	int rc;
+
+	if (entry_path(a, "consent", uid, name, path, sizeof(path)) < 0) {
+		snprintf(err, errlen, "state path too long");
+		return -1;
+	}
+	format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "digest", digest);
+	g = cJSON_AddObjectToObject(j, "granted");
+	/* Keep the original "since" of permissions that stay granted. */
+	{
+		char e2[64];
+		cJSON *prev = access(path, F_OK) == 0 ? read_json(path, e2, sizeof(e2)) : NULL;
+		const char *pd = prev ? proto_str(prev, "digest") : NULL;
+		cJSON *pg = prev ? cJSON_GetObjectItemCaseSensitive(prev, "granted") : NULL;
+
+		for (int p = 0; p < RAGGED_PERM_COUNT; p++) {
+			const char *since = ts;
+			cJSON *s;
+
+			if (!(granted & RAGGED_PERM_BIT(p)))
+				continue;
+			if (pd && strcmp(pd, digest) == 0 &&
+			    (s = cJSON_GetObjectItemCaseSensitive(pg, perm_name(p))) &&
+			    cJSON_IsString(s)) {
+				since = s->valuestring;
+				old |= RAGGED_PERM_BIT(p);
+			}
+			cJSON_AddStringToObject(g, perm_name(p), since);
+		}
+		rc = write_json(path, j, err, errlen);
+		cJSON_Delete(prev);
+	}
+	(void)old;
+	cJSON_Delete(j);
+	return rc;
+}

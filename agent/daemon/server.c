@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The agent socket. SOCK_SEQPACKET: one message is one request, so there is
+ * no framing to get wrong. Each connection's identity is SO_PEERCRED, read
+ * once at accept; nothing a client writes about itself is believed. The
+ * socket is world-connectable (0666) because every user may run plugins:
+ * authorisation is per request, by that uid.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "auditlog.h"
+#include "perms.h"
+#include "proto.h"
+#include "util.h"
+
+int ep_add(struct agent *a, int fd, enum ep_kind kind, void *ptr)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	(void)ptr;
+	ev.data.u64 = (uint64_t)kind | ((uint64_t)(uint32_t)fd << 8);
+	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+void ep_del(struct agent *a, int fd)
+{
+	epoll_ctl(a->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+int server_listen(struct agent *a, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	if (strlen(a->cfg.socket_path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", a->cfg.socket_path);
+		return -1;
+	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->cfg.socket_path);
+	snprintf(dir, sizeof(dir), "%s", a->cfg.socket_path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir_p(dir, 0755) < 0) {
+			snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	unlink(sun.sun_path);	/* a stale socket from a crashed agent */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    chmod(sun.sun_path, 0666) < 0 || listen(fd, 64) < 0) {
+		snprintf(err, errlen, "listen on %s: %s", sun.sun_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	a->listen_fd = fd;
+	return ep_add(a, fd, EP_LISTEN, NULL);
+}
+
+void server_accept(struct agent *a)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct client *c;
+	int fd;
+
+	while ((fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    !(c = calloc(1, sizeof(*c)))) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->uid = cred.uid;
+		c->gid = cred.gid;
+		c->pid = cred.pid;
+		c->next = a->clients;
+		a->clients = c;
+		ep_add(a, fd, EP_CLIENT, c);
+	}
+}
+
+struct client *client_find(struct agent *a, int fd)
+{
+	for (struct client *c = a->clients; c; c = c->next)
+		if (c->fd == fd)
+			return c;
+	return NULL;
+}
+
+void client_close(struct agent *a, struct client *c)
+{
+	struct client **pp;
+
+	/* A run whose client went away has nobody to answer to: end it. */
+	if (c->run) {
+		c->run->client = NULL;
+		run_abort(a, c->run);
+	}
+	ep_del(a, c->fd);
+	close(c->fd);
+	free(c->query);
+	for (pp = &a->clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	free(c);
+}
+
+void client_send(struct client *c, cJSON *msg)
+{
+	/* Best effort: a client that cannot take a reply is closed on its next event. */
+	proto_send(c->fd, msg, NULL, 0);
+}
+
+void follower_send(struct agent *a, struct client *c, const char *line)
+{
+	char buf[PROTO_MAX_MSG];
+	int n = snprintf(buf, sizeof(buf), "{\"type\":\"record\",\"record\":%s}", line);
+
+	/*
+	 * Never block the writer on a slow reader: if its socket buffer is
+	 * full the follower is dropped and told why on stderr by raggedctl
+	 * (EOF); it can resume with `audit show --since`.
+	 */
+	if (n < 0 || n >= (int)sizeof(buf) ||
+	    send(c->fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) != n)
+		client_close(a, c);
+}
+
+void reply_error(struct client *c, int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	cJSON *r = cJSON_CreateObject();
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cJSON_AddStringToObject(r, "type", "error");
+	cJSON_AddNumberToObject(r, "code", code);
+	cJSON_AddStringToObject(r, "message", msg);
+	client_send(c, r);
+	cJSON_Delete(r);
+}
+
+static void reply_ok(struct client *c, cJSON *data)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "type", "ok");
+	if (data)
+		cJSON_AddItemToObject(r, "data", data);
+	client_send(c, r);
+	cJSON_Delete(r);
+}
+
+static void handle_status(struct agent *a, struct client *c)
+{
+	cJSON *d = cJSON_CreateObject(), *k, *runs;
+	int n = 0;
+
+	cJSON_AddStringToObject(d, "enforcement", mode_name(a->feat.mode));
+	cJSON_AddStringToObject(d, "reason", a->feat.reason);
+	k = cJSON_AddObjectToObject(d, "kernel");
+	cJSON_AddNumberToObject(k, "landlock_abi", a->feat.landlock_abi);
+	cJSON_AddBoolToObject(k, "bpf_in_lsm_list", a->feat.lsm_has_bpf);
+	cJSON_AddStringToObject(k, "bpf_lsm_load", a->feat.lsm_load_err ?
+				strerror(a->feat.lsm_load_err) : "ok");
+	cJSON_AddStringToObject(k, "cgroup_controllers",
+				a->cg.v2_memory ? "v2" : "v1 (hybrid host)");
+	for (struct run *r = a->runs; r; r = r->next)
+		if (c->uid == 0 || r->owner == c->uid)
+			n++;
+	runs = cJSON_AddObjectToObject(d, "counters");
+	cJSON_AddNumberToObject(runs, "active_runs", n);
+	cJSON_AddNumberToObject(runs, "records_logged", (double)a->records_total);
+	cJSON_AddNumberToObject(runs, "orphan_records", (double)a->orphan_records);
+	cJSON_AddNumberToObject(runs, "audit_write_errors", (double)a->audit_errors);
+	reply_ok(c, d);
+}
+
+static void handle_install(struct agent *a, struct client *c, const cJSON *msg)
+{
+	char err[512];
+	cJSON *e, *rec;
+
+	if (registry_install(a, c->uid, proto_str(msg, "dir"), proto_bool(msg, "replace"),
+			     &e, err, sizeof(err)) < 0) {
+		reply_error(c, 1, "%s", err);
+		return;
+	}
+	rec = auditrec_new(a, "plugin_installed", "success");
+	cJSON_AddStringToObject(rec, "plugin", proto_str(e, "name"));
+	cJSON_AddStringToObject(rec, "version", proto_str(e, "version"));
+	auditrec_user(rec, c->uid);
+	cJSON_AddItemToObject(rec, "details", cJSON_Duplicate(e, 1));
+	auditrec_emit(a, rec);
+	reply_ok(c, e);
+}
+
+static void handle_list(struct agent *a, struct client *c)
+{
+	cJSON *arr;
+
+	if (registry_list(a, c->uid, &arr) < 0) {
+		reply_error(c, 1, "cannot list plugins");
+		return;
+	}
+	reply_ok(c, arr);
+}
+
+/* grant/revoke: by the plugin's owner, for permissions it declares. */
+static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, bool grant)
+{
+	const char *name = proto_str(msg, "plugin");
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(msg, "permissions"), *it;
+	char err[512];
+	const char *digest;
+	uint32_t declared = 0, want = 0, have = 0, now;
+	cJSON *e, *rec;
+
+	if (registry_lookup(a, c->uid, name, &e, err, sizeof(err)) < 0) {
+		reply_error(c, 1, "%s", err);
+		return;
+	}
+	digest = proto_str(e, "digest");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(e, "required"))
+		declared |= RAGGED_PERM_BIT(perm_from_name(it->valuestring));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(e, "optional"))
+		declared |= RAGGED_PERM_BIT(perm_from_name(it->valuestring));
+	cJSON_ArrayForEach(it, list) {
+		int p = cJSON_IsString(it) ? perm_from_name(it->valuestring) : -1;
+
+		if (p < 0) {
+			reply_error(c, 1, "unknown permission: %s",
+				    cJSON_IsString(it) ? it->valuestring : "(not a string)");
+			cJSON_Delete(e);
+			return;
+		}
+		if (!(declared & RAGGED_PERM_BIT(p))) {
+			reply_error(c, 1, "plugin %s does not declare %s", name, perm_name(p));
+			cJSON_Delete(e);
+			return;
+		}
+		want |= RAGGED_PERM_BIT(p);
+	}
+	if (!cJSON_GetArraySize(list)) {
+		if (!grant) {
+			reply_error(c, 1, "revoke needs --permission");
+			cJSON_Delete(e);
+			return;
+		}
+		/* "grant NAME" with no list grants what the manifest requires. */
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(e, "required"))
+			want |= RAGGED_PERM_BIT(perm_from_name(it->valuestring));
+	}
+	if (consent_granted(a, c->uid, name, digest, &have) < 0) {
+		reply_error(c, 1, "consent store for %s is unreadable; treating as nothing granted", name);
+		have = 0;
+	}
+	now = grant ? (have | want) : (have & ~want);
+	if (consent_store(a, c->uid, name, digest, now, err, sizeof(err)) < 0) {
+		reply_error(c, 1, "%s", err);
+		cJSON_Delete(e);
+		return;
+	}
+	rec = auditrec_new(a, grant ? "permission_granted" : "permission_revoked", "success");
+	cJSON_AddStringToObject(rec, "plugin", name);
+	cJSON_AddStringToObject(rec, "version", proto_str(e, "version"));
+	auditrec_user(rec, c->uid);
+	auditrec_perms(rec, "permissions_used", want);
+	auditrec_emit(a, rec);
+	/* Live change for runs of this plugin (bpf-lsm swaps maps). */
+	runs_consent_changed(a, c->uid, name, now);
+	reply_ok(c, NULL);
+	cJSON_Delete(e);
+}
+
+static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, int nfds)
+{
+	const char *cmd = proto_str(msg, "cmd");
+
+	if (!cmd)
+		reply_error(c, 1, "request has no \"cmd\"");
+	else if (strcmp(cmd, "status") == 0)
+		handle_status(a, c);
+	else if (strcmp(cmd, "plugin_install") == 0)
+		handle_install(a, c, msg);
+	else if (strcmp(cmd, "plugin_list") == 0)
+		handle_list(a, c);
+	else if (strcmp(cmd, "grant") == 0)
+		handle_consent(a, c, msg, true);
+	else if (strcmp(cmd, "revoke") == 0)
+		handle_consent(a, c, msg, false);
+	else if (strcmp(cmd, "run") == 0) {
+		run_start(a, c, msg, fds, nfds);
+		cJSON_Delete(msg);
+		return;	/* run_start owns the fds */
+	} else if (strcmp(cmd, "audit_follow") == 0)
+		auditsrv_follow(a, c, msg);
+	else if (strcmp(cmd, "audit_show") == 0) {
+		auditsrv_show(a, c, msg);
+		cJSON_Delete(msg);
+		return;	/* the client may be gone now: do not touch it */
+	} else if (strcmp(cmd, "audit_verify") == 0) {
+		auditsrv_verify(a, c);
+		cJSON_Delete(msg);
+		return;
+	} else
+		reply_error(c, 1, "unknown command: %.64s", cmd);
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	cJSON_Delete(msg);
+}
+
+void server_client_event(struct agent *a, struct client *c, uint32_t events)
+{
+	int fds[PROTO_MAX_FDS], nfds = 0;
+	cJSON *msg;
+	int rc;
+
+	if (!(events & EPOLLIN)) {
+		client_close(a, c);
+		return;
+	}
+	rc = proto_recv(c->fd, &msg, fds, &nfds);
+	if (rc == 0 || (rc < 0 && errno != EAGAIN && errno != EMSGSIZE && errno != EBADMSG)) {
+		client_close(a, c);
+		return;
+	}
+	if (rc < 0) {
+		if (errno != EAGAIN)
+			reply_error(c, 1, "malformed request: %s", strerror(errno));
+		return;
+	}
+	dispatch(a, c, msg, fds, nfds);
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * File policy for plugin runs in bpf-lsm mode: lsm_cgroup/file_open.
+ *
+ * An lsm_cgroup program runs only for tasks in the cgroup it is attached to
+ * (the agent's plugin subtree), so processes outside any run never execute
+ * it. The decision is one LPM lookup of the opened file's path, as the
+ * kernel resolved it (bpf_d_path: no symlink, "..", or /proc/self/fd games
+ * survive resolution), under the run's policy id. Directory rules end in
+ * '/', exact rules carry the NUL, so "/home/u/Documents/" never matches
+ * "/home/u/Documents-secret".
+ */
+#include "ragged.bpf.h"
+
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define FMODE_EXEC 0x20
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, RAGGED_MAX_FILE_RULES);
+	__type(key, struct ragged_file_key);
+	__type(value, struct ragged_file_rule);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} file_rules SEC(".maps");
+
+SEC("lsm_cgroup/file_open")
+int BPF_PROG(ragged_file_open, struct file *file)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_file_rule *rule = 0;
+	struct ragged_scratch *s;
+	struct ragged_event *ev;
+	__u32 zero = 0, want = 0, fmode;
+	long len = -1;
+	int allow = 0;
+
+	fmode = BPF_CORE_READ(file, f_mode);
+	if (fmode & FMODE_READ)
+		want |= RAGGED_ACC_READ;
+	if (fmode & FMODE_WRITE)
+		want |= RAGGED_ACC_WRITE;
+	if (fmode & FMODE_EXEC)
+		want |= RAGGED_ACC_EXEC;
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;	/* cannot happen; if it does, deny */
+	if (run) {
+		len = bpf_d_path((struct path *)&file->f_path, s->fkey.path, sizeof(s->fkey.path));
+		/* An unresolvable path (too long, detached) is denied, never guessed. */
+		if (len > 0 && len <= RAGGED_PATH_MAX) {
+			s->fkey.policy_id = bpf_htonl(run->policy_id);
+			s->fkey.prefixlen = 32 + len * 8;	/* len counts the NUL */
+			rule = bpf_map_lookup_elem(&file_rules, &s->fkey);
+			allow = rule && (rule->access & want) == want;
+		}
+	}
+	/* Baseline allows (runtime libraries) are not worth a record; grants are. */
+	account(cgid, RAGGED_HOOK_FILE_OPEN, !allow,
+		allow && rule && rule->perm != RAGGED_PERM_COUNT, &ev);
+	if (ev) {
+		ev->kind = RAGGED_EV_FILE;
+		ev->err = allow ? 0 : EACCES;
+		ev->access = want;
+		if (len > 0)
+			bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), s->fkey.path);
+		bpf_ringbuf_submit(ev, 0);
+	}
+	if (!allow)
+		bpf_set_retval(-EACCES);
+	return allow;
+}

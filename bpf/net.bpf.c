@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Network policy for plugin runs: cgroup sock_addr and sock_create hooks.
+ *
+ * Attached to the agent's plugin subtree only (never the root cgroup), so
+ * nothing outside a plugin run ever pays for or is affected by these
+ * programs. Works in both enforcement modes: these program types load on
+ * kernels where BPF-LSM does not.
+ *
+ * Policy: a destination is allowed only if the run's LPM rules hold an
+ * entry for (family, port, address prefix) with the socket's protocol.
+ * Everything else, loopback included, is denied with EPERM.
+ */
+#include "ragged.bpf.h"
+
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define IPPROTO_IP 0
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, RAGGED_MAX_NET_RULES);
+	__type(key, struct ragged_net_key);
+	__type(value, struct ragged_net_rule);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} net_rules SEC(".maps");
+
+static __always_inline __u32 proto_of(__u32 type, __u32 protocol)
+{
+	if (protocol)
+		return protocol;
+	return type == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP;
+}
+
+/* ::ffff:a.b.c.d is an IPv4 destination wearing an IPv6 coat. */
+static __always_inline int v4_mapped(const __u32 ip6[4])
+{
+	return ip6[0] == 0 && ip6[1] == 0 && ip6[2] == bpf_htonl(0x0000ffff);
+}
+
+static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_net_key key = {};
+	struct ragged_net_rule *rule = 0;
+	struct ragged_event *ev;
+	__u32 proto = proto_of(ctx->type, ctx->protocol);
+	__u32 ip6[4];
+	int allow = 0;
+
+	key.port = (__u16)ctx->user_port;	/* already network order */
+	if (v6) {
+		ip6[0] = ctx->user_ip6[0];
+		ip6[1] = ctx->user_ip6[1];
+		ip6[2] = ctx->user_ip6[2];
+		ip6[3] = ctx->user_ip6[3];
+		if (v4_mapped(ip6)) {
+			key.family = bpf_htons(AF_INET);
+			__builtin_memcpy(key.addr, &ip6[3], 4);
+			key.prefixlen = 64 + 32;
+		} else {
+			key.family = bpf_htons(AF_INET6);
+			__builtin_memcpy(key.addr, ip6, 16);
+			key.prefixlen = 64 + 128;
+		}
+	} else {
+		key.family = bpf_htons(AF_INET);
+		ip6[0] = ctx->user_ip4;
+		__builtin_memcpy(key.addr, &ip6[0], 4);
+		key.prefixlen = 64 + 32;
+	}
+
+	if (run) {
+		key.policy_id = bpf_htonl(run->policy_id);
+		rule = bpf_map_lookup_elem(&net_rules, &key);
+		allow = rule && proto < 32 && (rule->proto_mask & (1u << proto));
+	}
+	/* Every connect/sendmsg a plugin makes is worth a record: it is rare. */
+	account(cgid, hook, !allow, 1, &ev);
+	if (ev) {
+		ev->kind = RAGGED_EV_NET;
+		ev->err = allow ? 0 : EPERM;
+		ev->family = v6 && !v4_mapped(ip6) ? AF_INET6 : AF_INET;
+		ev->port = bpf_ntohs(key.port);
+		ev->sock_type = ctx->type;
+		ev->protocol = proto;
+		ev->access = rule ? rule->perm : RAGGED_PERM_COUNT;
+		__builtin_memcpy(ev->addr, key.addr, 16);
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return allow;
+}
+
+SEC("cgroup/connect4")
+int ragged_connect4(struct bpf_sock_addr *ctx)
+{
+	return decide(ctx, RAGGED_HOOK_CONNECT4, 0);
+}
+
+SEC("cgroup/connect6")
+int ragged_connect6(struct bpf_sock_addr *ctx)
+{
+	return decide(ctx, RAGGED_HOOK_CONNECT6, 1);
+}
+
+/* Unconnected UDP: each sendto() names its destination, so check each. */
+SEC("cgroup/sendmsg4")
+int ragged_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return decide(ctx, RAGGED_HOOK_SENDMSG4, 0);
+}
+
+SEC("cgroup/sendmsg6")
+int ragged_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return decide(ctx, RAGGED_HOOK_SENDMSG6, 1);
+}
+
+/*
+ * Socket creation (inet families only reach this hook): TCP and UDP are the
+ * only transports a plugin needs; raw sockets would bypass sock_addr checks
+ * and let a plugin forge packets, so they are denied outright.
+ */
+SEC("cgroup/sock_create")
+int ragged_sock_create(struct bpf_sock *sk)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_event *ev;
+	__u32 type = sk->type, proto = sk->protocol;
+	int allow = 0;
+
+	if (run && (type == SOCK_STREAM || type == SOCK_DGRAM) &&
+	    (proto == IPPROTO_IP || proto == IPPROTO_TCP || proto == IPPROTO_UDP))
+		allow = 1;
+	account(cgid, RAGGED_HOOK_SOCK_CREATE, !allow, 0, &ev);
+	if (ev) {
+		ev->kind = RAGGED_EV_SOCKET;
+		ev->err = EPERM;
+		ev->family = sk->family;
+		ev->sock_type = type;
+		ev->protocol = proto;
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return allow;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Maps and helpers shared by every ragged BPF object.
+ *
+ * Each object declares the same maps with LIBBPF_PIN_BY_NAME; the loader
+ * opens all objects with the same pin root, so they share one instance of
+ * each map, and the maps outlive the agent: a killed agent leaves the
+ * plugins confined by the policy they had (SPEC §7).
+ */
+#ifndef RAGGED_BPF_H
+#define RAGGED_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "ragged/events.h"
+#include "ragged/perms.h"
+#include "ragged/policy.h"
+
+#define EPERM 1
+#define EACCES 13
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* cgroup id -> the run's policy. Absent = not ours, or a stale run: deny. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RAGGED_MAX_RUNS);
+	__type(key, __u64);
+	__type(value, struct ragged_run_policy);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} runs SEC(".maps");
+
+/* cgroup id -> decision counters, per CPU so the hot path never contends. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, RAGGED_MAX_RUNS);
+	__type(key, __u64);
+	__type(value, struct ragged_run_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} counters SEC(".maps");
+
+/*
+ * Decisions taken for tasks in the plugin subtree that have no counters
+ * entry (unknown cgroup): index 0 = denied, 1 = records lost.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} orphan_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} events SEC(".maps");
+
+/* Big keys do not fit the 512-byte stack next to an event: per-CPU scratch. */
+struct ragged_scratch {
+	struct ragged_file_key fkey;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ragged_scratch);
+} scratch SEC(".maps");
+
+static __always_inline struct ragged_run_policy *run_of(__u64 cgid)
+{
+	struct ragged_run_policy *run = bpf_map_lookup_elem(&runs, &cgid);
+
+	/* A half-built policy is not a policy: deny until the agent marks it. */
+	if (run && !(run->flags & RAGGED_RUN_ACTIVE))
+		return 0;
+	return run;
+}
+
+/*
+ * Count the decision, then offer the record. Counting comes first and
+ * cannot fail for a known run, so a full ring buffer shows up as "lost",
+ * never as a decision that did not happen. Returns nothing: logging never
+ * changes the verdict.
+ */
+static __always_inline void account(__u64 cgid, __u32 hook, int deny, int audit,
+				    struct ragged_event **evp)
+{
+	struct ragged_run_counters *c = bpf_map_lookup_elem(&counters, &cgid);
+	struct ragged_event *ev;
+
+	*evp = 0;
+	hook &= RAGGED_HOOK_MAX - 1;
+	if (!c) {
+		__u32 k = 0;
+		__u64 *n = bpf_map_lookup_elem(&orphan_counters, &k);
+
+		if (n)
+			*n += 1;
+		/* Still report it: the agent names the unknown cgroup. */
+		audit = 1;
+	} else if (deny) {
+		c->deny[hook]++;
+		audit = 1;
+	} else {
+		c->allow[hook]++;
+		if (audit)
+			c->allow_audited++;
+	}
+	if (!audit)
+		return;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		if (c) {
+			c->lost++;
+		} else {
+			__u32 k = 1;
+			__u64 *n = bpf_map_lookup_elem(&orphan_counters, &k);
+
+			if (n)
+				*n += 1;
+		}
+		return;
+	}
+	if (c)
+		c->emitted++;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->boot_ns = bpf_ktime_get_boot_ns();
+	ev->cgroup_id = cgid;
+	{
+		__u64 id = bpf_get_current_pid_tgid();
+		__u64 ug = bpf_get_current_uid_gid();
+
+		ev->pid = id >> 32;
+		ev->tid = (__u32)id;
+		ev->uid = (__u32)ug;
+	}
+	ev->hook = hook;
+	ev->verdict = deny ? RAGGED_DENY : RAGGED_ALLOW;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	*evp = ev;
+}
+
+#endif

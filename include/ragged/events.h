@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one record the kernel side hands to the agent through the ring buffer.
+ *
+ * Every decision a BPF program makes for a run is first counted in that
+ * run's counters (struct ragged_run_counters) and only then offered to the
+ * ring buffer: a full buffer loses the record, never the count, so the agent
+ * can prove "counted == logged + suppressed + lost" (SPEC §6).
+ */
+#ifndef RAGGED_EVENTS_H
+#define RAGGED_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define RAGGED_PATH_MAX 256
+#define RAGGED_COMM_LEN 16
+
+/* Which kernel hook made the decision. Indexes the per-run counters. */
+enum ragged_hook {
+	RAGGED_HOOK_FILE_OPEN = 0,	/* lsm file_open (bpf-lsm mode) */
+	RAGGED_HOOK_CONNECT4 = 1,	/* cgroup/connect4 */
+	RAGGED_HOOK_CONNECT6 = 2,	/* cgroup/connect6 */
+	RAGGED_HOOK_SENDMSG4 = 3,	/* cgroup/sendmsg4 */
+	RAGGED_HOOK_SENDMSG6 = 4,	/* cgroup/sendmsg6 */
+	RAGGED_HOOK_SOCK_CREATE = 5,	/* cgroup/sock_create */
+	RAGGED_HOOK_SYSCALL_EXIT = 6,	/* raw_tp sys_exit: denials seen in landlock mode */
+	RAGGED_HOOK_BIND4 = 7,		/* cgroup/bind4 */
+	RAGGED_HOOK_BIND6 = 8,		/* cgroup/bind6 */
+	RAGGED_HOOK_MAX = 16,		/* room to grow without changing the map value size */
+};
+
+enum ragged_verdict {
+	RAGGED_ALLOW = 0,
+	RAGGED_DENY = 1,
+};
+
+/* What the record is about; the agent maps it to an audit event name. */
+enum ragged_event_kind {
+	RAGGED_EV_FILE = 1,		/* path + access mask */
+	RAGGED_EV_NET = 2,		/* family, address, port, protocol */
+	RAGGED_EV_SOCKET = 3,		/* family, type, protocol */
+	RAGGED_EV_SYSCALL_DENIED = 4,	/* syscall nr + errno (+ path when known) */
+	RAGGED_EV_UNKNOWN_CGROUP = 5,	/* task in the plugin subtree without policy */
+};
+
+/* Access bits for RAGGED_EV_FILE and the file rules. */
+#define RAGGED_ACC_READ   0x1
+#define RAGGED_ACC_WRITE  0x2
+#define RAGGED_ACC_EXEC   0x4
+
+struct ragged_event {
+	__u64 boot_ns;		/* bpf_ktime_get_boot_ns() at the decision */
+	__u64 cgroup_id;	/* v2 cgroup of the task: the run */
+	__u32 pid;		/* thread group id */
+	__u32 tid;
+	__u32 uid;
+	__u16 kind;		/* enum ragged_event_kind */
+	__u16 hook;		/* enum ragged_hook */
+	__u8 verdict;		/* enum ragged_verdict */
+	__u8 pad[3];
+	__s32 err;		/* errno returned to the task, positive; 0 when allowed */
+	__u32 access;		/* RAGGED_ACC_* for files; syscall nr for SYSCALL_DENIED */
+	/* network */
+	__u16 family;
+	__u16 port;		/* host byte order */
+	__u32 sock_type;
+	__u32 protocol;
+	__u8 addr[16];		/* v4 in the first 4 bytes, network order */
+	char comm[RAGGED_COMM_LEN];
+	char path[RAGGED_PATH_MAX];
+};
+
+/* Per-run decision counters, one per-CPU slot per run cgroup. */
+struct ragged_run_counters {
+	__u64 allow[RAGGED_HOOK_MAX];
+	__u64 deny[RAGGED_HOOK_MAX];
+	__u64 allow_audited;	/* allows that asked for a record (sensitive grants) */
+	__u64 emitted;		/* records successfully submitted to the ring buffer */
+	__u64 lost;		/* records the ring buffer had no room for */
+	/*
+	 * Invariant per run, summed over CPUs:
+	 *   sum(deny) + allow_audited == emitted + lost
+	 * and the agent proves emitted == logged + suppressed.
+	 */
+};
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel policy layout, shared by bpf/ and agent/.
+ *
+ * runs:       HASH   cgroup id  -> struct ragged_run_policy
+ * file_rules: LPM    {policy id, path prefix} -> struct ragged_file_rule
+ * net_rules:  LPM    {policy id, family, port, address} -> struct ragged_net_rule
+ *
+ * A policy is swapped atomically by writing rules under a fresh policy id
+ * and then updating the one runs entry that points at it: a decision sees
+ * either the old id (old rules, still present) or the new one, never a mix.
+ */
+#ifndef RAGGED_POLICY_H
+#define RAGGED_POLICY_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#include "events.h"
+
+#define RAGGED_MAX_RUNS 1024
+#define RAGGED_MAX_FILE_RULES 16384
+#define RAGGED_MAX_NET_RULES 4096
+
+/* Run flags. */
+#define RAGGED_RUN_ACTIVE     0x1	/* set by the agent once the policy is complete */
+
+struct ragged_run_policy {
+	__u32 policy_id;	/* selects this run's rules in the LPM maps */
+	__u32 perms;		/* granted permissions, RAGGED_PERM_BIT() */
+	__u32 flags;		/* RAGGED_RUN_* */
+	__u32 uid;		/* the account the plugin runs as */
+};
+
+/*
+ * File rule key: LPM over policy id (32 bits, always fully matched) followed
+ * by the path bytes. A directory rule ends in '/', so it matches everything
+ * beneath it but not a sibling sharing its prefix; an exact rule includes the
+ * terminating NUL, so it matches only that name.
+ */
+struct ragged_file_key {
+	__u32 prefixlen;	/* in bits, counting policy_id */
+	__u32 policy_id;	/* big-endian on the wire: LPM compares bytes */
+	char path[RAGGED_PATH_MAX];
+};
+
+struct ragged_file_rule {
+	__u32 access;		/* RAGGED_ACC_* allowed under this prefix */
+	__u32 perm;		/* permission that granted it, or RAGGED_PERM_COUNT for baseline */
+};
+
+/* Network rule key: policy id, family, port, then the address bits. */
+struct ragged_net_key {
+	__u32 prefixlen;	/* 32 + 16 + 16 + address bits */
+	__u32 policy_id;	/* big-endian */
+	__u16 family;		/* big-endian AF_INET/AF_INET6 */
+	__u16 port;		/* big-endian; 0 with a shorter prefix is not used: ports are exact */
+	__u8 addr[16];
+};
+
+struct ragged_net_rule {
+	__u32 perm;		/* permission that granted it */
+	__u32 proto_mask;	/* 1 << IPPROTO_TCP | 1 << IPPROTO_UDP */
+};
+
+#endif

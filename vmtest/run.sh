@@ -1,0 +1,325 @@
+#!/bin/bash
+# vmtest/run.sh [--kernels "6.1 6.12 7.3"] [--timeout S]
+#
+# Boots every kernel of the matrix (vmtest/fetch-kernels.sh) under QEMU TCG
+# with a busybox initramfs that carries the build outputs at /ragged, runs
+# the integration suite inside (tests/integration/run.sh, the same entry
+# point as the native run) and prints a PASS/FAIL table.  Exit status 0 only
+# if every kernel passed.
+#
+# The verdict never comes from console text.  The guest init writes key=value
+# lines to a second serial port (ttyS1 -> <log>.results) that nothing else in
+# the guest can write to, then stops QEMU through isa-debug-exit, so QEMU's
+# own exit status is 1 (pass) or 3 (fail).  Both must agree for a PASS.
+#
+# A boot that ends without a complete result (timeout, panic, crash) is
+# retried once; then it fails and the tail of its console log is printed.
+#
+# Environment:
+#   RAGGED_SRC          tree to test (default: this checkout); its build/,
+#                       tests/ and docs/examples/ go to /ragged in the guest
+#   KERNELS             same as --kernels (space or comma separated)
+#   VMTEST_TIMEOUT      same as --timeout (seconds per boot, default 300)
+#   VMTEST_CACHE        cache dir (default vmtest/.cache)
+#   VMTEST_HOST_TOOLS   host programs copied into the guest (with their libs)
+#   VMTEST_EXTRA_TOOLS  more of those, appended
+#   VMTEST_LSM          value of lsm= on the kernel command line
+#   VMTEST_APPEND       extra kernel command line arguments
+#   VMTEST_CPU          QEMU -cpu model (default qemu64,-cx16; see below)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "${RAGGED_SRC:-$here/..}" && pwd)
+cache=${VMTEST_CACHE:-$here/.cache}
+kernels=${KERNELS:-}
+timeout_s=${VMTEST_TIMEOUT:-300}
+
+# Host programs the tests may use inside the guest.  Busybox provides the
+# basic userland; add real tools here when busybox's applet is not enough.
+# Every shared library they need is copied too (ldd).
+HOST_TOOLS="setpriv ${VMTEST_EXTRA_TOOLS:-}"
+[ -n "${VMTEST_HOST_TOOLS:-}" ] && HOST_TOOLS="$VMTEST_HOST_TOOLS ${VMTEST_EXTRA_TOOLS:-}"
+# Always copied, and not a matter of taste: Debian's busybox-static is built
+# to prefer its own applets over PATH, both in its shell and when an applet
+# runs another program ("busybox env setpriv" runs busybox's setpriv).  So
+# /bin/sh is the host's dash (as on Debian hosts, so scripts behave as in the
+# native run), and the applets that start other programs are replaced by the
+# real ones; then every program in HOST_TOOLS is really the host's.
+BASE_TOOLS="dash env timeout nice nohup chroot setsid xargs"
+# glibc dlopen()s libgcc_s for pthread_cancel/pthread_exit unwinding; ldd
+# cannot see that, so ship it when the host has it.
+EXTRA_LIBS="libgcc_s.so.1"
+
+# An explicit LSM list, so the BPF LSM is on whatever a kernel's CONFIG_LSM
+# says.  (Measured: without lsm= these Debian kernels run
+# lockdown,capability,landlock,yama,apparmor,tomoyo,bpf[,ipe,ima,evm].)
+# ima/evm are appended by 6.9+ kernels on their own.  VMTEST_LSM= (empty)
+# boots the kernel's default.
+LSM=${VMTEST_LSM-lockdown,capability,landlock,yama,apparmor,bpf}
+
+# CPU model: QEMU 7.2's TCG mis-emulates the flags of cmpxchg16b, which
+# SLUB's fast path uses since 6.x: the 6.12 kernel double-faulted in
+# kmem_cache_alloc (EFLAGS full of garbage) in most boots, also with
+# thread=single; "-cpu max" crashed it too.  Without cx16 the kernel takes
+# its locked fallback and every kernel boots reliably.
+CPU=${VMTEST_CPU:-qemu64,-cx16}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    --kernels) kernels=$2; shift ;;
+    --kernels=*) kernels=${1#*=} ;;
+    --timeout) timeout_s=$2; shift ;;
+    --timeout=*) timeout_s=${1#*=} ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    *) echo "vmtest: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+kernels=$(echo "$kernels" | tr ',' ' ')
+case $timeout_s in ''|*[!0-9]*) echo "vmtest: bad timeout '$timeout_s'" >&2; exit 2 ;; esac
+
+die() { echo "vmtest: $*" >&2; exit 1; }
+index=$cache/kernels.idx
+[ -f "$index" ] || die "no kernels in $cache; run 'make vmtest-kernels' (vmtest/fetch-kernels.sh)"
+for t in qemu-system-x86_64 cpio gzip ldd timeout; do
+    command -v "$t" >/dev/null || die "$t not found (see docs/vmtest.md for packages)"
+done
+CC=${CC:-cc}
+command -v "$CC" >/dev/null || CC=clang
+command -v "$CC" >/dev/null || die "no C compiler for vmtest/guest-exit.c"
+
+if [ -z "$kernels" ]; then
+    kernels=$(grep -v '^#' "$index" | cut -f1 | tr '\n' ' ')
+fi
+for k in $kernels; do
+    awk -F'\t' -v k="$k" '$1 == k {f = 1} END {exit !f}' "$index" ||
+        die "kernel '$k' not in $index (have: $(grep -v '^#' "$index" | cut -f1 | tr '\n' ' '))"
+done
+
+logs=$cache/logs
+mkdir -p "$logs"
+
+# ---------------------------------------------------------------------------
+# initramfs
+# ---------------------------------------------------------------------------
+root=$cache/initramfs.d
+initrd=$cache/initramfs.cpio.gz
+
+# copy a host file to the same path in the guest (through the guest's
+# /bin -> usr/bin style symlinks).  --remove-destination matters: the target
+# may be a busybox applet symlink to /usr/bin/busybox, and writing through it
+# would resolve on the HOST.
+put() {
+    mkdir -p "$root$(dirname "$1")"
+    cp -L --remove-destination "$1" "$root$1"
+}
+
+# copy the shared libraries (and the dynamic loader) an ELF file needs
+put_libs() {
+    local out
+    out=$(ldd "$1" 2>/dev/null) || return 0     # static, or not a program
+    if echo "$out" | grep -q 'not found'; then
+        die "$1: missing shared libraries: $(echo "$out" | grep 'not found' | tr -s ' \t' ' ')"
+    fi
+    echo "$out" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' |
+        while read -r lib; do
+            [ -e "$root$lib" ] || put "$lib"
+        done
+}
+
+is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | tr -d '\0')" = "$(printf '\177ELF')" ]; }
+
+# One newc cpio record with no data (directory or device node), written by
+# hand: GNU cpio can only archive nodes that exist, and creating
+# /dev/console on the host would need root.
+newc() { # name octal-mode rdev-major rdev-minor
+    local namesize=$((${#1} + 1)) pad
+    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%s\0' \
+        0 $((8#$2)) 0 0 1 0 0 0 0 "$3" "$4" "$namesize" 0 "$1"
+    pad=$(( (4 - (110 + namesize) % 4) % 4 ))
+    head -c "$pad" /dev/zero
+}
+
+build_initramfs() {
+    local t0 bb a f p
+    t0=$(date +%s)
+    rm -rf "$root"
+    mkdir -p "$root"/usr/bin "$root"/usr/sbin "$root"/usr/lib "$root"/usr/lib64 \
+        "$root"/etc "$root"/proc "$root"/sys "$root"/dev "$root"/tmp "$root"/run \
+        "$root"/root "$root"/home "$root"/mnt "$root"/ragged/vmtest
+    # merged-/usr layout like the Debian host, so ldd's paths work as-is
+    ln -s usr/bin "$root/bin"; ln -s usr/sbin "$root/sbin"
+    ln -s usr/lib "$root/lib"; ln -s usr/lib64 "$root/lib64"
+
+    bb=$(command -v busybox) || die "busybox not found (package busybox-static)"
+    cp -L "$bb" "$root/usr/bin/busybox"
+    put_libs "$bb"      # nothing for busybox-static
+    for a in $("$root/usr/bin/busybox" --list-full); do
+        [ -e "$root/$a" ] || [ -L "$root/$a" ] || ln -s /usr/bin/busybox "$root/$a"
+    done
+
+    for t in $BASE_TOOLS $HOST_TOOLS; do
+        p=$(command -v "$t") || die "host tool '$t' not found"
+        # a busybox applet of the same name may sit earlier in PATH
+        # (busybox installs setpriv in /sbin, util-linux in /usr/bin)
+        rm -f "$root/usr/sbin/$t" "$root/usr/bin/$t"
+        put "$p"; put_libs "$p"
+    done
+    ln -sf dash "$root/usr/bin/sh"
+    for f in $EXTRA_LIBS; do
+        p=$(/sbin/ldconfig -p | awk -v l="$f" '$1 == l && /x86-64/ {print $NF; exit}')
+        [ -n "$p" ] && put "$p"
+    done
+
+    # the tree under test, same relative layout as the checkout
+    for d in build tests docs/examples; do
+        [ -e "$src/$d" ] || { echo "vmtest: note: $src/$d does not exist"; continue; }
+        mkdir -p "$root/ragged/$(dirname "$d")"
+        cp -a "$src/$d" "$root/ragged/$d"
+    done
+    cp -a "$here"/guest-* "$root/ragged/vmtest/"
+    # every ELF file of the build (and any test helper) gets its libraries
+    while IFS= read -r -d '' f; do
+        is_elf "$f" && put_libs "$f"
+    done < <(find "$root/ragged" -type f -print0)
+
+    "$CC" -Os -static -nostdlib -fno-stack-protector -o "$root/ragged/vmtest/guest-exit" \
+        "$here/guest-exit.c"
+    cp "$here/guest-init.sh" "$root/init"
+    chmod 755 "$root/init"
+
+    cat > "$root/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+raggedtest:x:1000:1000:ragged test user:/home/raggedtest:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+    cat > "$root/etc/group" <<'EOF'
+root:x:0:
+tty:x:5:
+raggedtest:x:1000:
+nogroup:x:65534:
+EOF
+    printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' > "$root/etc/nsswitch.conf"
+    printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\tragged-vm\n' > "$root/etc/hosts"
+    echo ragged-vm > "$root/etc/hostname"
+
+    # /dev/console must exist before /init runs (the kernel opens it for
+    # init's stdio); it comes from a tiny hand-made archive in front.
+    {
+        { newc dev 040755 0 0; newc dev/console 020600 5 1; newc 'TRAILER!!!' 0 0 0; } | gzip -n
+        (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+            cpio -o -H newc -R 0:0 --quiet) | gzip -n -1
+    } > "$initrd.tmp"
+    mv "$initrd.tmp" "$initrd"
+    echo "vmtest: initramfs $(du -h "$initrd" | cut -f1) built in $(( $(date +%s) - t0 ))s from $src"
+}
+
+# ---------------------------------------------------------------------------
+# boot
+# ---------------------------------------------------------------------------
+qpid=
+# shellcheck disable=SC2317  # invoked by trap
+cleanup() {
+    # never leave QEMU behind (timeout forwards the signal to QEMU)
+    if [ -n "$qpid" ]; then kill -TERM "$qpid" 2>/dev/null || true; wait "$qpid" 2>/dev/null || true; fi
+    rm -f "$initrd.tmp"
+}
+trap cleanup EXIT
+trap 'echo "vmtest: interrupted" >&2; exit 130' INT TERM
+
+# boot_once SHORT VMLINUZ TRY -> sets q_status, q_secs; files in $logs
+boot_once() {
+    local short=$1 vmlinuz=$2 try=$3 t0 t1
+    local console=$logs/$short.try$try.console.log results=$logs/$short.try$try.results
+    rm -f "$console" "$results"
+    : > "$results"
+    t0=$(date +%s%N)
+    # ttyS0 = console, ttyS1 = results channel (guest init only)
+    timeout --kill-after=10 "$timeout_s" \
+        qemu-system-x86_64 -accel tcg -cpu "$CPU" -m 1G -smp 2 \
+        -nographic -nodefaults -no-user-config -no-reboot -monitor none \
+        -serial "file:$console" -serial "file:$results" \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+        -kernel "$vmlinuz" -initrd "$initrd" \
+        -append "console=ttyS0,115200 panic=-1 ${LSM:+lsm=$LSM} ${VMTEST_APPEND:-}" \
+        </dev/null >"$logs/$short.try$try.qemu.log" 2>&1 &
+    qpid=$!
+    q_status=0
+    wait "$qpid" || q_status=$?
+    qpid=
+    t1=$(date +%s%N)
+    q_secs=$(( (t1 - t0) / 1000000000 ))
+}
+
+# value of key $2 in results file $1 (first occurrence)
+rget() { tr -d '\r' < "$1" | sed -n "s/^$2=//p" | head -n1; }
+
+# judge SHORT RELEASE TRY -> sets verdict (PASS/FAIL/RETRY) and detail
+judge() {
+    local short=$1 krel=$2 try=$3 res=$logs/$1.try$3.results
+    local rc lsm kern tb ta stray
+    guest_times=
+    if ! tr -d '\r' < "$res" | grep -qx end; then
+        case $q_status in
+        124|137) detail="no result within ${timeout_s}s (killed)" ;;
+        *) detail="no result (qemu exited $q_status: panic or crash?)" ;;
+        esac
+        verdict=RETRY
+        return
+    fi
+    rc=$(rget "$res" rc); lsm=$(rget "$res" lsm); kern=$(rget "$res" kernel)
+    tb=$(rget "$res" taint_before); ta=$(rget "$res" taint_after)
+    stray=$(rget "$res" stray_processes)
+    detail="rc=$rc; $(rget "$res" summary)"
+    guest_times="guest: boot $(rget "$res" uptime_at_init)s, end $(rget "$res" uptime_at_end)s"
+    verdict=FAIL
+    if [ "$kern" != "$krel" ]; then
+        detail="booted '$kern', expected '$krel'"
+    elif ! echo ",$lsm," | grep -q ',bpf,'; then
+        detail="bpf not in active LSMs ($lsm); $detail"
+    elif [ $(( (ta & ~tb) & (128 | 512) )) -ne 0 ]; then
+        # 128 = oops (D), 512 = WARN (W): the kernel complained during tests
+        detail="kernel oops/warning during tests (taint $tb -> $ta); $detail"
+    elif [ "$rc" = 0 ] && [ "$q_status" = 1 ]; then
+        verdict=PASS
+    elif [ "$rc" = 0 ]; then
+        detail="results say rc=0 but qemu exited $q_status (expected 1); $detail"
+    fi
+    [ "${stray:-0}" = 0 ] || detail="$detail; $stray stray process(es) at the end"
+}
+
+build_initramfs
+
+declare -A V D S R
+fail=0
+for k in $kernels; do
+    line=$(awk -F'\t' -v k="$k" '$1 == k' "$index")
+    krel=$(echo "$line" | cut -f3)
+    vmlinuz=$cache/$(echo "$line" | cut -f2)
+    [ -f "$vmlinuz" ] || die "$vmlinuz missing; run 'make vmtest-kernels'"
+    rm -f "$logs/$k".try*
+    secs=0
+    for try in 1 2; do
+        echo "vmtest: [$k] booting $krel (try $try, timeout ${timeout_s}s)"
+        boot_once "$k" "$vmlinuz" "$try"
+        secs=$((secs + q_secs))
+        judge "$k" "$krel" "$try"
+        echo "vmtest: [$k] try $try: ${verdict} after ${q_secs}s${guest_times:+ ($guest_times)}: $detail"
+        [ "$verdict" = RETRY ] || break
+    done
+    [ "$verdict" = RETRY ] && verdict=FAIL
+    if [ "$verdict" != PASS ]; then
+        fail=1
+        echo "vmtest: [$k] last 80 lines of $logs/$k.try$try.console.log:"
+        tail -n 80 "$logs/$k.try$try.console.log" 2>/dev/null | tr -d '\r' | sed 's/^/  | /'
+    fi
+    V[$k]=$verdict; D[$k]=$detail; S[$k]=$secs; R[$k]=$krel
+done
+
+echo
+printf '%-6s %-28s %-6s %6s  %s\n' kernel release result time detail
+for k in $kernels; do
+    printf '%-6s %-28s %-6s %5ss  %s\n' "$k" "${R[$k]}" "${V[$k]}" "${S[$k]}" "${D[$k]}"
+done
+echo "vmtest: logs in $logs"
+exit $fail
