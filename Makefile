@@ -98,7 +98,7 @@ test-unit: $(UNIT_BINS)
 test-native: all
 	./tests/integration/run.sh
 
-test: all
+test: all $(FUZZ_BINS)
 	./tests/run-all.sh
 
 coverage:

@@ -46,6 +46,9 @@ HOST_TOOLS="setpriv ${VMTEST_EXTRA_TOOLS:-}"
 # native run), and the applets that start other programs are replaced by the
 # real ones; then every program in HOST_TOOLS is really the host's.
 BASE_TOOLS="dash env timeout nice nohup chroot setsid xargs"
+# Host files a Debian runtime (and the sandbox baseline tests) expect;
+# copied as they are (symlinks stay symlinks, e.g. /etc/os-release).
+HOST_FILES="/usr/lib/os-release /etc/os-release"
 # glibc dlopen()s libgcc_s for pthread_cancel/pthread_exit unwinding; ldd
 # cannot see that, so ship it when the host has it.
 EXTRA_LIBS="libgcc_s.so.1"
@@ -166,6 +169,11 @@ build_initramfs() {
         put "$p"; put_libs "$p"
     done
     ln -sf dash "$root/usr/bin/sh"
+    for f in $HOST_FILES; do
+        [ -e "$f" ] || continue
+        mkdir -p "$root$(dirname "$f")"
+        cp -a --remove-destination "$f" "$root$f"
+    done
     for f in $EXTRA_LIBS; do
         p=$(/sbin/ldconfig -p | awk -v l="$f" '$1 == l && /x86-64/ {print $NF; exit}')
         [ -n "$p" ] && put "$p"
@@ -202,6 +210,10 @@ EOF
     printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' > "$root/etc/nsswitch.conf"
     printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\tragged-vm\n' > "$root/etc/hosts"
     echo ragged-vm > "$root/etc/hostname"
+    # a real ld.so.cache, as on a host (glibc would also find the libraries
+    # in its default directories without it)
+    echo /usr/lib/x86_64-linux-gnu > "$root/etc/ld.so.conf"
+    /sbin/ldconfig -r "$root" 2>/dev/null || echo "vmtest: note: ldconfig -r failed, no ld.so.cache"
 
     # /dev/console must exist before /init runs (the kernel opens it for
     # init's stdio); it comes from a tiny hand-made archive in front.

@@ -325,7 +325,8 @@ audit_files_list(const char *path, struct audit_files *f)
 		seqs[nseqs++] = seq;
 	}
 	closedir(d);
-	qsort(seqs, nseqs, sizeof(*seqs), cmp_seq);
+	if (nseqs > 0)
+		qsort(seqs, nseqs, sizeof(*seqs), cmp_seq);
 	for (size_t i = 0; i < nseqs; i++) {
 		char *p;
 

@@ -5,9 +5,9 @@
  * so the consent prompt and the policy builder only ever see values that
  * mean exactly one thing.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +50,20 @@ kerr(struct mctx *c, const char *table, const struct toml_kv *kv,
 	    kv->key), "%s", msg);
 }
 
-static int
+/* An error about item i of an array, e.g. permissions.required[2]. */
+static int __attribute__((format(printf, 5, 6)))
 ierr(struct mctx *c, const char *table, const struct toml_kv *kv, size_t i,
-     const char *fmt, const char *arg)
+     const char *fmt, ...)
 {
-	char fk[256], ik[280];
+	char fk[256], ik[280], msg[256];
+	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	toml_fullkey(fk, sizeof(fk), table, kv->key);
 	snprintf(ik, sizeof(ik), "%s[%zu]", fk, i);
-	return toml_errf(&c->x, kv->val.items[i].line, ik, fmt, arg);
+	return toml_errf(&c->x, kv->val.items[i].line, ik, "%s", msg);
 }
 
 static bool
@@ -298,13 +303,13 @@ plugin_entry(struct mctx *c, const char *t, const struct toml_kv *kv)
 		return kerr(c, t, kv, "more than 64 arguments");
 	for (i = 0; i < n; i++) {
 		if (kv->val.items[i].str[0] == '\0')
-			return ierr(c, t, kv, i, "must not be empty%s", "");
+			return ierr(c, t, kv, i, "must not be empty");
 		if (strlen(kv->val.items[i].str) > ARG_MAX_BYTES)
-			return ierr(c, t, kv, i, "longer than 4096 bytes%s", "");
+			return ierr(c, t, kv, i, "longer than 4096 bytes");
 		/* The command line is shown at consent time too. */
 		if (!display_safe(kv->val.items[i].str))
 			return ierr(c, t, kv, i, "must not contain control or "
-			    "text direction characters%s", "");
+			    "text direction characters");
 	}
 	if ((c->m->entry = toml_strv(&kv->val)) == NULL)
 		return kerr(c, t, kv, "out of memory");
@@ -379,7 +384,7 @@ net_endpoints(struct mctx *c, const char *t, const struct toml_kv *kv)
 			return ierr(c, t, kv, i, "%s", why);
 		for (j = 0; j < i; j++)
 			if (same_endpoint(&m->endpoints[j], &ep))
-				return ierr(c, t, kv, i, "duplicate endpoint%s", "");
+				return ierr(c, t, kv, i, "duplicate endpoint");
 		memcpy(m->endpoints[i].host, ep.host, sizeof(ep.host));
 		m->endpoints[i].port = ep.port;
 		m->endpoints[i].is_cidr = ep.is_cidr;

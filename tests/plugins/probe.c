@@ -11,7 +11,11 @@
  *   exec PATH       execve (replaces the probe on success)
  *   exit N          exit with status N now
  *   uid -           print the real and effective uid
+ *   cgroup -        print this process's cgroup lines
+ *   listen A:P      (outside the sandbox) accept one TCP connection, exit
+ *   kill SIG        send ourselves signal SIG
  */
+#include <signal.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -123,6 +127,30 @@ static int do_net(const char *addr, int type)
 	return rc;
 }
 
+static int do_listen(const char *addr)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, c, one = 1;
+
+	if (parse_addr(addr, &ss, &len) < 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 8) < 0)
+		return -1;
+	printf("listening %s\n", addr);
+	fflush(stdout);
+	alarm(60);	/* never outlive a test run */
+	c = accept(fd, NULL, NULL);
+	if (c >= 0)
+		close(c);
+	close(fd);
+	return c < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -143,6 +171,20 @@ int main(int argc, char **argv)
 			report(op, arg, -1);
 		} else if (strcmp(op, "exit") == 0)
 			return atoi(arg);
+		else if (strcmp(op, "cgroup") == 0) {
+			char line[512];
+			FILE *f = fopen("/proc/self/cgroup", "re");
+
+			while (f && fgets(line, sizeof(line), f))
+				printf("cgroup %s", line);
+			if (f)
+				fclose(f);
+			else
+				report(op, arg, -1);
+		} else if (strcmp(op, "listen") == 0)
+			report(op, arg, do_listen(arg));
+		else if (strcmp(op, "kill") == 0)
+			raise(atoi(arg));
 		else if (strcmp(op, "uid") == 0)
 			printf("uid %u euid %u\n", getuid(), geteuid());
 		else {

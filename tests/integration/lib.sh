@@ -1,0 +1,62 @@
+# shellcheck shell=sh
+# Shared helpers for the integration tests. POSIX sh: the same files run
+# natively and inside the vmtest guests (busybox sh).
+#
+# A test is a shell function named t_<name> in a t_*.sh file. It calls
+# pass/fail/skip (or the expect_* helpers) and returns. skip needs a reason;
+# inside vmtest (RAGGED_IN_VM=1) a skipped BPF-LSM test counts as a failure.
+
+T_PASS=0
+T_FAIL=0
+T_SKIP=0
+T_CUR=""
+
+pass() { T_PASS=$((T_PASS + 1)); echo "ok - $T_CUR${1:+: $1}"; }
+fail() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $T_CUR: $1"; }
+skip() { T_SKIP=$((T_SKIP + 1)); echo "skip - $T_CUR: $1"; }
+
+# expect_line FILE PATTERN DESC: a line of FILE matches the extended regex.
+expect_line() {
+	if grep -Eq -- "$2" "$1"; then pass "$3"; else
+		fail "$3 (no line matching '$2' in:)"; sed 's/^/    | /' "$1" | head -20
+	fi
+}
+no_line() {
+	if grep -Eq -- "$2" "$1"; then
+		fail "$3 (unexpected line matching '$2')"; grep -E -- "$2" "$1" | head -5 | sed 's/^/    | /'
+	else pass "$3"; fi
+}
+expect_rc() { # expect_rc GOT WANT DESC
+	if [ "$1" -eq "$2" ]; then pass "$3"; else fail "$3 (exit status $1, want $2)"; fi
+}
+
+ctl() { "$RAGGED_BUILD/raggedctl" "$@"; }
+
+# Audit records appended since mark_audit was called.
+mark_audit() { T_AUDIT_MARK=$(wc -l < "$RAGGED_T/log/audit.jsonl" 2>/dev/null || echo 0); }
+new_audit() {
+	# The writer is in-process and synchronous, but the ring buffer drain is
+	# asynchronous: records for a finished run are in before its exit reply.
+	tail -n +"$((T_AUDIT_MARK + 1))" "$RAGGED_T/log/audit.jsonl"
+}
+
+# make_plugin NAME [TOML-LINES...]: a plugin dir with the probe binary.
+make_plugin() {
+	name=$1; shift
+	d="$RAGGED_T/plugins/$name"
+	rm -rf "$d"; mkdir -p "$d"
+	cp "$RAGGED_BUILD/plugins/probe" "$d/probe"
+	{
+		printf '[plugin]\nname = "%s"\nversion = "1.0.0"\ntype = "command"\n' "$name"
+		printf 'entry = ["./probe"]\n'
+		for l in "$@"; do printf '%s\n' "$l"; done
+	} > "$d/plugin.toml"
+	chmod 755 "$d"; chmod 644 "$d/plugin.toml"
+	echo "$d"
+}
+
+mode() { ctl --format json status | sed -n 's/.*"enforcement":"\([a-z-]*\)".*/\1/p'; }
+
+# A free TCP port on loopback, different per call.
+T_PORT=20000
+next_port() { T_PORT=$((T_PORT + 1)); echo $((T_PORT + $$ % 2000)); }

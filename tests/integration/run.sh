@@ -1,0 +1,107 @@
+#!/bin/sh
+# Native integration tests (and, unchanged, the vmtest guest suite).
+#
+# Starts a private raggedd (own socket, state, log, bpffs dir and cgroup
+# name, so it never collides with a real agent), runs every t_* function of
+# every tests/integration/t_*.sh, stops the agent, then checks that nothing
+# was left behind: no cgroups, no pins, no processes. Prints
+#   integration: N passed, N failed, N skipped
+# and exits non-zero on any failure.
+set -u
+RAGGED_ROOT=${RAGGED_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+RAGGED_BUILD=${RAGGED_BUILD:-$RAGGED_ROOT/build}
+export RAGGED_ROOT RAGGED_BUILD
+. "$RAGGED_ROOT/tests/integration/lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "integration: the agent needs root; run as root"
+	echo "integration: 0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+for b in raggedd raggedctl plugins/probe; do
+	if [ ! -x "$RAGGED_BUILD/$b" ]; then
+		echo "integration: $RAGGED_BUILD/$b missing: run make first"
+		echo "integration: 0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+done
+
+RAGGED_T=$(mktemp -d /tmp/ragged-it.XXXXXX)
+chmod 755 "$RAGGED_T"
+TAG="ragged-it-$$"
+export RAGGED_T TAG
+export RAGGED_SOCKET="$RAGGED_T/agent.sock"
+mkdir -p "$RAGGED_T/plugins" "$RAGGED_T/home"
+chmod 755 "$RAGGED_T/plugins"
+
+write_config() {
+	cat > "$RAGGED_T/agent.toml" <<EOC
+[paths]
+socket = "$RAGGED_SOCKET"
+state_dir = "$RAGGED_T/state"
+audit_log = "$RAGGED_T/log/audit.jsonl"
+bpffs = "/sys/fs/bpf/$TAG"
+cgroup = "$TAG"
+
+[agent]
+root_run_as = "nobody"
+${RAGGED_ENFORCEMENT:+enforcement = \"$RAGGED_ENFORCEMENT\"}
+
+[resources]
+documents = ["$RAGGED_T/docs"]
+EOC
+}
+
+AGENT_PID=""
+start_agent() {
+	"$RAGGED_BUILD/raggedd" --config "$RAGGED_T/agent.toml" --foreground \
+		>> "$RAGGED_T/agent.log" 2>&1 &
+	AGENT_PID=$!
+	i=0
+	while [ ! -S "$RAGGED_SOCKET" ] && [ $i -lt 100 ]; do
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1; i=$((i + 1))
+	done
+	[ -S "$RAGGED_SOCKET" ]
+}
+stop_agent() {
+	[ -n "$AGENT_PID" ] || return 0
+	kill -TERM "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+	AGENT_PID=""
+}
+
+write_config
+if ! start_agent; then
+	echo "integration: raggedd did not start:"
+	sed 's/^/    | /' "$RAGGED_T/agent.log"
+	echo "integration: 0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+echo "# raggedd up: enforcement $(mode)"
+
+only=${RAGGED_TESTS:-}
+for f in "$RAGGED_ROOT"/tests/integration/t_*.sh; do
+	. "$f"
+	for t in $(sed -n 's/^\(t_[a-z0-9_]*\)() *{.*/\1/p' "$f"); do
+		if [ -n "$only" ] && ! echo " $only " | grep -q " $t "; then continue; fi
+		T_CUR=$t
+		$t
+	done
+done
+
+stop_agent
+# Leave nothing behind: the agent removes its pins and cgroups on stop.
+T_CUR=cleanup
+left=""
+[ -e "/sys/fs/bpf/$TAG" ] && left="$left bpffs:/sys/fs/bpf/$TAG"
+for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG" 2>/dev/null); do left="$left cgroup:$d"; done
+[ -n "$(ls "$RAGGED_T/state/runs" 2>/dev/null)" ] && left="$left scratch"
+if [ -z "$left" ]; then pass "no cgroups, pins or scratch dirs left"; else fail "left behind:$left"; fi
+
+if [ "$T_FAIL" -gt 0 ]; then
+	echo "# agent log:"; sed 's/^/    | /' "$RAGGED_T/agent.log" | tail -30
+fi
+rm -rf "$RAGGED_T"
+echo "integration: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+[ "$T_FAIL" -eq 0 ]

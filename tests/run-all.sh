@@ -1,0 +1,47 @@
+#!/bin/sh
+# make test: every suite, in order of cost, with one closing line
+#   N passed, N failed, N skipped
+# Suites: unit (cmocka), fuzz (bounded libFuzzer runs), native integration
+# (real agent, real kernel), coverage (the same unit+integration suites on
+# an instrumented build, total for the security modules), vmtest (BPF-LSM on
+# the kernel matrix under QEMU). A suite that cannot run says why and fails.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+LOG=$(mktemp -d /tmp/ragged-test.XXXXXX)
+P=0; F=0; S=0
+
+# Sum the "name: N passed, N failed[, N skipped]" closing line of a suite.
+tally() {
+	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+	if [ -z "$line" ]; then
+		echo "== $2: no summary line (crashed?); counted as 1 failure"
+		F=$((F + 1)); return
+	fi
+	p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
+	P=$((P + p)); F=$((F + f)); S=$((S + ${s:-0}))
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then F=$((F + 1)); echo "== $2: exit $3 with no failed test; counted as 1 failure"; fi
+}
+
+suite() { # suite NAME COMMAND...
+	name=$1; shift
+	echo "== $name: $*"
+	start=$(date +%s)
+	"$@" > "$LOG/$name.log" 2>&1
+	rc=$?
+	cat "$LOG/$name.log"
+	echo "== $name: exit $rc in $(( $(date +%s) - start ))s"
+	tally "$LOG/$name.log" "$name" "$rc"
+}
+
+suite unit ./tests/unit/run.sh build/tests
+suite fuzz ./tests/fuzz/run.sh build/fuzz "${FUZZ_SECONDS:-20}"
+suite integration ./tests/integration/run.sh
+suite coverage ./tools/coverage.sh
+suite vmtest ./vmtest/run.sh --timeout "${VMTEST_TIMEOUT:-600}"
+
+rm -rf "$LOG"
+echo "$P passed, $F failed, $S skipped"
+[ "$F" -eq 0 ]
