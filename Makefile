@@ -113,4 +113,5 @@ bench: all
 clean:
 	rm -rf $(BUILD) build-cov
 
+VMTEST_DEPS := all
 -include vmtest/vmtest.mk

@@ -25,6 +25,30 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } file_rules SEC(".maps");
 
+/*
+ * "/proc/<own tgid>/..." is the baseline's /proc/self (d_path shows the
+ * number, not "self"). Read-only; /proc/<any other pid> stays denied.
+ */
+static __always_inline int own_proc(const char *p)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, n = 0;
+	int i;
+
+	if (p[0] != '/' || p[1] != 'p' || p[2] != 'r' || p[3] != 'o' || p[4] != 'c' ||
+	    p[5] != '/')
+		return 0;
+	for (i = 6; i < 17; i++) {
+		char c = p[i];
+
+		if (c == '/' || c == '\0')
+			break;
+		if (c < '0' || c > '9')
+			return 0;
+		n = n * 10 + (c - '0');
+	}
+	return i > 6 && i < 17 && n == tgid;
+}
+
 SEC("lsm_cgroup/file_open")
 int BPF_PROG(ragged_file_open, struct file *file)
 {
@@ -51,11 +75,15 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	if (run) {
 		len = bpf_d_path((struct path *)&file->f_path, s->fkey.path, sizeof(s->fkey.path));
 		/* An unresolvable path (too long, detached) is denied, never guessed. */
-		if (len > 0 && len <= RAGGED_PATH_MAX) {
+		if (len > 0 && len <= RAGGED_RULE_PATH_MAX) {
 			s->fkey.policy_id = bpf_htonl(run->policy_id);
 			s->fkey.prefixlen = 32 + len * 8;	/* len counts the NUL */
 			rule = bpf_map_lookup_elem(&file_rules, &s->fkey);
 			allow = rule && (rule->access & want) == want;
+			if (!allow && want == RAGGED_ACC_READ && own_proc(s->fkey.path)) {
+				allow = 1;
+				rule = 0;
+			}
 		}
 	}
 	/* Baseline allows (runtime libraries) are not worth a record; grants are. */

@@ -64,7 +64,8 @@ struct auditlog *auditlog_open(const struct auditlog_opts *opts, char *err,
  * (if set and rec has none), prev_hash, hash; members named seq, prev_hash
  * or hash in rec are ignored. One write(2) of the line and its newline;
  * rotation first when the file has reached max_bytes. line_out (optional)
- * gets a malloc'd copy of the line without newline. Returns 0, or -1 with
+ * gets a malloc'd copy of the line without newline, for followers (NULL if
+ * that allocation failed; the record is written anyway). Returns 0, or -1 with
  * errno (EINVAL bad record, EMSGSIZE too big, ENOSPC/EIO/EFBIG... from the
  * file): then nothing of the record is left in the file and seq is not
  * consumed.

@@ -26,12 +26,12 @@
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	/* libbpf's warnings matter when debugging a verifier refusal. */
-	if (level == LIBBPF_WARN && getenv("RAGGED_BPF_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
-	if (level == LIBBPF_DEBUG && getenv("RAGGED_BPF_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
-	return 0;
+	const char *dbg = getenv("RAGGED_BPF_DEBUG");
+
+	/* RAGGED_BPF_DEBUG=1: libbpf warnings (verifier logs); =2: everything. */
+	if (!dbg || (level == LIBBPF_DEBUG && strcmp(dbg, "2") != 0))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
 }
 
 int bpf_probe_lsm(const char *pin_dir)
@@ -41,10 +41,14 @@ int bpf_probe_lsm(const char *pin_dir)
 
 	(void)pin_dir;
 	libbpf_set_print(libbpf_quiet);
-	/* No pin root: the probe must leave nothing behind. */
+	struct bpf_map *map;
+
 	skel = file_bpf__open();
 	if (!skel)
 		return -errno;
+	/* The probe must leave nothing behind: no pins, not even libbpf's default root. */
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL);
 	rc = file_bpf__load(skel);
 	file_bpf__destroy(skel);
 	return rc < 0 ? (rc == -1 ? -errno : rc) : 0;
@@ -169,6 +173,7 @@ void bpf_unload(struct agent *a)
 	b->rb = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++) {
 		struct bpf_program *prog;
+		struct bpf_map *map;
 
 		if (!objs[i])
 			continue;
@@ -177,7 +182,10 @@ void bpf_unload(struct agent *a)
 				      bpf_program__name(prog)) >= 0)
 				unlink(path);
 		}
-		bpf_object__unpin_maps(objs[i], NULL);
+		/* Map by map: the objects share pins, and one already gone is fine. */
+		bpf_object__for_each_map(map, objs[i])
+			if (bpf_map__is_pinned(map))
+				bpf_map__unpin(map, NULL);
 	}
 	if (b->net)
 		net_bpf__destroy(b->net);

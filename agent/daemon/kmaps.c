@@ -57,7 +57,7 @@ static int put_rules(struct agent *a, const struct policy *p, uint32_t id)
 		struct ragged_file_key k;
 		struct ragged_file_rule v = { .access = p->files[i].access, .perm = p->files[i].perm };
 
-		if (strlen(p->files[i].path) >= RAGGED_PATH_MAX) {
+		if (strlen(p->files[i].path) >= RAGGED_RULE_PATH_MAX) {
 			errno = ENAMETOOLONG;
 			return -1;
 		}

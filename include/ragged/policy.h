@@ -39,10 +39,17 @@ struct ragged_run_policy {
  * beneath it but not a sibling sharing its prefix; an exact rule includes the
  * terminating NUL, so it matches only that name.
  */
+/*
+ * The kernel caps LPM key data at 256 bytes (LPM_DATA_SIZE_MAX): 4 for the
+ * policy id leave 252 for the path and its NUL. A longer path cannot be
+ * matched, so it is denied (documented limit of bpf-lsm mode).
+ */
+#define RAGGED_RULE_PATH_MAX 252
+
 struct ragged_file_key {
 	__u32 prefixlen;	/* in bits, counting policy_id */
 	__u32 policy_id;	/* big-endian on the wire: LPM compares bytes */
-	char path[RAGGED_PATH_MAX];
+	char path[RAGGED_RULE_PATH_MAX];
 };
 
 struct ragged_file_rule {

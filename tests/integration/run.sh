@@ -52,6 +52,11 @@ documents = ["$RAGGED_T/docs"]
 EOC
 }
 
+# In the VMs a verifier refusal must be diagnosable from the console log.
+if [ "${RAGGED_IN_VM:-0}" = 1 ]; then
+	export RAGGED_BPF_DEBUG=1 RAGGED_LOG_LINES=${RAGGED_LOG_LINES:-150}
+fi
+
 AGENT_PID=""
 start_agent() {
 	"$RAGGED_BUILD/raggedd" --config "$RAGGED_T/agent.toml" --foreground \
@@ -94,13 +99,16 @@ stop_agent
 # Leave nothing behind: the agent removes its pins and cgroups on stop.
 T_CUR=cleanup
 left=""
-[ -e "/sys/fs/bpf/$TAG" ] && left="$left bpffs:/sys/fs/bpf/$TAG"
+[ -e "/sys/fs/bpf/$TAG" ] && left="$left bpffs:/sys/fs/bpf/$TAG($(ls -R "/sys/fs/bpf/$TAG" | tr '\n' ' '))"
+for m in runs counters events orphan_counters net_rules file_rules; do
+	[ -e "/sys/fs/bpf/$m" ] && left="$left bpffs:/sys/fs/bpf/$m"
+done
 for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG" 2>/dev/null); do left="$left cgroup:$d"; done
 [ -n "$(ls "$RAGGED_T/state/runs" 2>/dev/null)" ] && left="$left scratch"
 if [ -z "$left" ]; then pass "no cgroups, pins or scratch dirs left"; else fail "left behind:$left"; fi
 
 if [ "$T_FAIL" -gt 0 ]; then
-	echo "# agent log:"; sed 's/^/    | /' "$RAGGED_T/agent.log" | tail -30
+	echo "# agent log:"; sed 's/^/    | /' "$RAGGED_T/agent.log" | tail -${RAGGED_LOG_LINES:-30}
 fi
 rm -rf "$RAGGED_T"
 echo "integration: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"

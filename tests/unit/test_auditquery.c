@@ -75,7 +75,8 @@ static void
 test_time_format_roundtrip(void **state)
 {
 	char out[AUDIT_TIME_LEN + 1];
-	int64_t ms, v = 0;
+	int64_t ms;
+	uint64_t v = 0;
 
 	audit_time_format(NOW, out);
 	assert_string_equal(out, "2026-03-15T10:30:45.123Z");
@@ -86,8 +87,8 @@ test_time_format_roundtrip(void **state)
 	audit_time_format(951868800000LL, out);
 	assert_string_equal(out, "2000-03-01T00:00:00.000Z");
 	for (int i = 0; i < 20000; i++) {
-		v = (v * 6364136223846793005LL + 1442695040888963407LL);
-		ms = (int64_t)((uint64_t)v % 253402300800000ULL);
+		v = v * 6364136223846793005ULL + 1442695040888963407ULL;	/* an LCG */
+		ms = (int64_t)(v % 253402300800000ULL);
 		audit_time_format(ms, out);
 		assert_int_equal(t(out), ms);
 	}
