@@ -1188,18 +1188,38 @@ vstate_init(struct vstate *v, struct auditlog_verify_result *res)
 	return 0;
 }
 
+/* The newest rotated file's name: it changes when the writer rotates or removes. */
+static uint64_t
+files_epoch(const char *path)
+{
+	struct audit_files f;
+	uint64_t e = 0;
+
+	if (audit_files_list(path, &f) == 0) {
+		e = f.n > (f.has_current ? 1u : 0u) ? f.last_seq[f.n - 1 - f.has_current] : 0;
+		e = e * 1000003 + f.n;
+		audit_files_free(&f);
+	}
+	return e;
+}
+
 int
 auditlog_verify(const char *path, struct auditlog_verify_result *res)
 {
 	struct vstate v;
-	int rc;
+	uint64_t epoch;
+	int rc, tries = 0;
 
-	if (vstate_init(&v, res) < 0)
-		return -1;
-	rc = audit_files_each_line(path, verify_line, &v);
-	if (rc >= 0)
-		rc = verify_finish(&v);
-	hasher_free(&v.h);
+	/* A rotation during the walk looks like a gap: walk again, a few times. */
+	do {
+		epoch = files_epoch(path);
+		if (vstate_init(&v, res) < 0)
+			return -1;
+		rc = audit_files_each_line(path, verify_line, &v);
+		if (rc >= 0)
+			rc = verify_finish(&v);
+		hasher_free(&v.h);
+	} while (rc == 1 && ++tries < 3 && files_epoch(path) != epoch);
 	return rc;
 }
 

@@ -260,13 +260,16 @@ cmp_seq(const void *a, const void *b)
 static bool
 rotated_name(const char *name, const char *base, size_t blen, uint64_t *seq)
 {
-	const char *p = name + blen + 1;
+	const char *p;
 
-	if (strncmp(name, base, blen) != 0 || name[blen] != '.' || strlen(p) != 20)
+	if (strncmp(name, base, blen) != 0 || name[blen] != '.')
+		return false;
+	p = name + blen + 1;
+	if (strlen(p) != 20)
 		return false;
 	*seq = 0;
 	for (; *p != '\0'; p++) {
-		if (!isdigit((unsigned char)*p))
+		if (!isdigit((unsigned char)*p) || *seq > UINT64_MAX / 10 - 1)
 			return false;
 		*seq = *seq * 10 + (uint64_t)(*p - '0');
 	}

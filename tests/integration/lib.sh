@@ -60,3 +60,12 @@ mode() { ctl --format json status | sed -n 's/.*"enforcement":"\([a-z-]*\)".*/\1
 # A free TCP port on loopback, different per call.
 T_PORT=20000
 next_port() { T_PORT=$((T_PORT + 1)); echo $((T_PORT + $$ % 2000)); }
+
+# pids_of STRING: processes whose command line contains STRING (busybox has
+# no reliable pgrep -f across versions).
+pids_of() {
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$$" ] && continue
+		tr '\000' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -- "$1" && echo "${p#/proc/}"
+	done
+}

@@ -96,3 +96,57 @@ t_consent_required() {
 	ctl run needy -- read "$RAGGED_T/secret.txt" > "$RAGGED_T/c.out" 2>&1
 	expect_line "$RAGGED_T/c.out" "-> EACCES$" "the grant is only what was granted"
 }
+
+t_stdio_passthrough() {
+	d=$(make_plugin stdio)
+	ctl plugin install "$d" > /dev/null || { fail "install"; return; }
+	echo "hello through the sandbox" | ctl run stdio -- stdin - > "$RAGGED_T/io.out" 2> "$RAGGED_T/io.err"
+	expect_line "$RAGGED_T/io.out" "^stdin hello through the sandbox$" "stdin and stdout reach the plugin"
+	ctl run stdio -- read /nonexistent-path-for-stderr > /dev/null 2>&1
+	expect_rc $? 0 "plugin runs with stderr passed"
+}
+
+t_non_root_caller() {
+	# The plugin runs as the caller, whoever that is; the agent reads the
+	# caller from SO_PEERCRED, so nobody can claim to be someone else.
+	asnobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	d=$(make_plugin mine)
+	$asnobody "$RAGGED_BUILD/raggedctl" plugin install "$d" > /dev/null 2>&1 ||
+		{ fail "a non-root user cannot install"; return; }
+	$asnobody "$RAGGED_BUILD/raggedctl" run mine -- uid - > "$RAGGED_T/nr.out" 2>&1
+	expect_rc $? 0 "non-root run exits 0"
+	expect_line "$RAGGED_T/nr.out" "^uid 65534 euid 65534$" "plugin runs as the invoking user"
+	$asnobody "$RAGGED_BUILD/raggedctl" run slice > /dev/null 2> "$RAGGED_T/nr.err"
+	expect_rc $? 125 "another user's plugin is not visible"
+	expect_line "$RAGGED_T/nr.err" "not installed" "says it is not installed (for this user)"
+	$asnobody "$RAGGED_BUILD/raggedctl" --format json plugin list > "$RAGGED_T/nr.list"
+	no_line "$RAGGED_T/nr.list" '"name":"slice"' "root's plugins are not listed for another user"
+	expect_line "$RAGGED_T/nr.list" '"name":"mine"' "own plugin listed"
+}
+
+t_agent_start_rules() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$RAGGED_BUILD/raggedd" --foreground \
+		> "$RAGGED_T/nr-agent.out" 2>&1
+	rc=$?
+	[ "$rc" -ne 0 ] && pass "raggedd refuses to run without root" || fail "raggedd ran as nobody"
+	n=$(wc -l < "$RAGGED_T/nr-agent.out")
+	[ "$n" -eq 1 ] && pass "one line of reason" || fail "$n lines of reason"
+	expect_line "$RAGGED_T/nr-agent.out" "root" "the reason mentions root"
+	printf '[paths]\nsocket = "relative.sock"\n' > "$RAGGED_T/bad.toml"
+	"$RAGGED_BUILD/raggedd" --config "$RAGGED_T/bad.toml" --foreground > "$RAGGED_T/bad.out" 2>&1
+	[ $? -ne 0 ] && pass "a bad config stops the agent" || fail "agent started with a bad config"
+	expect_line "$RAGGED_T/bad.out" "bad.toml:2: paths.socket" "config error names file, line and key"
+	# Daemon mode: the parent returns once the child is ready, or with its error.
+	sed -e "s|$TAG|$TAG-d|g" -e "s|$RAGGED_T/log/|$RAGGED_T/log-d/|" \
+		-e "s|$RAGGED_T/state|$RAGGED_T/state-d|" -e "s|agent.sock|agent-d.sock|" \
+		"$RAGGED_T/agent.toml" > "$RAGGED_T/daemon.toml"
+	"$RAGGED_BUILD/raggedd" --config "$RAGGED_T/daemon.toml"
+	expect_rc $? 0 "daemon mode starts"
+	sock=$(sed -n 's/^socket = "\(.*\)"/\1/p' "$RAGGED_T/daemon.toml")
+	RAGGED_SOCKET="$sock" ctl --format json status > "$RAGGED_T/d.json" 2>&1
+	expect_line "$RAGGED_T/d.json" '"enforcement":"(bpf-lsm|landlock)"' "daemon answers status as JSON"
+	pid=$(pids_of "raggedd --config $RAGGED_T/daemon.toml")
+	[ -n "$pid" ] && kill -TERM $pid
+	i=0; while [ -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ ! -e "/sys/fs/bpf/$TAG-d" ] && pass "daemon stop removes its pins" || fail "daemon left /sys/fs/bpf/$TAG-d"
+}

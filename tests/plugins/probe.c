@@ -14,6 +14,7 @@
  *   cgroup -        print this process's cgroup lines
  *   listen A:P      (outside the sandbox) accept one TCP connection, exit
  *   kill SIG        send ourselves signal SIG
+ *   stdin -         read one line from stdin and echo it as "stdin LINE"
  */
 #include <signal.h>
 #include <arpa/inet.h>
@@ -183,7 +184,14 @@ int main(int argc, char **argv)
 				report(op, arg, -1);
 		} else if (strcmp(op, "listen") == 0)
 			report(op, arg, do_listen(arg));
-		else if (strcmp(op, "kill") == 0)
+		else if (strcmp(op, "stdin") == 0) {
+			char line[256];
+
+			if (fgets(line, sizeof(line), stdin))
+				printf("stdin %s", line);
+			else
+				report(op, arg, -1);
+		} else if (strcmp(op, "kill") == 0)
 			raise(atoi(arg));
 		else if (strcmp(op, "uid") == 0)
 			printf("uid %u euid %u\n", getuid(), geteuid());

@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: MIT
+/*
+ * startbench: sandbox start latency, SPEC §8 "request -> plugin's first
+ * instruction", for three launchers of the same trivial program
+ * (tools/bench/firstinsn.c), interleaved round-robin in one run:
+ *
+ *   A  bare:    posix_spawn(firstinsn)            (or fork+execve, --fork)
+ *   B  bwrap:   bwrap --ro-bind / / --unshare-all firstinsn
+ *   C  ragged:  raggedctl run <plugin>            (the plugin's entry is firstinsn)
+ *
+ * For each sample the harness reads CLOCK_MONOTONIC (t0) just before it
+ * spawns the launcher, with the launcher's stdout on a fresh pipe. The
+ * program writes its own CLOCK_MONOTONIC reading (t1), taken first thing in
+ * main, to that stdout (for C the agent hands the caller's stdout to the
+ * plugin). first-instruction latency = t1 - t0. The harness also stamps
+ * the moment waitpid() returns for the launcher (t2): exit latency = t2 - t0,
+ * which for C is the whole `raggedctl run` round trip.
+ *
+ * Round-robin (A, B, C, A, B, C, ...) so that machine noise hits every
+ * method alike. After every sample, whatever the method, the harness waits
+ * until the --idle-dir directories are empty (the agent's per-run scratch
+ * dir is the last thing it removes after a run) and then --gap-ms, so that
+ * one sample's asynchronous teardown (agent cleanup, namespace destruction
+ * after bwrap) does not land in the next sample's window.
+ *
+ * Output: a readable table, then machine-readable lines starting with
+ * "startbench:" (key=value, see print_machine()). Optional --raw FILE: one
+ * CSV line per sample. Exit status: 0 when A and C could be measured
+ * (targets missed or not: this is a benchmark), 1 on bad usage, 2 when a
+ * method that must work (A, C) could not be measured.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+enum { M_A, M_B, M_C, M_COUNT };
+
+static const char *const mname[M_COUNT] = { "A", "B", "C" };
+static const char *const mdesc[M_COUNT] = {
+	"bare spawn+exec", "bwrap --ro-bind / / --unshare-all", "raggedctl run (raggedd)",
+};
+
+struct method {
+	char *argv[16];
+	bool available;
+	char reason[512];
+	int errfd;		/* the launcher's stderr: a temp file, shown on failure */
+	uint64_t *first, *exit;	/* ns, successful samples only */
+	size_t n, failed;
+	char last_err[512];
+};
+
+static struct {
+	unsigned iters, warmup, gap_ms, timeout_ms;
+	bool use_fork;
+	const char *raw;
+	const char *idle_dirs[8];
+	int n_idle;
+} opt = { .iters = 200, .warmup = 5, .gap_ms = 5, .timeout_ms = 10000 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static bool dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	bool empty = true;
+
+	if (!d)
+		return true;	/* not there (yet): nothing pending */
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+/* Wait until the agent has finished tearing down the previous run. */
+static void settle(void)
+{
+	for (int i = 0; i < opt.n_idle; i++)
+		for (int k = 0; k < 10000 && !dir_empty(opt.idle_dirs[i]); k++)
+			usleep(200);
+	if (opt.gap_ms)
+		sleep_ms(opt.gap_ms);
+}
+
+static void read_errfd(struct method *m, char *out, size_t len)
+{
+	ssize_t n = pread(m->errfd, out, len - 1, 0);
+
+	out[n > 0 ? n : 0] = '\0';
+	for (char *p = out; *p; p++)
+		if (*p == '\n' || *p == '"')
+			*p = *p == '\n' ? ' ' : '\'';
+	n = (ssize_t)strlen(out);
+	while (n > 0 && out[n - 1] == ' ')
+		out[--n] = '\0';
+}
+
+static pid_t launch(struct method *m, int outfd)
+{
+	pid_t pid;
+
+	if (opt.use_fork) {
+		pid = fork();
+		if (pid == 0) {
+			int nul = open("/dev/null", O_RDONLY);
+
+			if (nul < 0 || dup2(nul, 0) < 0 || dup2(outfd, 1) < 0 || dup2(m->errfd, 2) < 0)
+				_exit(127);
+			execve(m->argv[0], m->argv, environ);
+			_exit(127);
+		}
+		return pid;
+	} else {
+		posix_spawn_file_actions_t fa;
+		int rc;
+
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+		posix_spawn_file_actions_adddup2(&fa, outfd, 1);
+		posix_spawn_file_actions_adddup2(&fa, m->errfd, 2);
+		rc = posix_spawn(&pid, m->argv[0], &fa, NULL, m->argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+		if (rc) {
+			errno = rc;
+			return -1;
+		}
+		return pid;
+	}
+}
+
+/*
+ * One sample. Returns 0 and fills *first/*exit (ns since t0), or -1 with
+ * the reason in m->last_err.
+ */
+static int sample(struct method *m, uint64_t *first, uint64_t *exitns)
+{
+	int p[2], status = 0;
+	uint64_t t0, t1 = 0, t2;
+	struct pollfd pfd;
+	ssize_t got = 0;
+	pid_t pid;
+
+	if (ftruncate(m->errfd, 0) < 0 || pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(m->last_err, sizeof(m->last_err), "harness: %s", strerror(errno));
+		return -1;
+	}
+	t0 = now_ns();
+	pid = launch(m, p[1]);
+	if (pid < 0) {
+		snprintf(m->last_err, sizeof(m->last_err), "spawn %s: %s", m->argv[0], strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	while (got < (ssize_t)sizeof(t1)) {
+		ssize_t n;
+		int pr = poll(&pfd, 1, (int)opt.timeout_ms);
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			break;	/* timeout */
+		n = read(p[0], (char *)&t1 + got, sizeof(t1) - (size_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;	/* EOF: the program never wrote */
+		got += n;
+	}
+	close(p[0]);
+	if (got != (ssize_t)sizeof(t1))
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	t2 = now_ns();
+	if (got != (ssize_t)sizeof(t1) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char e[400];
+
+		read_errfd(m, e, sizeof(e));
+		snprintf(m->last_err, sizeof(m->last_err), "%s; %s%d; stderr: %s",
+			 got == (ssize_t)sizeof(t1) ? "timestamp received" : "no timestamp",
+			 WIFEXITED(status) ? "exit status " : "signal ",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			 e[0] ? e : "(empty)");
+		return -1;
+	}
+	if (t1 < t0 || t1 > t2) {
+		snprintf(m->last_err, sizeof(m->last_err),
+			 "timestamp outside [spawn, exit]: not CLOCK_MONOTONIC of this boot?");
+		return -1;
+	}
+	*first = t1 - t0;
+	*exitns = t2 - t0;
+	return 0;
+}
+
+/* ---- statistics ---- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Linear interpolation between closest ranks (R type 7, numpy default). */
+static double quantile_sorted(const uint64_t *v, size_t n, double q)
+{
+	double pos, frac;
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	pos = q * (double)(n - 1);
+	i = (size_t)pos;
+	frac = pos - (double)i;
+	if (i + 1 >= n)
+		return (double)v[n - 1];
+	return (double)v[i] + frac * ((double)v[i + 1] - (double)v[i]);
+}
+
+struct stats {
+	double med, p10, p90, mean, min, max;
+};
+
+static struct stats stats_of(const uint64_t *in, size_t n)
+{
+	struct stats s = { 0 };
+	uint64_t *v;
+	double sum = 0;
+
+	if (n == 0 || !(v = malloc(n * sizeof(*v))))
+		return s;
+	memcpy(v, in, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		sum += (double)v[i];
+	s.med = quantile_sorted(v, n, 0.5) / 1e6;
+	s.p10 = quantile_sorted(v, n, 0.1) / 1e6;
+	s.p90 = quantile_sorted(v, n, 0.9) / 1e6;
+	s.mean = sum / (double)n / 1e6;
+	s.min = (double)v[0] / 1e6;
+	s.max = (double)v[n - 1] / 1e6;
+	free(v);
+	return s;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rng(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return rng_state = x;
+}
+
+static double median_resampled(const uint64_t *v, size_t n, uint64_t *tmp)
+{
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = v[rng() % n];
+	qsort(tmp, n, sizeof(*tmp), cmp_u64);
+	return quantile_sorted(tmp, n, 0.5);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* 95% percentile-bootstrap interval of median(x)/median(y). */
+static void ratio_ci(const uint64_t *x, size_t nx, const uint64_t *y, size_t ny,
+		     double *lo, double *hi)
+{
+	enum { B = 2000 };
+	double *r = malloc(B * sizeof(*r));
+	uint64_t *tmp = malloc((nx > ny ? nx : ny) * sizeof(*tmp));
+
+	*lo = *hi = 0;
+	if (!r || !tmp || !nx || !ny) {
+		free(r);
+		free(tmp);
+		return;
+	}
+	for (int b = 0; b < B; b++) {
+		double mx = median_resampled(x, nx, tmp), my = median_resampled(y, ny, tmp);
+
+		r[b] = my > 0 ? mx / my : 0;
+	}
+	qsort(r, B, sizeof(*r), cmp_dbl);
+	*lo = r[(int)(0.025 * B)];
+	*hi = r[(int)(0.975 * B) - 1];
+	free(r);
+	free(tmp);
+}
+
+/* ---- setup ---- */
+
+static int tmpfile_fd(void)
+{
+	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		char path[] = "/tmp/startbench.XXXXXX";
+
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(path);
+	}
+	return fd;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: startbench --bin FIRSTINSN [--bwrap BWRAP] --ctl RAGGEDCTL --plugin NAME\n"
+	      "                  [-n ITERS] [--warmup K] [--gap-ms MS] [--idle-dir DIR]...\n"
+	      "                  [--fork] [--raw FILE.csv] [--timeout-ms MS]\n"
+	      "  RAGGED_SOCKET in the environment selects the agent for raggedctl.\n"
+	      "  --bwrap '' reports B as unavailable without trying it.\n", f);
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
+static const char *yn(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "bin", required_argument, NULL, 'b' },
+		{ "bwrap", required_argument, NULL, 'B' },
+		{ "ctl", required_argument, NULL, 'c' },
+		{ "plugin", required_argument, NULL, 'p' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "gap-ms", required_argument, NULL, 'g' },
+		{ "idle-dir", required_argument, NULL, 'i' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "fork", no_argument, NULL, 'f' },
+		{ "raw", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *bin = NULL, *bwrap = "/usr/bin/bwrap", *ctl = NULL, *plugin = NULL;
+	struct method m[M_COUNT];
+	struct stats sf[M_COUNT], se[M_COUNT];
+	struct utsname u;
+	char load0[128] = "", load1[128] = "";
+	FILE *raw = NULL;
+	uint64_t t_begin;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "n:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'b': bin = optarg; break;
+		case 'B': bwrap = optarg; break;
+		case 'c': ctl = optarg; break;
+		case 'p': plugin = optarg; break;
+		case 'n': opt.iters = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'w': opt.warmup = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'g': opt.gap_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 't': opt.timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'f': opt.use_fork = true; break;
+		case 'r': opt.raw = optarg; break;
+		case 'i':
+			if (opt.n_idle >= (int)(sizeof(opt.idle_dirs) / sizeof(opt.idle_dirs[0]))) {
+				fprintf(stderr, "startbench: too many --idle-dir\n");
+				return 1;
+			}
+			opt.idle_dirs[opt.n_idle++] = optarg;
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (!bin || !ctl || !plugin || opt.iters < 1 || opt.timeout_ms < 1) {
+		usage(stderr);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(m, 0, sizeof(m));
+	m[M_A].argv[0] = (char *)bin;
+	m[M_B].argv[0] = (char *)bwrap;
+	m[M_B].argv[1] = "--ro-bind";
+	m[M_B].argv[2] = "/";
+	m[M_B].argv[3] = "/";
+	m[M_B].argv[4] = "--unshare-all";
+	m[M_B].argv[5] = (char *)bin;
+	m[M_C].argv[0] = (char *)ctl;
+	m[M_C].argv[1] = "run";
+	m[M_C].argv[2] = (char *)plugin;
+	for (int k = 0; k < M_COUNT; k++) {
+		m[k].available = true;
+		m[k].errfd = tmpfile_fd();
+		m[k].first = calloc(opt.iters, sizeof(uint64_t));
+		m[k].exit = calloc(opt.iters, sizeof(uint64_t));
+		if (m[k].errfd < 0 || !m[k].first || !m[k].exit) {
+			fprintf(stderr, "startbench: setup: %s\n", strerror(errno ? errno : ENOMEM));
+			return 2;
+		}
+	}
+	if (!bwrap[0]) {
+		m[M_B].available = false;
+		snprintf(m[M_B].reason, sizeof(m[M_B].reason), "bwrap not installed");
+	}
+	if (opt.raw && !(raw = fopen(opt.raw, "w"))) {
+		fprintf(stderr, "startbench: %s: %s\n", opt.raw, strerror(errno));
+		return 1;
+	}
+	if (raw)
+		fputs("round,method,first_insn_ns,exit_ns,ok\n", raw);
+
+	/*
+	 * Availability probe, then warm-up rounds (page cache, the agent's
+	 * first-run setup such as the state/runs dir), both discarded. A method
+	 * that fails its probe is reported unavailable with the reason; one
+	 * that works in the probe and fails later has its failures counted.
+	 */
+	for (int k = 0; k < M_COUNT; k++) {
+		uint64_t f, e;
+
+		if (!m[k].available)
+			continue;
+		if (sample(&m[k], &f, &e) < 0) {
+			m[k].available = false;
+			snprintf(m[k].reason, sizeof(m[k].reason), "%s", m[k].last_err);
+		}
+		settle();
+	}
+	if (!m[M_A].available || !m[M_C].available) {
+		for (int k = 0; k < M_COUNT; k++)
+			if (!m[k].available)
+				fprintf(stderr, "startbench: method %s (%s) does not work: %s\n",
+					mname[k], mdesc[k], m[k].reason);
+		return 2;
+	}
+	for (unsigned w = 0; w < opt.warmup; w++)
+		for (int k = 0; k < M_COUNT; k++) {
+			uint64_t f, e;
+
+			if (m[k].available) {
+				(void)sample(&m[k], &f, &e);
+				settle();
+			}
+		}
+
+	{
+		FILE *la = fopen("/proc/loadavg", "re");
+
+		if (la) {
+			if (!fgets(load0, sizeof(load0), la))
+				load0[0] = '\0';
+			load0[strcspn(load0, "\n")] = '\0';
+			fclose(la);
+		}
+	}
+	t_begin = now_ns();
+	for (unsigned it = 0; it < opt.iters; it++) {
+		for (int k = 0; k < M_COUNT; k++) {
+			uint64_t f = 0, e = 0;
+			int rc;
+
+			if (!m[k].available)
+				continue;
+			rc = sample(&m[k], &f, &e);
+			if (rc == 0) {
+				m[k].first[m[k].n] = f;
+				m[k].exit[m[k].n] = e;
+				m[k].n++;
+			} else {
+				if (!m[k].failed)
+					fprintf(stderr, "startbench: %s sample %u failed: %s\n",
+						mname[k], it, m[k].last_err);
+				m[k].failed++;
+			}
+			if (raw)
+				fprintf(raw, "%u,%s,%llu,%llu,%d\n", it, mname[k],
+					(unsigned long long)f, (unsigned long long)e, rc == 0);
+			settle();
+		}
+	}
+	{
+		FILE *la = fopen("/proc/loadavg", "re");
+
+		if (la) {
+			if (!fgets(load1, sizeof(load1), la))
+				load1[0] = '\0';
+			load1[strcspn(load1, "\n")] = '\0';
+			fclose(la);
+		}
+	}
+	if (raw)
+		fclose(raw);
+
+	for (int k = 0; k < M_COUNT; k++) {
+		sf[k] = stats_of(m[k].first, m[k].n);
+		se[k] = stats_of(m[k].exit, m[k].n);
+	}
+
+	/* ---- readable ---- */
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	printf("sandbox start: request -> first instruction, %u interleaved rounds (A,B,C,...),"
+	       " %u warm-up rounds discarded\n", opt.iters, opt.warmup);
+	printf("machine: %ld CPUs, kernel %s; launcher started with %s; gap %u ms after each sample\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), u.release, opt.use_fork ? "fork+execve" : "posix_spawn",
+	       opt.gap_ms);
+	printf("loadavg before: %s; after: %s; wall time %.1f s\n\n", load0, load1,
+	       (double)(now_ns() - t_begin) / 1e9);
+	printf("%-2s %-36s %5s %5s | %-31s | %-31s\n", "", "", "", "",
+	       "first instruction (ms)", "launcher exit (ms)");
+	printf("%-2s %-36s %5s %5s | %9s %9s %9s  | %9s %9s %9s\n", "", "method", "ok", "fail",
+	       "median", "p10", "p90", "median", "p10", "p90");
+	for (int k = 0; k < M_COUNT; k++) {
+		if (!m[k].available) {
+			printf("%-2s %-36s unavailable: %s\n", mname[k], mdesc[k], m[k].reason);
+			continue;
+		}
+		printf("%-2s %-36s %5zu %5zu | %9.3f %9.3f %9.3f  | %9.3f %9.3f %9.3f\n", mname[k],
+		       mdesc[k], m[k].n, m[k].failed, sf[k].med, sf[k].p10, sf[k].p90,
+		       se[k].med, se[k].p10, se[k].p90);
+	}
+	putchar('\n');
+
+	{
+		bool have_b = m[M_B].available && m[M_B].n > 0;
+		bool have = m[M_A].n > 0 && m[M_C].n > 0;
+		double ca = ratio(sf[M_C].med, sf[M_A].med);
+		double cb = have_b ? ratio(sf[M_C].med, sf[M_B].med) : 0;
+		double ca_lo, ca_hi, cb_lo = 0, cb_hi = 0;
+
+		ratio_ci(m[M_C].first, m[M_C].n, m[M_A].first, m[M_A].n, &ca_lo, &ca_hi);
+		if (have_b)
+			ratio_ci(m[M_C].first, m[M_C].n, m[M_B].first, m[M_B].n, &cb_lo, &cb_hi);
+
+		printf("ratios of medians (first instruction), with 95%% bootstrap interval:\n");
+		printf("  C/A = %.2f  [%.2f, %.2f]\n", ca, ca_lo, ca_hi);
+		if (have_b)
+			printf("  C/B = %.2f  [%.2f, %.2f]\n", cb, cb_lo, cb_hi);
+		else
+			printf("  C/B = n/a (B unavailable)\n");
+		printf("SPEC §8 targets:\n");
+		printf("  product: C <= 1.5 x A     %-8s (C/A = %.2f)\n",
+		       have ? (ca <= 1.5 ? "holds" : "MISSED") : "unknown", ca);
+		if (have_b)
+			printf("  product: C <= 0.5 x B     %-8s (C/B = %.2f)\n",
+			       cb <= 0.5 ? "holds" : "MISSED", cb);
+		else
+			printf("  product: C <= 0.5 x B     unknown  (B unavailable)\n");
+		printf("  seed:    C < 100 ms       %-8s (median %.3f ms, p90 %.3f ms)\n",
+		       have ? (sf[M_C].med < 100 ? "holds" : "MISSED") : "unknown",
+		       sf[M_C].med, sf[M_C].p90);
+		printf("\n");
+
+		/* ---- machine-readable ---- */
+		printf("startbench: run iterations=%u warmup=%u gap_ms=%u spawn=%s nproc=%ld kernel=%s\n",
+		       opt.iters, opt.warmup, opt.gap_ms, opt.use_fork ? "fork" : "posix_spawn",
+		       sysconf(_SC_NPROCESSORS_ONLN), u.release);
+		for (int k = 0; k < M_COUNT; k++) {
+			if (!m[k].available) {
+				printf("startbench: method=%s status=unavailable reason=\"%s\"\n",
+				       mname[k], m[k].reason);
+				continue;
+			}
+			printf("startbench: method=%s status=ok n=%zu failed=%zu"
+			       " first_median_ms=%.3f first_p10_ms=%.3f first_p90_ms=%.3f"
+			       " first_mean_ms=%.3f first_min_ms=%.3f first_max_ms=%.3f"
+			       " exit_median_ms=%.3f exit_p10_ms=%.3f exit_p90_ms=%.3f\n",
+			       mname[k], m[k].n, m[k].failed, sf[k].med, sf[k].p10, sf[k].p90,
+			       sf[k].mean, sf[k].min, sf[k].max, se[k].med, se[k].p10, se[k].p90);
+		}
+		printf("startbench: ratio=C/A value=%.3f ci95_lo=%.3f ci95_hi=%.3f\n", ca, ca_lo, ca_hi);
+		if (have_b)
+			printf("startbench: ratio=C/B value=%.3f ci95_lo=%.3f ci95_hi=%.3f\n", cb, cb_lo, cb_hi);
+		else
+			printf("startbench: ratio=C/B value=na\n");
+		printf("startbench: target=product_C_le_1.5xA limit=1.5 value=%.3f holds=%s\n", ca,
+		       have ? yn(ca <= 1.5) : "unknown");
+		if (have_b)
+			printf("startbench: target=product_C_le_0.5xB limit=0.5 value=%.3f holds=%s\n",
+			       cb, yn(cb <= 0.5));
+		else
+			printf("startbench: target=product_C_le_0.5xB limit=0.5 value=na holds=unknown\n");
+		printf("startbench: target=seed_C_lt_100ms limit_ms=100 value_ms=%.3f holds=%s\n",
+		       sf[M_C].med, have ? yn(sf[M_C].med < 100) : "unknown");
+	}
+	return m[M_A].n > 0 && m[M_C].n > 0 ? 0 : 2;
+}
