@@ -188,6 +188,9 @@ int kmaps_counters(struct agent *a, uint64_t cgid, struct ragged_run_counters *s
 int landlock_abi_version(void);
 int landlock_apply(const struct policy *p, int abi, char *err, size_t errlen);
 
+/* seccomp.c (runs in the child, after no_new_privs, right before exec) */
+int seccomp_apply(enum enforcement_mode mode, char *err, size_t errlen);
+
 /* launch.c */
 struct launch_req {
 	const struct manifest *m;

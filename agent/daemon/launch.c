@@ -128,6 +128,9 @@ static void child(struct agent *a, struct run *r, const struct policy *p,
 		child_fail_msg(errfd, err);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(errfd, "no_new_privs");
+	/* Last: the filter also covers what the steps above needed. */
+	if (seccomp_apply(a->feat.mode, err, sizeof(err)) < 0)
+		child_fail_msg(errfd, err);
 	execve(exe, argv, envp);
 	child_fail(errfd, "exec");
 }

@@ -69,10 +69,12 @@ start_agent() {
 	done
 	[ -S "$RAGGED_SOCKET" ]
 }
+AGENT_STATUS=0
 stop_agent() {
 	[ -n "$AGENT_PID" ] || return 0
 	kill -TERM "$AGENT_PID" 2>/dev/null
 	wait "$AGENT_PID" 2>/dev/null
+	AGENT_STATUS=$?
 	AGENT_PID=""
 }
 
@@ -96,6 +98,12 @@ for f in "$RAGGED_ROOT"/tests/integration/t_*.sh; do
 done
 
 stop_agent
+T_CUR=agent
+if [ "$AGENT_STATUS" -eq 0 ]; then pass "raggedd stopped cleanly on SIGTERM"; else
+	fail "raggedd exited with status $AGENT_STATUS"; fi
+# Sanitizer builds (make SANITIZE=1) report into the agent log.
+if grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$RAGGED_T/agent.log"; then
+	fail "sanitizer report in the agent log"; else pass "no sanitizer report from the agent"; fi
 # Leave nothing behind: the agent removes its pins and cgroups on stop.
 T_CUR=cleanup
 left=""

@@ -165,7 +165,7 @@ static pid_t launch(struct method *m, int outfd)
 }
 
 /*
- * One sample. Returns 0 and fills *first/*exit (ns since t0), or -1 with
+ * One sample. Returns 0 and fills *first and *exitns (ns since t0), or -1 with
  * the reason in m->last_err.
  */
 static int sample(struct method *m, uint64_t *first, uint64_t *exitns)
@@ -367,7 +367,7 @@ static double ratio(double a, double b)
 	return b > 0 ? a / b : 0;
 }
 
-static const char *yn(bool b)
+static const char *yesno(bool b)
 {
 	return b ? "yes" : "no";
 }
@@ -624,14 +624,14 @@ int main(int argc, char **argv)
 		else
 			printf("startbench: ratio=C/B value=na\n");
 		printf("startbench: target=product_C_le_1.5xA limit=1.5 value=%.3f holds=%s\n", ca,
-		       have ? yn(ca <= 1.5) : "unknown");
+		       have ? yesno(ca <= 1.5) : "unknown");
 		if (have_b)
 			printf("startbench: target=product_C_le_0.5xB limit=0.5 value=%.3f holds=%s\n",
-			       cb, yn(cb <= 0.5));
+			       cb, yesno(cb <= 0.5));
 		else
 			printf("startbench: target=product_C_le_0.5xB limit=0.5 value=na holds=unknown\n");
 		printf("startbench: target=seed_C_lt_100ms limit_ms=100 value_ms=%.3f holds=%s\n",
-		       sf[M_C].med, have ? yn(sf[M_C].med < 100) : "unknown");
+		       sf[M_C].med, have ? yesno(sf[M_C].med < 100) : "unknown");
 	}
 	return m[M_A].n > 0 && m[M_C].n > 0 ? 0 : 2;
 }
