@@ -77,7 +77,7 @@ $(BUILD)/raggedctl: $(BUILD)/obj/agent/ctl/raggedctl.o $(CTL_OBJS) $(COMMON_OBJS
 # Test plugins are real programs run inside the sandbox: plain C, no agent code.
 $(BUILD)/plugins/%: tests/plugins/%.c
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@
+	$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(@D)

@@ -48,7 +48,18 @@ struct cgroup_env {
 };
 
 struct run_limits {
-	uint32_t memory_mb, cpu_seconds, pids, wall_seconds;
+	uint32_t memory_mb, cpu_seconds, pids, wall_seconds, scratch_mb;
+};
+
+/* What a run used, read from its cgroups (v2 where present, else v1). */
+struct run_usage {
+	uint64_t cpu_usec;		/* v2 cpu.stat usage_usec: every process of the run */
+	uint64_t mem_peak;		/* bytes: memory.peak / memory.max_usage_in_bytes */
+	uint64_t oom_kills;		/* memory.events oom_kill / memory.oom_control */
+	uint64_t pids_peak;
+	uint64_t pids_max_hits;		/* forks refused at pids.max */
+	uint64_t scratch_used;		/* bytes in the scratch tmpfs */
+	uint64_t scratch_size;
 };
 
 struct run_cgroup {
@@ -116,6 +127,11 @@ struct run {
 	pid_t pid;
 	int pidfd;
 	uint64_t start_ns;
+	int timerfd;			/* limit checks while it runs */
+	bool scratch_mounted;
+	struct run_usage usage;
+	char breach[32];		/* the limit that ended it, "" if none */
+	char breach_reason[160];	/* one line for the caller */
 	uint64_t records;		/* ring-buffer records logged for this run */
 	uint64_t suppressed;		/* records folded into events_suppressed */
 	bool exited;
@@ -172,6 +188,7 @@ int run_cgroup_enter_v1(const struct run_cgroup *cg);	/* in the child, before ex
 void run_cgroup_kill(const struct cgroup_env *env, struct run_cgroup *cg);
 int run_cgroup_destroy(const struct cgroup_env *env, struct run_cgroup *cg);
 void cgroup_reap_stale(const struct cgroup_env *env);
+void run_cgroup_usage(const struct run_cgroup *cg, struct run_usage *u);
 
 /* policy.c */
 int policy_build(const struct agent *a, const struct run *r, const struct manifest *m,
@@ -205,6 +222,9 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, int nfds);
 void runs_consent_changed(struct agent *a, uid_t owner, const char *plugin, uint32_t granted);
 struct run *run_find_pidfd(struct agent *a, int fd);
+struct run *run_find_timerfd(struct agent *a, int fd);
+void run_tick(struct agent *a, struct run *r);
+void runs_reap_stale_scratch(struct agent *a);
 void run_reap(struct agent *a, struct run *r);
 void run_abort(struct agent *a, struct run *r);
 
@@ -249,7 +269,7 @@ void client_close(struct agent *a, struct client *c);
 struct client *client_find(struct agent *a, int fd);
 
 /* epoll tags: the low bits of the epoll data say what the fd is */
-enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_RUN, EP_RINGBUF, EP_SIGNAL };
+enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_RUN, EP_RINGBUF, EP_SIGNAL, EP_TIMER };
 int ep_add(struct agent *a, int fd, enum ep_kind kind, void *ptr);
 void ep_del(struct agent *a, int fd);
 

@@ -249,6 +249,9 @@ int run_cgroup_create(const struct cgroup_env *env, const char *name,
 		goto fail;
 	if (env->v2_pids && write_fileat(dfd, "pids.max", pids) < 0)
 		goto fail;
+	/* An OOM kill takes the whole run, not one process of it. */
+	if (env->v2_memory && write_fileat(dfd, "memory.oom.group", "1") < 0 && errno != ENOENT)
+		goto fail;
 	if (v1_create(env->v1_memory, name, cg->v1_memory, "memory.limit_in_bytes", mem) < 0 ||
 	    v1_create(env->v1_pids, name, cg->v1_pids, "pids.max", pids) < 0 ||
 	    v1_create(env->v1_cpuacct, name, cg->v1_cpuacct, NULL, NULL) < 0)
@@ -376,4 +379,66 @@ void cgroup_reap_stale(const struct cgroup_env *env)
 		run_cgroup_destroy(env, &cg);
 	}
 	closedir(d);
+}
+
+static uint64_t read_u64(const char *dir, int dfd, const char *name)
+{
+	char path[PATH_MAX], buf[64];
+
+	if (dfd >= 0) {
+		if (read_fileat(dfd, name, buf, sizeof(buf)) < 0)
+			return 0;
+	} else if (!dir[0] || xsnprintf(path, sizeof(path), "%s/%s", dir, name) < 0 ||
+		   read_file(path, buf, sizeof(buf)) < 0) {
+		return 0;
+	}
+	return strtoull(buf, NULL, 10);
+}
+
+/* "key N" out of a flat-keyed cgroup file. */
+static uint64_t read_key(const char *dir, int dfd, const char *name, const char *key)
+{
+	char path[PATH_MAX], buf[1024];
+	size_t kl = strlen(key);
+	char *p;
+
+	if (dfd >= 0) {
+		if (read_fileat(dfd, name, buf, sizeof(buf)) < 0)
+			return 0;
+	} else if (!dir[0] || xsnprintf(path, sizeof(path), "%s/%s", dir, name) < 0 ||
+		   read_file(path, buf, sizeof(buf)) < 0) {
+		return 0;
+	}
+	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, key, kl) == 0 && p[kl] == ' ')
+			return strtoull(p + kl + 1, NULL, 10);
+	return 0;
+}
+
+void run_cgroup_usage(const struct run_cgroup *cg, struct run_usage *u)
+{
+	uint64_t cur;
+
+	/* cpu.stat is core cgroup v2: there even without the cpu controller. */
+	u->cpu_usec = read_key("", cg->v2_fd, "cpu.stat", "usage_usec");
+	if (cg->v1_memory[0]) {
+		u->mem_peak = read_u64(cg->v1_memory, -1, "memory.max_usage_in_bytes");
+		u->oom_kills = read_key(cg->v1_memory, -1, "memory.oom_control", "oom_kill");
+	} else {
+		u->mem_peak = read_u64("", cg->v2_fd, "memory.peak");
+		u->oom_kills = read_key("", cg->v2_fd, "memory.events", "oom_kill");
+	}
+	if (cg->v1_pids[0]) {
+		cur = read_u64(cg->v1_pids, -1, "pids.peak");
+		if (!cur)
+			cur = read_u64(cg->v1_pids, -1, "pids.current");
+		u->pids_max_hits = read_key(cg->v1_pids, -1, "pids.events", "max");
+	} else {
+		cur = read_u64("", cg->v2_fd, "pids.peak");
+		if (!cur)
+			cur = read_u64("", cg->v2_fd, "pids.current");
+		u->pids_max_hits = read_key("", cg->v2_fd, "pids.events", "max");
+	}
+	if (cur > u->pids_peak)
+		u->pids_peak = cur;
 }

@@ -31,7 +31,7 @@ static uint32_t alloc_policy_id(struct agent *a)
 
 static void file_key(const struct file_rule *fr, uint32_t id, struct ragged_file_key *k)
 {
-	size_t len = strlen(fr->path);
+	size_t len = strnlen(fr->path, sizeof(k->path));	/* longer: never inserted, no overflow */
 	bool dir = len > 0 && fr->path[len - 1] == '/';
 
 	memset(k, 0, sizeof(*k));

@@ -82,6 +82,8 @@ static int start(struct agent *a, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	/* Scratch tmpfs of runs whose agent died. */
+	runs_reap_stale_scratch(a);
 	if (bpf_load(a, err, errlen) < 0 || events_setup(a, err, errlen) < 0)
 		return -1;
 	/* Records a previous agent left in the pinned ring buffer come first. */
@@ -138,6 +140,10 @@ static void loop(struct agent *a)
 				break;
 			case EP_SIGNAL:
 				handle_signals(a);
+				break;
+			case EP_TIMER:
+				if ((r = run_find_timerfd(a, fd)))
+					run_tick(a, r);
 				break;
 			}
 		}

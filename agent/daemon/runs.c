@@ -5,6 +5,7 @@
  * the event loop) and teardown (kill what is left, drain and reconcile the
  * kernel's counters, record, remove maps and cgroup, answer the client).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -13,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +29,7 @@
 
 #define EXIT_CONSENT 77
 #define EXIT_SANDBOX 125
+#define TICK_MS 50	/* limit checks: the bound on how late a CPU/wall kill can be */
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -102,10 +107,57 @@ static void run_teardown(struct agent *a, struct run *r)
 		close(r->pidfd);
 		r->pidfd = -1;
 	}
+	if (r->timerfd >= 0) {
+		ep_del(a, r->timerfd);
+		close(r->timerfd);
+		r->timerfd = -1;
+	}
 	run_cgroup_kill(&a->cg, &r->cg);
 	kmaps_remove(a, r);
 	run_cgroup_destroy(&a->cg, &r->cg);
+	if (r->scratch_mounted && umount2(r->scratch, MNT_DETACH) == 0)
+		r->scratch_mounted = false;
 	rm_tree(r->scratch);
+}
+
+/*
+ * The scratch dir is its own tmpfs: its size is the cap, its pages are
+ * charged to the writer (the plugin's memory cgroup), and noexec backs the
+ * "nothing fetched is executed" rule.
+ */
+static int scratch_setup(struct run *r, char *err, size_t errlen)
+{
+	char opts[128];
+
+	if (mkdir_p(r->scratch, 0700) < 0) {
+		snprintf(err, errlen, "scratch dir: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(opts, sizeof(opts), "size=%um,mode=0700,uid=%u,gid=%u", r->limits.scratch_mb,
+		 (unsigned)r->uid, (unsigned)r->gid);
+	if (mount("ragged-scratch", r->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0) {
+		snprintf(err, errlen, "scratch tmpfs: %s", strerror(errno));
+		return -1;
+	}
+	r->scratch_mounted = true;
+	return 0;
+}
+
+void runs_reap_stale_scratch(struct agent *a)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (xsnprintf(dir, sizeof(dir), "%s/runs", a->cfg.state_dir) < 0 || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || xsnprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
+			continue;
+		umount2(path, MNT_DETACH);
+		rm_tree(path);
+	}
+	closedir(d);
 }
 
 static void refuse(struct agent *a, struct client *c, struct run *r, int code,
@@ -218,6 +270,7 @@ void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, in
 	}
 	r->agent = a;
 	r->pidfd = -1;
+	r->timerfd = -1;
 	r->cg.v2_fd = -1;
 	r->start_ns = now_monotonic_ns();
 	if (random_hex(r->run_id) < 0) {
@@ -240,15 +293,17 @@ void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, in
 	r->limits.pids = lim(m.limits.pids, a->cfg.limits.pids, a->cfg.limits_max.pids);
 	r->limits.wall_seconds = lim(m.limits.wall_seconds, a->cfg.limits.wall_seconds,
 				     a->cfg.limits_max.wall_seconds ? a->cfg.limits_max.wall_seconds : UINT32_MAX);
+	r->limits.scratch_mb = a->cfg.limits.scratch_mb ? a->cfg.limits.scratch_mb : 100;
 	r->next = a->runs;
 	a->runs = r;
 
 	snprintf(cgname, sizeof(cgname), "run-%.16s", r->run_id);
-	if (xsnprintf(r->scratch, sizeof(r->scratch), "%s/runs/%s", a->cfg.state_dir, r->run_id) < 0 ||
-	    mkdir_p(r->scratch, 0700) < 0 || chown(r->scratch, r->uid, r->gid) < 0) {
+	if (xsnprintf(r->scratch, sizeof(r->scratch), "%s/runs/%s", a->cfg.state_dir, r->run_id) < 0) {
 		snprintf(err, sizeof(err), "scratch dir: %s", strerror(errno));
 		goto fail;
 	}
+	if (scratch_setup(r, err, sizeof(err)) < 0)
+		goto fail;
 	if (run_cgroup_create(&a->cg, cgname, &r->limits, &r->cg, err, sizeof(err)) < 0 ||
 	    policy_build(a, r, &m, granted, &pol, err, sizeof(err)) < 0)
 		goto fail;
@@ -264,6 +319,19 @@ void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, in
 	r->client = c;
 	c->run = r;
 	ep_add(a, r->pidfd, EP_RUN, r);
+	{
+		struct itimerspec its = { { 0, TICK_MS * 1000000L }, { 0, TICK_MS * 1000000L } };
+
+		r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (r->timerfd < 0 || timerfd_settime(r->timerfd, 0, &its, NULL) < 0 ||
+		    ep_add(a, r->timerfd, EP_TIMER, r) < 0) {
+			/* Unwatched limits are no limits: end the run now. */
+			snprintf(r->breach, sizeof(r->breach), "monitor");
+			snprintf(r->breach_reason, sizeof(r->breach_reason),
+				 "cannot watch the run's limits: %s", strerror(errno));
+			run_cgroup_kill(&a->cg, &r->cg);
+		}
+	}
 	{
 		cJSON *rec = auditrec_new(a, "plugin_loaded", "success");
 
@@ -336,12 +404,87 @@ static void reconcile(struct agent *a, struct run *r, cJSON *details)
 	}
 }
 
+/* Say which limit ended the run, once: record, reason for the caller, kill. */
+static void breach(struct agent *a, struct run *r, const char *limit, uint64_t usage,
+		   uint64_t bound, const char *unit, const char *reason)
+{
+	cJSON *rec, *d;
+
+	if (r->breach[0])
+		return;
+	snprintf(r->breach, sizeof(r->breach), "%s", limit);
+	snprintf(r->breach_reason, sizeof(r->breach_reason), "%s", reason);
+	rec = auditrec_new(a, "resource_limit_exceeded", "killed");
+	auditrec_run_fields(rec, r);
+	d = cJSON_AddObjectToObject(rec, "details");
+	cJSON_AddStringToObject(d, "limit", limit);
+	cJSON_AddNumberToObject(d, "usage", (double)usage);
+	cJSON_AddNumberToObject(d, "bound", (double)bound);
+	cJSON_AddStringToObject(d, "unit", unit);
+	cJSON_AddStringToObject(d, "reason", reason);
+	auditrec_emit(a, rec);
+	run_cgroup_kill(&a->cg, &r->cg);
+}
+
+/* Check every limit against what the cgroups say now. */
+static void check_limits(struct agent *a, struct run *r)
+{
+	uint64_t elapsed_ms = (now_monotonic_ns() - r->start_ns) / 1000000;
+	struct run_usage *u = &r->usage;
+	struct statfs sf;
+	char why[160];
+
+	run_cgroup_usage(&r->cg, u);
+	if (r->scratch_mounted && statfs(r->scratch, &sf) == 0) {
+		u->scratch_size = (uint64_t)sf.f_blocks * (uint64_t)sf.f_bsize;
+		u->scratch_used = (uint64_t)(sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize;
+	}
+	if (u->oom_kills > 0) {
+		snprintf(why, sizeof(why), "memory limit of %u MB reached (out-of-memory kill)",
+			 r->limits.memory_mb);
+		breach(a, r, "memory", u->mem_peak, (uint64_t)r->limits.memory_mb << 20, "bytes", why);
+	} else if (u->pids_max_hits > 0) {
+		snprintf(why, sizeof(why), "process limit of %u reached (%llu forks refused)",
+			 r->limits.pids, (unsigned long long)u->pids_max_hits);
+		breach(a, r, "pids", u->pids_peak, r->limits.pids, "processes", why);
+	} else if (r->limits.cpu_seconds && u->cpu_usec > (uint64_t)r->limits.cpu_seconds * 1000000) {
+		snprintf(why, sizeof(why), "CPU time limit of %u s reached", r->limits.cpu_seconds);
+		breach(a, r, "cpu", u->cpu_usec / 1000, (uint64_t)r->limits.cpu_seconds * 1000, "ms", why);
+	} else if (r->limits.wall_seconds && elapsed_ms > (uint64_t)r->limits.wall_seconds * 1000) {
+		snprintf(why, sizeof(why), "wall-clock limit of %u s reached", r->limits.wall_seconds);
+		breach(a, r, "wall", elapsed_ms, (uint64_t)r->limits.wall_seconds * 1000, "ms", why);
+	} else if (u->scratch_size && u->scratch_used >= u->scratch_size) {
+		snprintf(why, sizeof(why), "scratch space limit of %u MB reached", r->limits.scratch_mb);
+		breach(a, r, "scratch", u->scratch_used, u->scratch_size, "bytes", why);
+	}
+}
+
+struct run *run_find_timerfd(struct agent *a, int fd)
+{
+	for (struct run *r = a->runs; r; r = r->next)
+		if (r->timerfd == fd)
+			return r;
+	return NULL;
+}
+
+void run_tick(struct agent *a, struct run *r)
+{
+	uint64_t n;
+
+	if (read(r->timerfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	check_limits(a, r);
+}
+
 static void run_finish(struct agent *a, struct run *r, int status, bool have_status)
 {
 	uint64_t ms = (now_monotonic_ns() - r->start_ns) / 1000000;
 	bool ok = have_status && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	cJSON *rec, *d, *rep;
 
+	/* A limit may have ended it between two ticks: look once more. */
+	check_limits(a, r);
+	ok = ok && !r->breach[0];
 	/* Children the plugin left behind die with it. */
 	run_cgroup_kill(&a->cg, &r->cg);
 	events_drain(a);
@@ -353,6 +496,11 @@ static void run_finish(struct agent *a, struct run *r, int status, bool have_sta
 		cJSON_AddNumberToObject(d, "exit_status", WEXITSTATUS(status));
 	else if (have_status && WIFSIGNALED(status))
 		cJSON_AddNumberToObject(d, "signal", WTERMSIG(status));
+	cJSON_AddNumberToObject(d, "cpu_ms", (double)(r->usage.cpu_usec / 1000));
+	cJSON_AddNumberToObject(d, "peak_memory_bytes", (double)r->usage.mem_peak);
+	cJSON_AddNumberToObject(d, "peak_pids", (double)r->usage.pids_peak);
+	if (r->breach[0])
+		cJSON_AddStringToObject(d, "limit_exceeded", r->breach);
 	reconcile(a, r, d);
 	auditrec_emit(a, rec);
 
@@ -365,6 +513,13 @@ static void run_finish(struct agent *a, struct run *r, int status, bool have_sta
 			cJSON_AddNumberToObject(rep, "signal", WTERMSIG(status));
 		else
 			cJSON_AddNumberToObject(rep, "status", EXIT_SANDBOX);
+		if (r->breach[0]) {
+			/* Killed for a limit: 137 and one line saying which. */
+			cJSON_DeleteItemFromObject(rep, "status");
+			cJSON_DeleteItemFromObject(rep, "signal");
+			cJSON_AddNumberToObject(rep, "signal", SIGKILL);
+			cJSON_AddStringToObject(rep, "reason", r->breach_reason);
+		}
 		client_send(r->client, rep);
 		cJSON_Delete(rep);
 		r->client->run = NULL;

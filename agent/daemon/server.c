@@ -228,6 +228,22 @@ static void handle_list(struct agent *a, struct client *c)
 	reply_ok(c, arr);
 }
 
+/* Permission names (a registry array) to a mask; -1 on anything unknown. */
+static int perm_mask(const cJSON *arr, uint32_t *mask)
+{
+	const cJSON *it;
+
+	*mask = 0;
+	cJSON_ArrayForEach(it, arr) {
+		int p = cJSON_IsString(it) ? perm_from_name(it->valuestring) : -1;
+
+		if (p < 0)
+			return -1;
+		*mask |= RAGGED_PERM_BIT(p);
+	}
+	return 0;
+}
+
 /* grant/revoke: by the plugin's owner, for permissions it declares. */
 static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, bool grant)
 {
@@ -235,7 +251,7 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(msg, "permissions"), *it;
 	char err[512];
 	const char *digest;
-	uint32_t declared = 0, want = 0, have = 0, now;
+	uint32_t declared = 0, required = 0, want = 0, have = 0, now;
 	cJSON *e, *rec;
 
 	if (registry_lookup(a, c->uid, name, &e, err, sizeof(err)) < 0) {
@@ -243,10 +259,14 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 		return;
 	}
 	digest = proto_str(e, "digest");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(e, "required"))
-		declared |= RAGGED_PERM_BIT(perm_from_name(it->valuestring));
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(e, "optional"))
-		declared |= RAGGED_PERM_BIT(perm_from_name(it->valuestring));
+	if (perm_mask(cJSON_GetObjectItemCaseSensitive(e, "required"), &required) < 0 ||
+	    perm_mask(cJSON_GetObjectItemCaseSensitive(e, "optional"), &declared) < 0) {
+		/* A registry entry we cannot read grants nothing. */
+		reply_error(c, 1, "registry entry for %s is corrupt; reinstall it", name);
+		cJSON_Delete(e);
+		return;
+	}
+	declared |= required;
 	cJSON_ArrayForEach(it, list) {
 		int p = cJSON_IsString(it) ? perm_from_name(it->valuestring) : -1;
 
@@ -270,8 +290,7 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 			return;
 		}
 		/* "grant NAME" with no list grants what the manifest requires. */
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(e, "required"))
-			want |= RAGGED_PERM_BIT(perm_from_name(it->valuestring));
+		want = required;
 	}
 	if (consent_granted(a, c->uid, name, digest, &have) < 0) {
 		reply_error(c, 1, "consent store for %s is unreadable; treating as nothing granted", name);

@@ -47,6 +47,12 @@ cgroup = "$TAG"
 root_run_as = "nobody"
 ${RAGGED_ENFORCEMENT:+enforcement = \"$RAGGED_ENFORCEMENT\"}
 
+[limits]
+scratch_mb = 16
+
+[limits.max]
+scratch_mb = 16
+
 [resources]
 documents = ["$RAGGED_T/docs"]
 EOC

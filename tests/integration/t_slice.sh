@@ -147,6 +147,9 @@ t_agent_start_rules() {
 	expect_line "$RAGGED_T/d.json" '"enforcement":"(bpf-lsm|landlock)"' "daemon answers status as JSON"
 	pid=$(pids_of "raggedd --config $RAGGED_T/daemon.toml")
 	[ -n "$pid" ] && kill -TERM $pid
-	i=0; while [ -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	i=0; while [ -n "$(pids_of "raggedd --config $RAGGED_T/daemon.toml")" ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1)); done
 	[ ! -e "/sys/fs/bpf/$TAG-d" ] && pass "daemon stop removes its pins" || fail "daemon left /sys/fs/bpf/$TAG-d"
+	left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG-d" 2>/dev/null | head -1)
+	[ -z "$left" ] && pass "daemon stop removes its cgroups" || fail "daemon left $left"
 }

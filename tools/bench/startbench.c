@@ -7,6 +7,11 @@
  *   A  bare:    posix_spawn(firstinsn)            (or fork+execve, --fork)
  *   B  bwrap:   bwrap --ro-bind / / --unshare-all firstinsn
  *   C  ragged:  raggedctl run <plugin>            (the plugin's entry is firstinsn)
+ *   D  direct:  the same run request sent by the harness itself on the agent
+ *               socket (what raggedctl sends: one SEQPACKET JSON message with
+ *               stdin/stdout/stderr as SCM_RIGHTS). Not a SPEC §8 method:
+ *               it splits C into client start-up and agent work. --no-direct
+ *               leaves it out.
  *
  * For each sample the harness reads CLOCK_MONOTONIC (t0) just before it
  * spawns the launcher, with the launcher's stdout on a fresh pipe. The
@@ -16,7 +21,7 @@
  * the moment waitpid() returns for the launcher (t2): exit latency = t2 - t0,
  * which for C is the whole `raggedctl run` round trip.
  *
- * Round-robin (A, B, C, A, B, C, ...) so that machine noise hits every
+ * Round-robin (A, B, C, D, A, B, C, D, ...) so that machine noise hits every
  * method alike. After every sample, whatever the method, the harness waits
  * until the --idle-dir directories are empty (the agent's per-run scratch
  * dir is the last thing it removes after a run) and then --gap-ms, so that
@@ -42,7 +47,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -50,11 +57,12 @@
 
 extern char **environ;
 
-enum { M_A, M_B, M_C, M_COUNT };
+enum { M_A, M_B, M_C, M_D, M_COUNT };
 
-static const char *const mname[M_COUNT] = { "A", "B", "C" };
+static const char *const mname[M_COUNT] = { "A", "B", "C", "D" };
 static const char *const mdesc[M_COUNT] = {
 	"bare spawn+exec", "bwrap --ro-bind / / --unshare-all", "raggedctl run (raggedd)",
+	"agent socket, no client (info only)",
 };
 
 struct method {
@@ -69,11 +77,11 @@ struct method {
 
 static struct {
 	unsigned iters, warmup, gap_ms, timeout_ms;
-	bool use_fork;
-	const char *raw;
+	bool use_fork, direct;
+	const char *raw, *socket, *plugin;
 	const char *idle_dirs[8];
 	int n_idle;
-} opt = { .iters = 200, .warmup = 5, .gap_ms = 5, .timeout_ms = 10000 };
+} opt = { .iters = 200, .warmup = 5, .gap_ms = 5, .timeout_ms = 10000, .direct = true };
 
 static uint64_t now_ns(void)
 {
@@ -164,16 +172,52 @@ static pid_t launch(struct method *m, int outfd)
 	}
 }
 
+/* Read the program's 8-byte timestamp; false on timeout or EOF. */
+static bool read_stamp(int fd, uint64_t *t1)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+
+	while (got < sizeof(*t1)) {
+		ssize_t n;
+		int pr = poll(&pfd, 1, (int)opt.timeout_ms);
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			return false;	/* timeout */
+		n = read(fd, (char *)t1 + got, sizeof(*t1) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;	/* EOF: the program never wrote */
+		got += (size_t)n;
+	}
+	return true;
+}
+
+static int check_times(struct method *m, uint64_t t0, uint64_t t1, uint64_t t2,
+		       uint64_t *first, uint64_t *exitns)
+{
+	if (t1 < t0 || t1 > t2) {
+		snprintf(m->last_err, sizeof(m->last_err),
+			 "timestamp outside [request, exit]: not CLOCK_MONOTONIC of this boot?");
+		return -1;
+	}
+	*first = t1 - t0;
+	*exitns = t2 - t0;
+	return 0;
+}
+
 /*
- * One sample. Returns 0 and fills *first and *exitns (ns since t0), or -1 with
- * the reason in m->last_err.
+ * One sample of A, B or C. Returns 0 and fills *first and *exitns (ns since
+ * t0), or -1 with the reason in m->last_err.
  */
-static int sample(struct method *m, uint64_t *first, uint64_t *exitns)
+static int sample_spawn(struct method *m, uint64_t *first, uint64_t *exitns)
 {
 	int p[2], status = 0;
 	uint64_t t0, t1 = 0, t2;
-	struct pollfd pfd;
-	ssize_t got = 0;
+	bool got;
 	pid_t pid;
 
 	if (ftruncate(m->errfd, 0) < 0 || pipe2(p, O_CLOEXEC) < 0) {
@@ -189,48 +233,122 @@ static int sample(struct method *m, uint64_t *first, uint64_t *exitns)
 		return -1;
 	}
 	close(p[1]);
-	pfd.fd = p[0];
-	pfd.events = POLLIN;
-	while (got < (ssize_t)sizeof(t1)) {
-		ssize_t n;
-		int pr = poll(&pfd, 1, (int)opt.timeout_ms);
-
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			break;	/* timeout */
-		n = read(p[0], (char *)&t1 + got, sizeof(t1) - (size_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;	/* EOF: the program never wrote */
-		got += n;
-	}
+	got = read_stamp(p[0], &t1);
 	close(p[0]);
-	if (got != (ssize_t)sizeof(t1))
+	if (!got)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	t2 = now_ns();
-	if (got != (ssize_t)sizeof(t1) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (!got || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		char e[400];
 
 		read_errfd(m, e, sizeof(e));
 		snprintf(m->last_err, sizeof(m->last_err), "%s; %s%d; stderr: %s",
-			 got == (ssize_t)sizeof(t1) ? "timestamp received" : "no timestamp",
+			 got ? "timestamp received" : "no timestamp",
 			 WIFEXITED(status) ? "exit status " : "signal ",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
 			 e[0] ? e : "(empty)");
 		return -1;
 	}
-	if (t1 < t0 || t1 > t2) {
-		snprintf(m->last_err, sizeof(m->last_err),
-			 "timestamp outside [spawn, exit]: not CLOCK_MONOTONIC of this boot?");
+	return check_times(m, t0, t1, t2, first, exitns);
+}
+
+/*
+ * One sample of D: the harness is the client. The request is exactly what
+ * `raggedctl run NAME` sends (agent/ctl/cmd_run.c): one JSON message on the
+ * SOCK_SEQPACKET socket with stdin, stdout, stderr as SCM_RIGHTS. Replies
+ * are "started", then "exit" (or "error").
+ */
+static int sample_direct(struct method *m, uint64_t *first, uint64_t *exitns)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char req[256], reply[4096], cbuf[CMSG_SPACE(sizeof(int) * 3)];
+	struct msghdr mh = { 0 };
+	struct iovec iov;
+	struct cmsghdr *cm;
+	int p[2], fds[3], s = -1, nul = -1, rc = -1;
+	uint64_t t0, t1 = 0, t2;
+	bool got, done = false;
+
+	if (ftruncate(m->errfd, 0) < 0 || pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(m->last_err, sizeof(m->last_err), "harness: %s", strerror(errno));
 		return -1;
 	}
-	*first = t1 - t0;
-	*exitns = t2 - t0;
-	return 0;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", opt.socket);
+	snprintf(req, sizeof(req),
+		 "{\"cmd\":\"run\",\"plugin\":\"%s\",\"yes\":false,\"tty\":false,\"args\":[]}",
+		 opt.plugin);
+	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	t0 = now_ns();
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (nul < 0 || s < 0 || connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		snprintf(m->last_err, sizeof(m->last_err), "connect %s: %s", opt.socket,
+			 strerror(errno));
+		close(p[1]);
+		goto out;
+	}
+	fds[0] = nul;
+	fds[1] = p[1];
+	fds[2] = m->errfd;
+	iov.iov_base = req;
+	iov.iov_len = strlen(req);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	if (sendmsg(s, &mh, MSG_NOSIGNAL) != (ssize_t)iov.iov_len) {
+		snprintf(m->last_err, sizeof(m->last_err), "send: %s", strerror(errno));
+		close(p[1]);
+		goto out;
+	}
+	close(p[1]);
+	got = read_stamp(p[0], &t1);
+	/* Replies until "exit" or "error" (or the agent hangs up). */
+	while (!done) {
+		struct pollfd pfd = { .fd = s, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, (int)opt.timeout_ms) <= 0)
+			break;
+		n = recv(s, reply, sizeof(reply) - 1, 0);
+		if (n <= 0)
+			break;
+		reply[n] = '\0';
+		if (strstr(reply, "\"type\":\"exit\"")) {
+			done = true;
+			if (got && strstr(reply, "\"status\":0"))
+				rc = 0;
+		} else if (strstr(reply, "\"type\":\"error\"")) {
+			done = true;
+		}
+	}
+	t2 = now_ns();
+	if (rc < 0) {
+		snprintf(m->last_err, sizeof(m->last_err), "%s; agent reply: %.300s",
+			 got ? "timestamp received" : "no timestamp", done ? reply : "(none)");
+		goto out;
+	}
+	rc = check_times(m, t0, t1, t2, first, exitns);
+out:
+	close(p[0]);
+	if (s >= 0)
+		close(s);
+	if (nul >= 0)
+		close(nul);
+	return rc;
+}
+
+static int sample(struct method *m, int k, uint64_t *first, uint64_t *exitns)
+{
+	return k == M_D ? sample_direct(m, first, exitns) : sample_spawn(m, first, exitns);
 }
 
 /* ---- statistics ---- */
@@ -358,7 +476,9 @@ static void usage(FILE *f)
 	fputs("usage: startbench --bin FIRSTINSN [--bwrap BWRAP] --ctl RAGGEDCTL --plugin NAME\n"
 	      "                  [-n ITERS] [--warmup K] [--gap-ms MS] [--idle-dir DIR]...\n"
 	      "                  [--fork] [--raw FILE.csv] [--timeout-ms MS]\n"
-	      "  RAGGED_SOCKET in the environment selects the agent for raggedctl.\n"
+	      "                  [--socket PATH] [--no-direct]\n"
+	      "  RAGGED_SOCKET in the environment selects the agent for raggedctl and\n"
+	      "  is the default for --socket (method D).\n"
 	      "  --bwrap '' reports B as unavailable without trying it.\n", f);
 }
 
@@ -386,6 +506,8 @@ int main(int argc, char **argv)
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "fork", no_argument, NULL, 'f' },
 		{ "raw", required_argument, NULL, 'r' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "no-direct", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -410,6 +532,8 @@ int main(int argc, char **argv)
 		case 't': opt.timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'f': opt.use_fork = true; break;
 		case 'r': opt.raw = optarg; break;
+		case 's': opt.socket = optarg; break;
+		case 'D': opt.direct = false; break;
 		case 'i':
 			if (opt.n_idle >= (int)(sizeof(opt.idle_dirs) / sizeof(opt.idle_dirs[0]))) {
 				fprintf(stderr, "startbench: too many --idle-dir\n");
@@ -421,10 +545,19 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 1;
 		}
 	}
+	if (!opt.socket)
+		opt.socket = getenv("RAGGED_SOCKET") && *getenv("RAGGED_SOCKET") ?
+			getenv("RAGGED_SOCKET") : "/run/ragged/agent.sock";
 	if (!bin || !ctl || !plugin || opt.iters < 1 || opt.timeout_ms < 1) {
 		usage(stderr);
 		return 1;
 	}
+	if (strlen(plugin) > 64 || strspn(plugin, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(plugin) ||
+	    strlen(opt.socket) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		fprintf(stderr, "startbench: bad plugin name or socket path\n");
+		return 1;
+	}
+	opt.plugin = plugin;
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(m, 0, sizeof(m));
@@ -452,6 +585,10 @@ int main(int argc, char **argv)
 		m[M_B].available = false;
 		snprintf(m[M_B].reason, sizeof(m[M_B].reason), "bwrap not installed");
 	}
+	if (!opt.direct) {
+		m[M_D].available = false;
+		snprintf(m[M_D].reason, sizeof(m[M_D].reason), "left out (--no-direct)");
+	}
 	if (opt.raw && !(raw = fopen(opt.raw, "w"))) {
 		fprintf(stderr, "startbench: %s: %s\n", opt.raw, strerror(errno));
 		return 1;
@@ -470,7 +607,7 @@ int main(int argc, char **argv)
 
 		if (!m[k].available)
 			continue;
-		if (sample(&m[k], &f, &e) < 0) {
+		if (sample(&m[k], k, &f, &e) < 0) {
 			m[k].available = false;
 			snprintf(m[k].reason, sizeof(m[k].reason), "%s", m[k].last_err);
 		}
@@ -488,7 +625,7 @@ int main(int argc, char **argv)
 			uint64_t f, e;
 
 			if (m[k].available) {
-				(void)sample(&m[k], &f, &e);
+				(void)sample(&m[k], k, &f, &e);
 				settle();
 			}
 		}
@@ -511,7 +648,7 @@ int main(int argc, char **argv)
 
 			if (!m[k].available)
 				continue;
-			rc = sample(&m[k], &f, &e);
+			rc = sample(&m[k], k, &f, &e);
 			if (rc == 0) {
 				m[k].first[m[k].n] = f;
 				m[k].exit[m[k].n] = e;
@@ -549,15 +686,16 @@ int main(int argc, char **argv)
 	/* ---- readable ---- */
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
-	printf("sandbox start: request -> first instruction, %u interleaved rounds (A,B,C,...),"
-	       " %u warm-up rounds discarded\n", opt.iters, opt.warmup);
+	printf("sandbox start: request -> first instruction, %u interleaved rounds (%s),"
+	       " %u warm-up rounds discarded\n", opt.iters, opt.direct ? "A,B,C,D,A,..." : "A,B,C,A,...",
+	       opt.warmup);
 	printf("machine: %ld CPUs, kernel %s; launcher started with %s; gap %u ms after each sample\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), u.release, opt.use_fork ? "fork+execve" : "posix_spawn",
 	       opt.gap_ms);
 	printf("loadavg before: %s; after: %s; wall time %.1f s\n\n", load0, load1,
 	       (double)(now_ns() - t_begin) / 1e9);
 	printf("%-2s %-36s %5s %5s | %-31s | %-31s\n", "", "", "", "",
-	       "first instruction (ms)", "launcher exit (ms)");
+	       "first instruction (ms)", "exit: launcher / D: reply (ms)");
 	printf("%-2s %-36s %5s %5s | %9s %9s %9s  | %9s %9s %9s\n", "", "method", "ok", "fail",
 	       "median", "p10", "p90", "median", "p10", "p90");
 	for (int k = 0; k < M_COUNT; k++) {
@@ -588,6 +726,10 @@ int main(int argc, char **argv)
 			printf("  C/B = %.2f  [%.2f, %.2f]\n", cb, cb_lo, cb_hi);
 		else
 			printf("  C/B = n/a (B unavailable)\n");
+		if (m[M_D].available && m[M_D].n > 0)
+			printf("  (info) D/A = %.2f; C - D = %.3f ms: raggedctl's own start-up and "
+			       "connect, the rest of C is the agent\n",
+			       ratio(sf[M_D].med, sf[M_A].med), sf[M_C].med - sf[M_D].med);
 		printf("SPEC §8 targets:\n");
 		printf("  product: C <= 1.5 x A     %-8s (C/A = %.2f)\n",
 		       have ? (ca <= 1.5 ? "holds" : "MISSED") : "unknown", ca);
@@ -623,6 +765,8 @@ int main(int argc, char **argv)
 			printf("startbench: ratio=C/B value=%.3f ci95_lo=%.3f ci95_hi=%.3f\n", cb, cb_lo, cb_hi);
 		else
 			printf("startbench: ratio=C/B value=na\n");
+		if (m[M_D].available && m[M_D].n > 0)
+			printf("startbench: ratio=D/A value=%.3f info=1\n", ratio(sf[M_D].med, sf[M_A].med));
 		printf("startbench: target=product_C_le_1.5xA limit=1.5 value=%.3f holds=%s\n", ca,
 		       have ? yesno(ca <= 1.5) : "unknown");
 		if (have_b)

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: MIT
+/*
+ * landlock_apply against the real kernel. Each case forks: the child
+ * restricts itself, checks what it can and cannot open, and reports the
+ * first failed check through a pipe (a Landlock domain cannot be left, so
+ * the test process itself must never enter one).
+ *
+ * Coverage builds: the child ends with exit() so its counters are written,
+ * which needs write access to the build directory holding the .gcda files;
+ * every policy therefore grants the test binary's build directory (outside
+ * the temp dir all checks run in).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../agent/daemon/agent.h"
+
+#define R RAGGED_ACC_READ
+#define W RAGGED_ACC_WRITE
+#define X RAGGED_ACC_EXEC
+
+static char tmp[PATH_MAX];	/* canonical temp dir of the current case */
+static char build_dir[PATH_MAX];
+static int kernel_abi;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void put(const char *rel, const char *content)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+}
+
+static void dir(const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static int setup_group(void **state)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	(void)state;
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	/* <build>/tests/test_landlock -> <build> */
+	snprintf(build_dir, sizeof(build_dir), "%s", dirname(dirname(exe)));
+	kernel_abi = landlock_abi_version();
+	return 0;
+}
+
+static int setup(void **state)
+{
+	char t[] = "/tmp/ragged-ut-landlock.XXXXXX";
+
+	(void)state;
+	if (!mkdtemp(t) || !realpath(t, tmp))
+		return -1;
+	put("allowed.txt", "allowed\n");
+	put("denied.txt", "denied\n");
+	dir("rw");
+	dir("rw/sub");
+	put("rw/sub/f.txt", "beneath\n");
+	dir("rw2");		/* sibling sharing the prefix "rw" */
+	put("rw2/f.txt", "sibling\n");
+	dir("ro");
+	put("ro/f.txt", "read-only\n");
+	dir("listed");
+	put("listed/inner.txt", "x\n");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (tmp[0])
+		nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmp[0] = '\0';
+	return 0;
+}
+
+/* ---- a policy on the stack ---- */
+
+struct pol {
+	struct policy p;
+	struct file_rule rules[32];
+};
+
+static void pol_init(struct pol *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->p.files = pl->rules;
+	pl->p.cap_files = 32;
+}
+
+static void rule(struct pol *pl, const char *path, uint32_t access)
+{
+	struct file_rule *fr = &pl->rules[pl->p.n_files++];
+
+	assert_true(pl->p.n_files <= 32);
+	snprintf(fr->path, sizeof(fr->path), "%s", path);
+	fr->access = access;
+	fr->perm = RAGGED_PERM_COUNT;
+}
+
+static void trule(struct pol *pl, const char *rel, uint32_t access)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	rule(pl, path, access);
+}
+
+/* ---- the child side ---- */
+
+static int report_fd = -1;
+
+static void __attribute__((format(printf, 1, 2))) child_fail(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n > 0 && write(report_fd, msg, strlen(msg)) < 0)
+		_exit(3);
+	exit(1);
+}
+
+/* open(tmp/rel, flags) must give want_errno (0 = success). */
+static void expect_open(const char *rel, int flags, int want_errno)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (rel[0] == '/')
+		snprintf(path, sizeof(path), "%s", rel);
+	else
+		snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	fd = open(path, flags | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		close(fd);
+		if (want_errno)
+			child_fail("open %s (flags %#x) succeeded, want %s", path, flags,
+				   strerror(want_errno));
+	} else if (errno != want_errno) {
+		child_fail("open %s (flags %#x): %s, want %s", path, flags, strerror(errno),
+			   want_errno ? strerror(want_errno) : "success");
+	}
+}
+
+static void apply_or_fail(const struct pol *pl, int abi)
+{
+	char err[256] = "";
+
+	if (landlock_apply(&pl->p, abi, err, sizeof(err)) < 0)
+		child_fail("landlock_apply: %s", err);
+}
+
+/*
+ * Run fn in a child; fail the test with the child's message if it reports
+ * one or does not exit 0.
+ */
+static void in_child(void (*fn)(int abi), int abi)
+{
+	int pfd[2], status;
+	char msg[512];
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	fflush(NULL);	/* the child exits through exit(): nothing twice */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		report_fd = pfd[1];
+		fn(abi);
+		exit(0);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], msg, sizeof(msg) - 1);
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (n > 0) {
+		msg[n] = '\0';
+		fail_msg("child (abi %d): %s", abi, msg);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("child (abi %d) ended with status %#x", abi, status);
+}
+
+static void need_landlock(void)
+{
+	if (kernel_abi < 1) {
+		print_message("skip: Landlock is not available in this kernel "
+			      "(landlock_create_ruleset: version query failed)\n");
+		skip();
+	}
+}
+
+/* The test's standard policy plus the build dir (see the header comment). */
+static void base_policy(struct pol *pl)
+{
+	pol_init(pl);
+	trule(pl, "allowed.txt", R);
+	trule(pl, "rw/", R | W);
+	trule(pl, "ro/", R);
+	trule(pl, "listed", R);		/* a directory given without '/' */
+	trule(pl, "absent", R);		/* does not exist: skipped */
+	trule(pl, "absent-dir/", R | W);
+	trule(pl, "allowed.txt/below", R);	/* ENOTDIR: skipped too */
+	trule(pl, "denied.txt", 0);	/* no access bits: no rule */
+	rule(pl, "/", 0);
+	rule(pl, build_dir, R | W);
+	rule(pl, "/dev/null", R | W);
+}
+
+static void c_files(int abi)
+{
+	struct pol pl;
+	char path[PATH_MAX];
+
+	base_policy(&pl);
+	apply_or_fail(&pl, abi);
+	/* An exact read rule: that file reads, nothing more. */
+	expect_open("allowed.txt", O_RDONLY, 0);
+	expect_open("allowed.txt", O_WRONLY, EACCES);
+	expect_open("allowed.txt", O_RDWR, EACCES);
+	/* No rule, or a rule without access bits: denied. */
+	expect_open("denied.txt", O_RDONLY, EACCES);
+	/* A dir rule allows beneath it, writes included... */
+	expect_open("rw/sub/f.txt", O_RDONLY, 0);
+	expect_open("rw/sub/f.txt", O_WRONLY | O_APPEND, 0);
+	expect_open("rw/new.txt", O_WRONLY | O_CREAT | O_EXCL, 0);
+	snprintf(path, sizeof(path), "%s/rw/newdir", tmp);
+	if (mkdir(path, 0755) < 0)
+		child_fail("mkdir %s: %s", path, strerror(errno));
+	if (rmdir(path) < 0)
+		child_fail("rmdir %s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/rw/new.txt", tmp);
+	if (unlink(path) < 0)
+		child_fail("unlink %s: %s", path, strerror(errno));
+	/* ...but not a sibling that shares its name as a prefix. */
+	expect_open("rw2/f.txt", O_RDONLY, EACCES);
+	/* A read-only dir rule: reads, never writes or creates. */
+	expect_open("ro/f.txt", O_RDONLY, 0);
+	expect_open("ro/f.txt", O_WRONLY, EACCES);
+	expect_open("ro/new.txt", O_WRONLY | O_CREAT | O_EXCL, EACCES);
+	snprintf(path, sizeof(path), "%s/ro/f.txt", tmp);
+	if (unlink(path) == 0 || errno != EACCES)
+		child_fail("unlink in a read-only dir: %s, want EACCES",
+			   errno ? strerror(errno) : "success");
+	/* A directory named without its '/': listed and read beneath. */
+	expect_open("listed", O_RDONLY | O_DIRECTORY, 0);
+	expect_open("listed/inner.txt", O_RDONLY, 0);
+	expect_open("listed/inner.txt", O_WRONLY, EACCES);
+	/* The parent of all of it was never granted. */
+	expect_open(".", O_RDONLY | O_DIRECTORY, EACCES);
+	expect_open("/etc/hostname", O_RDONLY, EACCES);
+	expect_open("/etc/passwd", O_RDONLY, EACCES);
+	/* "/" with no access bits granted nothing either. */
+	expect_open("/", O_RDONLY | O_DIRECTORY, EACCES);
+	/* The baseline's /proc/self is added by landlock_apply itself. */
+	expect_open("/proc/self/status", O_RDONLY, 0);
+	expect_open("/dev/null", O_WRONLY, 0);
+}
+
+static void t_abi(void **state)
+{
+	(void)state;
+	need_landlock();
+	assert_true(kernel_abi >= 1);
+	assert_int_equal(landlock_abi_version(), kernel_abi);
+}
+
+static void t_unavailable(void **state)
+{
+	struct pol pl;
+	char err[128] = "";
+
+	(void)state;
+	/* No Landlock: refused up front, nothing applied. */
+	pol_init(&pl);
+	trule(&pl, "allowed.txt", R);
+	assert_int_equal(landlock_apply(&pl.p, 0, err, sizeof(err)), -1);
+	assert_string_equal(err, "Landlock unavailable");
+	assert_int_equal(landlock_apply(&pl.p, -1, err, sizeof(err)), -1);
+	/* Still unrestricted. */
+	assert_int_equal(access("/etc/passwd", R_OK), 0);
+}
+
+static void t_files(void **state)
+{
+	(void)state;
+	need_landlock();
+	in_child(c_files, kernel_abi);
+}
+
+/* Every ABI level the agent knows, up to the kernel's: same file semantics. */
+static void t_older_abis(void **state)
+{
+	static const int abis[] = { 1, 2, 3, 4, 5, 6, 7 };
+
+	(void)state;
+	need_landlock();
+	for (size_t i = 0; i < sizeof(abis) / sizeof(abis[0]) && abis[i] <= kernel_abi; i++)
+		in_child(c_files, abis[i]);
+}
+
+/* ABI 6+: signals stay inside the domain; below, they are not scoped. */
+static void c_signal(int abi)
+{
+	struct pol pl;
+	int rc;
+
+	base_policy(&pl);
+	apply_or_fail(&pl, abi);
+	rc = kill(getppid(), 0);
+	if (abi >= 6 && (rc == 0 || errno != EPERM))
+		child_fail("kill(parent, 0) from a scoped domain: %s, want EPERM",
+			   rc == 0 ? "success" : strerror(errno));
+	if (abi < 6 && rc != 0)
+		child_fail("kill(parent, 0) without scoping: %s", strerror(errno));
+	/* Its own process is in the domain. */
+	if (kill(getpid(), 0) != 0)
+		child_fail("kill(self, 0): %s", strerror(errno));
+}
+
+static void t_signal_scope(void **state)
+{
+	(void)state;
+	need_landlock();
+	if (kernel_abi >= 6)
+		in_child(c_signal, kernel_abi);
+	in_child(c_signal, 5 < kernel_abi ? 5 : kernel_abi);
+}
+
+/* A rule whose path cannot be opened for another reason than absence fails the apply. */
+static void c_loop(int abi)
+{
+	struct pol pl;
+	char err[256] = "", want[PATH_MAX + 64];
+
+	pol_init(&pl);
+	rule(&pl, build_dir, R | W);
+	trule(&pl, "allowed.txt", R);
+	trule(&pl, "loop/", R);
+	if (landlock_apply(&pl.p, abi, err, sizeof(err)) == 0)
+		child_fail("applied a policy with an unresolvable rule");
+	snprintf(want, sizeof(want), "landlock rule %s/loop: Too many levels of symbolic links", tmp);
+	if (strcmp(err, want) != 0)
+		child_fail("err \"%s\", want \"%s\"", err, want);
+	/* Failed before restricting: this process is still unconfined. */
+	expect_open("denied.txt", O_RDONLY, 0);
+	expect_open("/etc/passwd", O_RDONLY, 0);
+}
+
+static void t_rule_error(void **state)
+{
+	char path[PATH_MAX];
+
+	(void)state;
+	need_landlock();
+	snprintf(path, sizeof(path), "%s/loop", tmp);
+	assert_int_equal(symlink(path, path), 0);
+	in_child(c_loop, kernel_abi);
+}
+
+/* Execute needs X: a read-only rule on a binary does not let it run. */
+static void c_exec(int abi)
+{
+	struct pol pl;
+	char path[PATH_MAX];
+	pid_t pid;
+	int st;
+
+	pol_init(&pl);
+	rule(&pl, build_dir, R | W);
+	rule(&pl, "/usr/", R | X);
+	rule(&pl, "/lib/", R | X);
+	rule(&pl, "/lib64/", R | X);
+	rule(&pl, "/etc/ld.so.cache", R);
+	trule(&pl, "noexec/", R);
+	apply_or_fail(&pl, abi);
+	snprintf(path, sizeof(path), "%s/noexec/true", tmp);
+	expect_open(path, O_RDONLY, 0);
+	pid = fork();
+	if (pid == 0) {
+		execl(path, "true", (char *)NULL);
+		_exit(errno == EACCES ? 42 : 43);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 42)
+		child_fail("exec from a read-only rule: status %#x, want EACCES (42)", st);
+	pid = fork();
+	if (pid == 0) {
+		execl("/usr/bin/true", "true", (char *)NULL);
+		_exit(errno == EACCES ? 42 : 43);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		child_fail("exec /usr/bin/true under R|X: status %#x, want 0", st);
+}
+
+static void t_exec(void **state)
+{
+	char src[PATH_MAX], path[PATH_MAX];
+	int in, out;
+	char buf[65536];
+	ssize_t n;
+
+	(void)state;
+	need_landlock();
+	dir("noexec");
+	snprintf(path, sizeof(path), "%s/noexec/true", tmp);
+	snprintf(src, sizeof(src), "/usr/bin/true");
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	out = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+	in_child(c_exec, kernel_abi);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(t_abi),
+		T(t_unavailable),
+		T(t_files),
+		T(t_older_abis),
+		T(t_signal_scope),
+		T(t_rule_error),
+		T(t_exec),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, setup_group, NULL);
+}
