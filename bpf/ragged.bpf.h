@@ -89,6 +89,29 @@ static __always_inline struct ragged_run_policy *run_of(__u64 cgid)
  * never as a decision that did not happen. Returns nothing: logging never
  * changes the verdict.
  */
+/* Monitoring records (no decision): count "observed", then offer the record. */
+static __always_inline struct ragged_event *observe(__u64 cgid)
+{
+	struct ragged_run_counters *c = bpf_map_lookup_elem(&counters, &cgid);
+	struct ragged_event *ev;
+
+	if (!c)
+		return 0;	/* not a run: nothing to watch */
+	c->observed++;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		c->lost++;
+		return 0;
+	}
+	c->emitted++;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->boot_ns = bpf_ktime_get_boot_ns();
+	ev->cgroup_id = cgid;
+	ev->kind = RAGGED_EV_PROC;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	return ev;
+}
+
 static __always_inline void account(__u64 cgid, __u32 hook, int deny, int audit,
 				    struct ragged_event **evp)
 {

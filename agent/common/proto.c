@@ -113,7 +113,7 @@ int proto_recv(int sock, cJSON **msg, int *fds, int *nfds)
 	}
 	buf[n] = '\0';
 	if (memchr(buf, '\0', (size_t)n) ||
-	    !(*msg = cJSON_ParseWithLength(buf, (size_t)n)) || !cJSON_IsObject(*msg)) {
+	    !(*msg = cJSON_ParseWithOpts(buf, NULL, 1)) || !cJSON_IsObject(*msg)) {
 		cJSON_Delete(*msg);
 		*msg = NULL;
 		close_fds(fds, nfds);

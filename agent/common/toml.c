@@ -5,37 +5,13 @@
  * One pass over the buffer, no recursion beyond "array holds scalars". The
  * whole input is checked for NUL and UTF-8 validity first so the rest of the
  * parser can treat every byte >= 0x80 as part of a valid character.
+ * Scalars (strings, integers, booleans) are lexed in toml_lex.c.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "toml.h"
-
-struct parser {
-	const char *p, *end;
-	int line;
-	struct toml_doc *doc;
-	size_t cur;		/* index of the table keys go into */
-	struct toml_err *e;
-};
-
-static int __attribute__((format(printf, 4, 5)))
-fail(struct parser *ps, int line, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-
-	ps->e->line = line;
-	snprintf(ps->e->key, sizeof(ps->e->key), "%s", key ? key : "");
-	va_start(ap, fmt);
-	vsnprintf(ps->e->msg, sizeof(ps->e->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "toml_lex.h"
 
 /* Length of the UTF-8 sequence at s, 0 if invalid (overlong, surrogate, >U+10FFFF). */
 static size_t
@@ -85,20 +61,6 @@ check_encoding(struct parser *ps)
 		s += n;
 	}
 	return 0;
-}
-
-static bool
-is_bare(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
-/* TOML forbids control characters other than tab in strings and comments. */
-static bool
-is_ctl(int c)
-{
-	return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f;
 }
 
 static bool
@@ -200,187 +162,6 @@ value_free(struct toml_value *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static void
-put_utf8(char **o, uint32_t cp)
-{
-	static const unsigned char lead[] = { 0, 0, 0xc0, 0xe0, 0xf0 };
-	int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4, i;
-
-	for (i = n - 1; i > 0; i--, cp >>= 6)
-		(*o)[i] = (char)(0x80 | (cp & 0x3f));
-	(*o)[0] = (char)(lead[n] | cp);
-	*o += n;
-}
-
-static int
-unicode_escape(struct parser *ps, const char *key, int digits, char **o)
-{
-	uint32_t cp = 0;
-	int i, c;
-
-	for (i = 0; i < digits; i++) {
-		c = ps->p < ps->end ? (unsigned char)*ps->p++ : 0;
-		if (c >= '0' && c <= '9')
-			cp = cp << 4 | (c - '0');
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			cp = cp << 4 | ((c | 0x20) - 'a' + 10);
-		else
-			return fail(ps, ps->line, key,
-			    "\\%c needs %d hex digits", digits == 4 ? 'u' : 'U',
-			    digits);
-	}
-	if (cp == 0)
-		return fail(ps, ps->line, key, "NUL is not allowed in strings");
-	if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return fail(ps, ps->line, key, "escape is not a Unicode scalar value");
-	put_utf8(o, cp);
-	return 0;
-}
-
-static int
-escape(struct parser *ps, const char *key, char **o)
-{
-	static const char from[] = "btnfr\"\\", to[] = "\b\t\n\f\r\"\\";
-	const char *hit;
-	char c;
-
-	if (ps->p >= ps->end)
-		return fail(ps, ps->line, key, "unterminated string");
-	c = *ps->p++;
-	if (c == 'u' || c == 'U')
-		return unicode_escape(ps, key, c == 'u' ? 4 : 8, o);
-	if (c != '\0' && (hit = strchr(from, c)) != NULL) {
-		*(*o)++ = to[hit - from];
-		return 0;
-	}
-	if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
-		return fail(ps, ps->line, key, "invalid escape sequence");
-	return fail(ps, ps->line, key, "invalid escape sequence \\%c", c);
-}
-
-/*
- * A basic ("...") or literal ('...') string on one line. The decoded form
- * is never longer than the source, so one allocation of the source length
- * suffices.
- */
-static int
-string(struct parser *ps, struct toml_value *v, const char *key)
-{
-	char q = *ps->p++, *o;
-	const char *s;
-	int c;
-
-	if (ps->p + 1 < ps->end && ps->p[0] == q && ps->p[1] == q)
-		return fail(ps, ps->line, key,
-		    "multi-line strings are not supported");
-	/* Only up to the closing quote: scanning whole lines would be quadratic. */
-	for (s = ps->p; s < ps->end && *s != q && *s != '\n'; s++)
-		if (*s == '\\' && q == '"' && s + 1 < ps->end)
-			s++;
-	if ((v->str = o = malloc(s - ps->p + 1)) == NULL)
-		return fail(ps, ps->line, key, "out of memory");
-	v->type = TOML_STRING;
-	for (;;) {
-		if (ps->p >= ps->end || *ps->p == '\n' || *ps->p == '\r')
-			return fail(ps, ps->line, key, "unterminated string");
-		c = (unsigned char)*ps->p;
-		if (c == q) {
-			ps->p++;
-			break;
-		}
-		if (is_ctl(c))
-			return fail(ps, ps->line, key,
-			    "control character in string");
-		if (c == '\\' && q == '"') {
-			ps->p++;
-			if (escape(ps, key, &o) < 0)
-				return -1;
-			continue;
-		}
-		*o++ = *ps->p++;
-	}
-	*o = '\0';
-	return 0;
-}
-
-/* Classify a token that is not a valid integer, for a useful message. */
-static int
-bad_number(struct parser *ps, const char *key, const char *tok, size_t n)
-{
-	char t[32];
-	const char *u;
-
-	snprintf(t, sizeof(t), "%.*s", (int)(n < 31 ? n : 31), tok);
-	u = t + (t[0] == '+' || t[0] == '-');
-	if (u[0] == '0' && (u[1] == 'x' || u[1] == 'o' || u[1] == 'b'))
-		return fail(ps, ps->line, key, "only decimal integers are supported");
-	if (strchr(t, ':') || strchr(t, 'T'))
-		return fail(ps, ps->line, key, "dates and times are not supported");
-	if (strpbrk(t, ".eE") || strncmp(u, "inf", 3) == 0 ||
-	    strncmp(u, "nan", 3) == 0)
-		return fail(ps, ps->line, key, "floats are not supported");
-	if (strchr(t + 1, '-'))
-		return fail(ps, ps->line, key, "dates and times are not supported");
-	return fail(ps, ps->line, key, "invalid integer");
-}
-
-/* Decimal integer: optional sign, '_' only between digits, no leading zero. */
-static int
-integer(struct parser *ps, struct toml_value *v, const char *key)
-{
-	const char *t = ps->p, *s, *u;
-	uint64_t acc = 0, lim;
-	size_t n, digits = 0;
-	bool neg;
-
-	while (ps->p < ps->end && (is_bare((unsigned char)*ps->p) ||
-	    *ps->p == '.' || *ps->p == '+' || *ps->p == ':'))
-		ps->p++;
-	n = ps->p - t;
-	neg = t[0] == '-';
-	s = t + (t[0] == '+' || t[0] == '-');
-	for (u = s; u < t + n; u++)
-		if ((*u < '0' || *u > '9') && *u != '_')
-			break;
-	if (s == t + n || u < t + n)
-		return bad_number(ps, key, t, n);
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; s < t + n; s++) {
-		if (*s == '_') {
-			if (digits == 0 || s + 1 == t + n || s[1] == '_')
-				return fail(ps, ps->line, key,
-				    "'_' must sit between digits");
-			continue;
-		}
-		if (digits++ == 1 && acc == 0)
-			return fail(ps, ps->line, key,
-			    "leading zeros are not allowed");
-		if (acc > (lim - (*s - '0')) / 10)
-			return fail(ps, ps->line, key, "integer out of range");
-		acc = acc * 10 + (*s - '0');
-	}
-	v->type = TOML_INTEGER;
-	v->num = neg ? (int64_t)(0 - acc) : (int64_t)acc;
-	return 0;
-}
-
-static int
-boolean(struct parser *ps, struct toml_value *v, const char *key)
-{
-	size_t left = ps->end - ps->p;
-
-	if (left >= 4 && memcmp(ps->p, "true", 4) == 0)
-		v->boolean = true, ps->p += 4;
-	else if (left >= 5 && memcmp(ps->p, "false", 5) == 0)
-		v->boolean = false, ps->p += 5;
-	else
-		return fail(ps, ps->line, key, "invalid value");
-	if (ps->p < ps->end && is_bare((unsigned char)*ps->p))
-		return fail(ps, ps->line, key, "invalid value");
-	v->type = TOML_BOOLEAN;
-	return 0;
-}
-
 static int scalar(struct parser *ps, struct toml_value *v, const char *key);
 
 static int
@@ -446,13 +227,13 @@ scalar(struct parser *ps, struct toml_value *v, const char *key)
 
 	v->line = ps->line;
 	if (c == '"' || c == '\'')
-		return string(ps, v, key);
+		return toml_lex_string(ps, v, key);
 	if (c == '{')
 		return fail(ps, ps->line, key, "inline tables are not supported");
 	if (c == 't' || c == 'f')
-		return boolean(ps, v, key);
+		return toml_lex_boolean(ps, v, key);
 	if ((c >= '0' && c <= '9') || c == '+' || c == '-')
-		return integer(ps, v, key);
+		return toml_lex_integer(ps, v, key);
 	if (c == 'i' || c == 'n')
 		return fail(ps, ps->line, key, "floats are not supported");
 	if (c == -1 || c == '\n' || c == '\r' || c == '#')
@@ -681,177 +462,4 @@ toml_type_name(enum toml_type t)
 	case TOML_ARRAY:	return "an array";
 	}
 	return "a value";
-}
-
-/* Schema helpers. */
-
-int
-toml_errf(const struct toml_ctx *x, int line, const char *key,
-	  const char *fmt, ...)
-{
-	char msg[256], pos[24] = "";
-	va_list ap;
-	char *c;
-
-	if (x->err == NULL || x->errlen == 0)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		snprintf(pos, sizeof(pos), ":%d", line);
-	snprintf(x->err, x->errlen, "%s%s: %s%s%s", x->file ? x->file : "-",
-	    pos, key ? key : "", key && *key ? ": " : "", msg);
-	/* The file name and quoted values come from outside: one line only. */
-	for (c = x->err; *c != '\0'; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	return -1;
-}
-
-const char *
-toml_fullkey(char *buf, size_t sz, const char *table, const char *key)
-{
-	snprintf(buf, sz, "%s%s%s", table, *table ? "." : "", key);
-	return buf;
-}
-
-int
-toml_want(const struct toml_ctx *x, const char *table,
-	  const struct toml_kv *kv, enum toml_type t)
-{
-	char fk[256];
-
-	if (kv->val.type == t)
-		return 0;
-	return toml_errf(x, kv->line, toml_fullkey(fk, sizeof(fk), table,
-	    kv->key), "must be %s, not %s", toml_type_name(t),
-	    toml_type_name(kv->val.type));
-}
-
-int
-toml_want_array(const struct toml_ctx *x, const char *table,
-		const struct toml_kv *kv, enum toml_type item)
-{
-	char fk[256];
-
-	if (toml_want(x, table, kv, TOML_ARRAY) < 0)
-		return -1;
-	if (kv->val.n_items == 0 || kv->val.items[0].type == item)
-		return 0;
-	return toml_errf(x, kv->line, toml_fullkey(fk, sizeof(fk), table,
-	    kv->key), "must be an array of %ss",
-	    item == TOML_STRING ? "string" : "integer");
-}
-
-int
-toml_want_uint(const struct toml_ctx *x, const char *table,
-	       const struct toml_kv *kv, uint32_t lo, uint32_t hi,
-	       uint32_t *out)
-{
-	char fk[256];
-
-	if (toml_want(x, table, kv, TOML_INTEGER) < 0)
-		return -1;
-	if (kv->val.num < lo || kv->val.num > hi)
-		return toml_errf(x, kv->line, toml_fullkey(fk, sizeof(fk),
-		    table, kv->key), "must be between %u and %u", lo, hi);
-	*out = (uint32_t)kv->val.num;
-	return 0;
-}
-
-char **
-toml_strv(const struct toml_value *arr)
-{
-	char **v;
-	size_t i;
-
-	if ((v = calloc(arr->n_items + 1, sizeof(*v))) == NULL)
-		return NULL;
-	for (i = 0; i < arr->n_items; i++) {
-		if ((v[i] = strdup(arr->items[i].str)) == NULL) {
-			toml_strv_free(v);
-			return NULL;
-		}
-	}
-	return v;
-}
-
-void
-toml_strv_free(char **v)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-int
-toml_read_file(const char *path, int open_flags, size_t cap, char **buf,
-	       size_t *len, unsigned *uid, unsigned *mode)
-{
-	struct stat st;
-	size_t n = 0;
-	ssize_t r;
-	char *b;
-	int fd, rc = 0;
-
-	*buf = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | open_flags);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	if (uid != NULL)
-		*uid = st.st_uid;
-	if (mode != NULL)
-		*mode = st.st_mode;
-	/* Read at most cap + 1 bytes whatever st_size claims: files change. */
-	if ((b = malloc(cap + 2)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	while (n <= cap) {
-		r = read(fd, b + n, cap + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			free(b);
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-out:
-	close(fd);
-	return rc;
-}
-
-int
-toml_check_size(const struct toml_ctx *x, const char *buf, size_t len,
-		size_t cap)
-{
-	const char *p;
-	int line = 1;
-
-	if (len == 0)
-		return toml_errf(x, 1, NULL, "file is empty");
-	if (len <= cap)
-		return 0;
-	for (p = buf; p < buf + cap; p++)
-		line += *p == '\n';
-	return toml_errf(x, line, NULL, "file is larger than %zu bytes", cap);
 }

@@ -78,7 +78,8 @@ void toml_free(struct toml_doc *doc);
 const char *toml_type_name(enum toml_type t);
 
 /*
- * Schema helpers shared by manifest.c and config.c.
+ * Schema helpers shared by manifest.c and config.c (implemented in
+ * schema.c).
  *
  * Every error leaves the building as one line "FILE:LINE: KEY: message"
  * (": KEY" dropped when there is no key, ":LINE" when there is no line),
@@ -121,25 +122,5 @@ int toml_read_file(const char *path, int open_flags, size_t cap,
 /* Check size cap, emptiness (line number of the cap for the message). */
 int toml_check_size(const struct toml_ctx *x, const char *buf, size_t len,
 		    size_t cap);
-
-/*
- * Network endpoints, used by both schemas (implemented in config.c).
- * "host:port", "[v6]:port", and with allow_cidr also "a.b.c.d/n:port" and
- * "[v6/n]:port". IP literals are normalised (inet_ntop), DNS names lower-cased.
- */
-struct net_endpoint {
-	char host[256];
-	uint16_t port;
-	bool is_cidr;
-	bool is_ip;
-	uint8_t prefix;
-};
-
-/* Returns 0, or -1 with a static reason in *why. */
-int net_parse_endpoint(const char *s, bool allow_cidr, struct net_endpoint *ep,
-		       const char **why);
-/* An IPv4 or IPv6 literal, normalised into out (INET6_ADDRSTRLEN bytes). */
-int net_parse_ip(const char *s, char *out, size_t outlen);
-bool net_valid_dns_name(const char *s);
 
 #endif

@@ -99,6 +99,7 @@ struct bpf_state {
 	struct net_bpf *net;
 	struct file_bpf *file;
 	struct monitor_bpf *monitor;
+	struct proc_bpf *proc;
 	struct ring_buffer *rb;
 	int runs_fd, counters_fd, orphan_fd, file_rules_fd, net_rules_fd, events_fd;
 };
@@ -118,6 +119,7 @@ struct run {
 	char plugin[MANIFEST_NAME_MAX + 1];
 	char version[65];
 	char plugin_dir[PATH_MAX];
+	char entry_exe[PATH_MAX];	/* the resolved entry point (e.g. /usr/bin/python3) */
 	char scratch[PATH_MAX];
 	struct run_cgroup cg;
 	struct run_limits limits;
@@ -133,6 +135,7 @@ struct run {
 	char breach[32];		/* the limit that ended it, "" if none */
 	char breach_reason[160];	/* one line for the caller */
 	uint64_t records;		/* ring-buffer records logged for this run */
+	uint64_t forks, execs, unexpected_execs;
 	uint64_t suppressed;		/* records folded into events_suppressed */
 	bool exited;
 };
@@ -178,6 +181,14 @@ int probe_features(struct agent *a, char *err, size_t errlen);
 int bpf_load(struct agent *a, char *err, size_t errlen);
 void bpf_unload(struct agent *a);
 int bpf_probe_lsm(const char *pin_dir);	/* 0 or -errno */
+struct bpf_object;
+/* Attach every program of obj (to the plugin subtree if cgroup) and pin the links. */
+int bpf_attach_all(struct agent *a, struct bpf_object *obj, bool cgroup, char *err, size_t errlen);
+
+/* procmon.c: process-tree monitoring (tp_btf sched_process_*) */
+int procmon_load(struct agent *a, char *err, size_t errlen);
+void procmon_unload(struct agent *a);
+void procmon_record(struct agent *a, struct run *r, const struct ragged_event *e);
 
 /* cgroup.c */
 int cgroup_env_init(struct cgroup_env *env, const char *name, char *err, size_t errlen);

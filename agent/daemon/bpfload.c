@@ -93,7 +93,7 @@ static int attach_pinned(struct agent *a, struct bpf_program *prog, int cgfd, bo
 	return 0;
 }
 
-static int attach_all(struct agent *a, struct bpf_object *obj, bool cgroup, char *err, size_t errlen)
+int bpf_attach_all(struct agent *a, struct bpf_object *obj, bool cgroup, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
 
@@ -145,11 +145,11 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 		}
 	}
 
-	if (attach_all(a, b->net->obj, true, err, errlen) < 0)
+	if (bpf_attach_all(a, b->net->obj, true, err, errlen) < 0)
 		return -1;
-	if (b->file && attach_all(a, b->file->obj, true, err, errlen) < 0)
+	if (b->file && bpf_attach_all(a, b->file->obj, true, err, errlen) < 0)
 		return -1;
-	if (b->monitor && attach_all(a, b->monitor->obj, false, err, errlen) < 0)
+	if (b->monitor && bpf_attach_all(a, b->monitor->obj, false, err, errlen) < 0)
 		return -1;
 	return 0;
 }

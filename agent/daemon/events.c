@@ -71,6 +71,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	r = run_by_cgroup(a, e->cgroup_id);
+	if (e->kind == RAGGED_EV_PROC) {
+		procmon_record(a, r, e);	/* the process tree: procmon.c */
+		return 0;
+	}
 	if (deny)
 		event = "permission_violation";
 	else if (e->kind == RAGGED_EV_NET)

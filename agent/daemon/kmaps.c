@@ -161,6 +161,7 @@ int kmaps_counters(struct agent *a, uint64_t cgid, struct ragged_run_counters *s
 			sum->deny[h] += v[c].deny[h];
 		}
 		sum->allow_audited += v[c].allow_audited;
+		sum->observed += v[c].observed;
 		sum->emitted += v[c].emitted;
 		sum->lost += v[c].lost;
 	}

@@ -42,14 +42,24 @@ struct ragged_clone_args {
 #define MAX_ENV 16
 
 /* Find argv[0]: relative to the plugin dir if it has a '/', else on PATH. */
-static int resolve_exe(const char *dir, const char *name, char *out, size_t len)
+static int resolve_exe(const char *dir, const char *name, char *out, size_t len)	/* out: PATH_MAX */
 {
 	static const char *const path[] = { "/usr/local/bin", "/usr/bin", "/bin" };
+
+	char raw[PATH_MAX];
+	size_t n = strlen(dir);
 
 	if (strchr(name, '/')) {
 		if (name[0] == '/')
 			return xsnprintf(out, len, "%s", name) < 0 ? -1 : 0;
-		return xsnprintf(out, len, "%s/%s", dir, name) < 0 ? -1 : 0;
+		/* Relative entries name a file of the plugin, and must stay one. */
+		if (xsnprintf(raw, sizeof(raw), "%s/%s", dir, name) < 0 || !realpath(raw, out))
+			return -1;
+		if (strncmp(out, dir, n) != 0 || out[n] != '/') {
+			errno = EXDEV;
+			return -1;
+		}
+		return 0;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(path); i++) {
 		if (xsnprintf(out, len, "%s/%s", path[i], name) < 0)
@@ -152,9 +162,11 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 		return -1;
 	}
 	if (resolve_exe(r->plugin_dir, req->m->entry[0], exe, sizeof(exe)) < 0) {
-		snprintf(err, errlen, "entry %s: %s", req->m->entry[0], strerror(errno));
+		snprintf(err, errlen, "entry %s: %s", req->m->entry[0],
+			 errno == EXDEV ? "resolves outside the plugin directory" : strerror(errno));
 		return -1;
 	}
+	snprintf(r->entry_exe, sizeof(r->entry_exe), "%s", exe);
 	for (size_t i = 0; i < req->m->entry_len; i++)
 		argv[na++] = req->m->entry[i];
 	for (size_t i = 0; i < req->n_extra; i++)

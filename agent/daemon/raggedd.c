@@ -84,7 +84,8 @@ static int start(struct agent *a, char *err, size_t errlen)
 	}
 	/* Scratch tmpfs of runs whose agent died. */
 	runs_reap_stale_scratch(a);
-	if (bpf_load(a, err, errlen) < 0 || events_setup(a, err, errlen) < 0)
+	if (bpf_load(a, err, errlen) < 0 || procmon_load(a, err, errlen) < 0 ||
+	    events_setup(a, err, errlen) < 0)
 		return -1;
 	/* Records a previous agent left in the pinned ring buffer come first. */
 	events_drain(a);
@@ -165,6 +166,7 @@ static void stop(struct agent *a)
 	auditlog_close(a->audit);
 	if (a->listen_fd >= 0)
 		unlink(a->cfg.socket_path);
+	procmon_unload(a);
 	bpf_unload(a);
 	/* Leave no cgroups behind: the subtree is empty now. */
 	if (a->cg.v2[0])
@@ -273,6 +275,7 @@ int main(int argc, char **argv)
 			notify_parent(notify, err);
 		else
 			fprintf(stderr, "raggedd: %s\n", err);
+		procmon_unload(&a);
 		if (a.bpf.net)
 			bpf_unload(&a);
 		return 1;

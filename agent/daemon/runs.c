@@ -391,7 +391,8 @@ static void reconcile(struct agent *a, struct run *r, cJSON *details)
 	}
 	cJSON_AddNumberToObject(details, "kernel_denied", (double)denied);
 	cJSON_AddNumberToObject(details, "kernel_allowed", (double)allowed);
-	cJSON_AddNumberToObject(details, "kernel_audited", (double)(denied + sum.allow_audited));
+	cJSON_AddNumberToObject(details, "kernel_audited",
+				(double)(denied + sum.allow_audited + sum.observed));
 	cJSON_AddNumberToObject(details, "records_logged", (double)r->records);
 	cJSON_AddNumberToObject(details, "records_suppressed", (double)r->suppressed);
 	cJSON_AddNumberToObject(details, "records_lost", (double)sum.lost);
@@ -499,6 +500,9 @@ static void run_finish(struct agent *a, struct run *r, int status, bool have_sta
 	cJSON_AddNumberToObject(d, "cpu_ms", (double)(r->usage.cpu_usec / 1000));
 	cJSON_AddNumberToObject(d, "peak_memory_bytes", (double)r->usage.mem_peak);
 	cJSON_AddNumberToObject(d, "peak_pids", (double)r->usage.pids_peak);
+	cJSON_AddNumberToObject(d, "processes_forked", (double)r->forks);
+	cJSON_AddNumberToObject(d, "execs", (double)r->execs);
+	cJSON_AddNumberToObject(d, "unexpected_execs", (double)r->unexpected_execs);
 	if (r->breach[0])
 		cJSON_AddStringToObject(d, "limit_exceeded", r->breach);
 	reconcile(a, r, d);

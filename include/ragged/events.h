@@ -43,6 +43,7 @@ enum ragged_event_kind {
 	RAGGED_EV_SOCKET = 3,		/* family, type, protocol */
 	RAGGED_EV_SYSCALL_DENIED = 4,	/* syscall nr + errno (+ path when known) */
 	RAGGED_EV_UNKNOWN_CGROUP = 5,	/* task in the plugin subtree without policy */
+	RAGGED_EV_PROC = 6,		/* process tree: proc_op, pid, ppid, path (exec) */
 };
 
 /* Access bits for RAGGED_EV_FILE and the file rules. */
@@ -70,6 +71,18 @@ struct ragged_event {
 	__u8 addr[16];		/* v4 in the first 4 bytes, network order */
 	char comm[RAGGED_COMM_LEN];
 	char path[RAGGED_PATH_MAX];
+	/* RAGGED_EV_PROC */
+	__u32 proc_op;		/* enum ragged_proc_op */
+	__u32 ppid;		/* fork: the parent; exec/exit: the task's parent */
+	__s32 exit_code;	/* exit: wait status as the parent would see it */
+	__u32 pad2;
+};
+
+/* Runtime monitoring (sched tracepoints), not decisions: counted as "observed". */
+enum ragged_proc_op {
+	RAGGED_PROC_FORK = 1,
+	RAGGED_PROC_EXEC = 2,
+	RAGGED_PROC_EXIT = 3,
 };
 
 /* Per-run decision counters, one per-CPU slot per run cgroup. */
@@ -77,11 +90,12 @@ struct ragged_run_counters {
 	__u64 allow[RAGGED_HOOK_MAX];
 	__u64 deny[RAGGED_HOOK_MAX];
 	__u64 allow_audited;	/* allows that asked for a record (sensitive grants) */
+	__u64 observed;		/* monitoring records asked for (process tree) */
 	__u64 emitted;		/* records successfully submitted to the ring buffer */
 	__u64 lost;		/* records the ring buffer had no room for */
 	/*
 	 * Invariant per run, summed over CPUs:
-	 *   sum(deny) + allow_audited == emitted + lost
+	 *   sum(deny) + allow_audited + observed == emitted + lost
 	 * and the agent proves emitted == logged + suppressed.
 	 */
 };

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,20 @@ fuzz_args(const char *s)
 }
 
 static char dir[64];
+static struct auditlog *alog;
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static void
+cleanup(void)
+{
+	auditlog_close(alog);
+	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
 
 static void
 make_dir(void)
@@ -59,6 +74,7 @@ make_dir(void)
 	if (dir[0] == '\0') {
 		snprintf(dir, sizeof(dir), "/tmp/fuzz_auditquery.%d", (int)getpid());
 		mkdir(dir, 0700);
+		atexit(cleanup);
 	}
 }
 
@@ -66,21 +82,20 @@ make_dir(void)
 static void
 fuzz_append(const cJSON *rec)
 {
-	static struct auditlog *log;
 	struct auditlog_verify_result r;
 	char path[128], err[256], *line = NULL;
 	cJSON *back;
 
-	if (log == NULL) {
+	if (alog == NULL) {
 		struct auditlog_opts o = { .path = path, .max_bytes = 256 * 1024,
 			.max_files = 2, .fsync = AUDITLOG_FSYNC_NEVER };
 
 		make_dir();
 		snprintf(path, sizeof(path), "%s/append.jsonl", dir);
-		if ((log = auditlog_open(&o, err, sizeof(err))) == NULL)
+		if ((alog = auditlog_open(&o, err, sizeof(err))) == NULL)
 			abort();
 	}
-	if (auditlog_append(log, rec, &line) != 0) {
+	if (auditlog_append(alog, rec, &line) != 0) {
 		if (errno != EINVAL && errno != EMSGSIZE)
 			abort();
 		return;

@@ -365,6 +365,42 @@ test_second_writer_refused(void **state)
 }
 
 static void
+test_open_errors(void **state)
+{
+	struct fx *f = *state;
+	struct auditlog_opts bad = f->o;
+	struct auditlog *log;
+	char err[256], target[160];
+	struct stat st;
+
+	assert_null(auditlog_open(NULL, err, sizeof(err)));
+	bad.path = "";
+	assert_null(auditlog_open(&bad, err, sizeof(err)));
+	bad.path = f->path;
+	bad.fsync = (enum auditlog_fsync)7;
+	assert_null(auditlog_open(&bad, err, sizeof(err)));
+	/* The log itself is never a symlink nor a directory. */
+	log = open_ok(f);
+	auditlog_close(log);
+	snprintf(target, sizeof(target), "%s.target", f->path);
+	assert_int_equal(rename(f->path, target), 0);
+	assert_int_equal(symlink(target, f->path), 0);
+	assert_null(auditlog_open(&f->o, err, sizeof(err)));
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(mkdir(f->path, 0700), 0);
+	assert_null(auditlog_open(&f->o, err, sizeof(err)));
+	assert_non_null(strstr(err, f->path));
+	assert_int_equal(rmdir(f->path), 0);
+	/* Too open a mode is tightened. */
+	assert_int_equal(rename(target, f->path), 0);
+	assert_int_equal(chmod(f->path, 0666), 0);
+	log = open_ok(f);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	auditlog_close(log);
+}
+
+static void
 test_rotation_chain(void **state)
 {
 	struct fx *f = *state;
@@ -814,6 +850,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_continues, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_writer_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_from_rotated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupted_rotation, setup, teardown),

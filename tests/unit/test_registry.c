@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Plugin registry and consent store in a temp state dir: what install
+ * accepts and refuses (ownership, modes, names, manifests), lookup and
+ * list per caller, and a consent store that fails closed: corrupt or for
+ * another manifest digest means nothing granted; "since" survives regrants.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../agent/daemon/agent.h"
+#include "perms.h"
+#include "proto.h"
+#include "util.h"
+
+#define BIT(p) RAGGED_PERM_BIT(RAGGED_PERM_##p)
+#define USER 1000
+#define OTHER 4242
+
+static const char manifest_demo[] =
+	"[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\ntype = \"embedder\"\n"
+	"entry = [\"python3\", \"main.py\"]\n"
+	"[permissions]\nrequired = [\"read:documents\", \"system:embedding\"]\n"
+	"optional = [\"network:api\"]\n[network]\nendpoints = [\"192.0.2.1:443\"]\n";
+
+struct fx {
+	char tmp[PATH_MAX];
+	struct agent a;
+	char err[512];
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void path_of(const struct fx *f, const char *rel, char *out)
+{
+	snprintf(out, PATH_MAX, "%s/%s", f->tmp, rel);
+}
+
+static void put(const struct fx *f, const char *rel, const char *content)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	path_of(f, rel, path);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(content, fp);
+	fclose(fp);
+}
+
+static char *slurp(const struct fx *f, const char *rel)
+{
+	char path[PATH_MAX];
+	static char buf[65536];
+	ssize_t n;
+	int fd;
+
+	path_of(f, rel, path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A plugin dir tmp/<rel> holding plugin.toml, mode 0755, owned by root. */
+static void plugin_dir(const struct fx *f, const char *rel, const char *toml)
+{
+	char path[PATH_MAX], mf[PATH_MAX + 16];
+
+	path_of(f, rel, path);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+	snprintf(mf, sizeof(mf), "%s/plugin.toml", rel);
+	put(f, mf, toml);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char t[] = "/tmp/ragged-ut-registry.XXXXXX";
+
+	if (!f || !mkdtemp(t) || !realpath(t, f->tmp))
+		return -1;
+	*state = f;
+	config_defaults(&f->a.cfg);
+	snprintf(f->a.cfg.state_dir, sizeof(f->a.cfg.state_dir), "%s/state", f->tmp);
+	if (chmod(f->tmp, 0755) < 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (!f)
+		return 0;
+	config_free(&f->a.cfg);
+	nftw(f->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static cJSON *install_ok(struct fx *f, uid_t uid, const char *rel, bool replace)
+{
+	char path[PATH_MAX];
+	cJSON *e = NULL;
+
+	path_of(f, rel, path);
+	f->err[0] = '\0';
+	if (registry_install(&f->a, uid, path, replace, &e, f->err, sizeof(f->err)) < 0)
+		fail_msg("registry_install %s: %s", rel, f->err);
+	assert_non_null(e);
+	return e;
+}
+
+static void install_fails(struct fx *f, uid_t uid, const char *rel, const char *want)
+{
+	char path[PATH_MAX], full[PATH_MAX + 256];
+	cJSON *e = (cJSON *)&e;
+
+	path_of(f, rel, path);
+	f->err[0] = '\0';
+	assert_int_equal(registry_install(&f->a, uid, path, false, &e, f->err, sizeof(f->err)), -1);
+	assert_null(e);
+	if (!want)
+		return;
+	/* want is relative to the temp dir where it starts with '/' */
+	if (want[0] == '/')
+		snprintf(full, sizeof(full), "%s%s", f->tmp, want);
+	else
+		snprintf(full, sizeof(full), "%s", want);
+	assert_string_equal(f->err, full);
+}
+
+static void digest_of(const struct fx *f, const char *rel, char out[65])
+{
+	char path[PATH_MAX + 16], err[256];
+	struct manifest m;
+
+	snprintf(path, sizeof(path), "%s/%s/plugin.toml", f->tmp, rel);
+	if (manifest_load(path, &m, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	manifest_digest_hex(&m, out);
+	manifest_free(&m);
+}
+
+static bool rfc3339_ms(const char *s)
+{
+	int y, mo, d, h, mi, sec, ms;
+	char z;
+
+	return s && strlen(s) == 24 &&
+	       sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &sec, &ms, &z) == 8 &&
+	       z == 'Z' && y >= 2024;
+}
+
+static void want_strings(const cJSON *arr, const char *const *want, size_t n)
+{
+	assert_true(cJSON_IsArray(arr));
+	assert_int_equal(cJSON_GetArraySize(arr), n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(cJSON_GetArrayItem(arr, (int)i)->valuestring, want[i]);
+}
+
+/* ---- install ---- */
+
+static void t_install(void **state)
+{
+	struct fx *f = *state;
+	static const char *const req[] = { "read:documents", "system:embedding" };
+	static const char *const opt[] = { "network:api" };
+	char dir[PATH_MAX], digest[65], *text;
+	struct stat st;
+	cJSON *e, *onfile;
+
+	plugin_dir(f, "demo", manifest_demo);
+	digest_of(f, "demo", digest);
+	/* A root-owned, world-readable dir is fine for any caller. */
+	e = install_ok(f, USER, "demo", false);
+	path_of(f, "demo", dir);
+	assert_string_equal(proto_str(e, "name"), "demo");
+	assert_string_equal(proto_str(e, "version"), "1.0.0");
+	assert_string_equal(proto_str(e, "type"), "embedder");
+	assert_string_equal(proto_str(e, "dir"), dir);
+	assert_string_equal(proto_str(e, "digest"), digest);
+	assert_true(rfc3339_ms(proto_str(e, "installed_at")));
+	assert_int_equal(cJSON_GetObjectItem(e, "uid")->valuedouble, USER);
+	want_strings(cJSON_GetObjectItem(e, "required"), req, 2);
+	want_strings(cJSON_GetObjectItem(e, "optional"), opt, 1);
+	/* On disk, private to root: state/plugins/<uid>/<name>.json. */
+	text = slurp(f, "state/plugins/1000/demo.json");
+	assert_non_null(text);
+	onfile = cJSON_Parse(text);
+	assert_true(cJSON_Compare(onfile, e, true));
+	cJSON_Delete(onfile);
+	path_of(f, "state/plugins/1000/demo.json", dir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	path_of(f, "state/plugins/1000", dir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0077, 0);
+	cJSON_Delete(e);
+	/* Another user's install of the same name is a separate entry. */
+	e = install_ok(f, OTHER, "demo", false);
+	cJSON_Delete(e);
+	assert_non_null(slurp(f, "state/plugins/4242/demo.json"));
+}
+
+/* Through a symlink and a relative-looking path: the canonical dir is recorded. */
+static void t_install_canonical(void **state)
+{
+	struct fx *f = *state;
+	char link[PATH_MAX], dir[PATH_MAX], via[PATH_MAX + 8];
+	cJSON *e = NULL;
+
+	plugin_dir(f, "demo", manifest_demo);
+	path_of(f, "link", link);
+	path_of(f, "demo", dir);
+	assert_int_equal(symlink(dir, link), 0);
+	snprintf(via, sizeof(via), "%s/../link/", dir);
+	assert_int_equal(registry_install(&f->a, USER, via, false, &e, f->err, sizeof(f->err)), 0);
+	assert_string_equal(proto_str(e, "dir"), dir);
+	cJSON_Delete(e);
+}
+
+static void t_already_installed(void **state)
+{
+	struct fx *f = *state;
+	char d1[65], d2[65];
+	cJSON *e, *l = NULL;
+
+	plugin_dir(f, "demo", manifest_demo);
+	digest_of(f, "demo", d1);
+	cJSON_Delete(install_ok(f, USER, "demo", false));
+	install_fails(f, USER, "demo", "plugin demo is already installed; use --replace");
+	/* --replace takes the changed manifest (new digest, new version). */
+	put(f, "demo/plugin.toml",
+	    "[plugin]\nname = \"demo\"\nversion = \"1.1.0\"\ntype = \"command\"\n"
+	    "entry = [\"./run\"]\n");
+	digest_of(f, "demo", d2);
+	assert_string_not_equal(d1, d2);
+	e = install_ok(f, USER, "demo", true);
+	assert_string_equal(proto_str(e, "digest"), d2);
+	assert_string_equal(proto_str(e, "version"), "1.1.0");
+	assert_string_equal(proto_str(e, "type"), "command");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(e, "required")), 0);
+	cJSON_Delete(e);
+	assert_int_equal(registry_lookup(&f->a, USER, "demo", &l, f->err, sizeof(f->err)), 0);
+	assert_string_equal(proto_str(l, "digest"), d2);
+	cJSON_Delete(l);
+}
+
+static void t_dir_writable_by_others(void **state)
+{
+	struct fx *f = *state;
+	char dir[PATH_MAX];
+
+	plugin_dir(f, "demo", manifest_demo);
+	path_of(f, "demo", dir);
+	assert_int_equal(chmod(dir, 0775), 0);
+	install_fails(f, USER, "demo", "/demo: writable by group or others; fix with chmod go-w");
+	assert_int_equal(chmod(dir, 0757), 0);
+	install_fails(f, USER, "demo", "/demo: writable by group or others; fix with chmod go-w");
+	/* Root is held to the same rule: the code must be what was reviewed. */
+	install_fails(f, 0, "demo", "/demo: writable by group or others; fix with chmod go-w");
+	assert_null(slurp(f, "state/plugins/1000/demo.json"));
+	assert_int_equal(chmod(dir, 0755), 0);
+	cJSON_Delete(install_ok(f, USER, "demo", false));
+}
+
+static void t_dir_owned_by_other(void **state)
+{
+	struct fx *f = *state;
+	char dir[PATH_MAX];
+
+	plugin_dir(f, "demo", manifest_demo);
+	path_of(f, "demo", dir);
+	assert_int_equal(chown(dir, OTHER, OTHER), 0);
+	install_fails(f, USER, "demo", "/demo: owned by uid 4242, not by you");
+	install_fails(f, 0, "demo", "/demo: owned by uid 4242, not by you");
+	/* Its owner may. */
+	cJSON_Delete(install_ok(f, OTHER, "demo", false));
+	/* The caller's own dir, private to them, is fine. */
+	assert_int_equal(chown(dir, USER, USER), 0);
+	assert_int_equal(chmod(dir, 0700), 0);
+	cJSON_Delete(install_ok(f, USER, "demo", false));
+}
+
+static void t_root_dir_unreadable(void **state)
+{
+	struct fx *f = *state;
+	char dir[PATH_MAX];
+
+	plugin_dir(f, "demo", manifest_demo);
+	path_of(f, "demo", dir);
+	assert_int_equal(chmod(dir, 0700), 0);
+	/* Root-owned and private: not a plugin another user could have reviewed. */
+	install_fails(f, USER, "demo", "/demo: not readable by you");
+	cJSON_Delete(install_ok(f, 0, "demo", false));
+}
+
+static void t_install_bad_dirs(void **state)
+{
+	struct fx *f = *state;
+	cJSON *e = (cJSON *)&e;
+
+	install_fails(f, USER, "missing", NULL);
+	assert_true(strstr(f->err, "missing: No such file or directory") != NULL);
+	put(f, "file", "x");
+	install_fails(f, USER, "file", "/file: not a directory");
+	assert_int_equal(registry_install(&f->a, USER, NULL, false, &e, f->err, sizeof(f->err)), -1);
+	assert_null(e);
+	assert_int_equal(strncmp(f->err, "(none): ", 8), 0);
+	/* A dir without a manifest, or with an invalid one. */
+	path_of(f, "empty", f->err);
+	assert_int_equal(mkdir(f->err, 0755), 0);
+	install_fails(f, USER, "empty", "/empty/plugin.toml: No such file or directory");
+	plugin_dir(f, "bad", "[plugin]\nname = \"Bad\"\n");
+	install_fails(f, USER, "bad", NULL);
+	assert_true(strstr(f->err, "/bad/plugin.toml:2: plugin.name") != NULL);
+	assert_null(slurp(f, "state/plugins"));
+}
+
+/* ---- lookup / list ---- */
+
+static void t_names(void **state)
+{
+	char n64[65], n65[66];
+
+	(void)state;
+	memset(n64, 'a', 64);
+	n64[64] = '\0';
+	memset(n65, 'a', 65);
+	n65[65] = '\0';
+	assert_true(plugin_name_valid("demo"));
+	assert_true(plugin_name_valid("0-custom-embedder9"));
+	assert_true(plugin_name_valid(n64));
+	assert_false(plugin_name_valid(n65));
+	assert_false(plugin_name_valid(NULL));
+	assert_false(plugin_name_valid(""));
+	assert_false(plugin_name_valid("-demo"));
+	assert_false(plugin_name_valid("Demo"));
+	assert_false(plugin_name_valid("de_mo"));
+	assert_false(plugin_name_valid("de mo"));
+	assert_false(plugin_name_valid("../demo"));
+	assert_false(plugin_name_valid("a/b"));
+	assert_false(plugin_name_valid("demo.json"));
+}
+
+static void t_lookup(void **state)
+{
+	struct fx *f = *state;
+	static const char *const bad[] = { "", "-x", "A", "a/b", "../../etc/passwd", "x.json" };
+	cJSON *e = (cJSON *)&e;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e = (cJSON *)&e;
+		assert_int_equal(registry_lookup(&f->a, USER, bad[i], &e, f->err, sizeof(f->err)), -1);
+		assert_null(e);
+		assert_string_equal(f->err, "invalid plugin name");
+	}
+	assert_int_equal(registry_lookup(&f->a, USER, NULL, &e, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "invalid plugin name");
+	assert_int_equal(registry_lookup(&f->a, USER, "demo", &e, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "plugin demo is not installed");
+
+	plugin_dir(f, "demo", manifest_demo);
+	cJSON_Delete(install_ok(f, USER, "demo", false));
+	assert_int_equal(registry_lookup(&f->a, USER, "demo", &e, f->err, sizeof(f->err)), 0);
+	assert_string_equal(proto_str(e, "name"), "demo");
+	cJSON_Delete(e);
+	/* Per user: another uid does not see it. */
+	assert_int_equal(registry_lookup(&f->a, OTHER, "demo", &e, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "plugin demo is not installed");
+	/* A damaged entry is an error, not an empty plugin. */
+	put(f, "state/plugins/1000/demo.json", "{\"name\": \"demo\"");
+	assert_int_equal(registry_lookup(&f->a, USER, "demo", &e, f->err, sizeof(f->err)), -1);
+	assert_null(e);
+	assert_true(strstr(f->err, "/state/plugins/1000/demo.json: corrupt (not a JSON object)"));
+	put(f, "state/plugins/1000/demo.json", "[\"demo\"]");
+	assert_int_equal(registry_lookup(&f->a, USER, "demo", &e, f->err, sizeof(f->err)), -1);
+	assert_true(strstr(f->err, "corrupt (not a JSON object)"));
+	/* Unreadable (a directory where the file should be). */
+	path_of(f, "state/plugins/1000/demo.json", f->err);
+	assert_int_equal(unlink(f->err), 0);
+	assert_int_equal(mkdir(f->err, 0700), 0);
+	assert_int_equal(registry_lookup(&f->a, USER, "demo", &e, f->err, sizeof(f->err)), -1);
+	assert_null(e);
+	assert_true(strstr(f->err, "demo.json: Is a directory") != NULL);
+}
+
+static bool list_has(const cJSON *arr, const char *name, double uid)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+		if (strcmp(proto_str(it, "name"), name) == 0 &&
+		    cJSON_GetObjectItem(it, "uid")->valuedouble == uid)
+			return true;
+	return false;
+}
+
+static void t_list(void **state)
+{
+	struct fx *f = *state;
+	cJSON *l;
+
+	/* Nothing installed yet: an empty list for anyone. */
+	assert_int_equal(registry_list(&f->a, USER, &l), 0);
+	assert_int_equal(cJSON_GetArraySize(l), 0);
+	cJSON_Delete(l);
+	assert_int_equal(registry_list(&f->a, 0, &l), 0);
+	assert_int_equal(cJSON_GetArraySize(l), 0);
+	cJSON_Delete(l);
+
+	plugin_dir(f, "demo", manifest_demo);
+	plugin_dir(f, "other", "[plugin]\nname = \"other\"\nversion = \"2.0.0\"\n"
+		   "type = \"command\"\nentry = [\"./x\"]\n");
+	cJSON_Delete(install_ok(f, USER, "demo", false));
+	cJSON_Delete(install_ok(f, USER, "other", false));
+	cJSON_Delete(install_ok(f, OTHER, "demo", false));
+	cJSON_Delete(install_ok(f, 0, "other", false));
+	/* Junk next to the entries is skipped: other files, corrupt entries, odd dirs. */
+	put(f, "state/plugins/1000/notes.txt", "x");
+	put(f, "state/plugins/1000/.json", "{}");
+	put(f, "state/plugins/1000/broken.json", "not json");
+	path_of(f, "state/plugins/backup", f->err);
+	assert_int_equal(mkdir(f->err, 0700), 0);
+	put(f, "state/plugins/backup/demo.json", "{\"name\":\"evil\",\"uid\":1}");
+	path_of(f, "state/plugins/12x", f->err);
+	assert_int_equal(mkdir(f->err, 0700), 0);
+	put(f, "state/plugins/12x/demo.json", "{\"name\":\"evil\",\"uid\":1}");
+
+	/* A user sees their own. */
+	assert_int_equal(registry_list(&f->a, USER, &l), 0);
+	assert_int_equal(cJSON_GetArraySize(l), 2);
+	assert_true(list_has(l, "demo", USER));
+	assert_true(list_has(l, "other", USER));
+	cJSON_Delete(l);
+	assert_int_equal(registry_list(&f->a, OTHER, &l), 0);
+	assert_int_equal(cJSON_GetArraySize(l), 1);
+	assert_true(list_has(l, "demo", OTHER));
+	cJSON_Delete(l);
+	/* Root sees everyone's. */
+	assert_int_equal(registry_list(&f->a, 0, &l), 0);
+	assert_int_equal(cJSON_GetArraySize(l), 4);
+	assert_true(list_has(l, "demo", USER));
+	assert_true(list_has(l, "other", USER));
+	assert_true(list_has(l, "demo", OTHER));
+	assert_true(list_has(l, "other", 0));
+	assert_false(list_has(l, "evil", 1));
+	cJSON_Delete(l);
+	/* A uid with nothing installed. */
+	assert_int_equal(registry_list(&f->a, 777, &l), 0);
+	assert_int_equal(cJSON_GetArraySize(l), 0);
+	cJSON_Delete(l);
+}
+
+/* ---- consent ---- */
+
+static const char D1[] = "1111111111111111111111111111111111111111111111111111111111111111";
+static const char D2[] = "2222222222222222222222222222222222222222222222222222222222222222";
+
+static uint32_t granted(struct fx *f, uid_t uid, const char *name, const char *digest, int want_rc)
+{
+	uint32_t g = 0xdeadbeef;
+
+	assert_int_equal(consent_granted(&f->a, uid, name, digest, &g), want_rc);
+	return g;
+}
+
+static void store(struct fx *f, uid_t uid, const char *name, const char *digest, uint32_t mask)
+{
+	f->err[0] = '\0';
+	if (consent_store(&f->a, uid, name, digest, mask, f->err, sizeof(f->err)) < 0)
+		fail_msg("consent_store: %s", f->err);
+}
+
+static void consent_file(struct fx *f, const char *content)
+{
+	char path[PATH_MAX];
+
+	path_of(f, "state/consent/1000", path);
+	assert_int_equal(mkdir_p(path, 0700), 0);
+	put(f, "state/consent/1000/demo.json", content);
+}
+
+static void t_consent_roundtrip(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX];
+	struct stat st;
+	cJSON *j, *g;
+
+	/* Nothing stored: nothing granted, no error. */
+	assert_int_equal(granted(f, USER, "demo", D1, 0), 0);
+	store(f, USER, "demo", D1, BIT(READ_DOCUMENTS) | BIT(SYSTEM_EMBEDDING));
+	assert_int_equal(granted(f, USER, "demo", D1, 0), BIT(READ_DOCUMENTS) | BIT(SYSTEM_EMBEDDING));
+	/* Per user and per plugin. */
+	assert_int_equal(granted(f, OTHER, "demo", D1, 0), 0);
+	assert_int_equal(granted(f, USER, "other", D1, 0), 0);
+	/* A changed manifest is a new plugin: nothing granted, no error. */
+	assert_int_equal(granted(f, USER, "demo", D2, 0), 0);
+	/* The file: digest + one "since" per granted permission, private. */
+	j = cJSON_Parse(slurp(f, "state/consent/1000/demo.json"));
+	assert_non_null(j);
+	assert_string_equal(proto_str(j, "digest"), D1);
+	g = cJSON_GetObjectItem(j, "granted");
+	assert_int_equal(cJSON_GetArraySize(g), 2);
+	assert_true(rfc3339_ms(proto_str(g, "read:documents")));
+	assert_true(rfc3339_ms(proto_str(g, "system:embedding")));
+	cJSON_Delete(j);
+	path_of(f, "state/consent/1000/demo.json", path);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* Revoking everything leaves an empty grant, still for this digest. */
+	store(f, USER, "demo", D1, 0);
+	assert_int_equal(granted(f, USER, "demo", D1, 0), 0);
+	j = cJSON_Parse(slurp(f, "state/consent/1000/demo.json"));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "granted")), 0);
+	cJSON_Delete(j);
+	/* Every permission round-trips. */
+	store(f, USER, "demo", D1, RAGGED_PERM_ALL);
+	assert_int_equal(granted(f, USER, "demo", D1, 0), RAGGED_PERM_ALL);
+}
+
+static void t_consent_since_kept(void **state)
+{
+	struct fx *f = *state;
+	cJSON *j, *g;
+	const char *old = "2020-01-02T03:04:05.678Z";
+
+	/* An earlier grant of read:documents, as a previous agent wrote it. */
+	consent_file(f,
+	    "{\"digest\":\"1111111111111111111111111111111111111111111111111111111111111111\","
+	    "\"granted\":{\"read:documents\":\"2020-01-02T03:04:05.678Z\","
+	    "\"write:config\":\"2020-01-02T03:04:05.678Z\"}}");
+	assert_int_equal(granted(f, USER, "demo", D1, 0), BIT(READ_DOCUMENTS) | BIT(WRITE_CONFIG));
+	/* Add system:memory, drop write:config: read:documents keeps its date. */
+	store(f, USER, "demo", D1, BIT(READ_DOCUMENTS) | BIT(SYSTEM_MEMORY));
+	j = cJSON_Parse(slurp(f, "state/consent/1000/demo.json"));
+	g = cJSON_GetObjectItem(j, "granted");
+	assert_string_equal(proto_str(g, "read:documents"), old);
+	assert_true(rfc3339_ms(proto_str(g, "system:memory")));
+	assert_string_not_equal(proto_str(g, "system:memory"), old);
+	assert_null(cJSON_GetObjectItem(g, "write:config"));
+	cJSON_Delete(j);
+	/* For a new digest every date is new. */
+	store(f, USER, "demo", D2, BIT(READ_DOCUMENTS));
+	j = cJSON_Parse(slurp(f, "state/consent/1000/demo.json"));
+	g = cJSON_GetObjectItem(j, "granted");
+	assert_string_equal(proto_str(j, "digest"), D2);
+	assert_string_not_equal(proto_str(g, "read:documents"), old);
+	assert_true(rfc3339_ms(proto_str(g, "read:documents")));
+	cJSON_Delete(j);
+	assert_int_equal(granted(f, USER, "demo", D1, 0), 0);
+	assert_int_equal(granted(f, USER, "demo", D2, 0), BIT(READ_DOCUMENTS));
+}
+
+/* A store that cannot be trusted grants nothing and says so. */
+static void t_consent_corrupt(void **state)
+{
+	struct fx *f = *state;
+	static const char *const bad[] = {
+		"",
+		"{\"digest\":",
+		"not json at all",
+		"[\"read:documents\"]",
+		"\"read:documents\"",
+		/* An unknown permission in the store. */
+		"{\"digest\":\"1111111111111111111111111111111111111111111111111111111111111111\","
+		"\"granted\":{\"read:documents\":\"x\",\"root:everything\":\"x\"}}",
+		/* A list instead of a map: entries without names. */
+		"{\"digest\":\"1111111111111111111111111111111111111111111111111111111111111111\","
+		"\"granted\":[\"read:documents\"]}",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		consent_file(f, bad[i]);
+		if (granted(f, USER, "demo", D1, -1) != 0)
+			fail_msg("granted something from: %s", bad[i]);
+	}
+	/* A store entry without a digest matches no manifest. */
+	consent_file(f, "{\"granted\":{\"read:documents\":\"x\"}}");
+	assert_int_equal(granted(f, USER, "demo", D1, 0), 0);
+	/* Storing over a corrupt file replaces it (fresh dates, nothing carried over). */
+	consent_file(f, "garbage");
+	store(f, USER, "demo", D1, BIT(SYSTEM_MEMORY));
+	assert_int_equal(granted(f, USER, "demo", D1, 0), BIT(SYSTEM_MEMORY));
+}
+
+static void t_consent_unreachable(void **state)
+{
+	struct fx *f = *state;
+	char longdir[PATH_MAX];
+
+	/* The state dir is a file: the store cannot be read or written. */
+	put(f, "statefile", "x");
+	snprintf(f->a.cfg.state_dir, sizeof(f->a.cfg.state_dir), "%s/statefile", f->tmp);
+	assert_int_equal(granted(f, USER, "demo", D1, -1), 0);
+	assert_int_equal(consent_store(&f->a, USER, "demo", D1, BIT(READ_CONFIG), f->err,
+				       sizeof(f->err)), -1);
+	assert_true(strstr(f->err, "write ") == f->err);
+	assert_true(strstr(f->err, ": Not a directory") != NULL);
+	/* Paths that do not fit. */
+	memset(longdir, 'd', sizeof(longdir) - 1);
+	longdir[0] = '/';
+	longdir[PATH_MAX - 10] = '\0';
+	snprintf(f->a.cfg.state_dir, sizeof(f->a.cfg.state_dir), "%s", longdir);
+	assert_int_equal(granted(f, USER, "demo", D1, -1), 0);
+	assert_int_equal(consent_store(&f->a, USER, "demo", D1, BIT(READ_CONFIG), f->err,
+				       sizeof(f->err)), -1);
+	assert_string_equal(f->err, "state path too long");
+	{
+		cJSON *e = (cJSON *)&e;
+
+		assert_int_equal(registry_lookup(&f->a, USER, "demo", &e, f->err, sizeof(f->err)), -1);
+		assert_string_equal(f->err, "state path too long");
+		assert_int_equal(registry_list(&f->a, USER, &e), 0);
+		assert_int_equal(cJSON_GetArraySize(e), 0);
+		cJSON_Delete(e);
+		assert_int_equal(registry_list(&f->a, 0, &e), 0);
+		assert_int_equal(cJSON_GetArraySize(e), 0);
+		cJSON_Delete(e);
+	}
+}
+
+/* Install into a state dir that cannot be written. */
+static void t_install_unwritable(void **state)
+{
+	struct fx *f = *state;
+	char longdir[PATH_MAX];
+	cJSON *e = (cJSON *)&e;
+	char dir[PATH_MAX];
+
+	plugin_dir(f, "demo", manifest_demo);
+	path_of(f, "demo", dir);
+	put(f, "statefile", "x");
+	snprintf(f->a.cfg.state_dir, sizeof(f->a.cfg.state_dir), "%s/statefile", f->tmp);
+	assert_int_equal(registry_install(&f->a, USER, dir, false, &e, f->err, sizeof(f->err)), -1);
+	assert_null(e);
+	assert_true(strstr(f->err, "/statefile/plugins/1000/demo.json: Not a directory") != NULL);
+	memset(longdir, 'd', sizeof(longdir) - 1);
+	longdir[0] = '/';
+	longdir[PATH_MAX - 10] = '\0';
+	snprintf(f->a.cfg.state_dir, sizeof(f->a.cfg.state_dir), "%s", longdir);
+	assert_int_equal(registry_install(&f->a, USER, dir, false, &e, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "state path too long");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(t_install),
+		T(t_install_canonical),
+		T(t_already_installed),
+		T(t_dir_writable_by_others),
+		T(t_dir_owned_by_other),
+		T(t_root_dir_unreadable),
+		T(t_install_bad_dirs),
+		T(t_names),
+		T(t_lookup),
+		T(t_list),
+		T(t_consent_roundtrip),
+		T(t_consent_since_kept),
+		T(t_consent_corrupt),
+		T(t_consent_unreachable),
+		T(t_install_unwritable),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
