@@ -11,11 +11,13 @@ THRESHOLD=${COVERAGE_MIN:-90}
 SECURITY_MODULES="
 agent/common/manifest.c agent/common/toml.c agent/common/config.c
 agent/common/perms.c agent/common/proto.c agent/common/auditlog.c
-agent/common/auditquery.c
+agent/common/auditquery.c agent/common/schema.c
+agent/common/toml_lex.c agent/common/netaddr.c agent/common/manifest_check.c
 agent/daemon/policy.c agent/daemon/kmaps.c agent/daemon/landlock.c
 agent/daemon/launch.c agent/daemon/cgroup.c agent/daemon/events.c
 agent/daemon/registry.c agent/daemon/runs.c agent/daemon/server.c
-agent/daemon/auditsrv.c agent/daemon/auditrec.c
+agent/daemon/auditsrv.c agent/daemon/auditrec.c agent/daemon/limits.c
+agent/daemon/consent.c agent/daemon/procmon.c agent/daemon/seccomp.c
 "
 
 rm -rf build-cov

@@ -683,9 +683,9 @@ static int
 retention_apply(struct auditlog *log, struct audit_files *f, size_t nvict)
 {
 	char hash[AUDITLOG_HASH_HEX + 1];
-	cJSON *d = cJSON_CreateObject(), *names;
+	cJSON *d = cJSON_CreateObject(), *names = NULL;
 	uint64_t seq = 0;
-	bool found;
+	bool found, ok;
 
 	if (file_last_record(&log->h, f->paths[nvict - 1], &found, &seq, hash, NULL, 0) < 0 ||
 	    !found || seq != f->last_seq[nvict - 1]) {
@@ -693,13 +693,19 @@ retention_apply(struct auditlog *log, struct audit_files *f, size_t nvict)
 		errno = EBADMSG;	/* no anchor: keep the files, verify will say why */
 		return -1;
 	}
-	names = cJSON_AddArrayToObject(d, "removed_files");
-	for (size_t i = 0; names != NULL && i < nvict; i++)
-		cJSON_AddItemToArray(names, cJSON_CreateString(base_name(f->paths[i])));
-	cJSON_AddNumberToObject(d, "removed_through_seq", (double)seq);
-	cJSON_AddStringToObject(d, "removed_last_hash", hash);
-	cJSON_AddNumberToObject(d, "max_files", log->o.max_files);
-	cJSON_AddNumberToObject(d, "max_age_days", log->o.max_age_days);
+	/* Half an anchor would be worse than none: all of it, or keep the files. */
+	ok = d != NULL && (names = cJSON_AddArrayToObject(d, "removed_files")) != NULL;
+	for (size_t i = 0; ok && i < nvict; i++)
+		ok = cJSON_AddItemToArray(names, cJSON_CreateString(base_name(f->paths[i])));
+	ok = ok && cJSON_AddNumberToObject(d, "removed_through_seq", (double)seq) != NULL &&
+	    cJSON_AddStringToObject(d, "removed_last_hash", hash) != NULL &&
+	    cJSON_AddNumberToObject(d, "max_files", log->o.max_files) != NULL &&
+	    cJSON_AddNumberToObject(d, "max_age_days", log->o.max_age_days) != NULL;
+	if (!ok) {
+		cJSON_Delete(d);
+		errno = ENOMEM;
+		return -1;
+	}
 	if (write_own(log, "audit_retention", d) < 0)
 		return -1;
 	for (size_t i = 0; i < nvict; i++)
@@ -770,6 +776,7 @@ rotate(struct auditlog *log)
 	log->fd = nfd;
 	log->size = 0;
 	log->dirty = false;
+	log->rotate_retry_at = 0;
 	free(rot);
 	auditlog_retention(log);	/* a failure keeps files, never records */
 	return 0;
@@ -818,9 +825,13 @@ clean_rotation(struct auditlog *log)
 	audit_files_free(&f);
 }
 
-/* Chain state from the newest rotated file, for an empty current file. */
+/*
+ * The newest rotated file holds the chain state when the current file has
+ * no record; otherwise the current file must be newer than it (an old
+ * current file restored over a rotated log would fork the chain).
+ */
 static int
-recover_from_rotated(struct auditlog *log, char *err, size_t errlen)
+check_rotated(struct auditlog *log, bool have_current, char *err, size_t errlen)
 {
 	struct audit_files f;
 	size_t nrot;
@@ -830,7 +841,10 @@ recover_from_rotated(struct auditlog *log, char *err, size_t errlen)
 	if (audit_files_list(log->path, &f) < 0)
 		return fail_errno(err, errlen, log->path, "list rotated files");
 	nrot = f.n - (f.has_current ? 1 : 0);
-	if (nrot > 0) {
+	if (nrot > 0 && have_current && log->seq <= f.last_seq[nrot - 1]) {
+		rc = fail(err, errlen, log->path, "ends before the newest rotated "
+		    "file: refusing to fork the chain");
+	} else if (nrot > 0 && !have_current) {
 		rc = file_last_record(&log->h, f.paths[nrot - 1], &found, &log->seq,
 		    log->hash, err, errlen);
 		if (rc == 0 && (!found || log->seq != f.last_seq[nrot - 1]))
@@ -860,7 +874,7 @@ recover(struct auditlog *log, char *err, size_t errlen)
 	    &log->seq, log->hash, err, errlen, log->path) < 0)
 		return -1;
 	log->size = keep;
-	if (!found && recover_from_rotated(log, err, errlen) < 0)
+	if (check_rotated(log, found, err, errlen) < 0)
 		return -1;
 	if (keep == size)
 		return 0;
@@ -945,9 +959,10 @@ auditlog_open(const struct auditlog_opts *opts, char *err, size_t errlen)
 	memcpy(log->hash, zero_hash, sizeof(zero_hash));
 	log->bufsz = 4096;
 	if ((log->path = strdup(opts->path)) == NULL ||
-	    asprintf(&log->tmp_path, "%s.tmp", opts->path) < 0 ||
-	    (log->buf = malloc(log->bufsz)) == NULL || hasher_init(&log->h) < 0) {
+	    asprintf(&log->tmp_path, "%s.tmp", opts->path) < 0)
 		log->tmp_path = NULL;
+	if (log->tmp_path == NULL || (log->buf = malloc(log->bufsz)) == NULL ||
+	    hasher_init(&log->h) < 0) {
 		fail_errno(err, errlen, opts->path, "init");
 		goto bad;
 	}

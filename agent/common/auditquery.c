@@ -6,9 +6,11 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "auditquery.h"
@@ -355,15 +357,23 @@ out:
 static int
 each_line_in(const char *file, bool last, audit_line_cb cb, void *arg)
 {
-	FILE *fp = fopen(file, "re");
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned long lineno = 0;
+	struct stat st;
 	ssize_t n;
 	int rc = 0;
+	FILE *fp;
 
-	if (fp == NULL)	/* removed by retention since the listing */
+	if (fd < 0)	/* ENOENT: removed by retention since the listing */
 		return errno == ENOENT ? 0 : -1;
+	/* The agent reads as root: a planted symlink or FIFO is not part of the log. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
 	while (rc == 0 && (n = getline(&line, &cap, fp)) > 0) {
 		bool torn = line[n - 1] != '\n';
 

@@ -29,5 +29,7 @@ int random_hex(char out[33]);
 void format_rfc3339_ms(int64_t sec, long nsec, char out[32]);
 uint64_t now_realtime_ms(void);
 uint64_t now_monotonic_ns(void);
+/* rm -r without following symlinks or crossing mounts. */
+void rm_tree(const char *path);
 
 #endif

@@ -207,10 +207,35 @@ static int consent(struct ctl *c, int argc, char **argv, bool grant)
 	return rc;
 }
 
+static int permissions(struct ctl *c, int argc, char **argv)
+{
+	static const char *const hdr[] = { "PERMISSION", "KIND", "RISK", "STATUS", "SINCE" };
+	static const char *const keys[] = { "permission", "kind", "risk", "status", "since" };
+	cJSON *req, *reply = NULL, *data;
+	int rc;
+
+	if (argc != 1 || argv[0][0] == '-') {
+		ctl_err("usage: raggedctl plugin permissions NAME");
+		return EXIT_USAGE;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "permissions");
+	cJSON_AddStringToObject(req, "plugin", argv[0]);
+	rc = simple(c, req, &data, &reply);
+	if (data) {
+		if (c->format == FMT_JSON)
+			render_json(data);
+		else
+			render_table(hdr, keys, 5, data);
+	}
+	cJSON_Delete(reply);
+	return rc;
+}
+
 int cmd_plugin(struct ctl *c, int argc, char **argv)
 {
 	if (argc < 1) {
-		ctl_err("usage: raggedctl plugin install|list|validate|grant|revoke ...");
+		ctl_err("usage: raggedctl plugin install|list|validate|permissions|grant|revoke ...");
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[0], "install") == 0)
@@ -221,6 +246,8 @@ int cmd_plugin(struct ctl *c, int argc, char **argv)
 		return validate(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "grant") == 0)
 		return consent(c, argc - 1, argv + 1, true);
+	if (strcmp(argv[0], "permissions") == 0)
+		return permissions(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "revoke") == 0)
 		return consent(c, argc - 1, argv + 1, false);
 	ctl_err("plugin: unknown subcommand %s", argv[0]);

@@ -6,12 +6,46 @@
  * with the plugin's status (128+N for signal N, 77 no consent, 125 no sandbox).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "proto.h"
+
+/*
+ * A consent prompt from the agent: show what is asked, with risk and a
+ * plain description, on the terminal, and read the answer from it. Only an
+ * explicit "y" or "yes" is a yes; anything else, EOF included, is a no.
+ */
+static bool ask(const cJSON *msg)
+{
+	const cJSON *it;
+	char line[64];
+	FILE *tty = fopen("/dev/tty", "r+e");
+	bool yes = false;
+
+	if (!tty)
+		return false;
+	fprintf(tty, "\nPlugin \"%s\" %s %s:\n", proto_str(msg, "plugin") ?: "?",
+		proto_str(msg, "version") ?: "",
+		strcmp(proto_str(msg, "kind") ?: "", "optional") == 0 ? "asks, while running, for"
+									: "needs these permissions");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "permissions"))
+		fprintf(tty, "  %-20s %-7s %s\n", proto_str(it, "name") ?: "?",
+			proto_str(it, "risk") ?: "?", proto_str(it, "description") ?: "");
+	fprintf(tty, "Allow? [y/N] ");
+	fflush(tty);
+	if (fgets(line, sizeof(line), tty)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		yes = strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
+	} else {
+		fputc('\n', tty);
+	}
+	fclose(tty);
+	return yes;
+}
 
 int cmd_run(struct ctl *c, int argc, char **argv)
 {
@@ -76,6 +110,16 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 		}
 		type = proto_str(msg, "type");
 		if (type && strcmp(type, "started") == 0) {
+			cJSON_Delete(msg);
+			continue;
+		}
+		if (type && strcmp(type, "prompt") == 0) {
+			cJSON *ans = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(ans, "cmd", "answer");
+			cJSON_AddBoolToObject(ans, "yes", ask(msg));
+			proto_send(fd, ans, NULL, 0);
+			cJSON_Delete(ans);
 			cJSON_Delete(msg);
 			continue;
 		}

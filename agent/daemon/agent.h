@@ -22,6 +22,10 @@
 
 struct auditlog;
 struct auditquery;
+
+#define EXIT_CONSENT 77		/* raggedctl run: consent not given */
+#define EXIT_SANDBOX 125	/* raggedctl run: the sandbox could not be set up */
+#define TICK_MS 50		/* limit checks: the bound on how late a CPU/wall kill is */
 struct ring_buffer;
 
 enum enforcement_mode { MODE_BPF_LSM, MODE_LANDLOCK };
@@ -126,6 +130,9 @@ struct run {
 	uint32_t policy_id;
 	uint32_t perms;
 	struct policy pol;		/* kept to remove exactly its map entries */
+	struct manifest m;		/* kept to rebuild the policy on a live grant */
+	uint32_t granted;		/* consent in force (declared permissions only) */
+	int chan_fd;			/* agent end of the plugin's consent channel */
 	pid_t pid;
 	int pidfd;
 	uint64_t start_ns;
@@ -140,6 +147,15 @@ struct run {
 	bool exited;
 };
 
+/* A run waiting for the user's answer to its first-run prompt. */
+struct pending_run {
+	struct run *r;
+	uint32_t granted;		/* already granted */
+	uint32_t need;			/* required, asked for now */
+	int fds[3];			/* the caller's stdio, kept until launch */
+	cJSON *args;			/* the plugin's extra arguments */
+};
+
 struct client {
 	struct client *next;
 	int fd;
@@ -149,6 +165,9 @@ struct client {
 	struct run *run;		/* the run this client is attached to */
 	bool follow;			/* audit follow subscriber */
 	struct auditquery *query;	/* its filter, restricted to its uid */
+	bool tty;			/* a person can answer prompts there */
+	struct pending_run *pending;	/* first-run prompt outstanding */
+	uint32_t asking;		/* optional permission being asked for the run */
 };
 
 struct agent {
@@ -222,6 +241,7 @@ int seccomp_apply(enum enforcement_mode mode, char *err, size_t errlen);
 /* launch.c */
 struct launch_req {
 	const struct manifest *m;
+	int chan_fd;			/* plugin end of the consent channel, becomes fd 3 */
 	char *const *extra_args;
 	size_t n_extra;
 	int stdio[3];
@@ -229,7 +249,26 @@ struct launch_req {
 int launch_run(struct agent *a, struct run *r, const struct policy *p,
 	       const struct launch_req *req, char *err, size_t errlen);
 
+/* limits.c */
+int scratch_setup(struct run *r, char *err, size_t errlen);
+void check_limits(struct agent *a, struct run *r);
+
+/* consent.c */
+int consent_admit(struct agent *a, struct client *c, const cJSON *msg, struct run *r,
+		  uint32_t *granted, uint32_t *need, int *code, char *err, size_t errlen);
+void consent_prompt(struct client *c, const struct run *r, uint32_t perms, const char *kind);
+void consent_answer(struct agent *a, struct client *c, const cJSON *msg);
+void consent_channel_event(struct agent *a, struct run *r);
+void consent_client_gone(struct agent *a, struct client *c);
+void consent_permissions(struct agent *a, struct client *c, const cJSON *msg);
+
 /* runs.c */
+void run_launch(struct agent *a, struct client *c, struct run *r, uint32_t granted,
+		int *fds, const cJSON *args);
+void run_refuse(struct agent *a, struct client *c, struct run *r, int code,
+		const char *event, const char *err);
+struct run *run_find_chan(struct agent *a, int fd);
+int run_account(struct agent *a, struct client *c, struct run *r, char *err, size_t errlen);
 void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, int nfds);
 void runs_consent_changed(struct agent *a, uid_t owner, const char *plugin, uint32_t granted);
 struct run *run_find_pidfd(struct agent *a, int fd);
@@ -267,6 +306,8 @@ int consent_granted(struct agent *a, uid_t uid, const char *name, const char *di
 		    uint32_t *granted);
 int consent_store(struct agent *a, uid_t uid, const char *name, const char *digest,
 		  uint32_t granted, char *err, size_t errlen);
+/* The stored consent document ({"digest","granted":{perm: since}}), NULL if none or unreadable. */
+cJSON *consent_read(struct agent *a, uid_t uid, const char *name);
 
 /* server.c */
 int server_listen(struct agent *a, char *err, size_t errlen);
@@ -280,7 +321,7 @@ void client_close(struct agent *a, struct client *c);
 struct client *client_find(struct agent *a, int fd);
 
 /* epoll tags: the low bits of the epoll data say what the fd is */
-enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_RUN, EP_RINGBUF, EP_SIGNAL, EP_TIMER };
+enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_RUN, EP_RINGBUF, EP_SIGNAL, EP_TIMER, EP_CHAN };
 int ep_add(struct agent *a, int fd, enum ep_kind kind, void *ptr);
 void ep_del(struct agent *a, int fd);
 

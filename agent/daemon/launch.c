@@ -96,7 +96,7 @@ static void child(struct agent *a, struct run *r, const struct policy *p,
 {
 	sigset_t all;
 	struct rlimit rl;
-	int hi[3];
+	int hi[4];
 	char err[256];
 
 	sigemptyset(&all);
@@ -106,15 +106,15 @@ static void child(struct agent *a, struct run *r, const struct policy *p,
 		child_fail(errfd, "join v1 cgroups");
 	if (setsid() < 0)
 		child_fail(errfd, "setsid");
-	/* Lift the caller's fds clear of 0..2 first, then place them. */
-	for (int i = 0; i < 3; i++)
-		if ((hi[i] = fcntl(req->stdio[i], F_DUPFD_CLOEXEC, 10)) < 0)
+	/* Lift the caller's fds and the consent channel clear of 0..3, then place them. */
+	for (int i = 0; i < 4; i++)
+		if ((hi[i] = fcntl(i < 3 ? req->stdio[i] : req->chan_fd, F_DUPFD_CLOEXEC, 10)) < 0)
 			child_fail(errfd, "dup stdio");
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (dup2(hi[i], i) < 0)
 			child_fail(errfd, "dup2 stdio");
 	/* Nothing of the agent's survives exec: sockets, maps, logs. */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	if (syscall(SYS_close_range, 4, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		child_fail(errfd, "close_range");
 
 	rl.rlim_cur = rl.rlim_max = 0;
@@ -183,6 +183,7 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 	ENV("RAGGED_RUN_ID=%s", r->run_id);
 	ENV("RAGGED_PLUGIN=%s", r->plugin);
 	ENV("RAGGED_ENFORCEMENT=%s", mode_name(a->feat.mode));
+	ENV("RAGGED_CONSENT_FD=3");
 	/* The plugin dir is read-only and ~/.local is not the plugin's. */
 	ENV("PYTHONDONTWRITEBYTECODE=1");
 	ENV("PYTHONNOUSERSITE=1");

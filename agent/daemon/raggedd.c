@@ -142,6 +142,10 @@ static void loop(struct agent *a)
 			case EP_SIGNAL:
 				handle_signals(a);
 				break;
+			case EP_CHAN:
+				if ((r = run_find_chan(a, fd)))
+					consent_channel_event(a, r);
+				break;
 			case EP_TIMER:
 				if ((r = run_find_timerfd(a, fd)))
 					run_tick(a, r);

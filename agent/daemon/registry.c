@@ -324,3 +324,12 @@ int consent_store(struct agent *a, uid_t uid, const char *name, const char *dige
 	cJSON_Delete(j);
 	return rc;
 }
+
+cJSON *consent_read(struct agent *a, uid_t uid, const char *name)
+{
+	char path[PATH_MAX], err[256];
+
+	if (entry_path(a, "consent", uid, name, path, sizeof(path)) < 0 || access(path, F_OK) < 0)
+		return NULL;
+	return read_json(path, err, sizeof(err));
+}

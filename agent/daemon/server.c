@@ -109,6 +109,7 @@ void client_close(struct agent *a, struct client *c)
 {
 	struct client **pp;
 
+	consent_client_gone(a, c);
 	/* A run whose client went away has nobody to answer to: end it. */
 	if (c->run) {
 		c->run->client = NULL;
@@ -326,6 +327,10 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 		handle_install(a, c, msg);
 	else if (strcmp(cmd, "plugin_list") == 0)
 		handle_list(a, c);
+	else if (strcmp(cmd, "answer") == 0)
+		consent_answer(a, c, msg);
+	else if (strcmp(cmd, "permissions") == 0)
+		consent_permissions(a, c, msg);
 	else if (strcmp(cmd, "grant") == 0)
 		handle_consent(a, c, msg, true);
 	else if (strcmp(cmd, "revoke") == 0)

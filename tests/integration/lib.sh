@@ -66,6 +66,6 @@ next_port() { T_PORT=$((T_PORT + 1)); echo $((T_PORT + $$ % 2000)); }
 pids_of() {
 	for p in /proc/[0-9]*; do
 		[ "${p#/proc/}" = "$$" ] && continue
-		tr '\000' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -- "$1" && echo "${p#/proc/}"
+		{ tr '\000' ' ' < "$p/cmdline"; } 2>/dev/null | grep -qF -- "$1" && echo "${p#/proc/}"
 	done
 }

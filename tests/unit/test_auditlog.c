@@ -426,6 +426,22 @@ test_rotation_chain(void **state)
 	auditlog_close(log);
 	assert_int_equal(verify(f, &r), 0);
 	assert_int_equal(r.verified, 50);
+	/* An old current file restored over the rotated ones would fork the chain. */
+	{
+		char old[200], err[256];
+		size_t len;
+		char *file = slurp(f->path, &len);
+
+		snprintf(old, sizeof(old), "%s.saved", f->path);
+		spew(old, file, len, "w");
+		free(file);
+		log = open_ok(f);
+		append_n(log, 30);
+		auditlog_close(log);
+		assert_int_equal(rename(old, f->path), 0);
+		assert_null(auditlog_open(&f->o, err, sizeof(err)));
+		assert_non_null(strstr(err, "fork"));
+	}
 }
 
 /* A crash right after rotation: empty current file, chain state in the newest rotated one. */

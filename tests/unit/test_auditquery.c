@@ -378,6 +378,10 @@ test_scan(void **state)
 	fclose(fp);
 	assert_int_equal(auditquery_scan(path, &q, NULL, NULL, &st), 0);
 	assert_int_equal(st.unparsable, 1);
+	/* A planted symlink is not followed (the agent reads as root). */
+	assert_int_equal(unlink(junk), 0);
+	assert_int_equal(symlink("/etc/passwd", junk), 0);
+	assert_int_equal(auditquery_scan(path, &q, NULL, NULL, &st), -1);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	assert_int_equal(auditquery_scan(path, &q, NULL, NULL, &st), -1);
 	assert_int_equal(errno, ENOENT);

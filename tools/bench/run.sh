@@ -21,18 +21,20 @@
 # non-zero when it could not run or left something behind.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-B="$ROOT/build"
-OUT="$B/bench"
+B=${RAGGED_BUILD:-$ROOT/build}	# raggedd, raggedctl (RAGGED_BUILD: another build)
+CTL=${RAGGED_CTL:-$B/raggedctl}	# the client measured in C (RAGGED_CTL: another one)
+OUT="$ROOT/build/bench"
 
 ITER=${BENCH_ITERATIONS:-200}
 WARMUP=5
-GAP=5
+GAP=50
 SPAWN=""
 LINK=-static
 LINKNAME=static
 RAW=""
 PROFILE=""
 PROFILE_RUNS=5
+KEEPLOG=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n|--iterations) ITER=$2; shift 2 ;;
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--raw) RAW=$2; shift 2 ;;
 	--profile) PROFILE=$2; shift 2 ;;
 	--profile-runs) PROFILE_RUNS=$2; shift 2 ;;
+	--keep-log) KEEPLOG=$2; shift 2 ;;
 	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1 (see --help)" >&2; exit 1 ;;
 	esac
@@ -128,7 +131,7 @@ chmod 755 "$D/plugins" "$P" "$P/firstinsn"; chmod 644 "$P/plugin.toml"
 
 echo "# raggedd pid $AGENT_PID, enforcement $MODE, firstinsn $LINKNAME"
 rc=0
-"$OUT/startbench" --bin "$OUT/firstinsn" --bwrap "$BWRAP" --ctl "$B/raggedctl" \
+"$OUT/startbench" --bin "$OUT/firstinsn" --bwrap "$BWRAP" --ctl "$CTL" \
 	--plugin startbench -n "$ITER" --warmup "$WARMUP" --gap-ms "$GAP" \
 	--idle-dir "$D/state/runs" $SPAWN ${RAW:+--raw "$RAW"} || rc=$?
 echo "startbench: agent enforcement=$MODE firstinsn=$LINKNAME"
@@ -152,6 +155,7 @@ if [ -n "$PROFILE" ] && [ $rc -eq 0 ]; then
 fi
 
 stop_agent
+[ -n "$KEEPLOG" ] && cp "$D/agent.log" "$KEEPLOG"
 # Leave nothing behind: the agent removes its pins and cgroups on stop.
 left=""
 [ -e "/sys/fs/bpf/$TAG" ] && left="$left bpffs:/sys/fs/bpf/$TAG"

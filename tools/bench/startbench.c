@@ -81,7 +81,7 @@ static struct {
 	const char *raw, *socket, *plugin;
 	const char *idle_dirs[8];
 	int n_idle;
-} opt = { .iters = 200, .warmup = 5, .gap_ms = 5, .timeout_ms = 10000, .direct = true };
+} opt = { .iters = 200, .warmup = 5, .gap_ms = 50, .timeout_ms = 10000, .direct = true };
 
 static uint64_t now_ns(void)
 {
@@ -196,6 +196,8 @@ static bool read_stamp(int fd, uint64_t *t1)
 	return true;
 }
 
+static uint64_t last_t0;	/* absolute request time of the last sample, for --raw */
+
 static int check_times(struct method *m, uint64_t t0, uint64_t t1, uint64_t t2,
 		       uint64_t *first, uint64_t *exitns)
 {
@@ -224,7 +226,7 @@ static int sample_spawn(struct method *m, uint64_t *first, uint64_t *exitns)
 		snprintf(m->last_err, sizeof(m->last_err), "harness: %s", strerror(errno));
 		return -1;
 	}
-	t0 = now_ns();
+	last_t0 = t0 = now_ns();
 	pid = launch(m, p[1]);
 	if (pid < 0) {
 		snprintf(m->last_err, sizeof(m->last_err), "spawn %s: %s", m->argv[0], strerror(errno));
@@ -281,7 +283,7 @@ static int sample_direct(struct method *m, uint64_t *first, uint64_t *exitns)
 		 opt.plugin);
 	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-	t0 = now_ns();
+	last_t0 = t0 = now_ns();
 	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (nul < 0 || s < 0 || connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		snprintf(m->last_err, sizeof(m->last_err), "connect %s: %s", opt.socket,
@@ -594,7 +596,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (raw)
-		fputs("round,method,first_insn_ns,exit_ns,ok\n", raw);
+		fputs("round,method,t0_ns,first_insn_ns,exit_ns,ok\n", raw);
 
 	/*
 	 * Availability probe, then warm-up rounds (page cache, the agent's
@@ -660,8 +662,9 @@ int main(int argc, char **argv)
 				m[k].failed++;
 			}
 			if (raw)
-				fprintf(raw, "%u,%s,%llu,%llu,%d\n", it, mname[k],
-					(unsigned long long)f, (unsigned long long)e, rc == 0);
+				fprintf(raw, "%u,%s,%llu,%llu,%llu,%d\n", it, mname[k],
+					(unsigned long long)last_t0, (unsigned long long)f,
+					(unsigned long long)e, rc == 0);
 			settle();
 		}
 	}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by the validator's modules (validate*.c, pyrules, shrules, elfscan). */
+#ifndef RAGGED_VALIDATE_INT_H
+#define RAGGED_VALIDATE_INT_H
+
+#include <stdarg.h>
+
+#include "validate.h"
+
+#define VSEV_DEFAULT ((enum severity)-1)
+#define VALIDATE_MAX_FINDINGS 2000
+#define VALIDATE_MAX_REPEAT 20		/* findings of one rule in one file */
+#define VALIDATE_MAX_URLS 256
+#define VALIDATE_MAX_CODE_DEPTH 4	/* code in strings in code ... */
+
+struct vurl {
+	char host[256];		/* lowercase; IPv6 without brackets */
+	uint16_t port;		/* explicit or the scheme's default */
+	const char *file;
+	unsigned line;
+};
+
+struct vctx {
+	struct validate_report *r;
+	const struct manifest *m;
+	struct { const char *file; unsigned line; } first_use[VUSE_COUNT];
+	struct vurl *urls;
+	size_t n_urls;
+	bool opaque;		/* code we cannot see into: no unused-permission hints */
+	int depth;		/* nesting of code found in string literals */
+};
+
+/* Add a finding (sev VSEV_DEFAULT: the rule's); deduplicated and capped. */
+void vfind(struct vctx *v, const char *rule, enum severity sev, const char *file, unsigned line,
+	   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void vuse(struct vctx *v, uint32_t use, const char *file, unsigned line);
+/* Record the URL if s starts with http:// or https:// (for the endpoint checks). */
+void vurl(struct vctx *v, const char *s, const char *file, unsigned line);
+/* The secret location s names ("~/.ssh", "/etc/shadow", ...), else NULL. */
+const char *vsecret_path(const char *s);
+
+/* validate_report.c */
+int report_add(struct validate_report *r, const struct validate_rule *rule, enum severity sev,
+	       const char *file, unsigned line, const char *msg);
+void report_sort(struct validate_report *r);
+int report_from_json(struct validate_report *r, const cJSON *j);
+
+/* The analysers. */
+void pyrules_scan(struct vctx *v, const char *file, const char *src, size_t len,
+		  uint32_t first_line);
+void shrules_scan(struct vctx *v, const char *file, const char *src, size_t len,
+		  uint32_t first_line);
+void elfscan(struct vctx *v, const char *file, const unsigned char *data, size_t len);
+
+/* validate_perm.c: after the files are analysed. */
+void ventry_check(struct vctx *v, int rootfd);
+void vperm_check(struct vctx *v);
+void vdeps_check(struct vctx *v, const char *osv_dir);
+
+#endif

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Resource limits of a run: the scratch tmpfs (its size is the cap), and
+ * the checks of every limit against the run's cgroups, every TICK_MS and
+ * once more when the run ends. A breach kills the whole run, records
+ * resource_limit_exceeded (limit, usage, bound) and gives the caller one
+ * line saying which limit it was (SPEC §8).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "util.h"
+
+/*
+ * The scratch dir is its own tmpfs: its size is the cap, its pages are
+ * charged to the writer (the plugin's memory cgroup), and noexec backs the
+ * "nothing fetched is executed" rule.
+ */
+int scratch_setup(struct run *r, char *err, size_t errlen)
+{
+	char opts[128];
+
+	if (mkdir_p(r->scratch, 0700) < 0) {
+		snprintf(err, errlen, "scratch dir: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(opts, sizeof(opts), "size=%um,mode=0700,uid=%u,gid=%u", r->limits.scratch_mb,
+		 (unsigned)r->uid, (unsigned)r->gid);
+	if (mount("ragged-scratch", r->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0) {
+		snprintf(err, errlen, "scratch tmpfs: %s", strerror(errno));
+		return -1;
+	}
+	r->scratch_mounted = true;
+	return 0;
+}
+
+void runs_reap_stale_scratch(struct agent *a)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (xsnprintf(dir, sizeof(dir), "%s/runs", a->cfg.state_dir) < 0 || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || xsnprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
+			continue;
+		umount2(path, MNT_DETACH);
+		rm_tree(path);
+	}
+	closedir(d);
+}
+
+/* Say which limit ended the run, once: record, reason for the caller, kill. */
+static void breach(struct agent *a, struct run *r, const char *limit, uint64_t usage,
+		   uint64_t bound, const char *unit, const char *reason)
+{
+	cJSON *rec, *d;
+
+	if (r->breach[0])
+		return;
+	snprintf(r->breach, sizeof(r->breach), "%s", limit);
+	snprintf(r->breach_reason, sizeof(r->breach_reason), "%s", reason);
+	rec = auditrec_new(a, "resource_limit_exceeded", "killed");
+	auditrec_run_fields(rec, r);
+	d = cJSON_AddObjectToObject(rec, "details");
+	cJSON_AddStringToObject(d, "limit", limit);
+	cJSON_AddNumberToObject(d, "usage", (double)usage);
+	cJSON_AddNumberToObject(d, "bound", (double)bound);
+	cJSON_AddStringToObject(d, "unit", unit);
+	cJSON_AddStringToObject(d, "reason", reason);
+	auditrec_emit(a, rec);
+	run_cgroup_kill(&a->cg, &r->cg);
+}
+
+/* Check every limit against what the cgroups say now. */
+void check_limits(struct agent *a, struct run *r)
+{
+	uint64_t elapsed_ms = (now_monotonic_ns() - r->start_ns) / 1000000;
+	struct run_usage *u = &r->usage;
+	struct statfs sf;
+	char why[160];
+
+	run_cgroup_usage(&r->cg, u);
+	if (r->scratch_mounted && statfs(r->scratch, &sf) == 0) {
+		u->scratch_size = (uint64_t)sf.f_blocks * (uint64_t)sf.f_bsize;
+		u->scratch_used = (uint64_t)(sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize;
+	}
+	if (u->oom_kills > 0) {
+		snprintf(why, sizeof(why), "memory limit of %u MB reached (out-of-memory kill)",
+			 r->limits.memory_mb);
+		breach(a, r, "memory", u->mem_peak, (uint64_t)r->limits.memory_mb << 20, "bytes", why);
+	} else if (u->pids_max_hits > 0) {
+		snprintf(why, sizeof(why), "process limit of %u reached (%llu forks refused)",
+			 r->limits.pids, (unsigned long long)u->pids_max_hits);
+		breach(a, r, "pids", u->pids_peak, r->limits.pids, "processes", why);
+	} else if (r->limits.cpu_seconds && u->cpu_usec > (uint64_t)r->limits.cpu_seconds * 1000000) {
+		snprintf(why, sizeof(why), "CPU time limit of %u s reached", r->limits.cpu_seconds);
+		breach(a, r, "cpu", u->cpu_usec / 1000, (uint64_t)r->limits.cpu_seconds * 1000, "ms", why);
+	} else if (r->limits.wall_seconds && elapsed_ms > (uint64_t)r->limits.wall_seconds * 1000) {
+		snprintf(why, sizeof(why), "wall-clock limit of %u s reached", r->limits.wall_seconds);
+		breach(a, r, "wall", elapsed_ms, (uint64_t)r->limits.wall_seconds * 1000, "ms", why);
+	} else if (u->scratch_size && u->scratch_used >= u->scratch_size) {
+		snprintf(why, sizeof(why), "scratch space limit of %u MB reached", r->limits.scratch_mb);
+		breach(a, r, "scratch", u->scratch_used, u->scratch_size, "bytes", why);
+	}
+}
+
+struct run *run_find_timerfd(struct agent *a, int fd)
+{
+	for (struct run *r = a->runs; r; r = r->next)
+		if (r->timerfd == fd)
+			return r;
+	return NULL;
+}
+
+void run_tick(struct agent *a, struct run *r)
+{
+	uint64_t n;
+
+	if (read(r->timerfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	check_limits(a, r);
+}
+

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86_64 syscall tables shared by the seccomp filter (agent/daemon/seccomp.c),
+ * the denial monitor (bpf/monitor.bpf.c) and the audit naming
+ * (agent/daemon/events.c), so the three can never disagree on what a number
+ * is or on which calls the filter refuses. x86_64 only: the filter kills
+ * every other ABI (i386 via int 0x80, x32), see seccomp.c.
+ *
+ * X(nr, name) lists; the reasons for each entry are in seccomp.c.
+ */
+#ifndef RAGGED_SYSCALLS_H
+#define RAGGED_SYSCALLS_H
+
+/* Refused with EPERM whatever the arguments. */
+#define RAGGED_SECCOMP_DENY(X) \
+	X(101, ptrace) X(310, process_vm_readv) X(311, process_vm_writev) \
+	X(165, mount) X(166, umount2) X(155, pivot_root) X(161, chroot) \
+	X(428, open_tree) X(429, move_mount) X(430, fsopen) X(431, fsconfig) \
+	X(432, fsmount) X(433, fspick) X(442, mount_setattr) \
+	X(321, bpf) X(298, perf_event_open) \
+	X(175, init_module) X(313, finit_module) X(176, delete_module) \
+	X(246, kexec_load) X(320, kexec_file_load) \
+	X(272, unshare) X(308, setns) \
+	X(250, keyctl) X(248, add_key) X(249, request_key) \
+	X(323, userfaultfd) \
+	X(425, io_uring_setup) X(426, io_uring_enter) X(427, io_uring_register) \
+	X(163, acct) X(167, swapon) X(168, swapoff) X(169, reboot) \
+	X(164, settimeofday) X(227, clock_settime) X(159, adjtimex) X(305, clock_adjtime) \
+	X(103, syslog) X(179, quotactl) X(443, quotactl_fd) X(180, nfsservctl) \
+	X(212, lookup_dcookie) X(303, name_to_handle_at) X(304, open_by_handle_at) \
+	X(153, vhangup) X(172, iopl) X(173, ioperm) X(154, modify_ldt) X(134, uselib)
+
+/* Refused only for some arguments (see seccomp.c and monitor.bpf.c). */
+#define RAGGED_NR_IOCTL 16
+#define RAGGED_NR_SOCKET 41
+#define RAGGED_NR_CLONE 56
+#define RAGGED_NR_PERSONALITY 135
+#define RAGGED_NR_EXECVEAT 322
+#define RAGGED_NR_CLONE3 435		/* always ENOSYS: libc falls back to clone */
+#define RAGGED_SECCOMP_COND(X) \
+	X(16, ioctl) X(41, socket) X(56, clone) X(135, personality) X(322, execveat) \
+	X(435, clone3)
+
+/*
+ * Calls on another process that Landlock (signal scoping, ABI 6+; ptrace
+ * domain rule) or the kernel refuses with EPERM: reported as escape
+ * attempts in landlock mode, where no BPF-LSM hook sees them.
+ */
+#define RAGGED_PROC_TARGET(X) \
+	X(62, kill) X(200, tkill) X(234, tgkill) X(129, rt_sigqueueinfo) \
+	X(297, rt_tgsigqueueinfo) X(424, pidfd_send_signal) X(438, pidfd_getfd) \
+	X(440, process_madvise) X(312, kcmp)
+
+/* Path-taking calls reported in landlock mode, and the argument holding the path. */
+#define RAGGED_PATH_ARG_DI 1
+#define RAGGED_PATH_ARG_SI 2
+#define RAGGED_PATH_ARG_DX 3
+#define RAGGED_PATH_SYSCALLS(X) \
+	X(2, open, 1) X(4, stat, 1) X(6, lstat, 1) X(21, access, 1) X(59, execve, 1) \
+	X(76, truncate, 1) X(80, chdir, 1) X(82, rename, 1) X(83, mkdir, 1) \
+	X(84, rmdir, 1) X(85, creat, 1) X(86, link, 1) X(87, unlink, 1) \
+	X(89, readlink, 1) X(90, chmod, 1) X(92, chown, 1) X(94, lchown, 1) \
+	X(133, mknod, 1) X(88, symlink, 2) X(257, openat, 2) X(258, mkdirat, 2) \
+	X(259, mknodat, 2) X(260, fchownat, 2) X(262, newfstatat, 2) X(263, unlinkat, 2) \
+	X(264, renameat, 2) X(265, linkat, 2) X(267, readlinkat, 2) X(268, fchmodat, 2) \
+	X(269, faccessat, 2) X(316, renameat2, 2) X(322, execveat, 2) X(437, openat2, 2) \
+	X(439, faccessat2, 2) X(266, symlinkat, 3)
+
+/* Bits of the conditional entries. */
+#define RAGGED_CLONE_NEW_ALL 0x7e020080ULL	/* CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME */
+#define RAGGED_TIOCSTI 0x5412
+#define RAGGED_TIOCLINUX 0x541C
+#define RAGGED_AT_EMPTY_PATH 0x1000
+#define RAGGED_SOCK_TYPE_MASK 0xf
+#define RAGGED_SOCK_RAW 3
+#define RAGGED_SOCK_PACKET 10
+#define RAGGED_PERSONALITY_QUERY 0xffffffffU
+
+#endif

@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Run cgroups on this machine's real hierarchies (hybrid here: v2 for the
+ * BPF hooks, memory/pids/cpuacct from v1). Everything lives under a subtree
+ * named ragged-ut-<pid> beneath this process's own cgroups, and teardown
+ * removes every cgroup a case created, also when the case failed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../agent/daemon/agent.h"
+#include "util.h"
+
+#define MAX_CG 8
+#define MAX_KIDS 8
+
+struct fx {
+	char name[64];
+	struct cgroup_env env;
+	bool env_ok;
+	struct run_cgroup cg[MAX_CG];	/* created by the case: destroyed in teardown */
+	int n_cg;
+	pid_t kids[MAX_KIDS];
+	int n_kids;
+	char err[512];
+};
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static void env_remove(struct cgroup_env *env)
+{
+	if (env->v2_fd >= 0)
+		close(env->v2_fd);
+	env->v2_fd = -1;
+	/* rmdir only: a cgroup that still has children or tasks stays, never forced. */
+	if (env->v2[0])
+		rmdir(env->v2);
+	if (env->v1_memory[0])
+		rmdir(env->v1_memory);
+	if (env->v1_pids[0])
+		rmdir(env->v1_pids);
+	if (env->v1_cpuacct[0])
+		rmdir(env->v1_cpuacct);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	*state = f;
+	f->env.v2_fd = -1;
+	snprintf(f->name, sizeof(f->name), "ragged-ut-%d", (int)getpid());
+	if (cgroup_env_init(&f->env, f->name, f->err, sizeof(f->err)) < 0) {
+		print_error("cgroup_env_init: %s\n", f->err);
+		env_remove(&f->env);
+		return -1;
+	}
+	f->env_ok = true;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	int rc = 0;
+
+	if (!f)
+		return 0;
+	for (int i = 0; i < f->n_cg; i++) {
+		if (f->cg[i].v2_fd < 0 && f->cg[i].name[0])
+			f->cg[i].v2_fd = openat(f->env.v2_fd, f->cg[i].name,
+						O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		run_cgroup_kill(&f->env, &f->cg[i]);
+		if (run_cgroup_destroy(&f->env, &f->cg[i]) < 0) {
+			print_error("could not remove cgroup %s\n", f->cg[i].name);
+			rc = -1;
+		}
+	}
+	for (int i = 0; i < f->n_kids; i++) {
+		kill(f->kids[i], SIGKILL);
+		waitpid(f->kids[i], NULL, 0);
+	}
+	env_remove(&f->env);
+	if (exists(f->env.v2) || (f->env.v1_memory[0] && exists(f->env.v1_memory)) ||
+	    (f->env.v1_pids[0] && exists(f->env.v1_pids))) {
+		print_error("cgroup subtree %s left behind\n", f->name);
+		rc = -1;
+	}
+	free(f);
+	return rc;
+}
+
+static struct run_cgroup *create(struct fx *f, const char *name, uint32_t mem_mb, uint32_t pids)
+{
+	struct run_limits lim = { .memory_mb = mem_mb, .cpu_seconds = 10, .pids = pids };
+	struct run_cgroup *cg;
+
+	assert_true(f->n_cg < MAX_CG);
+	cg = &f->cg[f->n_cg];
+	f->err[0] = '\0';
+	if (run_cgroup_create(&f->env, name, &lim, cg, f->err, sizeof(f->err)) < 0)
+		fail_msg("run_cgroup_create %s: %s", name, f->err);
+	f->n_cg++;
+	return cg;
+}
+
+static void read_knob(const char *dir, const char *knob, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, knob);
+	if (read_file(path, buf, len) < 0)
+		fail_msg("read %s: %s", path, strerror(errno));
+}
+
+/* This process's own cgroup path in one v1 hierarchy. */
+static void own_v1(const char *ctrl, char *out, size_t len)
+{
+	FILE *fp = fopen("/proc/self/cgroup", "re");
+	char line[1024];
+
+	out[0] = '\0';
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		c2[strcspn(c2 + 1, "\n") + 1] = '\0';
+		if (strcmp(c1 + 1, ctrl) == 0)
+			snprintf(out, len, "%s", strcmp(c2 + 1, "/") ? c2 + 1 : "");
+	}
+	fclose(fp);
+}
+
+/* ---- a process in the run cgroup ---- */
+
+enum kid_mode { KID_SLEEP, KID_FORKS };
+
+/*
+ * Fork a child that joins cg (v2 through cgroup.procs, v1 through
+ * run_cgroup_enter_v1, as launch does), reports readiness, then works.
+ */
+static pid_t spawn(struct fx *f, const struct run_cgroup *cg, enum kid_mode mode, int *result_fd)
+{
+	int ready[2], res[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(res, O_CLOEXEC), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(res[0]);
+		if (write_fileat(cg->v2_fd, "cgroup.procs", "0") < 0 || run_cgroup_enter_v1(cg) < 0)
+			_exit(2);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		if (mode == KID_SLEEP) {
+			/* A grandchild too: the kill must take the whole run. */
+			if (fork() == 0)
+				for (;;)
+					pause();
+			for (;;)
+				pause();
+		}
+		/* KID_FORKS: as many children as the limit lets us have. */
+		{
+			int n = 0;
+			char msg[16];
+
+			for (int i = 0; i < 16; i++) {
+				pid_t k = fork();
+
+				if (k == 0) {
+					pause();
+					_exit(0);
+				}
+				if (k < 0)
+					break;
+				n++;
+			}
+			snprintf(msg, sizeof(msg), "%d", n);
+			/* Its children stay behind in the cgroup for run_cgroup_kill. */
+			_exit(write(res[1], msg, strlen(msg)) < 0 ? 4 : 0);
+		}
+	}
+	close(ready[1]);
+	close(res[1]);
+	assert_true(f->n_kids < MAX_KIDS);
+	f->kids[f->n_kids++] = pid;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	if (result_fd)
+		*result_fd = res[0];
+	else
+		close(res[0]);
+	return pid;
+}
+
+static void forget_kid(struct fx *f, pid_t pid)
+{
+	for (int i = 0; i < f->n_kids; i++)
+		if (f->kids[i] == pid)
+			f->kids[i] = f->kids[--f->n_kids];
+}
+
+static int count_procs(const struct run_cgroup *cg)
+{
+	char buf[4096];
+	int n = 0;
+
+	if (read_fileat(cg->v2_fd, "cgroup.procs", buf, sizeof(buf)) < 0)
+		return -1;
+	for (char *p = buf; *p; p++)
+		n += *p == '\n';
+	return buf[0] ? n + 1 : 0;
+}
+
+/* ---- tests ---- */
+
+static void t_env(void **state)
+{
+	struct fx *f = *state;
+	char own[PATH_MAX], want[PATH_MAX * 2];
+	struct stat st;
+
+	/* The v2 subtree: a directory of cgroup2, held open for clone3. */
+	assert_true(f->env.v2_fd >= 0);
+	assert_int_equal(fstat(f->env.v2_fd, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	snprintf(want, sizeof(want), "/%s", f->name);
+	assert_string_equal(f->env.v2 + strlen(f->env.v2) - strlen(want), want);
+	assert_true(exists(f->env.v2));
+	/* Limits need memory and pids somewhere: v2 or the v1 fallback. */
+	assert_true(f->env.v2_memory || f->env.v1_memory[0]);
+	assert_true(f->env.v2_pids || f->env.v1_pids[0]);
+	if (!f->env.v2_memory) {
+		/* Beneath our own v1 memory cgroup, never anyone else's. */
+		own_v1("memory", own, sizeof(own));
+		snprintf(want, sizeof(want), "/sys/fs/cgroup/memory%s/%s", own, f->name);
+		assert_string_equal(f->env.v1_memory, want);
+		assert_true(exists(f->env.v1_memory));
+	}
+	if (!f->env.v2_pids) {
+		own_v1("pids", own, sizeof(own));
+		snprintf(want, sizeof(want), "/sys/fs/cgroup/pids%s/%s", own, f->name);
+		assert_string_equal(f->env.v1_pids, want);
+	}
+	/* Init again (an agent restart): the same subtree, no error. */
+	{
+		struct cgroup_env again;
+
+		assert_int_equal(cgroup_env_init(&again, f->name, f->err, sizeof(f->err)), 0);
+		assert_string_equal(again.v2, f->env.v2);
+		assert_string_equal(again.v1_memory, f->env.v1_memory);
+		close(again.v2_fd);
+	}
+}
+
+static void t_env_bad_name(void **state)
+{
+	struct cgroup_env env;
+	char longname[PATH_MAX + 16];	/* longer than any path: nothing gets created */
+	char *err = malloc(3 * PATH_MAX);
+
+	(void)state;
+	assert_non_null(err);
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(cgroup_env_init(&env, longname, err, 3 * PATH_MAX), -1);
+	assert_true(strstr(err, "create cgroup ") == err);
+	assert_true(strstr(err, ": File name too long") != NULL);
+	assert_int_equal(env.v2_fd, -1);
+	free(err);
+}
+
+static void t_create_limits(void **state)
+{
+	struct fx *f = *state;
+	struct run_cgroup *cg = create(f, "run-ut-limits", 64, 17);
+	char buf[64], path[PATH_MAX * 2];
+	struct stat st;
+
+	assert_string_equal(cg->name, "run-ut-limits");
+	assert_true(cg->v2_fd >= 0);
+	/* The id the BPF programs key on is the v2 directory's cgroup id (its inode). */
+	snprintf(path, sizeof(path), "%s/run-ut-limits", f->env.v2);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(cg->id != 0);
+	assert_int_equal(cg->id, st.st_ino);
+	if (f->env.v2_memory) {
+		assert_int_equal(read_fileat(cg->v2_fd, "memory.max", buf, sizeof(buf)) > 0, 1);
+		assert_string_equal(buf, "67108864");
+	} else {
+		snprintf(path, sizeof(path), "%s/run-ut-limits", f->env.v1_memory);
+		assert_string_equal(cg->v1_memory, path);
+		read_knob(cg->v1_memory, "memory.limit_in_bytes", buf, sizeof(buf));
+		assert_string_equal(buf, "67108864");
+	}
+	if (f->env.v2_pids) {
+		assert_true(read_fileat(cg->v2_fd, "pids.max", buf, sizeof(buf)) > 0);
+		assert_string_equal(buf, "17");
+	} else {
+		read_knob(cg->v1_pids, "pids.max", buf, sizeof(buf));
+		assert_string_equal(buf, "17");
+	}
+	if (f->env.v1_cpuacct[0])
+		assert_true(exists(cg->v1_cpuacct));
+	/* Run names are unique: the same one again is refused, the first stays. */
+	{
+		struct run_limits lim = { .memory_mb = 1, .pids = 1 };
+		struct run_cgroup dup;
+
+		assert_int_equal(run_cgroup_create(&f->env, "run-ut-limits", &lim, &dup, f->err,
+						   sizeof(f->err)), -1);
+		snprintf(path, sizeof(path), "create cgroup %s/run-ut-limits: File exists",
+			 f->env.v2);
+		assert_string_equal(f->err, path);
+		assert_int_equal(dup.v2_fd, -1);
+		if (!f->env.v2_memory) {
+			read_knob(cg->v1_memory, "memory.limit_in_bytes", buf, sizeof(buf));
+			assert_string_equal(buf, "67108864");
+		}
+	}
+}
+
+/* A v1 hierarchy that cannot take the run: nothing of it is left. */
+static void t_create_fails_cleanly(void **state)
+{
+	struct fx *f = *state;
+	struct cgroup_env bad = f->env;
+	struct run_limits lim = { .memory_mb = 32, .pids = 8 };
+	struct run_cgroup cg;
+	char path[PATH_MAX * 2];
+
+	snprintf(bad.v1_pids, sizeof(bad.v1_pids), "/nonexistent-ragged-ut");
+	bad.v2_pids = false;
+	assert_int_equal(run_cgroup_create(&bad, "run-ut-fail", &lim, &cg, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "set up cgroup run-ut-fail: No such file or directory");
+	assert_int_equal(cg.v2_fd, -1);
+	snprintf(path, sizeof(path), "%s/run-ut-fail", f->env.v2);
+	assert_false(exists(path));
+	if (f->env.v1_memory[0]) {
+		snprintf(path, sizeof(path), "%s/run-ut-fail", f->env.v1_memory);
+		assert_false(exists(path));
+	}
+}
+
+static bool in_cgroup(pid_t pid, const char *ctrl, const char *dir)
+{
+	char path[64], line[1024], want[PATH_MAX];
+	const char *mnt = strstr(dir, ctrl);
+	bool hit = false;
+	FILE *fp;
+
+	/* dir is /sys/fs/cgroup/<ctrl><path>: the process's line says <path>. */
+	assert_non_null(mnt);
+	snprintf(want, sizeof(want), "%s", mnt + strlen(ctrl));
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	fp = fopen(path, "re");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		c2[strcspn(c2 + 1, "\n") + 1] = '\0';
+		if (strcmp(c1 + 1, ctrl) == 0 && strcmp(c2 + 1, want) == 0)
+			hit = true;
+	}
+	fclose(fp);
+	return hit;
+}
+
+static void t_enter_v1_and_kill(void **state)
+{
+	struct fx *f = *state;
+	struct run_cgroup *cg = create(f, "run-ut-kill", 64, 16);
+	struct timespec t0, t1;
+	pid_t pid;
+	int st;
+
+	pid = spawn(f, cg, KID_SLEEP, NULL);
+	if (cg->v1_memory[0])
+		assert_true(in_cgroup(pid, "memory", cg->v1_memory));
+	if (cg->v1_pids[0])
+		assert_true(in_cgroup(pid, "pids", cg->v1_pids));
+	if (cg->v1_cpuacct[0])
+		assert_true(in_cgroup(pid, "cpuacct", cg->v1_cpuacct));
+	/* The child and its own child. */
+	for (int i = 0; i < 1000 && count_procs(cg) < 2; i++)
+		usleep(1000);
+	assert_int_equal(count_procs(cg), 2);
+	/* The cgroup cannot go while it has tasks. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run_cgroup_kill(&f->env, cg);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(count_procs(cg), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	forget_kid(f, pid);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGKILL);
+	/* Empty now: destroy removes every hierarchy's directory. */
+	{
+		char v2[PATH_MAX * 2], mem[PATH_MAX], pids[PATH_MAX];
+
+		snprintf(v2, sizeof(v2), "%s/%s", f->env.v2, cg->name);
+		snprintf(mem, sizeof(mem), "%s", cg->v1_memory);
+		snprintf(pids, sizeof(pids), "%s", cg->v1_pids);
+		assert_int_equal(run_cgroup_destroy(&f->env, cg), 0);
+		assert_int_equal(cg->v2_fd, -1);
+		assert_false(exists(v2));
+		if (mem[0])
+			assert_false(exists(mem));
+		if (pids[0])
+			assert_false(exists(pids));
+		/* Twice is harmless (ENOENT), killing a destroyed run too. */
+		assert_int_equal(run_cgroup_destroy(&f->env, cg), 0);
+		run_cgroup_kill(&f->env, cg);
+	}
+	/* Well under the 2 s the kill loop allows. */
+	assert_true(t1.tv_sec - t0.tv_sec < 2);
+}
+
+static void t_enter_v1_missing(void **state)
+{
+	struct fx *f = *state;
+	struct run_cgroup cg;
+
+	(void)f;
+	memset(&cg, 0, sizeof(cg));
+	/* No v1 dirs (a pure v2 host): nothing to join, success. */
+	assert_int_equal(run_cgroup_enter_v1(&cg), 0);
+	/* A v1 dir that is gone: the child must not exec unlimited. */
+	snprintf(cg.v1_memory, sizeof(cg.v1_memory), "/nonexistent-ragged-ut/run-x");
+	assert_int_equal(run_cgroup_enter_v1(&cg), -1);
+}
+
+/* pids.max holds: a run cannot fork past it, and the usage says so. */
+static void t_pids_limit_and_usage(void **state)
+{
+	struct fx *f = *state;
+	struct run_cgroup *cg = create(f, "run-ut-pids", 64, 4);
+	struct run_usage u;
+	char buf[16] = "";
+	int res, st;
+	ssize_t n;
+	pid_t pid;
+
+	pid = spawn(f, cg, KID_FORKS, &res);
+	n = read(res, buf, sizeof(buf) - 1);
+	close(res);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	/* The child itself counts: 3 more. */
+	assert_int_equal(atoi(buf), 3);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	forget_kid(f, pid);
+	run_cgroup_kill(&f->env, cg);
+	memset(&u, 0, sizeof(u));
+	run_cgroup_usage(cg, &u);
+	assert_true(u.pids_peak >= 4);
+	assert_true(u.pids_max_hits >= 1);
+	assert_true(u.mem_peak > 0);
+	assert_int_equal(u.oom_kills, 0);
+	/* A later reading never lowers the peak it already saw. */
+	u.pids_peak = 1000;
+	run_cgroup_usage(cg, &u);
+	assert_int_equal(u.pids_peak, 1000);
+}
+
+/* A run left by a dead agent: its processes are killed, its cgroups removed. */
+static void t_reap_stale(void **state)
+{
+	struct fx *f = *state;
+	struct run_cgroup *a = create(f, "run-ut-stale1", 64, 16);
+	struct run_cgroup *b = create(f, "run-ut-stale2", 64, 16);
+	char keep[PATH_MAX * 2], a_v2[PATH_MAX * 2], a_mem[PATH_MAX], b_v2[PATH_MAX * 2];
+	pid_t pid;
+	int st;
+
+	pid = spawn(f, a, KID_SLEEP, NULL);
+	snprintf(keep, sizeof(keep), "%s/keep-me", f->env.v2);
+	assert_int_equal(mkdir(keep, 0755), 0);
+	snprintf(a_v2, sizeof(a_v2), "%s/%s", f->env.v2, a->name);
+	snprintf(b_v2, sizeof(b_v2), "%s/%s", f->env.v2, b->name);
+	snprintf(a_mem, sizeof(a_mem), "%s", a->v1_memory);
+	/* The agent died: its descriptors are gone. */
+	close(a->v2_fd);
+	a->v2_fd = -1;
+	close(b->v2_fd);
+	b->v2_fd = -1;
+	cgroup_reap_stale(&f->env);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	forget_kid(f, pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	assert_false(exists(a_v2));
+	assert_false(exists(b_v2));
+	if (a_mem[0])
+		assert_false(exists(a_mem));
+	/* Not a run: left alone. */
+	assert_true(exists(keep));
+	assert_int_equal(rmdir(keep), 0);
+	/* Nothing left to reap: a no-op. */
+	cgroup_reap_stale(&f->env);
+	/* An env that was never set up: nothing happens. */
+	{
+		struct cgroup_env none;
+
+		memset(&none, 0, sizeof(none));
+		none.v2_fd = -1;
+		cgroup_reap_stale(&none);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(t_env),
+		T(t_env_bad_name),
+		T(t_create_limits),
+		T(t_create_fails_cleanly),
+		T(t_enter_v1_and_kill),
+		T(t_enter_v1_missing),
+		T(t_pids_limit_and_usage),
+		T(t_reap_stale),
+#undef T
+	};
+
+	if (geteuid() != 0) {
+		printf("test_cgroup: skipped: creating cgroups needs root\n");
+		return 0;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

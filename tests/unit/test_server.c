@@ -1,0 +1,1060 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The agent's request handling in-process: a fake agent (temp state dir,
+ * temp audit log, real listening socket), clients that connect for real so
+ * SO_PEERCRED names them (a non-root caller connects with its euid switched),
+ * and every reply checked: errors for malformed and unknown requests,
+ * install/list, grant/revoke against the consent store with their audit
+ * records, status, audit follow/show/verify, and run refusals that happen
+ * before any sandbox is built.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../agent/daemon/agent.h"
+#include "auditlog.h"
+#include "perms.h"
+#include "proto.h"
+#include "util.h"
+
+#define USER 1000
+#define BIT(p) RAGGED_PERM_BIT(RAGGED_PERM_##p)
+
+static const char manifest_demo[] =
+	"[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\ntype = \"embedder\"\n"
+	"entry = [\"python3\", \"main.py\"]\n"
+	"[permissions]\nrequired = [\"read:documents\", \"system:embedding\"]\n"
+	"optional = [\"network:api\"]\n[network]\nendpoints = [\"192.0.2.1:443\"]\n";
+
+struct fx {
+	char tmp[PATH_MAX];
+	struct agent a;
+	int socks[16];		/* our ends of client connections */
+	int n_socks;
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void path_of(const struct fx *f, const char *rel, char *out)
+{
+	snprintf(out, PATH_MAX, "%s/%s", f->tmp, rel);
+}
+
+static void put(const struct fx *f, const char *rel, const char *content)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	path_of(f, rel, path);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(content, fp);
+	fclose(fp);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct auditlog_opts ao = { 0 };
+	char t[] = "/tmp/ragged-ut-server.XXXXXX", err[512];
+
+	if (!f || !mkdtemp(t) || !realpath(t, f->tmp) || chmod(f->tmp, 0755) < 0)
+		return -1;
+	*state = f;
+	config_defaults(&f->a.cfg);
+	snprintf(f->a.cfg.socket_path, sizeof(f->a.cfg.socket_path), "%s/run/agent.sock", f->tmp);
+	snprintf(f->a.cfg.state_dir, sizeof(f->a.cfg.state_dir), "%s/state", f->tmp);
+	snprintf(f->a.cfg.audit_log, sizeof(f->a.cfg.audit_log), "%s/log/audit.jsonl", f->tmp);
+	f->a.feat.mode = MODE_LANDLOCK;
+	f->a.feat.landlock_abi = 7;
+	f->a.feat.lsm_load_err = EPERM;
+	snprintf(f->a.feat.reason, sizeof(f->a.feat.reason), "unit test");
+	f->a.listen_fd = f->a.sigfd = -1;
+	f->a.cg.v2_fd = -1;
+	f->a.bpf.runs_fd = f->a.bpf.counters_fd = f->a.bpf.file_rules_fd = -1;
+	f->a.bpf.net_rules_fd = f->a.bpf.orphan_fd = f->a.bpf.events_fd = -1;
+	f->a.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (f->a.epfd < 0)
+		return -1;
+	ao.path = f->a.cfg.audit_log;
+	ao.fsync = AUDITLOG_FSYNC_NEVER;
+	f->a.audit = auditlog_open(&ao, err, sizeof(err));
+	if (!f->a.audit) {
+		print_error("auditlog_open: %s\n", err);
+		return -1;
+	}
+	auditlog_set_enforcement(f->a.audit, mode_name(f->a.feat.mode));
+	if (server_listen(&f->a, err, sizeof(err)) < 0) {
+		print_error("server_listen: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (!f)
+		return 0;
+	while (f->a.clients)
+		client_close(&f->a, f->a.clients);
+	for (int i = 0; i < f->n_socks; i++)
+		if (f->socks[i] >= 0)
+			close(f->socks[i]);
+	if (f->a.listen_fd >= 0)
+		close(f->a.listen_fd);
+	if (f->a.epfd >= 0)
+		close(f->a.epfd);
+	auditlog_close(f->a.audit);
+	config_free(&f->a.cfg);
+	nftw(f->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+/* Connect as uid (switching our euid for the connect), accept, return the agent's client. */
+static struct client *connect_as(struct fx *f, uid_t uid, int *sock)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { 5, 0 };
+	struct client *before = f->a.clients;
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	assert_true(f->n_socks < 16);
+	f->socks[f->n_socks++] = s;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->a.cfg.socket_path);
+	if (uid)
+		assert_int_equal(seteuid(uid), 0);
+	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int e = errno;
+
+		if (uid)
+			assert_int_equal(seteuid(0), 0);
+		fail_msg("connect: %s", strerror(e));
+	}
+	if (uid)
+		assert_int_equal(seteuid(0), 0);
+	assert_int_equal(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	server_accept(&f->a);
+	assert_true(f->a.clients != before);
+	assert_non_null(f->a.clients);
+	*sock = s;
+	return f->a.clients;
+}
+
+/* Our end is closed: forget it (teardown must not close a reused number). */
+static void drop_sock(struct fx *f, int s)
+{
+	for (int i = 0; i < f->n_socks; i++)
+		if (f->socks[i] == s)
+			f->socks[i] = -1;
+	close(s);
+}
+
+static cJSON *recv_msg(int s)
+{
+	int fds[PROTO_MAX_FDS], n = 0;
+	cJSON *m = NULL;
+
+	if (proto_recv(s, &m, fds, &n) != 1)
+		fail_msg("no reply: %s", strerror(errno));
+	assert_int_equal(n, 0);
+	return m;
+}
+
+static void send_raw(int s, const char *text)
+{
+	assert_int_equal(send(s, text, strlen(text), 0), (ssize_t)strlen(text));
+}
+
+/* Send one request as text and let the agent handle it. */
+static void request(struct fx *f, struct client *c, int s, const char *text)
+{
+	send_raw(s, text);
+	server_client_event(&f->a, c, EPOLLIN);
+}
+
+static cJSON *ask(struct fx *f, struct client *c, int s, const char *text)
+{
+	request(f, c, s, text);
+	return recv_msg(s);
+}
+
+static void want_error(cJSON *r, int code, const char *msg)
+{
+	assert_string_equal(proto_str(r, "type"), "error");
+	assert_int_equal(cJSON_GetObjectItem(r, "code")->valuedouble, code);
+	/* A message ending in "..." is matched as a prefix. */
+	if (msg && (strlen(msg) > 3 && strcmp(msg + strlen(msg) - 3, "...") == 0
+		    ? strncmp(proto_str(r, "message"), msg, strlen(msg) - 3)
+		    : strcmp(proto_str(r, "message"), msg)) != 0)
+		fail_msg("message \"%s\", want \"%s\"", proto_str(r, "message"), msg);
+	cJSON_Delete(r);
+}
+
+static void ask_error(struct fx *f, struct client *c, int s, const char *text, int code,
+		      const char *msg)
+{
+	want_error(ask(f, c, s, text), code, msg);
+}
+
+static cJSON *ask_ok(struct fx *f, struct client *c, int s, const char *text)
+{
+	cJSON *r = ask(f, c, s, text);
+
+	if (strcmp(proto_str(r, "type"), "ok") != 0)
+		fail_msg("%s: %s", text, proto_str(r, "message") ?: "(no message)");
+	return r;
+}
+
+/* The audit log's records, parsed. */
+static cJSON *audit_records(struct fx *f)
+{
+	FILE *fp = fopen(f->a.cfg.audit_log, "re");
+	cJSON *arr = cJSON_CreateArray();
+	char *line = NULL;
+	size_t cap = 0;
+
+	assert_non_null(fp);
+	while (getline(&line, &cap, fp) > 0) {
+		cJSON *r = cJSON_Parse(line);
+
+		assert_non_null(r);
+		cJSON_AddItemToArray(arr, r);
+	}
+	free(line);
+	fclose(fp);
+	return arr;
+}
+
+/* The last record of the log, which must be of this event. */
+static cJSON *last_record(struct fx *f, const char *event)
+{
+	cJSON *arr = audit_records(f);
+	int n = cJSON_GetArraySize(arr);
+	cJSON *r;
+
+	assert_true(n > 0);
+	r = cJSON_DetachItemFromArray(arr, n - 1);
+	cJSON_Delete(arr);
+	if (strcmp(proto_str(r, "event"), event) != 0)
+		fail_msg("last record is %s, want %s", proto_str(r, "event"), event);
+	return r;
+}
+
+static int n_records(struct fx *f)
+{
+	cJSON *arr = audit_records(f);
+	int n = cJSON_GetArraySize(arr);
+
+	cJSON_Delete(arr);
+	return n;
+}
+
+static void want_perms(const cJSON *arr, uint32_t mask)
+{
+	const cJSON *it;
+	uint32_t got = 0;
+
+	assert_true(cJSON_IsArray(arr));
+	cJSON_ArrayForEach(it, arr) {
+		int p = perm_from_name(it->valuestring);
+
+		assert_true(p >= 0);
+		got |= RAGGED_PERM_BIT(p);
+	}
+	assert_int_equal(got, mask);
+}
+
+static void plugin_dir(struct fx *f, const char *rel, const char *toml)
+{
+	char path[PATH_MAX], mf[PATH_MAX + 16];
+
+	path_of(f, rel, path);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+	snprintf(mf, sizeof(mf), "%s/plugin.toml", rel);
+	put(f, mf, toml);
+}
+
+static void install(struct fx *f, struct client *c, int s, const char *rel)
+{
+	char text[PATH_MAX + 64], dir[PATH_MAX];
+
+	path_of(f, rel, dir);
+	snprintf(text, sizeof(text), "{\"cmd\":\"plugin_install\",\"dir\":\"%s\"}", dir);
+	cJSON_Delete(ask_ok(f, c, s, text));
+}
+
+/* ---- connection handling ---- */
+
+static void t_listen_accept(void **state)
+{
+	struct fx *f = *state;
+	struct stat st;
+	struct client *root, *user;
+	int s0, s1;
+
+	/* The socket is world-connectable: authorisation is per request. */
+	assert_int_equal(stat(f->a.cfg.socket_path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0666);
+	root = connect_as(f, 0, &s0);
+	user = connect_as(f, USER, &s1);
+	/* Identity from SO_PEERCRED, nothing the client said. */
+	assert_int_equal(root->uid, 0);
+	assert_int_equal(user->uid, USER);
+	assert_int_equal(root->pid, getpid());
+	assert_ptr_equal(client_find(&f->a, root->fd), root);
+	assert_ptr_equal(client_find(&f->a, user->fd), user);
+	assert_null(client_find(&f->a, -42));
+	/* Nothing pending: accept returns without adding anyone. */
+	server_accept(&f->a);
+	assert_ptr_equal(f->a.clients, user);
+	/* A stale socket file from a crashed agent is replaced. */
+	close(f->a.listen_fd);
+	{
+		char err[256];
+
+		assert_int_equal(server_listen(&f->a, err, sizeof(err)), 0);
+	}
+}
+
+static void t_listen_errors(void **state)
+{
+	struct fx *f = *state;
+	struct agent b;
+	char err[256], path[PATH_MAX];
+
+	memset(&b, 0, sizeof(b));
+	b.epfd = -1;
+	memset(b.cfg.socket_path, 's', 200);
+	b.cfg.socket_path[0] = '/';
+	assert_int_equal(server_listen(&b, err, sizeof(err)), -1);
+	assert_true(strncmp(err, "socket path too long: ", 22) == 0);
+	/* Its directory cannot be made (a file is in the way). */
+	put(f, "blocker", "x");
+	snprintf(b.cfg.socket_path, sizeof(b.cfg.socket_path), "%s/blocker/sub/agent.sock", f->tmp);
+	assert_int_equal(server_listen(&b, err, sizeof(err)), -1);
+	path_of(f, "blocker", path);
+	if (strstr(err, "mkdir ") != err)
+		fail_msg("%s", err);
+	assert_true(strstr(err, ": Not a directory") != NULL);
+	/* Cannot bind there (a directory of that name). */
+	path_of(f, "adir", path);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/sub");
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(b.cfg.socket_path, sizeof(b.cfg.socket_path), "%s", path);
+	assert_int_equal(server_listen(&b, err, sizeof(err)), -1);
+	assert_true(strstr(err, "listen on ") == err);
+}
+
+static void t_missing_and_unknown_cmd(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	int s;
+	char text[256], want[128];
+
+	c = connect_as(f, USER, &s);
+	ask_error(f, c, s, "{}", 1, "request has no \"cmd\"");
+	ask_error(f, c, s, "{\"cmd\":5}", 1, "request has no \"cmd\"");
+	ask_error(f, c, s, "{\"CMD\":\"status\"}", 1, "request has no \"cmd\"");
+	ask_error(f, c, s, "{\"cmd\":\"frobnicate\"}", 1, "unknown command: frobnicate");
+	/* An unknown command is echoed at most 64 characters long. */
+	snprintf(text, sizeof(text), "{\"cmd\":\"%0100d\"}", 7);
+	snprintf(want, sizeof(want), "unknown command: %064d", 0);
+	ask_error(f, c, s, text, 1, want);
+	/* Descriptors that came with a request that does not take them are closed. */
+	{
+		int dn = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		cJSON *m = cJSON_Parse("{\"cmd\":\"status\"}");
+
+		assert_int_equal(proto_send(s, m, &dn, 1), 0);
+		server_client_event(&f->a, c, EPOLLIN);
+		cJSON_Delete(recv_msg(s));
+		cJSON_Delete(m);
+		close(dn);
+	}
+	/* Still connected and served. */
+	cJSON_Delete(ask_ok(f, c, s, "{\"cmd\":\"status\"}"));
+}
+
+static void t_malformed(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	int s;
+
+	c = connect_as(f, USER, &s);
+	ask_error(f, c, s, "not json", 1, "malformed request: Bad message");
+	ask_error(f, c, s, "[\"cmd\",\"status\"]", 1, "malformed request: Bad message");
+	ask_error(f, c, s, "{\"cmd\":\"status\"} {\"cmd\":\"run\"}", 1,
+		  "malformed request: Bad message");
+	/* The connection survives a bad request. */
+	cJSON_Delete(ask_ok(f, c, s, "{\"cmd\":\"status\"}"));
+	assert_ptr_equal(client_find(&f->a, c->fd), c);
+	/* Spurious wakeup with nothing queued: no reply, still connected. */
+	{
+		int fl = fcntl(c->fd, F_GETFL);
+
+		assert_true(fl & O_NONBLOCK);
+		server_client_event(&f->a, c, EPOLLIN);
+		assert_ptr_equal(f->a.clients, c);
+	}
+}
+
+static void t_hangup_closes(void **state)
+{
+	struct fx *f = *state;
+	struct client *c1, *c2;
+	int s1, s2, fd1;
+
+	c1 = connect_as(f, USER, &s1);
+	c2 = connect_as(f, 0, &s2);
+	fd1 = c1->fd;
+	/* EOF from the client. */
+	drop_sock(f, s1);
+	server_client_event(&f->a, c1, EPOLLIN);
+	assert_null(client_find(&f->a, fd1));
+	assert_ptr_equal(f->a.clients, c2);
+	/* An error/hangup event without data. */
+	server_client_event(&f->a, c2, EPOLLHUP | EPOLLERR);
+	assert_null(f->a.clients);
+	/* Our end sees the agent hang up. */
+	{
+		char b;
+
+		assert_int_equal(recv(s2, &b, 1, 0), 0);
+	}
+}
+
+/* ---- status ---- */
+
+static void t_status(void **state)
+{
+	struct fx *f = *state;
+	struct run r1, r2;
+	struct client *c;
+	cJSON *r, *d;
+	int s;
+
+	memset(&r1, 0, sizeof(r1));
+	memset(&r2, 0, sizeof(r2));
+	r1.owner = USER;
+	r2.owner = 0;
+	r1.next = &r2;
+	f->a.runs = &r1;
+	f->a.records_total = 12;
+	f->a.orphan_records = 3;
+	f->a.audit_errors = 1;
+
+	c = connect_as(f, USER, &s);
+	r = ask_ok(f, c, s, "{\"cmd\":\"status\"}");
+	d = cJSON_GetObjectItem(r, "data");
+	assert_string_equal(proto_str(d, "enforcement"), "landlock");
+	assert_string_equal(proto_str(d, "reason"), "unit test");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "kernel"), "landlock_abi")->valuedouble, 7);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "kernel"), "bpf_in_lsm_list")));
+	assert_string_equal(proto_str(cJSON_GetObjectItem(d, "kernel"), "bpf_lsm_load"),
+			    "Operation not permitted");
+	assert_string_equal(proto_str(cJSON_GetObjectItem(d, "kernel"), "cgroup_controllers"),
+			    "v1 (hybrid host)");
+	/* A user counts only their own runs. */
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "active_runs")->valuedouble, 1);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "records_logged")->valuedouble, 12);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "orphan_records")->valuedouble, 3);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "audit_write_errors")->valuedouble, 1);
+	cJSON_Delete(r);
+	/* Root counts all; a v2 host says so. */
+	f->a.cg.v2_memory = true;
+	f->a.feat.mode = MODE_BPF_LSM;
+	f->a.feat.lsm_load_err = 0;
+	c = connect_as(f, 0, &s);
+	r = ask_ok(f, c, s, "{\"cmd\":\"status\"}");
+	d = cJSON_GetObjectItem(r, "data");
+	assert_string_equal(proto_str(d, "enforcement"), "bpf-lsm");
+	assert_string_equal(proto_str(cJSON_GetObjectItem(d, "kernel"), "bpf_lsm_load"), "ok");
+	assert_string_equal(proto_str(cJSON_GetObjectItem(d, "kernel"), "cgroup_controllers"), "v2");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "active_runs")->valuedouble, 2);
+	cJSON_Delete(r);
+	f->a.runs = NULL;
+}
+
+/* ---- install / list ---- */
+
+static void t_install_list(void **state)
+{
+	struct fx *f = *state;
+	struct client *c, *root;
+	char dir[PATH_MAX], text[PATH_MAX + 64];
+	cJSON *r, *rec;
+	int s, s0;
+
+	plugin_dir(f, "demo", manifest_demo);
+	c = connect_as(f, USER, &s);
+	path_of(f, "demo", dir);
+	snprintf(text, sizeof(text), "{\"cmd\":\"plugin_install\",\"dir\":\"%s\"}", dir);
+	r = ask_ok(f, c, s, text);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(r, "data"), "name"), "demo");
+	assert_string_equal(proto_str(cJSON_GetObjectItem(r, "data"), "dir"), dir);
+	cJSON_Delete(r);
+	/* Recorded, with who did it and what was registered. */
+	rec = last_record(f, "plugin_installed");
+	assert_string_equal(proto_str(rec, "plugin"), "demo");
+	assert_string_equal(proto_str(rec, "version"), "1.0.0");
+	assert_string_equal(proto_str(rec, "result"), "success");
+	assert_string_equal(proto_str(rec, "enforcement"), "landlock");
+	assert_int_equal(cJSON_GetObjectItem(rec, "uid")->valuedouble, USER);
+	assert_int_equal(strlen(proto_str(cJSON_GetObjectItem(rec, "details"), "digest")), 64);
+	cJSON_Delete(rec);
+	/* Again without --replace: refused, nothing recorded. */
+	{
+		int n = n_records(f);
+
+		snprintf(text, sizeof(text), "{\"cmd\":\"plugin_install\",\"dir\":\"%s\"}", dir);
+		ask_error(f, c, s, text, 1, "plugin demo is already installed; use --replace");
+		assert_int_equal(n_records(f), n);
+		snprintf(text, sizeof(text),
+			 "{\"cmd\":\"plugin_install\",\"dir\":\"%s\",\"replace\":true}", dir);
+		cJSON_Delete(ask_ok(f, c, s, text));
+		assert_int_equal(n_records(f), n + 1);
+	}
+	/* Bad dirs: the reason, one line. */
+	path_of(f, "nope", dir);
+	snprintf(text, sizeof(text), "{\"cmd\":\"plugin_install\",\"dir\":\"%s\"}", dir);
+	r = ask(f, c, s, text);
+	assert_string_equal(proto_str(r, "type"), "error");
+	assert_non_null(strstr(proto_str(r, "message"), "nope: No such file or directory"));
+	cJSON_Delete(r);
+
+	/* list: the caller's own; root's list has everyone's. */
+	r = ask_ok(f, c, s, "{\"cmd\":\"plugin_list\"}");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "data")), 1);
+	assert_string_equal(proto_str(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "data"), 0), "name"),
+			    "demo");
+	cJSON_Delete(r);
+	root = connect_as(f, 0, &s0);
+	r = ask_ok(f, root, s0, "{\"cmd\":\"plugin_list\"}");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "data")), 1);
+	cJSON_Delete(r);
+	{
+		struct client *other;
+		int s2;
+
+		other = connect_as(f, 4242, &s2);
+		r = ask_ok(f, other, s2, "{\"cmd\":\"plugin_list\"}");
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "data")), 0);
+		cJSON_Delete(r);
+	}
+}
+
+/* The first message of an install error: the empty "dir" case. */
+static void t_install_no_dir(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	cJSON *r;
+	int s;
+
+	c = connect_as(f, USER, &s);
+	r = ask(f, c, s, "{\"cmd\":\"plugin_install\"}");
+	assert_string_equal(proto_str(r, "type"), "error");
+	assert_int_equal(strncmp(proto_str(r, "message"), "(none): ", 8), 0);
+	cJSON_Delete(r);
+}
+
+/* ---- grant / revoke ---- */
+
+static uint32_t stored(struct fx *f, uid_t uid, const char *digest)
+{
+	uint32_t g = 0;
+
+	assert_int_equal(consent_granted(&f->a, uid, "demo", digest, &g), 0);
+	return g;
+}
+
+static void t_grant_revoke(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	cJSON *e, *rec;
+	char digest[65], err[256];
+	int s;
+
+	c = connect_as(f, USER, &s);
+	plugin_dir(f, "demo", manifest_demo);
+	install(f, c, s, "demo");
+	assert_int_equal(registry_lookup(&f->a, USER, "demo", &e, err, sizeof(err)), 0);
+	snprintf(digest, sizeof(digest), "%s", proto_str(e, "digest"));
+	cJSON_Delete(e);
+
+	ask_error(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"nope\"}", 1, "plugin nope is not installed");
+	ask_error(f, c, s, "{\"cmd\":\"grant\"}", 1, "invalid plugin name");
+	ask_error(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\",\"permissions\":[\"write:config\"]}",
+		  1, "plugin demo does not declare write:config");
+	ask_error(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\",\"permissions\":[\"root:all\"]}",
+		  1, "unknown permission: root:all");
+	ask_error(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\",\"permissions\":[7]}",
+		  1, "unknown permission: (not a string)");
+	assert_int_equal(stored(f, USER, digest), 0);
+	/* Another user cannot grant for this user's plugin. */
+	{
+		struct client *o;
+		int so;
+
+		o = connect_as(f, 4242, &so);
+		ask_error(f, o, so, "{\"cmd\":\"grant\",\"plugin\":\"demo\"}", 1,
+			  "plugin demo is not installed");
+	}
+
+	/* "grant NAME": what the manifest requires. */
+	cJSON_Delete(ask_ok(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\"}"));
+	assert_int_equal(stored(f, USER, digest), BIT(READ_DOCUMENTS) | BIT(SYSTEM_EMBEDDING));
+	rec = last_record(f, "permission_granted");
+	assert_string_equal(proto_str(rec, "plugin"), "demo");
+	assert_string_equal(proto_str(rec, "version"), "1.0.0");
+	assert_int_equal(cJSON_GetObjectItem(rec, "uid")->valuedouble, USER);
+	want_perms(cJSON_GetObjectItem(rec, "permissions_used"),
+		   BIT(READ_DOCUMENTS) | BIT(SYSTEM_EMBEDDING));
+	cJSON_Delete(rec);
+	/* An optional one on top. */
+	cJSON_Delete(ask_ok(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\",\"permissions\":[\"network:api\"]}"));
+	assert_int_equal(stored(f, USER, digest),
+			 BIT(READ_DOCUMENTS) | BIT(SYSTEM_EMBEDDING) | BIT(NETWORK_API));
+	rec = last_record(f, "permission_granted");
+	want_perms(cJSON_GetObjectItem(rec, "permissions_used"), BIT(NETWORK_API));
+	cJSON_Delete(rec);
+
+	/* revoke needs a list, and takes exactly that away. */
+	ask_error(f, c, s, "{\"cmd\":\"revoke\",\"plugin\":\"demo\"}", 1, "revoke needs --permission");
+	ask_error(f, c, s, "{\"cmd\":\"revoke\",\"plugin\":\"demo\",\"permissions\":[]}", 1,
+		  "revoke needs --permission");
+	cJSON_Delete(ask_ok(f, c, s, "{\"cmd\":\"revoke\",\"plugin\":\"demo\",\"permissions\":[\"read:documents\"]}"));
+	assert_int_equal(stored(f, USER, digest), BIT(SYSTEM_EMBEDDING) | BIT(NETWORK_API));
+	rec = last_record(f, "permission_revoked");
+	assert_string_equal(proto_str(rec, "result"), "success");
+	want_perms(cJSON_GetObjectItem(rec, "permissions_used"), BIT(READ_DOCUMENTS));
+	cJSON_Delete(rec);
+	/* Revoking what is not granted is fine and changes nothing else. */
+	cJSON_Delete(ask_ok(f, c, s, "{\"cmd\":\"revoke\",\"plugin\":\"demo\",\"permissions\":[\"read:documents\"]}"));
+	assert_int_equal(stored(f, USER, digest), BIT(SYSTEM_EMBEDDING) | BIT(NETWORK_API));
+}
+
+static void t_grant_damaged_state(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	char path[PATH_MAX], digest[65], err[256];
+	cJSON *r, *e;
+	int s;
+
+	c = connect_as(f, USER, &s);
+	plugin_dir(f, "demo", manifest_demo);
+	install(f, c, s, "demo");
+	assert_int_equal(registry_lookup(&f->a, USER, "demo", &e, err, sizeof(err)), 0);
+	snprintf(digest, sizeof(digest), "%s", proto_str(e, "digest"));
+	cJSON_Delete(e);
+
+	/* A corrupt consent store is reported and replaced, never read as a grant. */
+	path_of(f, "state/consent/1000", path);
+	assert_int_equal(mkdir_p(path, 0700), 0);
+	put(f, "state/consent/1000/demo.json", "{\"digest\":\"x\",\"granted\":{\"root:all\":\"x\"}");
+	request(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\",\"permissions\":[\"network:api\"]}");
+	r = recv_msg(s);
+	want_error(r, 1, "consent store for demo is unreadable; treating as nothing granted");
+	/* ...then it goes on: only the permission asked for now is granted. */
+	r = recv_msg(s);
+	assert_string_equal(proto_str(r, "type"), "ok");
+	cJSON_Delete(r);
+	assert_int_equal(stored(f, USER, digest), BIT(NETWORK_API));
+
+	/* A registry entry naming an unknown permission grants nothing. */
+	put(f, "state/plugins/1000/demo.json", "{\"name\":\"demo\",\"digest\":\"x\","
+	    "\"required\":[\"root:all\"],\"optional\":[]}");
+	ask_error(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\"}", 1,
+		  "registry entry for demo is corrupt; reinstall it");
+	put(f, "state/plugins/1000/demo.json", "{\"name\":\"demo\",\"digest\":\"x\","
+	    "\"required\":[],\"optional\":[5]}");
+	ask_error(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\"}", 1,
+		  "registry entry for demo is corrupt; reinstall it");
+
+	/* A consent store that cannot be written: the error, no grant recorded. */
+	put(f, "state/plugins/1000/demo.json", "{\"name\":\"demo\",\"digest\":\"x\","
+	    "\"required\":[\"read:config\"],\"optional\":[]}");
+	path_of(f, "state/consent/1000/demo.json", path);
+	assert_int_equal(unlink(path), 0);
+	path_of(f, "state/consent/1000", path);
+	assert_int_equal(rmdir(path), 0);
+	put(f, "state/consent/1000", "a file where the directory belongs");
+	{
+		int n = n_records(f);
+
+		request(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\"}");
+		/* The unreadable store is said first, then the failed write. */
+		want_error(recv_msg(s), 1,
+			   "consent store for demo is unreadable; treating as nothing granted");
+		r = recv_msg(s);
+		assert_string_equal(proto_str(r, "type"), "error");
+		if (!strstr(proto_str(r, "message"), "Not a directory"))
+			fail_msg("%s", proto_str(r, "message"));
+		cJSON_Delete(r);
+		/* No grant record. */
+		assert_int_equal(n_records(f), n);
+	}
+}
+
+/* ---- audit ---- */
+
+static cJSON *rec_for(struct fx *f, const char *event, uid_t uid)
+{
+	cJSON *rec = auditrec_new(&f->a, event, "success");
+
+	cJSON_AddStringToObject(rec, "plugin", "demo");
+	auditrec_user(rec, uid);
+	return rec;
+}
+
+static void t_follow(void **state)
+{
+	struct fx *f = *state;
+	struct client *user, *root, *plain;
+	int su, sr, sp;
+	cJSON *m;
+
+	user = connect_as(f, USER, &su);
+	root = connect_as(f, 0, &sr);
+	plain = connect_as(f, USER, &sp);	/* connected, not following */
+	cJSON_Delete(ask_ok(f, user, su, "{\"cmd\":\"audit_follow\"}"));
+	cJSON_Delete(ask_ok(f, root, sr, "{\"cmd\":\"audit_follow\",\"query\":{\"event\":\"plugin_loaded\"}}"));
+	assert_true(user->follow && root->follow);
+	assert_false(plain->follow);
+	/* A bad filter: code 2, not following. */
+	ask_error(f, plain, sp, "{\"cmd\":\"audit_follow\",\"query\":{\"since\":\"yesterday\"}}", 2, NULL);
+
+	/* Root's record: the user follower does not see it; root's filter does. */
+	assert_int_equal(auditrec_emit(&f->a, rec_for(f, "plugin_loaded", 0)), 0);
+	m = recv_msg(sr);
+	assert_string_equal(proto_str(m, "type"), "record");
+	assert_string_equal(proto_str(cJSON_GetObjectItem(m, "record"), "event"), "plugin_loaded");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "record"), "seq")->valuedouble,
+			 auditlog_last_seq(f->a.audit));
+	cJSON_Delete(m);
+	/* The user's own record: the user sees it, root's event filter drops it. */
+	assert_int_equal(auditrec_emit(&f->a, rec_for(f, "plugin_executed", USER)), 0);
+	m = recv_msg(su);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(m, "record"), "event"), "plugin_executed");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "record"), "uid")->valuedouble, USER);
+	cJSON_Delete(m);
+	{
+		char b;
+
+		assert_int_equal(recv(su, &b, 1, MSG_DONTWAIT), -1);
+		assert_int_equal(errno, EAGAIN);
+		assert_int_equal(recv(sr, &b, 1, MSG_DONTWAIT), -1);
+		assert_int_equal(recv(sp, &b, 1, MSG_DONTWAIT), -1);
+	}
+	/* A record without "details" gets an empty one. */
+	m = last_record(f, "plugin_executed");
+	assert_true(cJSON_IsObject(cJSON_GetObjectItem(m, "details")));
+	cJSON_Delete(m);
+
+	/* A follower that stops reading is dropped, never waited for. */
+	for (int i = 0; i < 200 && client_find(&f->a, user->fd) == user; i++)
+		assert_int_equal(auditrec_emit(&f->a, rec_for(f, "config_change", USER)), 0);
+	for (struct client *c = f->a.clients; c; c = c->next)
+		assert_ptr_not_equal(c, user);
+	assert_true(root->follow);
+}
+
+/* A record the log refuses: counted, nobody told, the caller gets -1. */
+static void t_emit_refused(void **state)
+{
+	struct fx *f = *state;
+	cJSON *rec = cJSON_CreateObject();
+	int n = n_records(f);
+
+	cJSON_AddStringToObject(rec, "event", "");
+	assert_int_equal(auditrec_emit(&f->a, rec), -1);
+	assert_int_equal(f->a.audit_errors, 1);
+	assert_int_equal(n_records(f), n);
+}
+
+/* Read "record" messages until "end"; return the end message. */
+static cJSON *drain_show(int s, int *n_records_out, uid_t only_uid)
+{
+	int n = 0;
+
+	for (;;) {
+		cJSON *m = recv_msg(s);
+
+		if (strcmp(proto_str(m, "type"), "record") != 0) {
+			*n_records_out = n;
+			return m;
+		}
+		if (only_uid != (uid_t)-1)
+			assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "record"), "uid")->valuedouble,
+					 only_uid);
+		n++;
+		cJSON_Delete(m);
+	}
+}
+
+static void t_show_verify(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	cJSON *m, *d;
+	int s, n, total, fd;
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(auditrec_emit(&f->a, rec_for(f, "plugin_loaded", USER)), 0);
+	assert_int_equal(auditrec_emit(&f->a, rec_for(f, "plugin_loaded", 4242)), 0);
+	assert_int_equal(auditrec_emit(&f->a, rec_for(f, "config_change", 0)), 0);
+	total = n_records(f);
+	fflush(NULL);	/* the worker is a fork of this process */
+
+	/* Root: everything. The agent hands the connection to a worker. */
+	c = connect_as(f, 0, &s);
+	fd = c->fd;
+	request(f, c, s, "{\"cmd\":\"audit_show\"}");
+	assert_null(client_find(&f->a, fd));
+	m = drain_show(s, &n, (uid_t)-1);
+	assert_string_equal(proto_str(m, "type"), "end");
+	assert_int_equal(n, total);
+	assert_int_equal(cJSON_GetObjectItem(m, "matched")->valuedouble, total);
+	assert_int_equal(cJSON_GetObjectItem(m, "unparsable")->valuedouble, 0);
+	cJSON_Delete(m);
+	{
+		char b;
+
+		assert_int_equal(recv(s, &b, 1, 0), 0);	/* worker done: EOF */
+	}
+
+	/* A user: their own records only, whatever the query says. */
+	c = connect_as(f, USER, &s);
+	request(f, c, s, "{\"cmd\":\"audit_show\",\"query\":{\"event\":\"plugin_loaded\"}}");
+	m = drain_show(s, &n, USER);
+	assert_int_equal(n, 3);
+	cJSON_Delete(m);
+	/* A bad query: answered by the agent itself, connection kept. */
+	c = connect_as(f, USER, &s);
+	fd = c->fd;
+	ask_error(f, c, s, "{\"cmd\":\"audit_show\",\"query\":{\"result\":\"maybe\"}}", 2, NULL);
+	assert_ptr_equal(client_find(&f->a, fd), c);
+
+	/* verify: the whole chain holds. */
+	c = connect_as(f, USER, &s);
+	request(f, c, s, "{\"cmd\":\"audit_verify\"}");
+	m = recv_msg(s);
+	assert_string_equal(proto_str(m, "type"), "ok");
+	d = cJSON_GetObjectItem(m, "data");
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(d, "broken")));
+	assert_int_equal(cJSON_GetObjectItem(d, "verified")->valuedouble, total);
+	assert_int_equal(cJSON_GetObjectItem(d, "last_seq")->valuedouble, auditlog_last_seq(f->a.audit));
+	assert_string_equal(proto_str(d, "last_hash"), auditlog_last_hash(f->a.audit));
+	cJSON_Delete(m);
+
+	/* A tampered log: verify says where. */
+	{
+		FILE *fp = fopen(f->a.cfg.audit_log, "r+e");
+		char line[4096];
+		long pos;
+
+		assert_non_null(fp);
+		assert_non_null(fgets(line, sizeof(line), fp));
+		pos = ftell(fp);
+		assert_non_null(fgets(line, sizeof(line), fp));
+		{
+			char *p = strstr(line, "\"plugin\":\"demo\"");
+
+			assert_non_null(p);
+			p[11] = 'X';
+		}
+		fseek(fp, pos, SEEK_SET);
+		fputs(line, fp);
+		fclose(fp);
+	}
+	c = connect_as(f, USER, &s);
+	request(f, c, s, "{\"cmd\":\"audit_verify\"}");
+	m = recv_msg(s);
+	d = cJSON_GetObjectItem(m, "data");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(d, "broken")));
+	assert_int_equal(cJSON_GetObjectItem(d, "line")->valuedouble, 2);
+	assert_string_equal(proto_str(d, "reason"), "hash mismatch");
+	cJSON_Delete(m);
+
+	/* No log at all: show ends with nothing, verify says why. */
+	unlink(f->a.cfg.audit_log);
+	c = connect_as(f, 0, &s);
+	request(f, c, s, "{\"cmd\":\"audit_show\"}");
+	m = drain_show(s, &n, (uid_t)-1);
+	assert_string_equal(proto_str(m, "type"), "end");
+	assert_int_equal(n, 0);
+	cJSON_Delete(m);
+	c = connect_as(f, 0, &s);
+	request(f, c, s, "{\"cmd\":\"audit_verify\"}");
+	want_error(recv_msg(s), 1, "No such file or directory");
+}
+
+/* ---- run: refusals before any sandbox exists ---- */
+
+static void send_run(struct fx *f, struct client *c, int s, const char *text, int nfds)
+{
+	int dn[3];
+	cJSON *m = cJSON_Parse(text);
+
+	assert_non_null(m);
+	for (int i = 0; i < nfds; i++)
+		dn[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	assert_int_equal(proto_send(s, m, dn, nfds), 0);
+	for (int i = 0; i < nfds; i++)
+		close(dn[i]);
+	cJSON_Delete(m);
+	server_client_event(&f->a, c, EPOLLIN);
+}
+
+static void run_error(struct fx *f, struct client *c, int s, const char *text, int nfds, int code,
+		      const char *msg)
+{
+	send_run(f, c, s, text, nfds);
+	want_error(recv_msg(s), code, msg);
+	assert_null(f->a.runs);
+	assert_null(c->run);
+}
+
+static void t_run_refused(void **state)
+{
+	struct fx *f = *state;
+	struct client *c, *root;
+	char args[4096], path[PATH_MAX];
+	cJSON *rec;
+	int s, s0, n;
+
+	c = connect_as(f, USER, &s);
+	plugin_dir(f, "demo", manifest_demo);
+	install(f, c, s, "demo");
+
+	run_error(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", 0, 125,
+		  "run needs the caller's stdin, stdout and stderr");
+	run_error(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", 2, 125,
+		  "run needs the caller's stdin, stdout and stderr");
+	run_error(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"ok\",1]}", 3, 125,
+		  "run arguments must be at most 256 strings");
+	n = snprintf(args, sizeof(args), "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[");
+	for (int i = 0; i < 257; i++)
+		n += snprintf(args + n, sizeof(args) - (size_t)n, "%s\"a\"", i ? "," : "");
+	snprintf(args + n, sizeof(args) - (size_t)n, "]}");
+	run_error(f, c, s, args, 3, 125, "run arguments must be at most 256 strings");
+	run_error(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"nope\"}", 3, 125, "plugin nope is not installed");
+	run_error(f, c, s, "{\"cmd\":\"run\"}", 3, 125, "invalid plugin name");
+
+	/* Installed, never granted, no --yes: 77 and a permission_denied record. */
+	run_error(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", 3, 77,
+		  "consent not given for demo (required: 2 permission(s))...");
+	rec = last_record(f, "permission_denied");
+	assert_string_equal(proto_str(rec, "result"), "denied");
+	assert_string_equal(proto_str(rec, "plugin"), "demo");
+	assert_string_equal(proto_str(rec, "version"), "1.0.0");
+	assert_int_equal(strlen(proto_str(rec, "run_id")), 32);
+	assert_non_null(strstr(proto_str(cJSON_GetObjectItem(rec, "details"), "reason"),
+			       "consent not given"));
+	cJSON_Delete(rec);
+	/* An unreadable consent store: 77 as well. */
+	path_of(f, "state/consent/1000", path);
+	assert_int_equal(mkdir_p(path, 0700), 0);
+	put(f, "state/consent/1000/demo.json", "corrupt");
+	run_error(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", 3, 77,
+		  "consent store for demo is unreadable: nothing is granted");
+	path_of(f, "state/consent/1000/demo.json", path);
+	unlink(path);
+
+	/* The manifest changed after install: refused until reinstalled. */
+	put(f, "demo/plugin.toml", "[plugin]\nname = \"demo\"\nversion = \"6.6.6\"\n"
+	    "type = \"command\"\nentry = [\"./evil\"]\n");
+	send_run(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"yes\":true}", 3);
+	rec = recv_msg(s);
+	assert_int_equal(cJSON_GetObjectItem(rec, "code")->valuedouble, 125);
+	assert_non_null(strstr(proto_str(rec, "message"), "changed since it was installed"));
+	cJSON_Delete(rec);
+	rec = last_record(f, "plugin_failed");
+	assert_string_equal(proto_str(rec, "version"), "6.6.6");
+	cJSON_Delete(rec);
+	/* The manifest is gone. */
+	path_of(f, "demo/plugin.toml", path);
+	unlink(path);
+	send_run(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", 3);
+	rec = recv_msg(s);
+	assert_non_null(strstr(proto_str(rec, "message"), "plugin.toml: No such file or directory"));
+	cJSON_Delete(rec);
+	put(f, "demo/plugin.toml", manifest_demo);
+
+	/* Root: only through root_run_as, and never as root itself. */
+	root = connect_as(f, 0, &s0);
+	install(f, root, s0, "demo");
+	run_error(f, root, s0, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", 3, 125,
+		  "plugins never run as root; set [agent] root_run_as in the agent config "
+		  "to run them for root");
+	snprintf(f->a.cfg.root_run_as, sizeof(f->a.cfg.root_run_as), "no-such-user-ragged");
+	run_error(f, root, s0, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", 3, 125,
+		  "root_run_as account no-such-user-ragged does not exist");
+	snprintf(f->a.cfg.root_run_as, sizeof(f->a.cfg.root_run_as), "root");
+	run_error(f, root, s0, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", 3, 125,
+		  "refusing to run a plugin as root");
+	/* A caller without a passwd entry. */
+	{
+		struct client *ghost;
+		int sg;
+
+		ghost = connect_as(f, 54321, &sg);
+		install(f, ghost, sg, "demo");
+		run_error(f, ghost, sg, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", 3, 125,
+			  "uid 54321 has no passwd entry");
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(t_listen_accept),
+		T(t_listen_errors),
+		T(t_missing_and_unknown_cmd),
+		T(t_malformed),
+		T(t_hangup_closes),
+		T(t_status),
+		T(t_install_list),
+		T(t_install_no_dir),
+		T(t_grant_revoke),
+		T(t_grant_damaged_state),
+		T(t_follow),
+		T(t_emit_refused),
+		T(t_show_verify),
+		T(t_run_refused),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
