@@ -1,104 +1,243 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Denial reporting for landlock mode: raw_tp/sys_exit.
+ * Denial reporting for refusals that no BPF-LSM hook sees, in both modes.
  *
- * In the fallback mode Landlock, not BPF, refuses file operations, and it
- * tells nobody but the caller. This program sees every syscall exit, drops
- * it unless the result is EACCES/EPERM (one compare: the cost for tasks
- * outside a run), then drops it unless the task belongs to a run, and
- * reports the path argument of the file syscalls. The syscall's registers
- * at exit still hold its arguments, so no enter hook is needed.
+ * raw_tp/sys_exit sees every syscall exit. It drops it unless the result is
+ * EPERM/EACCES/ENOSYS (one compare: the cost for tasks outside a run), then
+ * unless the task belongs to a run, and then reports:
  *
- * Only path-taking syscalls are reported here: network denials come from
- * net.bpf.c already and must not be counted twice.
+ *  - both modes: calls the seccomp filter refused (agent/daemon/seccomp.c).
+ *    The filter cannot log, so this program re-evaluates the filter's own
+ *    predicate (same table, include/ragged/syscalls.h) on the registers,
+ *    which still hold the arguments at exit. A refusal is reported only when
+ *    the task runs under a seccomp filter and the predicate holds, so it is
+ *    exactly the filter's decision, counted once: the LSM hooks behind the
+ *    filter never run for it. -> RAGGED_HOOK_SECCOMP.
+ *  - landlock mode only: calls on another process that Landlock or the
+ *    kernel refused (signals, pidfd_getfd, ...) -> RAGGED_HOOK_PROC_DENIED;
+ *    and path syscalls refused with EACCES/EPERM (Landlock tells nobody but
+ *    the caller) -> RAGGED_HOOK_SYSCALL_EXIT. In bpf-lsm mode the LSM hooks
+ *    (file_open, escape.bpf.c) make and report those decisions themselves,
+ *    so reporting them here too would count one decision twice.
+ *
+ * Two more programs cover what ends a process instead of failing a call:
+ *  - tp_btf/signal_generate: SIGSYS from seccomp = a foreign-ABI syscall
+ *    (int 0x80, x32) killed the process -> RAGGED_HOOK_SECCOMP_KILL.
+ *  - tp_btf/sched_process_exec: a run exec'd an anonymous file (memfd,
+ *    unlinked): killed with SIGKILL before its first instruction (the
+ *    signal is pending when exec returns to user space) ->
+ *    RAGGED_HOOK_EXEC_ANON. In bpf-lsm mode bprm_check_security refuses
+ *    the same exec earlier, so this only ever fires in landlock mode.
+ *
+ * Network denials come from net.bpf.c and are never reported here.
  */
 #include "ragged.bpf.h"
+#include "ragged/syscalls.h"
 
-/* x86_64 syscall numbers and which argument register holds the path. */
-enum { ARG_DI = 1, ARG_SI = 2, ARG_DX = 3 };
+#define ENOSYS 38
+#define SIGKILL 9
+#define SIGSYS 31
+#define SYS_SECCOMP 1
+#define SECCOMP_MODE_FILTER 2
+#define MNT_INTERNAL 0x4000
+
+/* Set by the loader before load: the agent's enforcement mode. */
+const volatile __u32 landlock_mode = 0;
+
+struct args {
+	__u64 a0, a1, a4;
+};
+
+/* Did the seccomp filter refuse this call? Mirrors seccomp.c exactly. */
+static __always_inline int seccomp_refused(long nr, long ret, const struct args *a, __u64 *arg)
+{
+	__u32 lo;
+
+	*arg = a->a0;
+	switch (nr) {
+#define NR(n, name) case n:
+	RAGGED_SECCOMP_DENY(NR)
+#undef NR
+		return ret == -EPERM;
+	case RAGGED_NR_CLONE:
+		return ret == -EPERM && (a->a0 & (RAGGED_CLONE_NEW_ALL & ~0xffULL));
+	case RAGGED_NR_SOCKET:
+		*arg = a->a0 | (a->a1 << 32);	/* family, type */
+		return ret == -EPERM &&
+		       (a->a0 > 10 || (a->a0 != 1 && a->a0 != 2 && a->a0 != 10) ||
+			(a->a1 & RAGGED_SOCK_TYPE_MASK) == RAGGED_SOCK_RAW ||
+			(a->a1 & RAGGED_SOCK_TYPE_MASK) == RAGGED_SOCK_PACKET);
+	case RAGGED_NR_IOCTL:
+		lo = (__u32)a->a1;
+		*arg = lo;
+		return ret == -EPERM && (lo == RAGGED_TIOCSTI || lo == RAGGED_TIOCLINUX);
+	case RAGGED_NR_PERSONALITY:
+		return ret == -EPERM && (__u32)a->a0 != RAGGED_PERSONALITY_QUERY;
+	case RAGGED_NR_EXECVEAT:
+		*arg = a->a4;
+		return ret == -EPERM && (a->a4 & RAGGED_AT_EMPTY_PATH);
+	case RAGGED_NR_CLONE3: {
+		/* Always ENOSYS; an escape attempt only if it asked for a
+		 * namespace. The flags are the first field of clone_args. */
+		__u64 flags = 0;
+
+		if (ret != -ENOSYS)
+			return 0;
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)a->a0);
+		*arg = flags;
+		return (flags & RAGGED_CLONE_NEW_ALL) != 0;
+	}
+	}
+	return 0;
+}
+
+static __always_inline int proc_target(long nr)
+{
+	switch (nr) {
+#define NR(n, name) case n:
+	RAGGED_PROC_TARGET(NR)
+#undef NR
+		return 1;
+	}
+	return 0;
+}
 
 static __always_inline int path_arg(long nr)
 {
 	switch (nr) {
-	case 2:   /* open */
-	case 4:   /* stat */
-	case 6:   /* lstat */
-	case 21:  /* access */
-	case 59:  /* execve */
-	case 76:  /* truncate */
-	case 80:  /* chdir */
-	case 82:  /* rename */
-	case 83:  /* mkdir */
-	case 84:  /* rmdir */
-	case 85:  /* creat */
-	case 86:  /* link */
-	case 87:  /* unlink */
-	case 89:  /* readlink */
-	case 90:  /* chmod */
-	case 92:  /* chown */
-	case 94:  /* lchown */
-	case 133: /* mknod */
-	case 161: /* chroot */
-		return ARG_DI;
-	case 88:  /* symlink: the new name */
-	case 257: /* openat */
-	case 258: /* mkdirat */
-	case 259: /* mknodat */
-	case 260: /* fchownat */
-	case 262: /* newfstatat */
-	case 263: /* unlinkat */
-	case 264: /* renameat */
-	case 265: /* linkat */
-	case 267: /* readlinkat */
-	case 268: /* fchmodat */
-	case 269: /* faccessat */
-	case 316: /* renameat2 */
-	case 322: /* execveat */
-	case 437: /* openat2 */
-	case 439: /* faccessat2 */
-		return ARG_SI;
-	case 266: /* symlinkat: the new name */
-		return ARG_DX;
+#define NR(n, name, which) case n: return which;
+	RAGGED_PATH_SYSCALLS(NR)
+#undef NR
 	}
 	return 0;
+}
+
+static __always_inline void report(__u64 cgid, __u32 hook, long nr, long ret, __u64 arg,
+				   __u32 target, const char *upath)
+{
+	struct ragged_event *ev;
+
+	account(cgid, hook, 1, 1, &ev);
+	if (!ev)
+		return;
+	ev->kind = RAGGED_EV_SYSCALL_DENIED;
+	ev->err = -ret;
+	ev->access = nr;
+	ev->arg = arg;
+	ev->target_pid = target;
+	if (upath)
+		bpf_probe_read_user_str(ev->path, sizeof(ev->path), upath);
+	bpf_ringbuf_submit(ev, 0);
 }
 
 SEC("raw_tp/sys_exit")
 int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	long ret = (long)ctx->args[1];
+	struct task_struct *task;
 	struct pt_regs *regs;
-	struct ragged_event *ev;
-	const char *upath = 0;
-	__u64 cgid;
+	struct args a;
+	__u64 cgid, arg = 0;
 	long nr;
 	int which;
 
-	if (ret != -EACCES && ret != -EPERM)
+	if (ret != -EACCES && ret != -EPERM && ret != -ENOSYS)
 		return 0;
 	cgid = bpf_get_current_cgroup_id();
 	if (!bpf_map_lookup_elem(&runs, &cgid))
 		return 0;	/* not a plugin: none of our business */
 	regs = (struct pt_regs *)ctx->args[0];
 	nr = BPF_CORE_READ(regs, orig_ax);
+	a.a0 = BPF_CORE_READ(regs, di);
+	a.a1 = BPF_CORE_READ(regs, si);
+	a.a4 = BPF_CORE_READ(regs, r8);
+
+	/* Only a task under a filter can have been refused by ours: a task
+	 * placed in a run cgroup without it (tests of the LSM layer) gets
+	 * its refusals reported by the LSM hooks instead. */
+	task = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(task, seccomp.mode) == SECCOMP_MODE_FILTER &&
+	    seccomp_refused(nr, ret, &a, &arg)) {
+		/* chroot is the one refused call with a path worth showing. */
+		report(cgid, RAGGED_HOOK_SECCOMP, nr, ret, arg, 0,
+		       nr == 161 ? (const char *)a.a0 : 0);
+		return 0;
+	}
+	if (!landlock_mode || ret == -ENOSYS)
+		return 0;
+	if (ret == -EPERM && proc_target(nr)) {
+		/* kill/tkill/tgkill/...: a0 is the target (a pidfd for the
+		 * pidfd_* calls, reported as 0 = unknown pid). */
+		__u32 target = nr == 424 || nr == 438 || nr == 440 ? 0 : (__u32)a.a0;
+
+		report(cgid, RAGGED_HOOK_PROC_DENIED, nr, ret, a.a1, target, 0);
+		return 0;
+	}
 	which = path_arg(nr);
 	if (!which)
 		return 0;
-	if (which == ARG_DI)
-		upath = (const char *)BPF_CORE_READ(regs, di);
-	else if (which == ARG_SI)
-		upath = (const char *)BPF_CORE_READ(regs, si);
-	else
-		upath = (const char *)BPF_CORE_READ(regs, dx);
+	report(cgid, RAGGED_HOOK_SYSCALL_EXIT, nr, ret, 0, 0,
+	       (const char *)(which == RAGGED_PATH_ARG_DI ? a.a0 :
+			      which == RAGGED_PATH_ARG_SI ? a.a1 : BPF_CORE_READ(regs, dx)));
+	return 0;
+}
 
-	account(cgid, RAGGED_HOOK_SYSCALL_EXIT, 1, 1, &ev);
-	if (ev) {
-		ev->kind = RAGGED_EV_SYSCALL_DENIED;
-		ev->err = -ret;
-		ev->access = nr;
-		if (upath)
-			bpf_probe_read_user_str(ev->path, sizeof(ev->path), upath);
-		bpf_ringbuf_submit(ev, 0);
-	}
+/*
+ * A seccomp kill (the filter's bad-ABI action) sends SIGSYS with si_code
+ * SYS_SECCOMP to the offending task, in its own context. The siginfo holds
+ * the syscall number and the AUDIT_ARCH of the ABI used.
+ */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(ragged_seccomp_kill, int sig, struct kernel_siginfo *info, struct task_struct *task)
+{
+	struct ragged_event *ev;
+	__u64 cgid;
+
+	if (sig != SIGSYS || !info || BPF_CORE_READ(info, si_code) != SYS_SECCOMP)
+		return 0;
+	cgid = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&runs, &cgid))
+		return 0;
+	account(cgid, RAGGED_HOOK_SECCOMP_KILL, 1, 1, &ev);
+	if (!ev)
+		return 0;
+	ev->kind = RAGGED_EV_SYSCALL_DENIED;
+	ev->access = BPF_CORE_READ(info, _sifields._sigsys._syscall);
+	ev->arg = BPF_CORE_READ(info, _sifields._sigsys._arch);	/* AUDIT_ARCH_* */
+	ev->target_pid = BPF_CORE_READ(task, tgid);
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+/*
+ * Exec of an anonymous file: a memfd or an unlinked file. Landlock cannot
+ * refuse it (memfds live on an internal mount it ignores), and in landlock
+ * mode nothing else can make exec fail, so the new image is killed before
+ * it runs. The name is the file's dentry ("memfd:NAME").
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ragged_exec_anon, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct ragged_event *ev;
+	__u64 cgid = bpf_get_current_cgroup_id();
+	int internal;
+
+	if (!bpf_map_lookup_elem(&runs, &cgid) || !file)
+		return 0;
+	internal = BPF_CORE_READ(file, f_path.mnt, mnt_flags) & MNT_INTERNAL;
+	if (!internal && BPF_CORE_READ(file, f_inode, i_nlink) != 0)
+		return 0;
+	bpf_send_signal(SIGKILL);
+	account(cgid, RAGGED_HOOK_EXEC_ANON, 1, 1, &ev);
+	if (!ev)
+		return 0;
+	ev->kind = RAGGED_EV_SYSCALL_DENIED;
+	ev->access = 59;	/* execve (or execveat: the monitor cannot tell) */
+	ev->err = 0;		/* nothing returned: the process is killed */
+	ev->target_pid = BPF_CORE_READ(p, tgid);
+	bpf_probe_read_kernel_str(ev->path, sizeof(ev->path),
+				  BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	bpf_ringbuf_submit(ev, 0);
 	return 0;
 }

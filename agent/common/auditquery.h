@@ -52,7 +52,9 @@ void audit_files_free(struct audit_files *f);
  * Calls cb for every line of every file of the log, oldest first, without
  * the newline. torn: the file's last line has no newline (a crash or a
  * write in progress). cb returns non-zero to stop; that value is returned.
- * -1 with errno on I/O errors.
+ * -1 with errno on I/O errors, and for a file of the set that is a symlink
+ * or not a regular file (the agent reads as root). A file removed between
+ * listing and reading (retention) is skipped.
  */
 typedef int (*audit_line_cb)(const char *file, unsigned long lineno,
 			     const char *line, size_t len, bool torn,

@@ -277,6 +277,7 @@ static int read_regular(struct walk *w, int fd, const char *rel, const struct st
 	struct validate_report *r = w->v->r;
 	bool big = (uint64_t)st->st_size > w->max_file;
 	size_t cap = big ? 65536 : (size_t)st->st_size + 1, len = 0;
+	uint64_t done = 0;	/* bytes of this file already streamed */
 	enum ftype head = FT_OTHER;
 	unsigned char *buf;
 	ssize_t got;
@@ -317,10 +318,11 @@ static int read_regular(struct walk *w, int fd, const char *rel, const struct st
 			buf = nb;
 			continue;
 		}
-		if (head == FT_OTHER && (!big || r->bytes == len))
+		if (done == 0)
 			head = classify(rel, buf, len);
 		big = true;
 		EVP_DigestUpdate(w->md, buf, len);
+		done += len;
 		len = 0;
 		if (r->bytes >= w->max_total) {
 			limit(w, rel, "partly read: the plugin is larger than the total size cap");
@@ -330,7 +332,9 @@ static int read_regular(struct walk *w, int fd, const char *rel, const struct st
 	EVP_DigestUpdate(w->md, buf, len);
 	r->files++;
 	if (big) {
-		if (head != FT_OTHER || classify(rel, (const unsigned char *)"", 0) != FT_OTHER)
+		if (done == 0)
+			head = classify(rel, buf, len);
+		if (head != FT_OTHER)
 			limit(w, rel, "not analysed: larger than the per-file size cap");
 		free(buf);
 		return 0;

@@ -28,7 +28,27 @@ enum ragged_hook {
 	RAGGED_HOOK_SYSCALL_EXIT = 6,	/* raw_tp sys_exit: denials seen in landlock mode */
 	RAGGED_HOOK_BIND4 = 7,		/* cgroup/bind4 */
 	RAGGED_HOOK_BIND6 = 8,		/* cgroup/bind6 */
-	RAGGED_HOOK_MAX = 16,		/* room to grow without changing the map value size */
+	/* Escape surface (bpf/monitor.bpf.c, bpf/escape.bpf.c; docs/security-model.md). */
+	RAGGED_HOOK_SECCOMP = 9,	/* raw_tp sys_exit: a call the seccomp filter refused */
+	RAGGED_HOOK_SECCOMP_KILL = 10,	/* tp_btf signal_generate: killed for a foreign-ABI call */
+	RAGGED_HOOK_EXEC_ANON = 11,	/* tp_btf sched_process_exec: anonymous file exec'd, killed */
+	RAGGED_HOOK_PROC_DENIED = 12,	/* raw_tp sys_exit (landlock mode): call on another process refused */
+	RAGGED_HOOK_PTRACE = 13,	/* lsm ptrace_access_check */
+	RAGGED_HOOK_SB_MOUNT = 14,	/* lsm sb_mount */
+	RAGGED_HOOK_MOVE_MOUNT = 15,	/* lsm move_mount */
+	RAGGED_HOOK_BPF = 16,		/* lsm bpf */
+	RAGGED_HOOK_KERNEL_READ_FILE = 17, /* lsm kernel_read_file (module, firmware, kexec) */
+	RAGGED_HOOK_KERNEL_LOAD_DATA = 18, /* lsm kernel_load_data (init_module, kexec_load) */
+	RAGGED_HOOK_TASK_KILL = 19,	/* lsm task_kill */
+	RAGGED_HOOK_USERNS_CREATE = 20,	/* lsm userns_create */
+	RAGGED_HOOK_BPRM_CHECK = 21,	/* lsm bprm_check_security */
+	RAGGED_HOOK_MMAP_FILE = 22,	/* lsm mmap_file (PROT_EXEC) */
+	RAGGED_HOOK_FILE_RECEIVE = 23,	/* lsm file_receive (SCM_RIGHTS) */
+	RAGGED_HOOK_KEY_PERMISSION = 24, /* lsm key_permission */
+	RAGGED_HOOK_URING_CREDS = 25,	/* lsm uring_override_creds */
+	RAGGED_HOOK_PATH_LINK = 26,	/* lsm path_link */
+	RAGGED_HOOK_PATH_RENAME = 27,	/* lsm path_rename */
+	RAGGED_HOOK_MAX = 32,		/* counters are indexed by hook: a power of two, room to grow */
 };
 
 enum ragged_verdict {
@@ -76,6 +96,10 @@ struct ragged_event {
 	__u32 ppid;		/* fork: the parent; exec/exit: the task's parent */
 	__s32 exit_code;	/* exit: wait status as the parent would see it */
 	__u32 pad2;
+	/* Escape surface (sandbox_escape_attempt) */
+	__u32 target_pid;	/* ptrace/kill/...: the process acted on, 0 if unknown */
+	__u32 pad3;
+	__u64 arg;		/* the refused argument: flags, family, ioctl cmd, signal, ptrace mode */
 };
 
 /* Runtime monitoring (sched tracepoints), not decisions: counted as "observed". */

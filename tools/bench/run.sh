@@ -1,59 +1,69 @@
 #!/bin/sh
 # Sandbox-start benchmark (SPEC §8 "sandbox start: request -> plugin's first
-# instruction"); see docs/PERFORMANCE.md "Sandbox start".
+# instruction"); method and results in docs/PERFORMANCE.md "Sandbox start".
 #
 #   tools/bench/run.sh [-n N] [--warmup K] [--gap-ms MS] [--fork] [--dynamic]
-#                      [--raw FILE.csv] [--profile DIR] [--profile-runs K]
+#                      [--no-direct] [--raw FILE.csv] [--keep-log FILE]
+#                      [--profile DIR] [--profile-runs K]
 #
 # 1. compiles tools/bench/startbench.c (the harness) and firstinsn.c (the
-#    trivial plugin, static unless --dynamic) into build/bench/,
+#    trivial plugin; static unless --dynamic) into build/bench/,
 # 2. starts a private raggedd (config, socket, state and log under a temp
 #    dir, its own bpffs dir and cgroup name, root_run_as = "nobody") and
-#    installs firstinsn as a plugin,
-# 3. runs the harness: N rounds (default 200, or $BENCH_ITERATIONS) of
-#    A = bare spawn, B = bwrap --ro-bind / / --unshare-all, C = raggedctl run,
-#    interleaved A,B,C,A,B,C,...; prints a table and "startbench:" lines,
+#    installs firstinsn as the plugin "startbench",
+# 3. runs the harness: N rounds (default 200, or $BENCH_ITERATIONS),
+#    interleaved A,B,C,D,A,B,C,D,...:
+#      A  bare spawn of firstinsn          B  bwrap --ro-bind / / --unshare-all
+#      C  raggedctl run startbench         D  the same request on the agent
+#                                             socket, no client (information)
+#    and prints a table and "startbench:" key=value lines,
 # 4. with --profile DIR: K more `raggedctl run`s (default 5) with
 #    `strace -f -tt -T` attached to the agent, log in DIR/raggedd.strace,
-# 5. stops the agent and checks that no cgroup, pin or process is left.
+# 5. stops the agent and checks that no cgroup, pin, mount or process of
+#    this run is left (anything found is reported, removed, and fails the run).
+#
+# --keep-log FILE keeps the agent's log. For experiments, RAGGED_BUILD=DIR
+# takes raggedd/raggedctl from another build and RAGGED_CTL=PATH another client.
 #
 # Exit status 0 when the benchmark ran (whether or not the targets hold),
 # non-zero when it could not run or left something behind.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-B=${RAGGED_BUILD:-$ROOT/build}	# raggedd, raggedctl (RAGGED_BUILD: another build)
-CTL=${RAGGED_CTL:-$B/raggedctl}	# the client measured in C (RAGGED_CTL: another one)
+B=${RAGGED_BUILD:-$ROOT/build}
+CTL=${RAGGED_CTL:-$B/raggedctl}
 OUT="$ROOT/build/bench"
 
 ITER=${BENCH_ITERATIONS:-200}
 WARMUP=5
 GAP=50
 SPAWN=""
+DIRECT=""
 LINK=-static
 LINKNAME=static
 RAW=""
+KEEPLOG=""
 PROFILE=""
 PROFILE_RUNS=5
-KEEPLOG=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n|--iterations) ITER=$2; shift 2 ;;
 	--warmup) WARMUP=$2; shift 2 ;;
 	--gap-ms) GAP=$2; shift 2 ;;
 	--fork) SPAWN=--fork; shift ;;
+	--no-direct) DIRECT=--no-direct; shift ;;
 	--dynamic) LINK=""; LINKNAME=dynamic; shift ;;
 	--raw) RAW=$2; shift 2 ;;
+	--keep-log) KEEPLOG=$2; shift 2 ;;
 	--profile) PROFILE=$2; shift 2 ;;
 	--profile-runs) PROFILE_RUNS=$2; shift 2 ;;
-	--keep-log) KEEPLOG=$2; shift 2 ;;
-	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1 (see --help)" >&2; exit 1 ;;
 	esac
 done
 
 if [ "$(id -u)" -ne 0 ]; then echo "bench: run as root (the agent loads BPF programs)" >&2; exit 1; fi
-for b in raggedd raggedctl; do
-	[ -x "$B/$b" ] || { echo "bench: $B/$b missing: run make first" >&2; exit 1; }
+for f in "$B/raggedd" "$CTL"; do
+	[ -x "$f" ] || { echo "bench: $f missing: run make first" >&2; exit 1; }
 done
 
 mkdir -p "$OUT"
@@ -62,7 +72,7 @@ cc -O2 -Wall -Wextra -Werror "$ROOT/tools/bench/startbench.c" -o "$OUT/startbenc
 cc -O2 -Wall -Wextra -Werror $LINK "$ROOT/tools/bench/firstinsn.c" -o "$OUT/firstinsn"
 
 BWRAP=$(command -v bwrap || true)
-if [ -z "$BWRAP" ]; then echo "bench: bwrap not installed: method B will be reported unavailable" >&2; fi
+[ -n "$BWRAP" ] || echo "bench: bwrap not installed: method B is reported unavailable" >&2
 
 D=$(mktemp -d /tmp/ragged-bench.XXXXXX)
 chmod 755 "$D"
@@ -83,16 +93,57 @@ EOC
 AGENT_PID=""
 STRACE_PID=""
 stop_agent() {
-	if [ -n "$STRACE_PID" ]; then kill "$STRACE_PID" 2>/dev/null || true; wait "$STRACE_PID" 2>/dev/null || true; STRACE_PID=""; fi
+	if [ -n "$STRACE_PID" ]; then
+		kill "$STRACE_PID" 2>/dev/null || true
+		wait "$STRACE_PID" 2>/dev/null || true
+		STRACE_PID=""
+	fi
 	if [ -n "$AGENT_PID" ]; then
 		kill -TERM "$AGENT_PID" 2>/dev/null || true
 		wait "$AGENT_PID" 2>/dev/null || true
 		AGENT_PID=""
 	fi
 }
+
+# What this run could leave behind, one "kind:path" per line.
+leftovers() {
+	[ -e "/sys/fs/bpf/$TAG" ] && echo "bpffs:/sys/fs/bpf/$TAG"
+	find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG" 2>/dev/null | sed 's/^/cgroup:/'
+	awk -v d="$D/" 'index($2, d) == 1 { print "mount:" $2 }' /proc/mounts
+	for p in /proc/[0-9]*; do
+		case $(readlink "$p/exe" 2>/dev/null) in
+		"$D"/*|"$B/raggedd"*) grep -qs -- "$D" "$p/cmdline" "$p/environ" 2>/dev/null &&
+			echo "process:${p#/proc/}" ;;
+		esac
+	done
+	[ -n "$(ls "$D/state/runs" 2>/dev/null)" ] && echo "scratch:$D/state/runs"
+	return 0
+}
+
+# Last resort after a failed stop, so the machine is not left dirty.
+sweep() {
+	for l in $(leftovers); do
+		case $l in
+		process:*) kill -KILL "${l#process:}" 2>/dev/null || true ;;
+		esac
+	done
+	for l in $(leftovers); do
+		case $l in
+		mount:*) umount -l "${l#mount:}" 2>/dev/null || true ;;
+		esac
+	done
+	for l in $(leftovers); do
+		case $l in
+		cgroup:*) find "${l#cgroup:}" -depth -type d -exec rmdir {} + 2>/dev/null || true ;;
+		bpffs:*) rm -rf "${l#bpffs:}" 2>/dev/null || true ;;
+		esac
+	done
+}
+
 cleanup() {
 	stop_agent
-	rm -rf "$D"
+	[ -z "$(leftovers)" ] || sweep
+	[ -n "$(awk -v d="$D/" 'index($2, d) == 1' /proc/mounts)" ] || rm -rf "$D"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -108,7 +159,7 @@ if [ ! -S "$RAGGED_SOCKET" ]; then
 	echo "bench: raggedd did not start:" >&2; sed 's/^/    | /' "$D/agent.log" >&2
 	exit 1
 fi
-MODE=$("$B/raggedctl" --format json status | sed -n 's/.*"enforcement":"\([a-z-]*\)".*/\1/p')
+MODE=$("$CTL" --format json status | sed -n 's/.*"enforcement":"\([a-z-]*\)".*/\1/p')
 
 # The plugin: firstinsn and a manifest asking for nothing (no consent step).
 P="$D/plugins/startbench"
@@ -126,14 +177,16 @@ entry = ["./firstinsn"]
 required = []
 optional = []
 EOT
-chmod 755 "$D/plugins" "$P" "$P/firstinsn"; chmod 644 "$P/plugin.toml"
-"$B/raggedctl" plugin install "$P" > /dev/null
+chmod 755 "$D/plugins" "$P" "$P/firstinsn"
+chmod 644 "$P/plugin.toml"
+"$CTL" plugin install "$P" > /dev/null
 
-echo "# raggedd pid $AGENT_PID, enforcement $MODE, firstinsn $LINKNAME"
+echo "# raggedd pid $AGENT_PID, enforcement $MODE, firstinsn $LINKNAME, client $CTL"
 rc=0
+# shellcheck disable=SC2086 # SPAWN and DIRECT are empty or one flag
 "$OUT/startbench" --bin "$OUT/firstinsn" --bwrap "$BWRAP" --ctl "$CTL" \
 	--plugin startbench -n "$ITER" --warmup "$WARMUP" --gap-ms "$GAP" \
-	--idle-dir "$D/state/runs" $SPAWN ${RAW:+--raw "$RAW"} || rc=$?
+	--idle-dir "$D/state/runs" $SPAWN $DIRECT ${RAW:+--raw "$RAW"} || rc=$?
 echo "startbench: agent enforcement=$MODE firstinsn=$LINKNAME"
 
 if [ -n "$PROFILE" ] && [ $rc -eq 0 ]; then
@@ -144,10 +197,12 @@ if [ -n "$PROFILE" ] && [ $rc -eq 0 ]; then
 		sleep 1
 		k=0
 		while [ $k -lt "$PROFILE_RUNS" ]; do
-			"$B/raggedctl" run startbench > /dev/null || true
+			"$CTL" run startbench > /dev/null || true
 			sleep 0.2; k=$((k + 1))
 		done
-		kill "$STRACE_PID" 2>/dev/null || true; wait "$STRACE_PID" 2>/dev/null || true; STRACE_PID=""
+		kill "$STRACE_PID" 2>/dev/null || true
+		wait "$STRACE_PID" 2>/dev/null || true
+		STRACE_PID=""
 		echo "# profile: $PROFILE/raggedd.strace ($PROFILE_RUNS runs under strace -f -tt -T)"
 	else
 		echo "# profile: strace not installed, skipped" >&2
@@ -156,14 +211,9 @@ fi
 
 stop_agent
 [ -n "$KEEPLOG" ] && cp "$D/agent.log" "$KEEPLOG"
-# Leave nothing behind: the agent removes its pins and cgroups on stop.
-left=""
-[ -e "/sys/fs/bpf/$TAG" ] && left="$left bpffs:/sys/fs/bpf/$TAG"
-for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG" 2>/dev/null); do left="$left cgroup:$d"; done
-pgrep -f "$D/agent.toml" > /dev/null 2>&1 && left="$left process:raggedd"
-pgrep -x firstinsn > /dev/null 2>&1 && left="$left process:firstinsn"
+left=$(leftovers | tr '\n' ' ')
 if [ -n "$left" ]; then
-	echo "bench: left behind:$left" >&2
+	echo "bench: left behind (now removed): $left" >&2
 	sed 's/^/    | /' "$D/agent.log" | tail -20 >&2
 	[ $rc -eq 0 ] && rc=1
 fi

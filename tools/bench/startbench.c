@@ -24,15 +24,31 @@
  * Round-robin (A, B, C, D, A, B, C, D, ...) so that machine noise hits every
  * method alike. After every sample, whatever the method, the harness waits
  * until the --idle-dir directories are empty (the agent's per-run scratch
- * dir is the last thing it removes after a run) and then --gap-ms, so that
- * one sample's asynchronous teardown (agent cleanup, namespace destruction
- * after bwrap) does not land in the next sample's window.
+ * dir is the last thing it removes after a run) and then --gap-ms (default
+ * 50). The gap keeps samples independent: moving a task between cgroups
+ * (the agent's child joining its v1 cgroups) waits for an RCU grace period
+ * (about 10 ms here) unless another migration happened within roughly the
+ * last grace period, so with gaps under ~30 ms a run that follows another
+ * run is measured "warm" and looks ~10 ms faster than a request arriving
+ * on its own. It also lets bwrap's namespace teardown finish.
  *
- * Output: a readable table, then machine-readable lines starting with
- * "startbench:" (key=value, see print_machine()). Optional --raw FILE: one
- * CSV line per sample. Exit status: 0 when A and C could be measured
- * (targets missed or not: this is a benchmark), 1 on bad usage, 2 when a
- * method that must work (A, C) could not be measured.
+ * Output: a readable table, then machine-readable lines, one fact each,
+ * "startbench: key=value ...":
+ *   startbench: run iterations=N warmup=K gap_ms=G spawn=... nproc=P kernel=R
+ *   startbench: method=A|B|C|D status=ok n=.. failed=.. first_median_ms=..
+ *               first_p10_ms=.. first_p90_ms=.. first_mean_ms=.. first_min_ms=..
+ *               first_max_ms=.. exit_median_ms=.. exit_p10_ms=.. exit_p90_ms=..
+ *   startbench: method=B status=unavailable reason="..."
+ *   startbench: ratio=C/A value=.. ci95_lo=.. ci95_hi=..   (also C/B; D/A info=1)
+ *   startbench: target=product_C_le_1.5xA limit=1.5 value=.. holds=yes|no|unknown
+ *   startbench: target=product_C_le_0.5xB limit=0.5 value=.. holds=...
+ *   startbench: target=seed_C_lt_100ms limit_ms=100 value_ms=.. holds=...
+ * Ratios are of medians of first-instruction latency; the interval is a
+ * percentile bootstrap. Optional --raw FILE: one CSV line per sample
+ * (round, method, absolute t0, first-instruction and exit latency in ns).
+ *
+ * Exit status: 0 when A and C could be measured (targets missed or not:
+ * this is a benchmark), 1 on bad usage, 2 when A or C could not be measured.
  */
 #define _GNU_SOURCE
 #include <dirent.h>

@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: MIT
+/* Offline OSV lookups with PEP 440 ordering (osv.h). */
+#include "osv.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#define OSV_FILE_MAX (4 << 20)
+
+/* Digits at *p into *out; false on none or overflow. */
+static bool number(const char **p, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!isdigit((unsigned char)**p))
+		return false;
+	while (isdigit((unsigned char)**p)) {
+		unsigned d = (unsigned)(**p - '0');
+
+		if (v > (ULLONG_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+		(*p)++;
+	}
+	*out = v;
+	return true;
+}
+
+static bool word(const char **p, const char *w)
+{
+	size_t n = strlen(w);
+
+	if (strncmp(*p, w, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+static void skip_sep(const char **p)
+{
+	if (**p == '-' || **p == '_' || **p == '.')
+		(*p)++;
+}
+
+int pep440_parse(const char *s, struct pep440 *v)
+{
+	char buf[128], *q;
+	const char *p, *save;
+
+	memset(v, 0, sizeof(*v));
+	v->pre = -1;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	for (q = buf; *s; s++)
+		*q++ = (char)tolower((unsigned char)*s);
+	while (q > buf && (q[-1] == ' ' || q[-1] == '\t'))
+		q--;
+	*q = '\0';
+	p = buf;
+	if (*p == 'v')
+		p++;
+	save = p;
+	if (number(&p, &v->epoch) && *p == '!')
+		p++;
+	else
+		p = save, v->epoch = 0;
+	do {
+		if (v->nrelease == PEP440_MAX_RELEASE || !number(&p, &v->release[v->nrelease++]))
+			return -1;
+	} while (*p == '.' && isdigit((unsigned char)p[1]) && p++);
+	while (v->nrelease > 0 && v->release[v->nrelease - 1] == 0)
+		v->nrelease--;
+	/* Pre-release: a, alpha, b, beta, c, rc, pre, preview. */
+	save = p;
+	skip_sep(&p);
+	if (word(&p, "alpha") || word(&p, "a"))
+		v->pre = 0;
+	else if (word(&p, "beta") || word(&p, "b"))
+		v->pre = 1;
+	else if (word(&p, "rc") || word(&p, "c") || word(&p, "preview") || word(&p, "pre"))
+		v->pre = 2;
+	if (v->pre >= 0) {
+		const char *n = p;
+
+		skip_sep(&n);
+		if (number(&n, &v->pre_n))
+			p = n;
+	} else {
+		p = save;
+	}
+	/* Post-release: post, rev, r, or the implicit "-N". */
+	save = p;
+	if (*p == '-' && isdigit((unsigned char)p[1])) {
+		p++;
+		v->has_post = number(&p, &v->post);
+	} else {
+		skip_sep(&p);
+		if (word(&p, "post") || word(&p, "rev") || word(&p, "r")) {
+			const char *n = p;
+
+			v->has_post = true;
+			skip_sep(&n);
+			if (number(&n, &v->post))
+				p = n;
+		} else {
+			p = save;
+		}
+	}
+	save = p;
+	skip_sep(&p);
+	if (word(&p, "dev")) {
+		const char *n = p;
+
+		v->has_dev = true;
+		skip_sep(&n);
+		if (number(&n, &v->dev))
+			p = n;
+	} else {
+		p = save;
+	}
+	if (*p == '+') {
+		size_t n = 0;
+
+		for (p++; *p; p++) {
+			char c = *p == '-' || *p == '_' ? '.' : *p;
+
+			if (!(isalnum((unsigned char)c) || c == '.') || n + 1 >= sizeof(v->local) ||
+			    (c == '.' && (n == 0 || v->local[n - 1] == '.')))
+				return -1;
+			v->local[n++] = c;
+		}
+		if (n == 0 || v->local[n - 1] == '.')
+			return -1;
+		v->local[n] = '\0';
+	}
+	return *p == '\0' ? 0 : -1;
+}
+
+static int ucmp(unsigned long long a, unsigned long long b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* Local segments: numbers above strings, numbers numerically, shorter first. */
+static int local_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		size_t na = strcspn(a, "."), nb = strcspn(b, ".");
+		bool da = strspn(a, "0123456789") == na, db = strspn(b, "0123456789") == nb;
+		int c;
+
+		if (da != db)
+			return da ? 1 : -1;
+		if (da) {
+			unsigned long long x = strtoull(a, NULL, 10), y = strtoull(b, NULL, 10);
+
+			c = ucmp(x, y);
+		} else {
+			c = strncmp(a, b, na < nb ? na : nb);
+			if (c == 0)
+				c = ucmp(na, nb);
+		}
+		if (c)
+			return c;
+		a += na + (a[na] == '.');
+		b += nb + (b[nb] == '.');
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+int pep440_cmp(const struct pep440 *a, const struct pep440 *b)
+{
+	int c, n = a->nrelease > b->nrelease ? a->nrelease : b->nrelease;
+	/* Phase: 0 dev-only (before every pre-release), 1 pre-release, 2 final. */
+	int pa = a->pre >= 0 ? 1 : (!a->has_post && a->has_dev) ? 0 : 2;
+	int pb = b->pre >= 0 ? 1 : (!b->has_post && b->has_dev) ? 0 : 2;
+
+	if ((c = ucmp(a->epoch, b->epoch)))
+		return c;
+	for (int i = 0; i < n; i++)
+		if ((c = ucmp(i < a->nrelease ? a->release[i] : 0, i < b->nrelease ? b->release[i] : 0)))
+			return c;
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	if (pa == 1 && ((c = a->pre - b->pre) || (c = ucmp(a->pre_n, b->pre_n))))
+		return c < 0 ? -1 : 1;
+	if (a->has_post != b->has_post)
+		return a->has_post ? 1 : -1;
+	if (a->has_post && (c = ucmp(a->post, b->post)))
+		return c;
+	if (a->has_dev != b->has_dev)
+		return a->has_dev ? -1 : 1;
+	if (a->has_dev && (c = ucmp(a->dev, b->dev)))
+		return c;
+	if (!a->local[0] != !b->local[0])
+		return a->local[0] ? 1 : -1;
+	return local_cmp(a->local, b->local);
+}
+
+int pep440_cmp_str(const char *a, const char *b, int *cmp)
+{
+	struct pep440 x, y;
+
+	if (pep440_parse(a, &x) < 0 || pep440_parse(b, &y) < 0)
+		return -1;
+	*cmp = pep440_cmp(&x, &y);
+	return 0;
+}
+
+void pypi_normalize(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+	bool sep = false;
+
+	if (outlen == 0)
+		return;
+	for (; *in && n + 1 < outlen; in++) {
+		if (*in == '-' || *in == '_' || *in == '.') {
+			sep = true;
+			continue;
+		}
+		if (sep && n > 0 && n + 2 < outlen)
+			out[n++] = '-';
+		sep = false;
+		out[n++] = (char)tolower((unsigned char)*in);
+	}
+	out[n] = '\0';
+}
+
+enum osv_dep osv_dep_parse(const char *spec, char *name, size_t namelen, char *version,
+			   size_t versionlen)
+{
+	const char *p = spec, *start, *vs;
+	size_t n;
+
+	name[0] = version[0] = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	start = p;
+	if (!isalnum((unsigned char)*p))
+		return OSV_DEP_INVALID;
+	while (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.')
+		p++;
+	n = (size_t)(p - start);
+	if (n >= namelen || !isalnum((unsigned char)p[-1]))
+		return OSV_DEP_INVALID;
+	memcpy(name, start, n);
+	name[n] = '\0';
+	while (*p == ' ')
+		p++;
+	if (*p == '[') {	/* extras */
+		p = strchr(p, ']');
+		if (!p)
+			return OSV_DEP_INVALID;
+		p++;
+		while (*p == ' ')
+			p++;
+	}
+	if (*p == '\0' || *p == ';')
+		return OSV_DEP_UNPINNED;
+	if (*p == '@')
+		return OSV_DEP_UNPINNED;	/* a URL: nothing to look up */
+	if (*p == '(')
+		p++;
+	if (strncmp(p, "===", 3) == 0)
+		p += 3;
+	else if (strncmp(p, "==", 2) == 0)
+		p += 2;
+	else
+		return strchr("<>!~=", *p) ? OSV_DEP_UNPINNED : OSV_DEP_INVALID;
+	while (*p == ' ')
+		p++;
+	vs = p;
+	p += strcspn(p, " ;,)");
+	n = (size_t)(p - vs);
+	while (*p == ' ' || *p == ')')
+		p++;
+	if (*p == ',')
+		return OSV_DEP_UNPINNED;	/* "==1.0,!=..." is a range, however odd */
+	if (*p != '\0' && *p != ';')
+		return OSV_DEP_INVALID;
+	if (n == 0 || n >= versionlen)
+		return OSV_DEP_INVALID;
+	memcpy(version, vs, n);
+	version[n] = '\0';
+	if (strchr(version, '*'))
+		return OSV_DEP_UNPINNED;
+	{
+		struct pep440 v;
+
+		if (pep440_parse(version, &v) < 0)
+			return OSV_DEP_INVALID;
+	}
+	return OSV_DEP_PINNED;
+}
+
+struct event {
+	int kind;	/* 0 introduced, 1 fixed, 2 last_affected, 3 limit */
+	bool zero;	/* introduced "0": before everything */
+	struct pep440 v;
+	const char *raw;
+	int order;
+};
+
+static int cmp_event(const void *pa, const void *pb)
+{
+	const struct event *a = pa, *b = pb;
+	int c;
+
+	if (a->zero != b->zero)
+		return a->zero ? -1 : 1;
+	if (!a->zero && (c = pep440_cmp(&a->v, &b->v)))
+		return c;
+	return a->order - b->order;
+}
+
+/* OSV's evaluation of one ECOSYSTEM range: 1 affected, 0 not. */
+static int range_affects(const cJSON *events, const struct pep440 *v, char *fixed, size_t fixedlen)
+{
+	static const char *const kinds[] = { "introduced", "fixed", "last_affected", "limit" };
+	struct event ev[64];
+	int n = 0, affected = 0;
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, events) {
+		for (int k = 0; k < 4 && n < 64; k++) {
+			const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, kinds[k]));
+
+			if (!s)
+				continue;
+			ev[n] = (struct event){ .kind = k, .raw = s, .order = n };
+			ev[n].zero = k == 0 && strcmp(s, "0") == 0;
+			if (ev[n].zero || pep440_parse(s, &ev[n].v) == 0)
+				n++;	/* an event that does not parse cannot be placed: skipped */
+		}
+	}
+	qsort(ev, (size_t)n, sizeof(ev[0]), cmp_event);
+	for (int i = 0; i < n; i++) {
+		int c = ev[i].zero ? 1 : pep440_cmp(v, &ev[i].v);
+
+		if (ev[i].kind == 0 && c >= 0)
+			affected = 1;
+		else if ((ev[i].kind == 1 || ev[i].kind == 3) && c >= 0)
+			affected = 0;
+		else if (ev[i].kind == 2 && c > 0)
+			affected = 0;
+	}
+	if (affected && fixed) {
+		for (int i = 0; i < n; i++)
+			if (ev[i].kind == 1 && pep440_cmp(v, &ev[i].v) < 0) {
+				snprintf(fixed, fixedlen, "%s", ev[i].raw);
+				break;
+			}
+	}
+	return affected;
+}
+
+int osv_affected(const cJSON *vuln, const char *name, const char *version, char *fixed,
+		 size_t fixedlen)
+{
+	char want[256], have[256];
+	struct pep440 v, x;
+	const cJSON *a, *r, *it;
+
+	if (fixed && fixedlen)
+		fixed[0] = '\0';
+	if (pep440_parse(version, &v) < 0)
+		return -1;
+	if (cJSON_GetObjectItemCaseSensitive(vuln, "withdrawn"))
+		return 0;
+	pypi_normalize(name, want, sizeof(want));
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(vuln, "affected")) {
+		const cJSON *pkg = cJSON_GetObjectItemCaseSensitive(a, "package");
+		const char *eco = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pkg, "ecosystem"));
+		const char *pn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pkg, "name"));
+
+		if (!eco || strcmp(eco, "PyPI") != 0 || !pn)
+			continue;
+		pypi_normalize(pn, have, sizeof(have));
+		if (strcmp(have, want) != 0)
+			continue;
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(a, "ranges")) {
+			const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "type"));
+
+			if (type && strcmp(type, "ECOSYSTEM") == 0 &&
+			    range_affects(cJSON_GetObjectItemCaseSensitive(r, "events"), &v, fixed, fixedlen))
+				return 1;
+		}
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(a, "versions"))
+			if (cJSON_IsString(it) && pep440_parse(it->valuestring, &x) == 0 &&
+			    pep440_cmp(&v, &x) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+double cvss3_base_score(const char *vector)
+{
+	double av = -1, ac = -1, pr = -1, ui = -1, c = -1, in = -1, a = -1, iss, imp, expl, s;
+	int scope = -1;
+	char pr_l = 0;
+	const char *p;
+
+	if (!vector || strncmp(vector, "CVSS:3.", 7) != 0)
+		return -1;
+	for (p = strchr(vector, '/'); p; p = strchr(p + 1, '/')) {
+		char k[4] = "", v = 0;
+
+		if (sscanf(p + 1, "%3[A-Z]:%c", k, &v) != 2)
+			continue;
+		if (!strcmp(k, "AV"))
+			av = v == 'N' ? 0.85 : v == 'A' ? 0.62 : v == 'L' ? 0.55 : v == 'P' ? 0.2 : -1;
+		else if (!strcmp(k, "AC"))
+			ac = v == 'L' ? 0.77 : v == 'H' ? 0.44 : -1;
+		else if (!strcmp(k, "PR"))
+			pr_l = v;
+		else if (!strcmp(k, "UI"))
+			ui = v == 'N' ? 0.85 : v == 'R' ? 0.62 : -1;
+		else if (!strcmp(k, "S"))
+			scope = v == 'U' ? 0 : v == 'C' ? 1 : -1;
+		else if (!strcmp(k, "C") || !strcmp(k, "I") || !strcmp(k, "A")) {
+			double x = v == 'H' ? 0.56 : v == 'L' ? 0.22 : v == 'N' ? 0 : -1;
+
+			*(k[0] == 'C' ? &c : k[0] == 'I' ? &in : &a) = x;
+		}
+	}
+	if (scope < 0)
+		return -1;
+	pr = pr_l == 'N' ? 0.85 : pr_l == 'L' ? (scope ? 0.68 : 0.62) : pr_l == 'H' ? (scope ? 0.5 : 0.27) : -1;
+	if (av < 0 || ac < 0 || pr < 0 || ui < 0 || c < 0 || in < 0 || a < 0)
+		return -1;
+	iss = 1 - (1 - c) * (1 - in) * (1 - a);
+	{
+		double x = iss - 0.02, x15 = 1;	/* (iss - 0.02)^15 without libm */
+
+		for (int i = 0; i < 15; i++)
+			x15 *= x;
+		imp = scope ? 7.52 * (iss - 0.029) - 3.25 * x15 : 6.42 * iss;
+	}
+	expl = 8.22 * av * ac * pr * ui;
+	if (imp <= 0)
+		return 0;
+	s = scope ? 1.08 * (imp + expl) : imp + expl;
+	if (s > 10)
+		s = 10;
+	/* CVSS 3.1 Roundup: the smallest one-decimal number >= s, without float noise. */
+	{
+		long i = (long)(s * 100000 + 0.5);
+
+		return i % 10000 == 0 ? (double)i / 100000.0 : (double)(i / 10000 + 1) / 10.0;
+	}
+}
+
+enum severity osv_severity(const cJSON *vuln)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(vuln, "database_specific"), "severity"));
+	const cJSON *it;
+
+	if (s) {
+		if (!strcasecmp(s, "critical"))
+			return SEV_CRITICAL;
+		if (!strcasecmp(s, "high"))
+			return SEV_HIGH;
+		if (!strcasecmp(s, "moderate") || !strcasecmp(s, "medium"))
+			return SEV_MEDIUM;
+		if (!strcasecmp(s, "low"))
+			return SEV_LOW;
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(vuln, "severity")) {
+		double sc = cvss3_base_score(cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(it, "score")));
+
+		if (sc >= 9.0)
+			return SEV_CRITICAL;
+		if (sc >= 7.0)
+			return SEV_HIGH;
+		if (sc >= 4.0)
+			return SEV_MEDIUM;
+		if (sc >= 0)
+			return SEV_LOW;
+	}
+	return SEV_HIGH;
+}
+
+/* The database's files, sorted, one subdirectory level deep. */
+struct flist { char **p; size_t n, cap; };
+
+static int list_json(const char *dir, int depth, struct flist *l)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort);
+
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		const char *nm = ents[i]->d_name;
+		char path[PATH_MAX];
+		struct stat st;
+		size_t len = strlen(nm);
+
+		if (nm[0] == '.' || snprintf(path, sizeof(path), "%s/%s", dir, nm) >= (int)sizeof(path) ||
+		    stat(path, &st) < 0)
+			goto next;
+		if (S_ISDIR(st.st_mode) && depth == 0) {
+			list_json(path, 1, l);
+		} else if (S_ISREG(st.st_mode) && len > 5 && strcmp(nm + len - 5, ".json") == 0) {
+			if (l->n == l->cap) {
+				char **np = realloc(l->p, (l->cap = l->cap ? l->cap * 2 : 256) * sizeof(*np));
+
+				if (!np)
+					goto next;
+				l->p = np;
+			}
+			if ((l->p[l->n] = strdup(path)))
+				l->n++;
+		}
+next:
+		free(ents[i]);
+	}
+	free(ents);
+	return 0;
+}
+
+static void flist_free(struct flist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->p[i]);
+	free(l->p);
+}
+
+/* The longest alphanumeric run of a normalised name: what any spelling contains. */
+static void needle(const char *norm, char *out, size_t len)
+{
+	size_t best = 0, bi = 0;
+
+	for (size_t i = 0; norm[i];) {
+		size_t k = strcspn(norm + i, "-");
+
+		if (k > best)
+			best = k, bi = i;
+		i += k + (norm[i + k] == '-');
+	}
+	if (best >= len)
+		best = len - 1;
+	memcpy(out, norm + bi, best);
+	out[best] = '\0';
+}
+
+int osv_scan(const char *dir, const struct osv_query *q, size_t nq, osv_hit_fn fn, void *arg,
+	     char *err, size_t errlen)
+{
+	struct flist l = { 0 };
+	char (*needles)[128] = calloc(nq ? nq : 1, sizeof(*needles));
+	char *buf = malloc(OSV_FILE_MAX + 1);
+	int files = 0;
+
+	if (!needles || !buf || list_json(dir, 0, &l) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno ? errno : ENOMEM));
+		free(needles);
+		free(buf);
+		flist_free(&l);
+		return -1;
+	}
+	for (size_t i = 0; i < nq; i++) {
+		char norm[256];
+
+		pypi_normalize(q[i].name, norm, sizeof(norm));
+		needle(norm, needles[i], sizeof(needles[i]));
+	}
+	for (size_t f = 0; f < l.n; f++) {
+		int fd = open(l.p[f], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		ssize_t len = 0, got;
+		bool any = false;
+		cJSON *j;
+
+		if (fd < 0)
+			continue;
+		while (len <= OSV_FILE_MAX && (got = read(fd, buf + len, (size_t)(OSV_FILE_MAX + 1 - len))) > 0)
+			len += got;
+		close(fd);
+		if (len > OSV_FILE_MAX)
+			continue;
+		buf[len] = '\0';
+		files++;
+		for (size_t i = 0; i < nq && !any; i++)
+			any = strcasestr(buf, needles[i]) != NULL;
+		if (!any || !(j = cJSON_ParseWithLength(buf, (size_t)len)))
+			continue;
+		for (size_t i = 0; i < nq; i++) {
+			char fixed[64];
+			const cJSON *al;
+			struct osv_hit h = { .fixed = fixed };
+
+			if (osv_affected(j, q[i].name, q[i].version, fixed, sizeof(fixed)) != 1)
+				continue;
+			h.id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "id"));
+			h.summary = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "summary"));
+			cJSON_ArrayForEach(al, cJSON_GetObjectItemCaseSensitive(j, "aliases"))
+				if (cJSON_IsString(al) && strncmp(al->valuestring, "CVE-", 4) == 0) {
+					h.alias = al->valuestring;
+					break;
+				}
+			h.id = h.id ? h.id : "(no id)";
+			h.summary = h.summary ? h.summary : "";
+			h.severity = osv_severity(j);
+			fn(arg, i, &h);
+		}
+		cJSON_Delete(j);
+	}
+	free(needles);
+	free(buf);
+	flist_free(&l);
+	return files;
+}
+
+int osv_db_fingerprint(const char *dir, char out[65])
+{
+	struct flist l = { 0 };
+	unsigned char md[32];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int rc = -1;
+
+	if (ctx && list_json(dir, 0, &l) == 0 && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
+		for (size_t i = 0; i < l.n; i++) {
+			struct stat st;
+			char line[PATH_MAX + 64];
+
+			if (stat(l.p[i], &st) < 0)
+				continue;
+			snprintf(line, sizeof(line), "%s %lld %lld.%09ld\n", l.p[i], (long long)st.st_size,
+				 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+			EVP_DigestUpdate(ctx, line, strlen(line));
+		}
+		if (EVP_DigestFinal_ex(ctx, md, NULL) == 1) {
+			for (int i = 0; i < 32; i++)
+				snprintf(out + 2 * i, 3, "%02x", md[i]);
+			rc = 0;
+		}
+	}
+	EVP_MD_CTX_free(ctx);
+	flist_free(&l);
+	return rc;
+}

@@ -1,0 +1,1180 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Whole runs, in-process, on this machine's kernel: a fake agent with real
+ * cgroups (ragged-ut-runs-<pid> under our own), real policy maps, a real
+ * audit log and socket, in Landlock mode (BPF-LSM programs do not load
+ * here). Requests go through the socket and the agent's own handlers; a
+ * small loop stands in for raggedd's epoll loop. Each case checks what the
+ * caller is told, what the plugin could do, the audit records, and that
+ * nothing of the run is left (cgroups, maps, scratch, processes).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+
+#include "../../agent/daemon/agent.h"
+#include "auditlog.h"
+#include "perms.h"
+#include "proto.h"
+#include "util.h"
+
+#define BIT(p) RAGGED_PERM_BIT(RAGGED_PERM_##p)
+#define NOBODY 65534
+
+/* The plugin: one shell script, told what to do by its first argument. */
+static const char script[] =
+	"#!/bin/sh\n"
+	"case \"$1\" in\n"
+	"exit) exit \"$2\" ;;\n"
+	"echo) echo \"plugin=$RAGGED_PLUGIN uid=$(id -u) arg=$2 mode=$RAGGED_ENFORCEMENT\" ;;\n"
+	"read) cat \"$2\" >/dev/null 2>&1 || exit 9 ;;\n"
+	"write) echo x > \"$2\" 2>/dev/null || exit 9 ;;\n"
+	"scratch) echo hello > \"$RAGGED_SCRATCH/f\" && cat \"$RAGGED_SCRATCH/f\" ;;\n"
+	"sleep) exec sleep 30 ;;\n"
+	"term) kill -TERM $$ ; sleep 5 ;;\n"
+	"forks) for i in 1 2 3 4 5 6 7 8; do sleep 30 & done; wait ;;\n"
+	"ask) printf '{\"request\":\"%s\"}' \"$2\" >&3 && dd bs=4096 count=1 <&3 2>/dev/null ;;\n"
+	"askraw) printf '%s' \"$2\" >&3 && dd bs=4096 count=1 <&3 2>/dev/null ;;\n"
+	"*) exit 64 ;;\n"
+	"esac\n";
+
+#define MANIFEST(extra) \
+	"[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\ntype = \"command\"\n" \
+	"entry = [\"./run.sh\"]\n" extra
+
+struct fx {
+	char tmp[PATH_MAX];
+	struct agent a;
+	int socks[16];
+	int n_socks;
+	char err[512];
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void path_of(const struct fx *f, const char *rel, char *out)
+{
+	snprintf(out, PATH_MAX, "%s/%s", f->tmp, rel);
+}
+
+static void put(const struct fx *f, const char *rel, const char *content, mode_t mode)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	path_of(f, rel, path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static int map_create(enum bpf_map_type type, size_t key, size_t val, unsigned max, unsigned flags)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = flags);
+
+	return bpf_map_create(type, NULL, (unsigned)key, (unsigned)val, max, &o);
+}
+
+static int kernel_abi;
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct auditlog_opts ao = { 0 };
+	char t[] = "/tmp/ragged-ut-runs.XXXXXX", path[PATH_MAX + 32], name[64];
+
+	if (!f || !mkdtemp(t) || !realpath(t, f->tmp) || chmod(f->tmp, 0755) < 0)
+		return -1;
+	*state = f;
+	f->a.listen_fd = f->a.sigfd = -1;
+	f->a.cg.v2_fd = -1;
+	f->a.bpf.orphan_fd = f->a.bpf.events_fd = -1;
+	config_defaults(&f->a.cfg);
+	snprintf(f->a.cfg.socket_path, sizeof(f->a.cfg.socket_path), "%s/agent.sock", f->tmp);
+	snprintf(f->a.cfg.state_dir, sizeof(f->a.cfg.state_dir), "%s/state", f->tmp);
+	snprintf(f->a.cfg.audit_log, sizeof(f->a.cfg.audit_log), "%s/log/audit.jsonl", f->tmp);
+	snprintf(f->a.cfg.root_run_as, sizeof(f->a.cfg.root_run_as), "nobody");
+	/* Resources the permissions name, inside the temp dir. */
+	free(f->a.cfg.documents[0]);
+	snprintf(path, sizeof(path), "%s/docs", f->tmp);
+	f->a.cfg.documents[0] = strdup(path);
+	f->a.feat.mode = MODE_LANDLOCK;
+	f->a.feat.landlock_abi = kernel_abi;
+	snprintf(f->a.feat.reason, sizeof(f->a.feat.reason), "unit test");
+	snprintf(path, sizeof(path), "%s/state/runs", f->tmp);
+	if (mkdir_p(path, 0711) < 0 || chmod(path, 0711) < 0)
+		return -1;
+	path_of(f, "state", path);
+	if (chmod(path, 0711) < 0)
+		return -1;
+	path_of(f, "docs", path);
+	if (mkdir(path, 0755) < 0)
+		return -1;
+	f->a.epfd = epoll_create1(EPOLL_CLOEXEC);
+	ao.path = f->a.cfg.audit_log;
+	ao.fsync = AUDITLOG_FSYNC_NEVER;
+	f->a.audit = auditlog_open(&ao, f->err, sizeof(f->err));
+	if (f->a.epfd < 0 || !f->a.audit)
+		return -1;
+	snprintf(name, sizeof(name), "ragged-ut-runs-%d", (int)getpid());
+	if (cgroup_env_init(&f->a.cg, name, f->err, sizeof(f->err)) < 0) {
+		print_error("cgroup_env_init: %s\n", f->err);
+		return -1;
+	}
+	/* Landlock mode: the network maps and the run maps, no file rules. */
+	f->a.bpf.runs_fd = map_create(BPF_MAP_TYPE_HASH, sizeof(__u64),
+				      sizeof(struct ragged_run_policy), RAGGED_MAX_RUNS, 0);
+	f->a.bpf.counters_fd = map_create(BPF_MAP_TYPE_PERCPU_HASH, sizeof(__u64),
+					  sizeof(struct ragged_run_counters), RAGGED_MAX_RUNS, 0);
+	f->a.bpf.net_rules_fd = map_create(BPF_MAP_TYPE_LPM_TRIE, sizeof(struct ragged_net_key),
+					   sizeof(struct ragged_net_rule), RAGGED_MAX_NET_RULES,
+					   BPF_F_NO_PREALLOC);
+	f->a.bpf.file_rules_fd = -1;
+	if (f->a.bpf.runs_fd < 0 || f->a.bpf.counters_fd < 0 || f->a.bpf.net_rules_fd < 0)
+		return -1;
+	if (server_listen(&f->a, f->err, sizeof(f->err)) < 0)
+		return -1;
+	/* The plugin dir: root's, world-readable, not writable by others. */
+	path_of(f, "demo", path);
+	if (mkdir(path, 0755) < 0)
+		return -1;
+	put(f, "demo/run.sh", script, 0755);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	int rc = 0;
+
+	if (!f)
+		return 0;
+	while (f->a.runs)
+		run_abort(&f->a, f->a.runs);
+	while (f->a.clients)
+		client_close(&f->a, f->a.clients);
+	for (int i = 0; i < f->n_socks; i++)
+		if (f->socks[i] >= 0)
+			close(f->socks[i]);
+	runs_reap_stale_scratch(&f->a);
+	if (f->a.cg.v2_fd >= 0) {
+		close(f->a.cg.v2_fd);
+		f->a.cg.v2_fd = -1;
+		/* Empty now if every run was torn down; rmdir fails on anything left. */
+		if (f->a.cg.v2[0] && rmdir(f->a.cg.v2) < 0) {
+			print_error("%s: %s (a run cgroup was left)\n", f->a.cg.v2, strerror(errno));
+			rc = -1;
+		}
+		if (f->a.cg.v1_memory[0])
+			rmdir(f->a.cg.v1_memory);
+		if (f->a.cg.v1_pids[0])
+			rmdir(f->a.cg.v1_pids);
+		if (f->a.cg.v1_cpuacct[0])
+			rmdir(f->a.cg.v1_cpuacct);
+	}
+	if (f->a.bpf.runs_fd > 0)
+		close(f->a.bpf.runs_fd);
+	if (f->a.bpf.counters_fd > 0)
+		close(f->a.bpf.counters_fd);
+	if (f->a.bpf.net_rules_fd > 0)
+		close(f->a.bpf.net_rules_fd);
+	if (f->a.bpf.file_rules_fd > 0)
+		close(f->a.bpf.file_rules_fd);
+	if (f->a.listen_fd >= 0)
+		close(f->a.listen_fd);
+	if (f->a.epfd >= 0)
+		close(f->a.epfd);
+	auditlog_close(f->a.audit);
+	config_free(&f->a.cfg);
+	nftw(f->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	free(f);
+	return rc;
+}
+
+/* ---- the caller's side ---- */
+
+static struct client *connect_as(struct fx *f, uid_t uid, int *sock)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { 10, 0 };
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0 && f->n_socks < 16);
+	f->socks[f->n_socks++] = s;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->a.cfg.socket_path);
+	if (uid)
+		assert_int_equal(seteuid(uid), 0);
+	assert_int_equal(connect(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	if (uid)
+		assert_int_equal(seteuid(0), 0);
+	assert_int_equal(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	server_accept(&f->a);
+	assert_non_null(f->a.clients);
+	*sock = s;
+	return f->a.clients;
+}
+
+static void drop_sock(struct fx *f, int s)
+{
+	for (int i = 0; i < f->n_socks; i++)
+		if (f->socks[i] == s)
+			f->socks[i] = -1;
+	close(s);
+}
+
+/* One round of raggedd's loop. */
+static void pump(struct fx *f, int timeout_ms)
+{
+	struct epoll_event evs[32];
+	int n = epoll_wait(f->a.epfd, evs, 32, timeout_ms);
+
+	for (int i = 0; i < n; i++) {
+		int kind = (int)(evs[i].data.u64 & 0xff), fd = (int)(evs[i].data.u64 >> 8);
+		struct client *c;
+		struct run *r;
+
+		switch (kind) {
+		case EP_CLIENT:
+			if ((c = client_find(&f->a, fd)))
+				server_client_event(&f->a, c, evs[i].events);
+			break;
+		case EP_RUN:
+			if ((r = run_find_pidfd(&f->a, fd)))
+				run_reap(&f->a, r);
+			break;
+		case EP_CHAN:
+			if ((r = run_find_chan(&f->a, fd)))
+				consent_channel_event(&f->a, r);
+			break;
+		case EP_TIMER:
+			if ((r = run_find_timerfd(&f->a, fd)))
+				run_tick(&f->a, r);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void run_until_idle(struct fx *f, int timeout_ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (f->a.runs) {
+		pump(f, 50);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > timeout_ms)
+			fail_msg("run did not end within %d ms", timeout_ms);
+	}
+}
+
+static cJSON *recv_msg(int s)
+{
+	int fds[PROTO_MAX_FDS], n = 0;
+	cJSON *m = NULL;
+
+	if (proto_recv(s, &m, fds, &n) != 1)
+		fail_msg("no message from the agent: %s", strerror(errno));
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	return m;
+}
+
+static const char *type_of(const cJSON *m)
+{
+	return proto_str(m, "type") ?: "(none)";
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+
+	if (!cJSON_IsNumber(v))
+		fail_msg("no number \"%s\"", k);
+	return v->valuedouble;
+}
+
+/* The plugin's stdout, a pipe; stdin and stderr /dev/null. */
+struct io {
+	int out[2];
+};
+
+static void send_run(struct fx *f, struct client *c, int s, const char *text, struct io *io)
+{
+	cJSON *m = cJSON_Parse(text);
+	int fds[3];
+
+	assert_non_null(m);
+	assert_int_equal(pipe2(io->out, O_CLOEXEC), 0);
+	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fds[1] = io->out[1];
+	fds[2] = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	assert_int_equal(proto_send(s, m, fds, 3), 0);
+	close(fds[0]);
+	close(fds[2]);
+	close(io->out[1]);
+	io->out[1] = -1;
+	cJSON_Delete(m);
+	server_client_event(&f->a, c, EPOLLIN);
+}
+
+static void read_out(struct io *io, char *buf, size_t len)
+{
+	size_t n = 0;
+	ssize_t k;
+
+	while (n + 1 < len && (k = read(io->out[0], buf + n, len - 1 - n)) > 0)
+		n += (size_t)k;
+	buf[n] = '\0';
+	close(io->out[0]);
+	io->out[0] = -1;
+}
+
+static void install(struct fx *f, struct client *c, int s, const char *manifest)
+{
+	char text[PATH_MAX + 64], dir[PATH_MAX];
+	cJSON *r;
+
+	put(f, "demo/plugin.toml", manifest, 0644);
+	path_of(f, "demo", dir);
+	snprintf(text, sizeof(text), "{\"cmd\":\"plugin_install\",\"dir\":\"%s\",\"replace\":true}", dir);
+	assert_int_equal(send(s, text, strlen(text), 0), (ssize_t)strlen(text));
+	server_client_event(&f->a, c, EPOLLIN);
+	r = recv_msg(s);
+	if (strcmp(type_of(r), "ok") != 0)
+		fail_msg("install: %s", proto_str(r, "message"));
+	cJSON_Delete(r);
+}
+
+/* ---- what must be true after every run ---- */
+
+static cJSON *audit_records(struct fx *f)
+{
+	FILE *fp = fopen(f->a.cfg.audit_log, "re");
+	cJSON *arr = cJSON_CreateArray();
+	char *line = NULL;
+	size_t cap = 0;
+
+	assert_non_null(fp);
+	while (getline(&line, &cap, fp) > 0)
+		cJSON_AddItemToArray(arr, cJSON_Parse(line));
+	free(line);
+	fclose(fp);
+	return arr;
+}
+
+/* The last record of this event, with this run id (NULL: any). */
+static cJSON *find_record(struct fx *f, const char *event, const char *run_id)
+{
+	cJSON *arr = audit_records(f), *hit = NULL, *it;
+
+	cJSON_ArrayForEach(it, arr)
+		if (strcmp(proto_str(it, "event"), event) == 0 &&
+		    (!run_id || (proto_str(it, "run_id") && strcmp(proto_str(it, "run_id"), run_id) == 0)))
+			hit = it;
+	hit = hit ? cJSON_Duplicate(hit, 1) : NULL;
+	cJSON_Delete(arr);
+	if (!hit)
+		fail_msg("no %s record for run %s", event, run_id ? run_id : "(any)");
+	return hit;
+}
+
+static size_t map_entries(int fd, size_t key_size)
+{
+	unsigned char key[sizeof(struct ragged_file_key)], next[sizeof(struct ragged_file_key)];
+	void *prev = NULL;
+	size_t n = 0;
+
+	if (fd < 0)
+		return 0;
+	while (bpf_map_get_next_key(fd, prev, next) == 0 && n < 100000) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+/* Subdirectories of path (cgroups, scratch dirs); 0 if it does not exist. */
+static size_t dir_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+static void nothing_left(struct fx *f)
+{
+	char runs[PATH_MAX];
+
+	assert_null(f->a.runs);
+	assert_int_equal(map_entries(f->a.bpf.runs_fd, 8), 0);
+	assert_int_equal(map_entries(f->a.bpf.counters_fd, 8), 0);
+	assert_int_equal(map_entries(f->a.bpf.net_rules_fd, sizeof(struct ragged_net_key)), 0);
+	assert_int_equal(map_entries(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key)), 0);
+	/* No run cgroup in any hierarchy, no scratch. */
+	assert_int_equal(dir_entries(f->a.cg.v2), 0);
+	if (f->a.cg.v1_memory[0])
+		assert_int_equal(dir_entries(f->a.cg.v1_memory), 0);
+	if (f->a.cg.v1_pids[0])
+		assert_int_equal(dir_entries(f->a.cg.v1_pids), 0);
+	path_of(f, "state/runs", runs);
+	assert_int_equal(dir_entries(runs), 0);
+}
+
+static void need_sandbox(void)
+{
+	if (kernel_abi < 1) {
+		print_message("skip: Landlock is not available in this kernel\n");
+		skip();
+	}
+}
+
+/* Start a run as root (it runs as nobody); returns the run id via out. */
+static cJSON *start(struct fx *f, struct client *c, int s, const char *text, struct io *io)
+{
+	cJSON *m;
+
+	send_run(f, c, s, text, io);
+	m = recv_msg(s);
+	if (strcmp(type_of(m), "started") != 0) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", proto_str(m, "message") ?: "?");
+		cJSON_Delete(m);
+		fail_msg("run not started: %s", msg);
+	}
+	return m;
+}
+
+/* ---- tests ---- */
+
+static void t_exit_status(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char run_id[33], out[256];
+	cJSON *m, *rec, *d;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST(""));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"exit\",\"3\"]}", &io);
+	assert_string_equal(proto_str(m, "enforcement"), "landlock");
+	assert_int_equal(strlen(proto_str(m, "run_id")), 32);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	/* While it runs: it is attached to this connection, a second run is refused. */
+	assert_non_null(f->a.runs);
+	assert_ptr_equal(c->run, f->a.runs);
+	{
+		struct io io2;
+
+		send_run(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", &io2);
+		m = recv_msg(s);
+		assert_string_equal(proto_str(m, "message"), "a run is already attached to this connection");
+		cJSON_Delete(m);
+		read_out(&io2, out, sizeof(out));
+	}
+	run_until_idle(f, 10000);
+	m = recv_msg(s);
+	assert_string_equal(type_of(m), "exit");
+	assert_int_equal(num(m, "status"), 3);
+	cJSON_Delete(m);
+	assert_null(c->run);
+	read_out(&io, out, sizeof(out));
+	/* Records: loaded, then failed with the status, as the caller's user. */
+	rec = find_record(f, "plugin_loaded", run_id);
+	assert_string_equal(proto_str(rec, "plugin"), "demo");
+	assert_string_equal(proto_str(rec, "user_id"), "root");
+	assert_true(num(cJSON_GetObjectItem(rec, "details"), "pid") > 0);
+	cJSON_Delete(rec);
+	rec = find_record(f, "plugin_failed", run_id);
+	assert_string_equal(proto_str(rec, "result"), "failure");
+	d = cJSON_GetObjectItem(rec, "details");
+	assert_int_equal(num(d, "exit_status"), 3);
+	assert_true(num(rec, "duration_ms") >= 0);
+	/* The kernel's counters were read back for the reconciliation. */
+	assert_int_equal(num(d, "kernel_denied"), 0);
+	assert_int_equal(num(d, "records_logged"), 0);
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+static void t_success_output(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char run_id[33], out[512];
+	cJSON *m, *rec;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST(""));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"echo\",\"hello world\"]}", &io);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	run_until_idle(f, 10000);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "status"), 0);
+	cJSON_Delete(m);
+	/* The caller's stdout, the arguments, the environment, the account. */
+	read_out(&io, out, sizeof(out));
+	assert_string_equal(out, "plugin=demo uid=65534 arg=hello world mode=landlock\n");
+	rec = find_record(f, "plugin_executed", run_id);
+	assert_string_equal(proto_str(rec, "result"), "success");
+	assert_string_equal(proto_str(rec, "enforcement"), "landlock");
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+/* Landlock is in force in the launched plugin: baseline yes, the rest no. */
+static void t_sandboxed(void **state)
+{
+	struct fx *f = *state;
+	static const struct { const char *args; int status; } cases[] = {
+		{ "[\"read\",\"/etc/passwd\"]", 0 },		/* baseline */
+		{ "[\"read\",\"/etc/hostname\"]", 9 },		/* not granted */
+		{ "[\"read\",\"/proc/1/status\"]", 9 },	/* other processes */
+		{ "[\"scratch\"]", 0 },				/* its scratch dir */
+		{ "[\"write\",\"./run.sh\"]", 9 },		/* its own code */
+	};
+	struct client *c;
+	struct io io;
+	char text[256], out[256];
+	cJSON *m;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST(""));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":%s}",
+			 cases[i].args);
+		cJSON_Delete(start(f, c, s, text, &io));
+		run_until_idle(f, 10000);
+		m = recv_msg(s);
+		if (num(m, "status") != cases[i].status)
+			fail_msg("%s: status %g, want %d", cases[i].args, num(m, "status"),
+				 cases[i].status);
+		cJSON_Delete(m);
+		read_out(&io, out, sizeof(out));
+		if (i == 3)
+			assert_string_equal(out, "hello\n");
+	}
+	nothing_left(f);
+}
+
+static void t_signal(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[64];
+	cJSON *m, *rec;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST(""));
+	cJSON_Delete(start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"term\"]}", &io));
+	run_until_idle(f, 10000);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "signal"), SIGTERM);
+	assert_null(cJSON_GetObjectItem(m, "status"));
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "plugin_failed", NULL);
+	assert_int_equal(num(cJSON_GetObjectItem(rec, "details"), "signal"), SIGTERM);
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+/* The caller hangs up: the run has nobody to answer to and ends. */
+static void t_client_gone(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[64], run_id[33];
+	cJSON *m, *rec;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST(""));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"sleep\"]}", &io);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	pump(f, 100);
+	assert_non_null(f->a.runs);
+	drop_sock(f, s);
+	run_until_idle(f, 10000);
+	assert_null(f->a.clients);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "plugin_failed", run_id);
+	assert_int_equal(num(cJSON_GetObjectItem(rec, "details"), "signal"), SIGKILL);
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+/* A limit ends the run: killed, recorded, and the caller is told which. */
+static void t_wall_limit(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[64], run_id[33];
+	cJSON *m, *rec, *d;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST("[limits]\nwall_seconds = 1\n"));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"sleep\"]}", &io);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	run_until_idle(f, 10000);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "signal"), SIGKILL);
+	assert_string_equal(proto_str(m, "reason"), "wall-clock limit of 1 s reached");
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "resource_limit_exceeded", run_id);
+	assert_string_equal(proto_str(rec, "result"), "killed");
+	d = cJSON_GetObjectItem(rec, "details");
+	assert_string_equal(proto_str(d, "limit"), "wall");
+	assert_int_equal(num(d, "bound"), 1000);
+	assert_true(num(d, "usage") > 1000);
+	cJSON_Delete(rec);
+	rec = find_record(f, "plugin_failed", run_id);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(rec, "details"), "limit_exceeded"), "wall");
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+static void t_pids_limit(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[64], run_id[33];
+	cJSON *m, *rec;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST("[limits]\npids = 4\n"));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"forks\"]}", &io);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	run_until_idle(f, 10000);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "signal"), SIGKILL);
+	assert_non_null(strstr(proto_str(m, "reason"), "process limit of 4 reached"));
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "resource_limit_exceeded", run_id);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(rec, "details"), "limit"), "pids");
+	assert_int_equal(num(cJSON_GetObjectItem(rec, "details"), "bound"), 4);
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+/* Setup failures before the plugin runs: 125, the reason, nothing left. */
+static void launch_fails(struct fx *f, const char *manifest, const char *want)
+{
+	struct client *c;
+	struct io io;
+	char out[64];
+	cJSON *m, *rec;
+	int s;
+
+	c = connect_as(f, 0, &s);
+	install(f, c, s, manifest);
+	send_run(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"yes\":true}", &io);
+	m = recv_msg(s);
+	assert_string_equal(type_of(m), "error");
+	assert_int_equal(num(m, "code"), 125);
+	if (!strstr(proto_str(m, "message"), want))
+		fail_msg("message \"%s\", want \"%s\"", proto_str(m, "message"), want);
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	assert_string_equal(out, "");
+	rec = find_record(f, "plugin_failed", NULL);
+	assert_string_equal(proto_str(rec, "result"), "error");
+	assert_non_null(strstr(proto_str(cJSON_GetObjectItem(rec, "details"), "reason"), want));
+	cJSON_Delete(rec);
+	assert_null(c->run);
+	nothing_left(f);
+}
+
+static void t_launch_failures(void **state)
+{
+	struct fx *f = *state;
+
+	need_sandbox();
+	launch_fails(f, "[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\ntype = \"command\"\n"
+		     "entry = [\"./missing\"]\n", "entry ./missing: No such file or directory");
+	put(f, "outside.sh", "#!/bin/sh\nexit 0\n", 0755);
+	launch_fails(f, "[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\ntype = \"command\"\n"
+		     "entry = [\"../outside.sh\"]\n", "entry ../outside.sh: ");
+	launch_fails(f, "[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\ntype = \"command\"\n"
+		     "entry = [\"no-such-program-ragged\"]\n",
+		     "entry no-such-program-ragged: No such file or directory");
+	/* Not executable: the child fails at exec and says why. */
+	put(f, "demo/noexec.sh", "#!/bin/sh\nexit 0\n", 0644);
+	launch_fails(f, "[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\ntype = \"command\"\n"
+		     "entry = [\"./noexec.sh\"]\n", "exec: Permission denied");
+	/* A granted endpoint that does not resolve: no policy, no run. */
+	snprintf(f->a.cfg.embedding.host, sizeof(f->a.cfg.embedding.host), "no-such-host.invalid");
+	launch_fails(f, MANIFEST("[permissions]\nrequired = [\"system:embedding\"]\n"),
+		     "endpoint no-such-host.invalid:11434: cannot resolve");
+}
+
+/* First run with --yes: granted, recorded as such, and the plugin gets it. */
+static void t_yes_grants(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[64], run_id[33], docf[PATH_MAX + 32], text[PATH_MAX + 128];
+	cJSON *m, *rec;
+	uint32_t g = 0;
+	int s;
+
+	need_sandbox();
+	put(f, "docs/a.txt", "document\n", 0644);
+	path_of(f, "docs/a.txt", docf);
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST("[permissions]\nrequired = [\"read:documents\"]\n"));
+	snprintf(text, sizeof(text), "{\"cmd\":\"run\",\"plugin\":\"demo\",\"yes\":true,"
+		 "\"args\":[\"read\",\"%s\"]}", docf);
+	m = start(f, c, s, text, &io);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	run_until_idle(f, 10000);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "status"), 0);	/* read:documents works */
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "permission_granted", run_id);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(rec, "details"), "via"), "--yes");
+	cJSON_Delete(rec);
+	{
+		char digest[65];
+		struct manifest mf;
+		char mp[PATH_MAX + 32];
+
+		path_of(f, "demo/plugin.toml", mp);
+		assert_int_equal(manifest_load(mp, &mf, f->err, sizeof(f->err)), 0);
+		manifest_digest_hex(&mf, digest);
+		manifest_free(&mf);
+		assert_int_equal(consent_granted(&f->a, 0, "demo", digest, &g), 0);
+		assert_int_equal(g, BIT(READ_DOCUMENTS));
+	}
+	/* Granted now: the next run needs no --yes; without the grant it was 9. */
+	snprintf(text, sizeof(text), "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"read\",\"%s\"]}", docf);
+	cJSON_Delete(start(f, c, s, text, &io));
+	run_until_idle(f, 10000);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "status"), 0);
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	nothing_left(f);
+}
+
+/* First run with a terminal: the agent asks, the answer decides. */
+static void t_prompt(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[64];
+	cJSON *m, *p;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST("[permissions]\nrequired = [\"read:documents\"]\n"));
+	/* No question pending: an answer is an error. */
+	assert_int_equal(send(s, "{\"cmd\":\"answer\",\"yes\":true}", 27, 0), 27);
+	server_client_event(&f->a, c, EPOLLIN);
+	m = recv_msg(s);
+	assert_string_equal(proto_str(m, "message"), "no question is pending");
+	cJSON_Delete(m);
+
+	/* Asked: the prompt names the permission and its risk. */
+	send_run(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"tty\":true,\"args\":[\"exit\",\"0\"]}", &io);
+	m = recv_msg(s);
+	assert_string_equal(type_of(m), "prompt");
+	assert_string_equal(proto_str(m, "kind"), "required");
+	assert_string_equal(proto_str(m, "plugin"), "demo");
+	p = cJSON_GetArrayItem(cJSON_GetObjectItem(m, "permissions"), 0);
+	assert_string_equal(proto_str(p, "name"), "read:documents");
+	assert_string_equal(proto_str(p, "risk"), "medium");
+	cJSON_Delete(m);
+	assert_null(f->a.runs);	/* nothing runs while the question is open */
+	{
+		cJSON *rec = find_record(f, "permission_requested", NULL);
+
+		assert_string_equal(proto_str(rec, "result"), "pending");
+		cJSON_Delete(rec);
+	}
+	/* Another run on the same connection meanwhile: refused. */
+	{
+		struct io io2;
+
+		send_run(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", &io2);
+		m = recv_msg(s);
+		assert_string_equal(proto_str(m, "message"), "a run is already attached to this connection");
+		cJSON_Delete(m);
+		read_out(&io2, out, sizeof(out));
+	}
+	/* "no": 77, recorded, nothing stored. */
+	assert_int_equal(send(s, "{\"cmd\":\"answer\",\"yes\":false}", 28, 0), 28);
+	server_client_event(&f->a, c, EPOLLIN);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "code"), 77);
+	assert_string_equal(proto_str(m, "message"), "consent refused at the prompt");
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	{
+		cJSON *rec = find_record(f, "permission_denied", NULL);
+
+		assert_string_equal(proto_str(rec, "result"), "denied");
+		cJSON_Delete(rec);
+	}
+
+	/* Asked again, "yes": stored, recorded, launched. */
+	send_run(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"tty\":true,\"args\":[\"exit\",\"0\"]}", &io);
+	m = recv_msg(s);
+	assert_string_equal(type_of(m), "prompt");
+	cJSON_Delete(m);
+	assert_int_equal(send(s, "{\"cmd\":\"answer\",\"yes\":true}", 27, 0), 27);
+	server_client_event(&f->a, c, EPOLLIN);
+	m = recv_msg(s);
+	assert_string_equal(type_of(m), "started");
+	cJSON_Delete(m);
+	{
+		cJSON *rec = find_record(f, "permission_granted", NULL);
+
+		assert_string_equal(proto_str(cJSON_GetObjectItem(rec, "details"), "via"), "prompt");
+		cJSON_Delete(rec);
+	}
+	run_until_idle(f, 10000);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "status"), 0);
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	nothing_left(f);
+}
+
+/* The caller leaves while the first-run question is open: denied, recorded. */
+static void t_prompt_abandoned(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[64];
+	cJSON *m, *rec;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST("[permissions]\nrequired = [\"read:documents\"]\n"));
+	send_run(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"tty\":true}", &io);
+	m = recv_msg(s);
+	assert_string_equal(type_of(m), "prompt");
+	cJSON_Delete(m);
+	drop_sock(f, s);
+	pump(f, 200);
+	assert_null(f->a.clients);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "permission_denied", NULL);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(rec, "details"), "via"), "prompt abandoned");
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+/* The plugin asks on its channel for an optional permission. */
+static void t_channel(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[512];
+	cJSON *m, *reply;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST("[permissions]\noptional = [\"network:api\", \"read:config\"]\n"
+				  "[network]\nendpoints = [\"192.0.2.1:443\"]\n"));
+	/* No terminal: nobody to ask, denied. */
+	cJSON_Delete(start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"ask\",\"network:api\"]}", &io));
+	run_until_idle(f, 10000);
+	cJSON_Delete(recv_msg(s));
+	read_out(&io, out, sizeof(out));
+	reply = cJSON_Parse(out);
+	assert_non_null(reply);
+	assert_string_equal(proto_str(reply, "permission"), "network:api");
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(reply, "granted")));
+	assert_string_equal(proto_str(reply, "reason"), "nobody to ask: no terminal attached");
+	cJSON_Delete(reply);
+	/* Not declared: denied whoever is there. */
+	cJSON_Delete(start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"tty\":true,"
+			   "\"args\":[\"ask\",\"write:documents\"]}", &io));
+	run_until_idle(f, 10000);
+	cJSON_Delete(recv_msg(s));
+	read_out(&io, out, sizeof(out));
+	reply = cJSON_Parse(out);
+	assert_string_equal(proto_str(reply, "reason"), "not declared in the manifest");
+	cJSON_Delete(reply);
+	/* Not a permission at all; not even JSON. */
+	cJSON_Delete(start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"ask\",\"root:all\"]}", &io));
+	run_until_idle(f, 10000);
+	cJSON_Delete(recv_msg(s));
+	read_out(&io, out, sizeof(out));
+	reply = cJSON_Parse(out);
+	assert_string_equal(proto_str(reply, "reason"), "unknown permission");
+	cJSON_Delete(reply);
+	cJSON_Delete(start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"askraw\",\"hello\"]}", &io));
+	run_until_idle(f, 10000);
+	cJSON_Delete(recv_msg(s));
+	read_out(&io, out, sizeof(out));
+
+	/* With a terminal: the caller is asked; "yes" applies at once. */
+	cJSON_Delete(start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"tty\":true,"
+			   "\"args\":[\"ask\",\"network:api\"]}", &io));
+	for (int i = 0; i < 100 && !c->asking; i++)
+		pump(f, 50);
+	assert_int_equal(c->asking, BIT(NETWORK_API));
+	m = recv_msg(s);
+	assert_string_equal(type_of(m), "prompt");
+	assert_string_equal(proto_str(m, "kind"), "optional");
+	cJSON_Delete(m);
+	assert_int_equal(send(s, "{\"cmd\":\"answer\",\"yes\":true}", 27, 0), 27);
+	server_client_event(&f->a, c, EPOLLIN);
+	/* Live: the run's granted set and its network rules. */
+	assert_int_equal(f->a.runs->granted, BIT(NETWORK_API));
+	assert_true(map_entries(f->a.bpf.net_rules_fd, sizeof(struct ragged_net_key)) >= 1);
+	run_until_idle(f, 10000);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "status"), 0);
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	reply = cJSON_Parse(out);
+	assert_non_null(reply);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(reply, "granted")));
+	assert_string_equal(proto_str(reply, "effective"), "network now, files at the next run");
+	cJSON_Delete(reply);
+	/* Granted is granted: asking again says so without a prompt. */
+	cJSON_Delete(start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"tty\":true,"
+			   "\"args\":[\"ask\",\"network:api\"]}", &io));
+	run_until_idle(f, 10000);
+	cJSON_Delete(recv_msg(s));
+	read_out(&io, out, sizeof(out));
+	reply = cJSON_Parse(out);
+	assert_string_equal(proto_str(reply, "effective"), "already granted");
+	cJSON_Delete(reply);
+	/* "no" to read:config. */
+	cJSON_Delete(start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"tty\":true,"
+			   "\"args\":[\"ask\",\"read:config\"]}", &io));
+	for (int i = 0; i < 100 && !c->asking; i++)
+		pump(f, 50);
+	cJSON_Delete(recv_msg(s));
+	assert_int_equal(send(s, "{\"cmd\":\"answer\",\"yes\":false}", 28, 0), 28);
+	server_client_event(&f->a, c, EPOLLIN);
+	run_until_idle(f, 10000);
+	cJSON_Delete(recv_msg(s));
+	read_out(&io, out, sizeof(out));
+	reply = cJSON_Parse(out);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(reply, "granted")));
+	assert_string_equal(proto_str(reply, "reason"), "the user said no");
+	cJSON_Delete(reply);
+	nothing_left(f);
+}
+
+/* A revoke while the plugin runs: Landlock cannot narrow, so the run ends. */
+static void t_revoke_ends_run(void **state)
+{
+	struct fx *f = *state;
+	struct client *c, *admin;
+	struct io io;
+	char out[64], run_id[33];
+	cJSON *m, *rec;
+	int s, sa;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	admin = connect_as(f, 0, &sa);
+	install(f, c, s, MANIFEST("[permissions]\nrequired = [\"read:documents\"]\n"
+				  "optional = [\"network:api\"]\n[network]\nendpoints = [\"192.0.2.1:443\"]\n"));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"yes\":true,\"args\":[\"sleep\"]}", &io);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	/* A widening (network) applies live and the run goes on. */
+	assert_int_equal(send(sa, "{\"cmd\":\"grant\",\"plugin\":\"demo\",\"permissions\":[\"network:api\"]}", 62, 0), 62);
+	server_client_event(&f->a, admin, EPOLLIN);
+	m = recv_msg(sa);
+	assert_string_equal(type_of(m), "ok");
+	cJSON_Delete(m);
+	assert_non_null(f->a.runs);
+	assert_int_equal(f->a.runs->granted, BIT(READ_DOCUMENTS) | BIT(NETWORK_API));
+	/* Narrowing: the running instance is ended, and says why. */
+	assert_int_equal(send(sa, "{\"cmd\":\"revoke\",\"plugin\":\"demo\",\"permissions\":[\"read:documents\"]}", 66, 0), 66);
+	server_client_event(&f->a, admin, EPOLLIN);
+	m = recv_msg(sa);
+	assert_string_equal(type_of(m), "ok");
+	cJSON_Delete(m);
+	assert_null(f->a.runs);
+	m = recv_msg(s);
+	assert_string_equal(type_of(m), "exit");
+	assert_int_equal(num(m, "signal"), SIGKILL);
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "permission_revoked", run_id);
+	assert_string_equal(proto_str(rec, "result"), "killed");
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+/* bpf-lsm mode: a revoke is a map swap, the plugin keeps running. */
+static void t_bpf_mode_swap(void **state)
+{
+	struct fx *f = *state;
+	struct client *c, *admin;
+	struct io io;
+	char out[64];
+	cJSON *m;
+	uint32_t old_id;
+	int s, sa;
+
+	need_sandbox();
+	f->a.feat.mode = MODE_BPF_LSM;
+	{
+		LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
+
+		f->a.bpf.file_rules_fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, NULL,
+							sizeof(struct ragged_file_key),
+							sizeof(struct ragged_file_rule),
+							RAGGED_MAX_FILE_RULES, &o);
+		assert_true(f->a.bpf.file_rules_fd >= 0);
+	}
+	c = connect_as(f, 0, &s);
+	admin = connect_as(f, 0, &sa);
+	install(f, c, s, MANIFEST("[permissions]\nrequired = [\"read:documents\", \"read:config\"]\n"));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"yes\":true,\"args\":[\"sleep\"]}", &io);
+	assert_string_equal(proto_str(m, "enforcement"), "bpf-lsm");
+	cJSON_Delete(m);
+	old_id = f->a.runs->policy_id;
+	{
+		size_t before = map_entries(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key));
+
+		assert_int_equal(send(sa, "{\"cmd\":\"revoke\",\"plugin\":\"demo\",\"permissions\":[\"read:documents\"]}", 66, 0), 66);
+		server_client_event(&f->a, admin, EPOLLIN);
+		cJSON_Delete(recv_msg(sa));
+		/* Still running, under a new policy without the documents rules. */
+		assert_non_null(f->a.runs);
+		assert_true(f->a.runs->policy_id != old_id);
+		assert_int_equal(f->a.runs->granted, BIT(READ_CONFIG));
+		assert_int_equal(map_entries(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key)),
+				 before - 2);
+		{
+			uint64_t cgid = f->a.runs->cg.id;
+			struct ragged_run_policy rp;
+
+			assert_int_equal(bpf_map_lookup_elem(f->a.bpf.runs_fd, &cgid, &rp), 0);
+			assert_int_equal(rp.policy_id, f->a.runs->policy_id);
+			assert_int_equal(rp.perms, BIT(READ_CONFIG));
+		}
+	}
+	drop_sock(f, s);
+	run_until_idle(f, 10000);
+	read_out(&io, out, sizeof(out));
+	nothing_left(f);
+}
+
+/* Scratch dirs of runs whose agent died are unmounted and removed. */
+static void t_reap_stale_scratch(void **state)
+{
+	struct fx *f = *state;
+	char dir[PATH_MAX];
+
+	path_of(f, "state/runs/deadbeef", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	put(f, "state/runs/deadbeef/left.txt", "x", 0600);
+	path_of(f, "state/runs/mounted", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mount("ragged-ut", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m"), 0);
+	put(f, "state/runs/mounted/left.txt", "x", 0600);
+	runs_reap_stale_scratch(&f->a);
+	path_of(f, "state/runs", dir);
+	assert_int_equal(dir_entries(dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(t_exit_status),
+		T(t_success_output),
+		T(t_sandboxed),
+		T(t_signal),
+		T(t_client_gone),
+		T(t_wall_limit),
+		T(t_pids_limit),
+		T(t_launch_failures),
+		T(t_yes_grants),
+		T(t_prompt),
+		T(t_prompt_abandoned),
+		T(t_channel),
+		T(t_revoke_ends_run),
+		T(t_bpf_mode_swap),
+		T(t_reap_stale_scratch),
+#undef T
+	};
+
+	kernel_abi = landlock_abi_version();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
