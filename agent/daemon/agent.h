@@ -143,6 +143,7 @@ struct run {
 	char breach_reason[160];	/* one line for the caller */
 	uint64_t records;		/* ring-buffer records logged for this run */
 	uint64_t forks, execs, unexpected_execs;
+	struct flood *flood;		/* flood.c bookkeeping, lazily allocated */
 	uint64_t suppressed;		/* records folded into events_suppressed */
 	bool exited;
 };
@@ -187,6 +188,7 @@ struct agent {
 	uint64_t audit_errors;		/* records the log refused (disk full...) */
 	uint64_t records_total;		/* ring-buffer records logged */
 	uint64_t orphan_records;	/* records for cgroups with no run */
+	int drain_budget;		/* records left in this drain pass */
 	volatile int stop;
 };
 
@@ -280,7 +282,15 @@ void run_abort(struct agent *a, struct run *r);
 
 /* events.c */
 int events_setup(struct agent *a, char *err, size_t errlen);
-int events_drain(struct agent *a);
+int events_drain(struct agent *a);	/* at most EVENTS_BUDGET records: the loop stays responsive */
+void events_drain_all(struct agent *a);	/* until the ring buffer is empty */
+#define EVENTS_BUDGET 4096
+
+/* flood.c */
+struct flood;
+bool flood_suppress(struct agent *a, struct run *r, const struct ragged_event *e);
+void flood_flush(struct agent *a, struct run *r);
+void flood_tick(struct agent *a, struct run *r);
 
 /* auditrec.c: build a record with the common fields, append it */
 cJSON *auditrec_new(const struct agent *a, const char *event, const char *result);

@@ -16,13 +16,23 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "agent.h"
+#include "escape.skel.h"
 #include "file.skel.h"
 #include "monitor.skel.h"
 #include "net.skel.h"
+#include "seccomp.h"
 #include "util.h"
+
+/*
+ * The escape-surface LSM programs (bpf-lsm mode only). Kept here rather than
+ * in struct bpf_state: nothing outside this file touches them, and there is
+ * one agent per process.
+ */
+static struct escape_bpf *escape;
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -98,10 +108,69 @@ int bpf_attach_all(struct agent *a, struct bpf_object *obj, bool cgroup, char *e
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj) {
+		/* Switched off at load (a hook this kernel lacks): nothing to attach. */
+		if (!bpf_program__autoload(prog))
+			continue;
 		if (attach_pinned(a, prog, a->cg.v2_fd, cgroup, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * A BPF-LSM program can only load if the kernel has its hook (the
+ * bpf_lsm_<hook> function in its BTF). Hooks come and go between kernel
+ * versions, so a missing one switches off that program alone, loudly (the
+ * agent log), and never fails the rest: the seccomp filter still covers
+ * the calls behind it.
+ */
+static void skip_missing_hooks(struct bpf_object *obj)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct bpf_program *prog;
+	char fn[96];
+
+	if (!vmlinux)
+		return;	/* the load will say what is wrong */
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog);
+
+		if (strncmp(sec, "lsm/", 4) != 0 ||
+		    xsnprintf(fn, sizeof(fn), "bpf_lsm_%s", sec + 4) < 0)
+			continue;
+		if (btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) < 0) {
+			bpf_program__set_autoload(prog, false);
+			fprintf(stderr, "raggedd: this kernel has no LSM hook %s: %s not loaded "
+				"(the seccomp filter still applies)\n", sec + 4,
+				bpf_program__name(prog));
+		}
+	}
+	btf__free(vmlinux);
+}
+
+/* bpf/escape.bpf.c: hooks for the whole machine that return at once for
+ * tasks outside the plugin subtree, which the agent names in plugin_root. */
+static int escape_load(struct agent *a, const struct bpf_object_open_opts *opts,
+		       char *err, size_t errlen)
+{
+	uint32_t zero = 0;
+	int cgfd = a->cg.v2_fd;
+
+	escape = escape_bpf__open_opts(opts);
+	if (!escape) {
+		snprintf(err, errlen, "open escape-surface LSM programs: %s", strerror(errno));
+		return -1;
+	}
+	skip_missing_hooks(escape->obj);
+	if (escape_bpf__load(escape) < 0) {
+		snprintf(err, errlen, "load escape-surface LSM programs: %s", strerror(errno));
+		return -1;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(escape->maps.plugin_root), &zero, &cgfd, BPF_ANY) < 0) {
+		snprintf(err, errlen, "plugin subtree for the escape programs: %s", strerror(errno));
+		return -1;
+	}
+	return bpf_attach_all(a, escape->obj, false, err, errlen);
 }
 
 int bpf_load(struct agent *a, char *err, size_t errlen)
@@ -137,19 +206,34 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 			return -1;
 		}
 		b->file_rules_fd = bpf_map__fd(b->file->maps.file_rules);
-	} else {
-		b->monitor = monitor_bpf__open_opts(&opts);
-		if (!b->monitor || monitor_bpf__load(b->monitor) < 0) {
-			snprintf(err, errlen, "load denial monitor: %s", strerror(errno));
-			return -1;
-		}
 	}
+	/*
+	 * The denial monitor runs in both modes: it reports the seccomp
+	 * filter's refusals (both modes) and Landlock's (landlock mode only:
+	 * in bpf-lsm mode the LSM hooks report their own decisions, and each
+	 * decision is counted once).
+	 */
+	b->monitor = monitor_bpf__open_opts(&opts);
+	if (!b->monitor) {
+		snprintf(err, errlen, "open denial monitor: %s", strerror(errno));
+		return -1;
+	}
+	b->monitor->rodata->landlock_mode = a->feat.mode == MODE_LANDLOCK;
+	if (monitor_bpf__load(b->monitor) < 0) {
+		snprintf(err, errlen, "load denial monitor: %s", strerror(errno));
+		return -1;
+	}
+	/* The plugins' seccomp filter is compiled once, here, at start. */
+	if (seccomp_prepare(err, errlen) < 0)
+		return -1;
 
 	if (bpf_attach_all(a, b->net->obj, true, err, errlen) < 0)
 		return -1;
 	if (b->file && bpf_attach_all(a, b->file->obj, true, err, errlen) < 0)
 		return -1;
-	if (b->monitor && bpf_attach_all(a, b->monitor->obj, false, err, errlen) < 0)
+	if (bpf_attach_all(a, b->monitor->obj, false, err, errlen) < 0)
+		return -1;
+	if (a->feat.mode == MODE_BPF_LSM && escape_load(a, &opts, err, errlen) < 0)
 		return -1;
 	return 0;
 }
@@ -161,10 +245,11 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 void bpf_unload(struct agent *a)
 {
 	struct bpf_state *b = &a->bpf;
-	struct bpf_object *objs[3] = {
+	struct bpf_object *objs[4] = {
 		b->net ? b->net->obj : NULL,
 		b->file ? b->file->obj : NULL,
 		b->monitor ? b->monitor->obj : NULL,
+		escape ? escape->obj : NULL,
 	};
 	char path[PATH_MAX];
 
@@ -193,6 +278,9 @@ void bpf_unload(struct agent *a)
 		file_bpf__destroy(b->file);
 	if (b->monitor)
 		monitor_bpf__destroy(b->monitor);
+	if (escape)
+		escape_bpf__destroy(escape);
+	escape = NULL;
 	b->net = NULL;
 	b->file = NULL;
 	b->monitor = NULL;

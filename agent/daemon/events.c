@@ -15,23 +15,116 @@
 
 #include "agent.h"
 #include "perms.h"
+#include "ragged/syscalls.h"
 #include "util.h"
 
-static const char *hook_name(unsigned h)
+/*
+ * What each hook is, how the audit names its denials, and which mechanism
+ * decided. Escape-surface hooks become sandbox_escape_attempt records; file
+ * and network rule decisions stay permission_violation (SPEC §6).
+ */
+struct hook_info {
+	const char *name;
+	const char *mechanism;
+	const char *what;	/* escape hooks: what was attempted; NULL: not an escape */
+};
+
+static const struct hook_info hooks[RAGGED_HOOK_MAX] = {
+	[RAGGED_HOOK_FILE_OPEN] = { "file_open", "bpf-lsm", NULL },
+	[RAGGED_HOOK_CONNECT4] = { "connect4", "cgroup-bpf", NULL },
+	[RAGGED_HOOK_CONNECT6] = { "connect6", "cgroup-bpf", NULL },
+	[RAGGED_HOOK_SENDMSG4] = { "sendmsg4", "cgroup-bpf", NULL },
+	[RAGGED_HOOK_SENDMSG6] = { "sendmsg6", "cgroup-bpf", NULL },
+	[RAGGED_HOOK_SOCK_CREATE] = { "sock_create", "cgroup-bpf", NULL },
+	[RAGGED_HOOK_SYSCALL_EXIT] = { "sys_exit", "landlock", NULL },
+	[RAGGED_HOOK_BIND4] = { "bind4", "cgroup-bpf", NULL },
+	[RAGGED_HOOK_BIND6] = { "bind6", "cgroup-bpf", NULL },
+	[RAGGED_HOOK_SECCOMP] = { "sys_exit", "seccomp", "" /* from the syscall */ },
+	[RAGGED_HOOK_SECCOMP_KILL] = { "signal_generate", "seccomp",
+				       "syscall through a foreign ABI (i386/x32)" },
+	[RAGGED_HOOK_EXEC_ANON] = { "sched_process_exec", "bpf-monitor",
+				    "exec of an anonymous file (memfd or unlinked)" },
+	[RAGGED_HOOK_PROC_DENIED] = { "sys_exit", "landlock", "access to a process outside the run" },
+	[RAGGED_HOOK_PTRACE] = { "ptrace_access_check", "bpf-lsm",
+				 "access to a process outside the run" },
+	[RAGGED_HOOK_SB_MOUNT] = { "sb_mount", "bpf-lsm", "mount" },
+	[RAGGED_HOOK_MOVE_MOUNT] = { "move_mount", "bpf-lsm", "mount" },
+	[RAGGED_HOOK_BPF] = { "bpf", "bpf-lsm", "bpf" },
+	[RAGGED_HOOK_KERNEL_READ_FILE] = { "kernel_read_file", "bpf-lsm", "kernel module or image load" },
+	[RAGGED_HOOK_KERNEL_LOAD_DATA] = { "kernel_load_data", "bpf-lsm", "kernel module or image load" },
+	[RAGGED_HOOK_TASK_KILL] = { "task_kill", "bpf-lsm", "signal to a process outside the run" },
+	[RAGGED_HOOK_USERNS_CREATE] = { "userns_create", "bpf-lsm", "namespace" },
+	[RAGGED_HOOK_BPRM_CHECK] = { "bprm_check_security", "bpf-lsm",
+				     "exec of an anonymous file (memfd or unlinked)" },
+	[RAGGED_HOOK_MMAP_FILE] = { "mmap_file", "bpf-lsm", "executable mapping of a non-executable file" },
+	[RAGGED_HOOK_FILE_MPROTECT] = { "file_mprotect", "bpf-lsm",
+					"executable mapping of a non-executable file" },
+	[RAGGED_HOOK_FILE_RECEIVE] = { "file_receive", "bpf-lsm", NULL },
+	[RAGGED_HOOK_KEY_PERMISSION] = { "key_permission", "bpf-lsm", "keyring" },
+	[RAGGED_HOOK_URING_CREDS] = { "uring_override_creds", "bpf-lsm", "io_uring" },
+	[RAGGED_HOOK_PATH_LINK] = { "path_link", "bpf-lsm", NULL },
+	[RAGGED_HOOK_PATH_RENAME] = { "path_rename", "bpf-lsm", NULL },
+};
+
+static const struct hook_info *hook_of(unsigned h)
 {
-	static const char *const names[] = {
-		[RAGGED_HOOK_FILE_OPEN] = "file_open",
-		[RAGGED_HOOK_CONNECT4] = "connect4",
-		[RAGGED_HOOK_CONNECT6] = "connect6",
-		[RAGGED_HOOK_SENDMSG4] = "sendmsg4",
-		[RAGGED_HOOK_SENDMSG6] = "sendmsg6",
-		[RAGGED_HOOK_SOCK_CREATE] = "sock_create",
-		[RAGGED_HOOK_SYSCALL_EXIT] = "sys_exit",
-		[RAGGED_HOOK_BIND4] = "bind4",
-		[RAGGED_HOOK_BIND6] = "bind6",
+	static const struct hook_info unknown = { "unknown", "unknown", NULL };
+
+	return h < RAGGED_HOOK_MAX && hooks[h].name ? &hooks[h] : &unknown;
+}
+
+/* x86_64 syscall names for the numbers the kernel side reports. */
+static const char *syscall_name(uint32_t nr)
+{
+	static const struct { uint32_t nr; const char *name; } names[] = {
+#define NR(n, name) { n, #name },
+#define NR3(n, name, which) { n, #name },
+		RAGGED_SECCOMP_DENY(NR) RAGGED_SECCOMP_COND(NR) RAGGED_PROC_TARGET(NR)
+		RAGGED_PATH_SYSCALLS(NR3)
+#undef NR
+#undef NR3
 	};
 
-	return h < ARRAY_SIZE(names) && names[h] ? names[h] : "unknown";
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].nr == nr)
+			return names[i].name;
+	return NULL;
+}
+
+/* What a call refused by the seccomp filter was trying to do. */
+static const char *syscall_what(uint32_t nr)
+{
+	switch (nr) {
+	case 101: case 310: case 311: return "access to another process";
+	case 165: case 166: case 155: case 161: case 428: case 429: case 430: case 431:
+	case 432: case 433: case 442: return "mount";
+	case 321: case 298: return "bpf or perf";
+	case 175: case 313: case 176: case 246: case 320: return "kernel module or image load";
+	case 272: case 308: case RAGGED_NR_CLONE: case RAGGED_NR_CLONE3: return "namespace";
+	case 250: case 248: case 249: return "keyring";
+	case 323: return "userfaultfd";
+	case 425: case 426: case 427: return "io_uring";
+	case RAGGED_NR_SOCKET: return "socket family or type outside the sandbox";
+	case RAGGED_NR_IOCTL: return "terminal input injection";
+	case RAGGED_NR_PERSONALITY: return "personality change";
+	case RAGGED_NR_EXECVEAT: return "exec of a descriptor (fexecve, memfd)";
+	case 303: case 304: return "open by file handle";
+	case 154: case 134: return "legacy kernel interface";
+	}
+	return "host administration";
+}
+
+static void add_syscall(cJSON *d, uint32_t nr)
+{
+	const char *name = syscall_name(nr);
+	char buf[24];
+
+	if (!name) {
+		snprintf(buf, sizeof(buf), "nr_%u", nr);
+		name = buf;
+	}
+	cJSON_AddStringToObject(d, "syscall", name);
+	cJSON_AddNumberToObject(d, "syscall_nr", nr);
 }
 
 static const char *access_name(uint32_t acc)
@@ -58,11 +151,61 @@ static void set_time(struct agent *a, cJSON *rec, uint64_t boot_ns)
 	cJSON_AddStringToObject(rec, "timestamp", ts);
 }
 
+/* A file_open denial of exec on a memfd is the memfd-exec escape (SPEC §6). */
+static bool memfd_exec(const struct ragged_event *e)
+{
+	return e->hook == RAGGED_HOOK_FILE_OPEN && (e->access & RAGGED_ACC_EXEC) &&
+	       strncmp(e->path, "/memfd:", 7) == 0;
+}
+
+/* details of a sandbox_escape_attempt */
+static void escape_details(cJSON *d, const struct ragged_event *e, const struct hook_info *h)
+{
+	const char *what = h->what;
+
+	switch (e->hook) {
+	case RAGGED_HOOK_SECCOMP:
+		what = syscall_what(e->access);
+		add_syscall(d, e->access);
+		cJSON_AddNumberToObject(d, "arg", (double)e->arg);
+		break;
+	case RAGGED_HOOK_SECCOMP_KILL:
+		/* AUDIT_ARCH_I386; x32 calls carry the x86_64 arch with bit 30 set */
+		cJSON_AddStringToObject(d, "abi", e->arg == 0x40000003 ? "i386" :
+					(e->access & 0x40000000) ? "x32" : "foreign");
+		cJSON_AddNumberToObject(d, "syscall_nr", e->access);
+		cJSON_AddStringToObject(d, "action", "killed (SIGSYS)");
+		break;
+	case RAGGED_HOOK_EXEC_ANON:
+		cJSON_AddStringToObject(d, "action", "killed (SIGKILL) before its first instruction");
+		break;
+	case RAGGED_HOOK_PROC_DENIED:
+		add_syscall(d, e->access);
+		break;
+	case RAGGED_HOOK_TASK_KILL:
+		cJSON_AddNumberToObject(d, "signal", (double)e->arg);
+		break;
+	case RAGGED_HOOK_PTRACE:
+		cJSON_AddNumberToObject(d, "ptrace_mode", (double)e->arg);
+		break;
+	case RAGGED_HOOK_FILE_OPEN:
+		what = "exec of an anonymous file (memfd or unlinked)";
+		break;
+	}
+	cJSON_AddStringToObject(d, "what", what ? what : "?");
+	if (e->target_pid)
+		cJSON_AddNumberToObject(d, "target_pid", e->target_pid);
+	if (e->path[0])
+		cJSON_AddStringToObject(d, e->hook == RAGGED_HOOK_SB_MOUNT ? "fstype" : "path", e->path);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
 	const struct ragged_event *e = data;
-	bool deny = e->verdict == RAGGED_DENY;
+	const struct hook_info *h;
+	bool deny = e->verdict == RAGGED_DENY, escape, killed;
+	int ret = 0;
 	const char *event;
 	struct run *r;
 	cJSON *rec, *d;
@@ -71,11 +214,21 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	r = run_by_cgroup(a, e->cgroup_id);
+	/* Stop after the budget: this record is consumed, the rest wait. */
+	if (--a->drain_budget <= 0)
+		ret = -EAGAIN;
+	if (r && flood_suppress(a, r, e))
+		return ret;	/* counted in r->suppressed, reported by flood.c */
 	if (e->kind == RAGGED_EV_PROC) {
 		procmon_record(a, r, e);	/* the process tree: procmon.c */
-		return 0;
+		return ret;
 	}
-	if (deny)
+	h = hook_of(e->hook);
+	escape = deny && (h->what || memfd_exec(e));
+	killed = e->hook == RAGGED_HOOK_SECCOMP_KILL || e->hook == RAGGED_HOOK_EXEC_ANON;
+	if (escape)
+		event = "sandbox_escape_attempt";
+	else if (deny)
 		event = "permission_violation";
 	else if (e->kind == RAGGED_EV_NET)
 		event = "network_access";
@@ -91,42 +244,53 @@ static int on_event(void *ctx, void *data, size_t size)
 		a->orphan_records++;
 		auditrec_user(rec, e->uid);
 	}
-	cJSON_AddStringToObject(rec, "result", deny ? "denied" : "allowed");
+	cJSON_AddStringToObject(rec, "result", killed ? "killed" : deny ? "denied" : "allowed");
 	cJSON_AddStringToObject(rec, "enforcement", mode_name(a->feat.mode));
 	d = cJSON_AddObjectToObject(rec, "details");
-	cJSON_AddStringToObject(d, "hook", hook_name(e->hook));
+	cJSON_AddStringToObject(d, "hook", h->name);
+	cJSON_AddStringToObject(d, "mechanism", h->mechanism);
 	cJSON_AddNumberToObject(d, "pid", e->pid);
 	cJSON_AddStringToObject(d, "comm", e->comm);
 	if (!r)
 		cJSON_AddNumberToObject(d, "cgroup_id", (double)e->cgroup_id);
-	if (deny)
+	if (deny && e->err)
 		cJSON_AddStringToObject(d, "errno", strerrorname_np(e->err) ?: "?");
-	switch (e->kind) {
-	case RAGGED_EV_FILE:
-		cJSON_AddStringToObject(d, "path", e->path);
-		cJSON_AddStringToObject(d, "mode", access_name(e->access));
-		break;
-	case RAGGED_EV_NET:
-		inet_ntop(e->family, e->addr, addr, sizeof(addr));
-		cJSON_AddStringToObject(d, "address", addr);
-		cJSON_AddNumberToObject(d, "port", e->port);
-		cJSON_AddStringToObject(d, "protocol", e->protocol == 17 ? "udp" : "tcp");
-		if (!deny && e->access < RAGGED_PERM_COUNT)
-			cJSON_AddStringToObject(d, "permission", perm_name(e->access));
-		break;
-	case RAGGED_EV_SOCKET:
-		cJSON_AddNumberToObject(d, "family", e->family);
-		cJSON_AddNumberToObject(d, "type", e->sock_type);
-		cJSON_AddNumberToObject(d, "protocol", e->protocol);
-		break;
-	case RAGGED_EV_SYSCALL_DENIED:
-		cJSON_AddNumberToObject(d, "syscall", e->access);
-		cJSON_AddStringToObject(d, "path", e->path);
-		break;
+	if (escape) {
+		escape_details(d, e, h);
+	} else {
+		switch (e->kind) {
+		case RAGGED_EV_FILE:
+			cJSON_AddStringToObject(d, "path", e->path);
+			cJSON_AddStringToObject(d, "mode", access_name(e->access));
+			cJSON_AddStringToObject(d, "operation",
+						e->hook == RAGGED_HOOK_PATH_LINK ? "link" :
+						e->hook == RAGGED_HOOK_PATH_RENAME ? "rename" :
+						e->hook == RAGGED_HOOK_FILE_RECEIVE ? "receive" : "open");
+			break;
+		case RAGGED_EV_NET:
+			inet_ntop(e->family, e->addr, addr, sizeof(addr));
+			cJSON_AddStringToObject(d, "address", addr);
+			cJSON_AddNumberToObject(d, "port", e->port);
+			cJSON_AddStringToObject(d, "protocol", e->protocol == 17 ? "udp" : "tcp");
+			if (!deny && e->access < RAGGED_PERM_COUNT)
+				cJSON_AddStringToObject(d, "permission", perm_name(e->access));
+			break;
+		case RAGGED_EV_SOCKET:
+			cJSON_AddNumberToObject(d, "family", e->family);
+			cJSON_AddNumberToObject(d, "type", e->sock_type);
+			cJSON_AddNumberToObject(d, "protocol", e->protocol);
+			break;
+		case RAGGED_EV_SYSCALL_DENIED:
+			/* landlock mode: a path syscall Landlock refused */
+			add_syscall(d, e->access);
+			cJSON_AddStringToObject(d, "operation", syscall_name(e->access) ?: "?");
+			cJSON_AddStringToObject(d, "path", e->path);
+			break;
+		}
 	}
 	a->records_total++;
 	auditrec_emit(a, rec);
-	return 0;
+	return ret;
 }
 
 int events_setup(struct agent *a, char *err, size_t errlen)
@@ -147,5 +311,12 @@ int events_setup(struct agent *a, char *err, size_t errlen)
 
 int events_drain(struct agent *a)
 {
+	a->drain_budget = EVENTS_BUDGET;
 	return a->bpf.rb ? ring_buffer__consume(a->bpf.rb) : 0;
+}
+
+void events_drain_all(struct agent *a)
+{
+	while (events_drain(a) == -EAGAIN)
+		;
 }

@@ -129,5 +129,6 @@ void run_tick(struct agent *a, struct run *r)
 	if (read(r->timerfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
 	check_limits(a, r);
+	flood_tick(a, r);
 }
 

@@ -88,7 +88,7 @@ static int start(struct agent *a, char *err, size_t errlen)
 	    events_setup(a, err, errlen) < 0)
 		return -1;
 	/* Records a previous agent left in the pinned ring buffer come first. */
-	events_drain(a);
+	events_drain_all(a);
 	if (server_listen(a, err, errlen) < 0)
 		return -1;
 	rec = auditrec_new(a, "agent_started", "success");
@@ -164,7 +164,7 @@ static void stop(struct agent *a)
 		run_abort(a, a->runs);
 	while (a->clients)
 		client_close(a, a->clients);
-	events_drain(a);
+	events_drain_all(a);
 	rec = auditrec_new(a, "agent_stopped", "success");
 	auditrec_emit(a, rec);
 	auditlog_close(a->audit);

@@ -82,6 +82,7 @@ static void run_free(struct agent *a, struct run *r)
 		}
 	policy_free(&r->pol);
 	manifest_free(&r->m);
+	free(r->flood);
 	free(r);
 }
 
@@ -367,7 +368,8 @@ static void run_finish(struct agent *a, struct run *r, int status, bool have_sta
 	ok = ok && !r->breach[0];
 	/* Children the plugin left behind die with it. */
 	run_cgroup_kill(&a->cg, &r->cg);
-	events_drain(a);
+	events_drain_all(a);
+	flood_flush(a, r);
 	rec = auditrec_new(a, ok ? "plugin_executed" : "plugin_failed", ok ? "success" : "failure");
 	auditrec_run_fields(rec, r);
 	cJSON_AddNumberToObject(rec, "duration_ms", (double)ms);

@@ -42,6 +42,7 @@
 
 #include "agent.h"
 #include "ragged/syscalls.h"
+#include "seccomp.h"
 
 #if !defined(__x86_64__)
 #error "the escape-surface filter and include/ragged/syscalls.h are x86_64 only"

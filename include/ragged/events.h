@@ -48,6 +48,7 @@ enum ragged_hook {
 	RAGGED_HOOK_URING_CREDS = 25,	/* lsm uring_override_creds */
 	RAGGED_HOOK_PATH_LINK = 26,	/* lsm path_link */
 	RAGGED_HOOK_PATH_RENAME = 27,	/* lsm path_rename */
+	RAGGED_HOOK_FILE_MPROTECT = 28,	/* lsm file_mprotect (PROT_EXEC added) */
 	RAGGED_HOOK_MAX = 32,		/* counters are indexed by hook: a power of two, room to grow */
 };
 
@@ -64,6 +65,7 @@ enum ragged_event_kind {
 	RAGGED_EV_SYSCALL_DENIED = 4,	/* syscall nr + errno (+ path when known) */
 	RAGGED_EV_UNKNOWN_CGROUP = 5,	/* task in the plugin subtree without policy */
 	RAGGED_EV_PROC = 6,		/* process tree: proc_op, pid, ppid, path (exec) */
+	RAGGED_EV_ESCAPE = 7,		/* escape-surface LSM hook: arg, target_pid (+ path) */
 };
 
 /* Access bits for RAGGED_EV_FILE and the file rules. */

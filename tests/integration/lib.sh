@@ -69,3 +69,18 @@ pids_of() {
 		{ tr '\000' ' ' < "$p/cmdline"; } 2>/dev/null | grep -qF -- "$1" && echo "${p#/proc/}"
 	done
 }
+
+# hog_plugin NAME LIMIT-LINES...: install the hog test plugin with [limits].
+hog_plugin() { # hog_plugin NAME LIMIT-LINES...
+	_hn=$1; shift
+	_hd="$RAGGED_T/plugins/$_hn"
+	rm -rf "$_hd"; mkdir -p "$_hd"
+	cp "$RAGGED_BUILD/plugins/hog" "$_hd/hog"
+	{
+		printf '[plugin]\nname = "%s"\nversion = "1.0.0"\ntype = "command"\nentry = ["./hog"]\n' "$_hn"
+		printf '[limits]\n'
+		for l in "$@"; do printf '%s\n' "$l"; done
+	} > "$_hd/plugin.toml"
+	chmod 755 "$_hd"
+	ctl plugin install --replace "$_hd" > /dev/null || fail "install $_hn"
+}

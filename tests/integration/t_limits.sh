@@ -3,19 +3,6 @@
 # is stopped at its limit, the run exits 137 with a one-line reason, and a
 # resource_limit_exceeded record names the limit, the usage and the bound.
 
-hog_plugin() { # hog_plugin NAME LIMIT-LINES...
-	n=$1; shift
-	d="$RAGGED_T/plugins/$n"
-	rm -rf "$d"; mkdir -p "$d"
-	cp "$RAGGED_BUILD/plugins/hog" "$d/hog"
-	{
-		printf '[plugin]\nname = "%s"\nversion = "1.0.0"\ntype = "command"\nentry = ["./hog"]\n' "$n"
-		printf '[limits]\n'
-		for l in "$@"; do printf '%s\n' "$l"; done
-	} > "$d/plugin.toml"
-	chmod 755 "$d"
-	ctl plugin install "$d" > /dev/null || fail "install $n"
-}
 
 # limit_case NAME OP ARG LIMIT: run, expect 137 + reason + record for LIMIT.
 limit_case() {

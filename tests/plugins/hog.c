@@ -8,6 +8,7 @@
  *   fill -         write $RAGGED_SCRATCH/fill until the write fails, then wait
  *   sleep S        sleep S seconds
  *   modest -       stay well under every limit: 8 MB, 4 children, 0.2 s CPU; exit 0
+ *   flood N:PATH   open(PATH) N times (denied: a deny flood); print how many failed
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -90,6 +91,20 @@ int main(int argc, char **argv)
 		printf("fill: write: %s\n", strerrorname_np(errno));
 		for (;;)
 			pause();
+	} else if (strcmp(op, "flood") == 0) {
+		long n = atol(arg), failed = 0;
+		const char *path = strchr(arg, ':');
+
+		for (long i = 0; path && i < n; i++) {
+			int fd = open(path + 1, O_RDONLY | O_CLOEXEC);
+
+			if (fd < 0)
+				failed++;
+			else
+				close(fd);
+		}
+		printf("flood: %ld of %ld opens failed\n", failed, n);
+		return 0;
 	} else if (strcmp(op, "sleep") == 0) {
 		sleep((unsigned)atoi(arg));
 		return 0;

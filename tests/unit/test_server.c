@@ -782,7 +782,7 @@ static void t_follow(void **state)
 	cJSON_Delete(m);
 
 	/* A follower that stops reading is dropped, never waited for. */
-	for (int i = 0; i < 200 && client_find(&f->a, user->fd) == user; i++)
+	for (int i = 0, ufd = user->fd; i < 200 && client_find(&f->a, ufd) == user; i++)
 		assert_int_equal(auditrec_emit(&f->a, rec_for(f, "config_change", USER)), 0);
 	for (struct client *c = f->a.clients; c; c = c->next)
 		assert_ptr_not_equal(c, user);

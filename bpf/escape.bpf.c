@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The escape surface in bpf-lsm mode: plain BPF-LSM programs (not
+ * lsm_cgroup: the kernel allows at most 10 distinct lsm_cgroup hooks, and
+ * these are many). They run for every task on the machine, so each starts
+ * with the same test: is the current task in a run (its cgroup id is in
+ * `runs`) or anywhere under the agent's plugin subtree (a run being torn
+ * down, or set up when the agent died)? If not, it returns 0 at once.
+ *
+ * The seccomp filter (agent/daemon/seccomp.c) refuses most of the same
+ * calls before any hook runs; these hooks are the second wall, and the only
+ * one for the roads a syscall filter cannot see: /proc/<pid>/{root,ns,...}
+ * and pidfd_getfd (ptrace_access_check), signals (task_kill), execs and
+ * executable mappings of anonymous files (bprm_check_security, mmap_file,
+ * file_mprotect), descriptors received over SCM_RIGHTS (file_receive), and
+ * hard links and renames that would carry a file past the path rules
+ * (path_link, path_rename; file_open only sees paths at open).
+ *
+ * The loader (agent/daemon/bpfload.c) switches a program off when the
+ * running kernel lacks its hook, and says so in the agent log; a missing
+ * hook never stops the others. Every denial is counted, then offered to the
+ * ring buffer with its hook id (account(), ragged.bpf.h).
+ */
+#include "ragged.bpf.h"
+
+#define EXDEV 18
+#define PROT_EXEC 0x4
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define MNT_INTERNAL 0x4000
+#define RENAME_EXCHANGE 0x2
+
+/* Same definition as file.bpf.c: one pinned instance, shared by name. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, RAGGED_MAX_FILE_RULES);
+	__type(key, struct ragged_file_key);
+	__type(value, struct ragged_file_rule);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} file_rules SEC(".maps");
+
+/* The agent's plugin subtree (slot 0), set by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} plugin_root SEC(".maps");
+
+/*
+ * Paths are built by walking dentries and mounts (bpf_d_path is not
+ * allowed in these hooks), right to left into buf, like the kernel's d_path
+ * for a task that is not chrooted. The slack after PBUF keeps every write
+ * provably in bounds for the verifier.
+ */
+#define PBUF 512
+#define MAX_DEPTH 40
+
+struct esc_scratch {
+	char buf[PBUF + 256];
+	struct ragged_file_key key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct esc_scratch);
+} esc_scratch SEC(".maps");
+
+/* Is the current task confined? Sets *run when it has an active policy. */
+static __always_inline int confined(__u64 *cgid, struct ragged_run_policy **run)
+{
+	*cgid = bpf_get_current_cgroup_id();
+	*run = bpf_map_lookup_elem(&runs, cgid);
+	if (*run) {
+		/* A half-built policy grants nothing (as in file/net). */
+		if (!((*run)->flags & RAGGED_RUN_ACTIVE))
+			*run = 0;
+		return 1;
+	}
+	return bpf_current_task_under_cgroup(&plugin_root, 0) == 1;
+}
+
+static __always_inline __u64 task_cgroup(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+}
+
+/* Count, record, and return the errno the task gets (negative). */
+static __always_inline int deny(__u64 cgid, __u32 hook, __u16 kind, int err, __u64 arg,
+				__u32 target, const char *kpath)
+{
+	struct ragged_event *ev;
+
+	account(cgid, hook, 1, 1, &ev);
+	if (ev) {
+		ev->kind = kind;
+		ev->err = err;
+		ev->arg = arg;
+		ev->target_pid = target;
+		if (kpath)
+			bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), kpath);
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return -err;
+}
+
+/* Memfds, pipes, sockets, anon inodes live on internal mounts; an unlinked
+ * file has no name left. Neither is a file a path rule could grant. */
+static __always_inline int anonymous(struct file *f)
+{
+	return (BPF_CORE_READ(f, f_path.mnt, mnt_flags) & MNT_INTERNAL) ||
+	       BPF_CORE_READ(f, f_inode, i_nlink) == 0;
+}
+
+/* Returns the start of the NUL-terminated path in s->buf, or -1. */
+static __noinline int build_path(struct vfsmount *vmnt, struct dentry *d, struct esc_scratch *s)
+{
+	struct mount *m = (void *)vmnt - bpf_core_field_offset(struct mount, mnt);
+	int pos = PBUF - 1;
+
+	if (!s)
+		return -1;
+	s->buf[PBUF - 1] = 0;
+	for (int i = 0; i < MAX_DEPTH; i++) {
+		struct dentry *root = BPF_CORE_READ(m, mnt.mnt_root), *up;
+		const unsigned char *name;
+		__u32 len;
+
+		if (d == root) {
+			struct mount *parent = BPF_CORE_READ(m, mnt_parent);
+
+			if (parent == m)
+				goto done;	/* the namespace's root */
+			d = BPF_CORE_READ(m, mnt_mountpoint);
+			m = parent;
+			continue;
+		}
+		up = BPF_CORE_READ(d, d_parent);
+		if (up == d)
+			goto done;	/* root of a detached or internal tree */
+		len = BPF_CORE_READ(d, d_name.len);
+		name = BPF_CORE_READ(d, d_name.name);
+		if (len == 0 || len > 255 || (int)len + 1 > pos)
+			return -1;	/* too long: unmatchable, so denied */
+		pos = (pos - len) & (PBUF - 1);
+		bpf_probe_read_kernel(&s->buf[pos], len & 255, name);
+		pos = (pos - 1) & (PBUF - 1);
+		s->buf[pos] = '/';
+		d = up;
+	}
+	return -1;	/* deeper than MAX_DEPTH: denied */
+done:
+	if (pos == PBUF - 1) {
+		pos = PBUF - 2;
+		s->buf[pos] = '/';
+	}
+	return pos;
+}
+
+/* The access a run's rules grant at s->buf[pos..], 0 if none or no path. */
+static __always_inline __u32 rights_at(struct ragged_run_policy *run, struct esc_scratch *s,
+				       int pos)
+{
+	struct ragged_file_rule *rule;
+	int len;
+
+	if (!run || !s || pos < 0 || pos >= PBUF)
+		return 0;
+	len = PBUF - pos;	/* counts the NUL, as bpf_d_path's length does */
+	if (len > RAGGED_RULE_PATH_MAX)
+		return 0;
+	s->key.policy_id = bpf_htonl(run->policy_id);
+	s->key.prefixlen = 32 + len * 8;
+	bpf_probe_read_kernel(s->key.path, len, &s->buf[pos]);
+	rule = bpf_map_lookup_elem(&file_rules, &s->key);
+	return rule ? rule->access : 0;
+}
+
+static __always_inline struct esc_scratch *scratch_buf(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&esc_scratch, &zero);
+}
+
+static __always_inline const char *path_of(struct esc_scratch *s, int pos)
+{
+	return s && pos >= 0 && pos < PBUF ? &s->buf[pos] : 0;
+}
+
+/* ptrace, /proc/<pid>/{mem,root,cwd,ns,environ,...}, pidfd_getfd, kcmp,
+ * process_madvise: any access to a process outside the caller's run. */
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(ragged_ptrace, struct task_struct *child, unsigned int mode)
+{
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run) || task_cgroup(child) == cgid)
+		return 0;
+	return deny(cgid, RAGGED_HOOK_PTRACE, RAGGED_EV_ESCAPE, EPERM, mode,
+		    BPF_CORE_READ(child, tgid), 0);
+}
+
+/* Signals only within the run: not the user's shell, not other plugins. */
+SEC("lsm/task_kill")
+int BPF_PROG(ragged_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig)
+{
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run) || task_cgroup(p) == cgid)
+		return 0;
+	return deny(cgid, RAGGED_HOOK_TASK_KILL, RAGGED_EV_ESCAPE, EPERM, sig,
+		    BPF_CORE_READ(p, tgid), 0);
+}
+
+SEC("lsm/sb_mount")
+int BPF_PROG(ragged_sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags)
+{
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run))
+		return 0;
+	return deny(cgid, RAGGED_HOOK_SB_MOUNT, RAGGED_EV_ESCAPE, EPERM, flags, 0, type);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(ragged_move_mount, const struct path *from, const struct path *to)
+{
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run))
+		return 0;
+	return deny(cgid, RAGGED_HOOK_MOVE_MOUNT, RAGGED_EV_ESCAPE, EPERM, 0, 0, 0);
+}
+
+/* Any bpf() command: maps, programs, links, and with them our own pins. */
+SEC("lsm/bpf")
+int BPF_PROG(ragged_bpf, int cmd)
+{
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run))
+		return 0;
+	return deny(cgid, RAGGED_HOOK_BPF, RAGGED_EV_ESCAPE, EPERM, cmd, 0, 0);
+}
+
+/* finit_module, kexec_file_load, firmware, policy loads: kernel code or data. */
+SEC("lsm/kernel_read_file")
+int BPF_PROG(ragged_kernel_read_file, struct file *file, int id)
+{
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run))
+		return 0;
+	return deny(cgid, RAGGED_HOOK_KERNEL_READ_FILE, RAGGED_EV_ESCAPE, EPERM, id, 0,
+		    (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
+}
+
+/* init_module and kexec_load from a buffer. */
+SEC("lsm/kernel_load_data")
+int BPF_PROG(ragged_kernel_load_data, int id)
+{
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run))
+		return 0;
+	return deny(cgid, RAGGED_HOOK_KERNEL_LOAD_DATA, RAGGED_EV_ESCAPE, EPERM, id, 0, 0);
+}
+
+/* A user namespace is the key to mount/net namespaces without root. */
+SEC("lsm/userns_create")
+int BPF_PROG(ragged_userns_create, const struct cred *cred)
+{
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run))
+		return 0;
+	return deny(cgid, RAGGED_HOOK_USERNS_CREATE, RAGGED_EV_ESCAPE, EPERM, 0, 0, 0);
+}
+
+/* Exec of an anonymous file (memfd, unlinked): code that no exec rule
+ * granted. file_open refuses most of these first (no rule matches a memfd);
+ * this catches the rest, e.g. a file unlinked after it was opened. */
+SEC("lsm/bprm_check_security")
+int BPF_PROG(ragged_bprm_check, struct linux_binprm *bprm)
+{
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run) || !file || !anonymous(file))
+		return 0;
+	return deny(cgid, RAGGED_HOOK_BPRM_CHECK, RAGGED_EV_FILE, EPERM, 0, 0,
+		    (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
+}
+
+/*
+ * Executable mappings are exec by other means (dlopen, a hand-written
+ * loader): allowed only from files whose rule grants exec (the runtime, the
+ * plugin dir). Scratch, documents and memfds hold data, not code.
+ */
+static __always_inline int exec_map(struct file *file, __u32 hook)
+{
+	struct ragged_run_policy *run;
+	struct esc_scratch *s;
+	__u64 cgid;
+	int pos = -1;
+
+	if (!confined(&cgid, &run))
+		return 0;
+	s = scratch_buf();
+	if (!anonymous(file)) {
+		pos = build_path(BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry), s);
+		if (rights_at(run, s, pos) & RAGGED_ACC_EXEC)
+			return 0;
+	}
+	return deny(cgid, hook, RAGGED_EV_FILE, EPERM, RAGGED_ACC_EXEC, 0,
+		    pos >= 0 ? path_of(s, pos) :
+		    (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(ragged_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot)
+{
+	if (!file || !(prot & PROT_EXEC))
+		return 0;
+	return exec_map(file, RAGGED_HOOK_MMAP_FILE);
+}
+
+/* mprotect(PROT_EXEC) on a file mapping made without it. */
+SEC("lsm/file_mprotect")
+int BPF_PROG(ragged_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot)
+{
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+
+	if (!file || !(prot & PROT_EXEC))
+		return 0;
+	return exec_map(file, RAGGED_HOOK_FILE_MPROTECT);
+}
+
+/*
+ * A descriptor received over SCM_RIGHTS (from a process outside the run,
+ * or another plugin) must be one the run could have opened itself: the
+ * same rule lookup as file_open. Pipes, sockets and other anonymous
+ * objects carry no path and pass. The receiver sees MSG_CTRUNC.
+ */
+SEC("lsm/file_receive")
+int BPF_PROG(ragged_file_receive, struct file *file)
+{
+	struct ragged_run_policy *run;
+	struct esc_scratch *s;
+	__u32 want = 0, fmode, have;
+	__u64 cgid;
+	int pos;
+
+	if (!confined(&cgid, &run) ||
+	    (BPF_CORE_READ(file, f_path.mnt, mnt_flags) & MNT_INTERNAL))
+		return 0;
+	fmode = BPF_CORE_READ(file, f_mode);
+	if (fmode & FMODE_READ)
+		want |= RAGGED_ACC_READ;
+	if (fmode & FMODE_WRITE)
+		want |= RAGGED_ACC_WRITE;
+	s = scratch_buf();
+	pos = build_path(BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry), s);
+	have = rights_at(run, s, pos);
+	/* An O_PATH descriptor (want 0) still needs some rule for its path. */
+	if (have && (have & want) == want)
+		return 0;
+	return deny(cgid, RAGGED_HOOK_FILE_RECEIVE, RAGGED_EV_FILE, EACCES, want, 0,
+		    path_of(s, pos));
+}
+
+/* Keys of the plugin's own credentials (kernel-internal lookups, made with
+ * root credentials on the task's behalf, are left alone). */
+SEC("lsm/key_permission")
+int BPF_PROG(ragged_key_permission, void *key_ref, const struct cred *cred, int need)
+{
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run) || BPF_CORE_READ(cred, euid.val) == 0)
+		return 0;
+	return deny(cgid, RAGGED_HOOK_KEY_PERMISSION, RAGGED_EV_ESCAPE, EACCES, need, 0, 0);
+}
+
+/* io_uring operations on behalf of registered credentials. */
+SEC("lsm/uring_override_creds")
+int BPF_PROG(ragged_uring_creds, const struct cred *new)
+{
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run))
+		return 0;
+	return deny(cgid, RAGGED_HOOK_URING_CREDS, RAGGED_EV_ESCAPE, EPERM, 0, 0, 0);
+}
+
+/*
+ * Hard links and renames give a file a new path, and file_open decides on
+ * paths: linking ~/.ssh/id_rsa into the scratch dir would make it readable.
+ * The rule, as Landlock's: the source must be writable (a rename removes it
+ * from there), the destination writable, and the new place must not grant
+ * more than the old one (EXDEV, which mv(1) answers by copying, through
+ * file_open). A link cannot cross mounts, so the source lives on new_dir's.
+ */
+static __always_inline int move_check(__u32 hook, struct vfsmount *old_mnt, struct dentry *old,
+				      struct vfsmount *new_mnt, struct dentry *new, int need_src_w,
+				      int exchange)
+{
+	struct ragged_run_policy *run;
+	struct esc_scratch *s;
+	__u32 src, dst;
+	__u64 cgid;
+	int spos, dpos;
+
+	if (!confined(&cgid, &run))
+		return 0;
+	s = scratch_buf();
+	dpos = build_path(new_mnt, new, s);
+	dst = rights_at(run, s, dpos);
+	spos = build_path(old_mnt, old, s);	/* last: the record shows the source */
+	src = rights_at(run, s, spos);
+	if (!(dst & RAGGED_ACC_WRITE) || (need_src_w && !(src & RAGGED_ACC_WRITE)))
+		return deny(cgid, hook, RAGGED_EV_FILE, EACCES, RAGGED_ACC_WRITE, 0, path_of(s, spos));
+	if ((dst & ~src) || (exchange && (src & ~dst)))
+		return deny(cgid, hook, RAGGED_EV_FILE, EXDEV, dst, 0, path_of(s, spos));
+	return 0;
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(ragged_path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry)
+{
+	struct vfsmount *mnt = BPF_CORE_READ(new_dir, mnt);
+
+	return move_check(RAGGED_HOOK_PATH_LINK, mnt, old_dentry, mnt, new_dentry, 0, 0);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(ragged_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags)
+{
+	return move_check(RAGGED_HOOK_PATH_RENAME, BPF_CORE_READ(old_dir, mnt), old_dentry,
+			  BPF_CORE_READ(new_dir, mnt), new_dentry, 1, flags & RENAME_EXCHANGE);
+}
