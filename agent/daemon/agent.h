@@ -146,6 +146,9 @@ struct run {
 	struct flood *flood;		/* flood.c bookkeeping, lazily allocated */
 	uint64_t suppressed;		/* records folded into events_suppressed */
 	bool exited;
+	bool ghost;			/* a run of a dead agent, adopted only to be accounted */
+	uint64_t prior_logged;		/* ghost: kernel records the dead agent had logged */
+	uint64_t prior_suppressed;	/* ghost: and folded into events_suppressed */
 };
 
 /* A run waiting for the user's answer to its first-run prompt. */
@@ -219,7 +222,11 @@ int run_cgroup_create(const struct cgroup_env *env, const char *name,
 int run_cgroup_enter_v1(const struct run_cgroup *cg);	/* in the child, before exec */
 void run_cgroup_kill(const struct cgroup_env *env, struct run_cgroup *cg);
 int run_cgroup_destroy(const struct cgroup_env *env, struct run_cgroup *cg);
-void cgroup_reap_stale(const struct cgroup_env *env);
+struct stale_run {
+	char name[40];			/* run id prefix from the cgroup name */
+	uint64_t cgid;
+};
+int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int max);
 void run_cgroup_usage(const struct run_cgroup *cg, struct run_usage *u);
 
 /* policy.c */
@@ -251,6 +258,11 @@ struct launch_req {
 int launch_run(struct agent *a, struct run *r, const struct policy *p,
 	       const struct launch_req *req, char *err, size_t errlen);
 
+/* restart.c: adopting what a dead agent left */
+#define MAX_STALE 64
+void restart_adopt(struct agent *a, const struct stale_run *st, int n);
+void restart_settle(struct agent *a);
+
 /* limits.c */
 int scratch_setup(struct run *r, char *err, size_t errlen);
 void check_limits(struct agent *a, struct run *r);
@@ -271,6 +283,8 @@ void run_refuse(struct agent *a, struct client *c, struct run *r, int code,
 		const char *event, const char *err);
 struct run *run_find_chan(struct agent *a, int fd);
 int run_account(struct agent *a, struct client *c, struct run *r, char *err, size_t errlen);
+void run_reconcile(struct agent *a, struct run *r, cJSON *details);
+void run_free(struct agent *a, struct run *r);
 void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, int nfds);
 void runs_consent_changed(struct agent *a, uid_t owner, const char *plugin, uint32_t granted);
 struct run *run_find_pidfd(struct agent *a, int fd);

@@ -23,6 +23,14 @@ cJSON *auditrec_new(const struct agent *a, const char *event, const char *result
 
 	if (!rec)
 		return NULL;
+	/* Stamped here, not by the writer: followers filter on it before the write returns. */
+	{
+		uint64_t ms = now_realtime_ms();
+		char ts[32];
+
+		format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+		cJSON_AddStringToObject(rec, "timestamp", ts);
+	}
 	cJSON_AddStringToObject(rec, "event", event);
 	if (result)
 		cJSON_AddStringToObject(rec, "result", result);

@@ -349,9 +349,14 @@ int run_cgroup_destroy(const struct cgroup_env *env, struct run_cgroup *cg)
 	return rc;
 }
 
-/* Runs left by an agent that died: their supervisor is gone, so end them. */
-void cgroup_reap_stale(const struct cgroup_env *env)
+/*
+ * Runs left by an agent that died: their supervisor is gone, so end them.
+ * Their names and cgroup ids go to out (up to max) so the new agent can
+ * account for what the kernel counted for them. Returns how many.
+ */
+int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int max)
 {
+	int n = 0;
 	DIR *d;
 	struct dirent *de;
 	int fd = dup(env->v2_fd);
@@ -359,7 +364,7 @@ void cgroup_reap_stale(const struct cgroup_env *env)
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
-		return;
+		return 0;
 	}
 	while ((de = readdir(d))) {
 		struct run_cgroup cg;
@@ -375,10 +380,16 @@ void cgroup_reap_stale(const struct cgroup_env *env)
 			snprintf(cg.v1_pids, sizeof(cg.v1_pids), "%s/%s", env->v1_pids, de->d_name);
 		if (env->v1_cpuacct[0])
 			snprintf(cg.v1_cpuacct, sizeof(cg.v1_cpuacct), "%s/%s", env->v1_cpuacct, de->d_name);
+		if (n < max && cg.v2_fd >= 0) {
+			out[n].cgid = cgroup_id_of(cg.v2_fd);
+			snprintf(out[n].name, sizeof(out[n].name), "%s", de->d_name + 4);
+			n++;
+		}
 		run_cgroup_kill(env, &cg);
 		run_cgroup_destroy(env, &cg);
 	}
 	closedir(d);
+	return n;
 }
 
 static uint64_t read_u64(const char *dir, int dfd, const char *name)

@@ -46,6 +46,8 @@ static int setup_signals(struct agent *a)
 
 static int start(struct agent *a, char *err, size_t errlen)
 {
+	struct stale_run stale[MAX_STALE];
+	int n_stale;
 	struct auditlog_opts ao = { 0 };
 	cJSON *rec;
 
@@ -53,7 +55,7 @@ static int start(struct agent *a, char *err, size_t errlen)
 	    cgroup_env_init(&a->cg, a->cfg.cgroup_name, err, errlen) < 0)
 		return -1;
 	/* Runs whose agent died: kill them before anything else. */
-	cgroup_reap_stale(&a->cg);
+	n_stale = cgroup_reap_stale(&a->cg, stale, MAX_STALE);
 	if (probe_features(a, err, errlen) < 0)
 		return -1;
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -88,7 +90,9 @@ static int start(struct agent *a, char *err, size_t errlen)
 	    events_setup(a, err, errlen) < 0)
 		return -1;
 	/* Records a previous agent left in the pinned ring buffer come first. */
+	restart_adopt(a, stale, n_stale);
 	events_drain_all(a);
+	restart_settle(a);
 	if (server_listen(a, err, errlen) < 0)
 		return -1;
 	rec = auditrec_new(a, "agent_started", "success");

@@ -71,7 +71,7 @@ static uint32_t lim(uint32_t manifest, uint32_t def, uint32_t max)
 	return manifest ? (manifest < max ? manifest : max) : def;
 }
 
-static void run_free(struct agent *a, struct run *r)
+void run_free(struct agent *a, struct run *r)
 {
 	struct run **pp;
 
@@ -324,7 +324,7 @@ struct run *run_find_pidfd(struct agent *a, int fd)
  * Reconcile: what the kernel counted must equal what we logged plus what
  * the ring buffer could not take. Anything else is reported, never hidden.
  */
-static void reconcile(struct agent *a, struct run *r, cJSON *details)
+void run_reconcile(struct agent *a, struct run *r, cJSON *details)
 {
 	struct ragged_run_counters sum;
 	uint64_t denied = 0, allowed = 0;
@@ -341,8 +341,10 @@ static void reconcile(struct agent *a, struct run *r, cJSON *details)
 	cJSON_AddNumberToObject(details, "kernel_allowed", (double)allowed);
 	cJSON_AddNumberToObject(details, "kernel_audited",
 				(double)(denied + sum.allow_audited + sum.observed));
-	cJSON_AddNumberToObject(details, "records_logged", (double)r->records);
-	cJSON_AddNumberToObject(details, "records_suppressed", (double)r->suppressed);
+	/* A run adopted after a crash: what the dead agent logged counts too. */
+	cJSON_AddNumberToObject(details, "records_logged", (double)(r->records + r->prior_logged));
+	cJSON_AddNumberToObject(details, "records_suppressed",
+				(double)(r->suppressed + r->prior_suppressed));
 	cJSON_AddNumberToObject(details, "records_lost", (double)sum.lost);
 	if (sum.lost) {
 		cJSON *rec = auditrec_new(a, "events_lost", "error");
@@ -386,7 +388,7 @@ static void run_finish(struct agent *a, struct run *r, int status, bool have_sta
 	cJSON_AddNumberToObject(d, "unexpected_execs", (double)r->unexpected_execs);
 	if (r->breach[0])
 		cJSON_AddStringToObject(d, "limit_exceeded", r->breach);
-	reconcile(a, r, d);
+	run_reconcile(a, r, d);
 	auditrec_emit(a, rec);
 
 	if (r->client) {

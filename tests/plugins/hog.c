@@ -9,6 +9,7 @@
  *   sleep S        sleep S seconds
  *   modest -       stay well under every limit: 8 MB, 4 children, 0.2 s CPU; exit 0
  *   flood N:PATH   open(PATH) N times (denied: a deny flood); print how many failed
+ *   later S:PATH   sleep S seconds, then try to open PATH; print "later PATH -> ok|ERRNO"
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -104,6 +105,16 @@ int main(int argc, char **argv)
 				close(fd);
 		}
 		printf("flood: %ld of %ld opens failed\n", failed, n);
+		return 0;
+	} else if (strcmp(op, "later") == 0) {
+		const char *path = strchr(arg, ':');
+		int fd;
+
+		sleep((unsigned)atoi(arg));
+		if (!path)
+			return 2;
+		fd = open(path + 1, O_RDONLY | O_CLOEXEC);
+		printf("later %s -> %s\n", path + 1, fd >= 0 ? "ok" : strerrorname_np(errno));
 		return 0;
 	} else if (strcmp(op, "sleep") == 0) {
 		sleep((unsigned)atoi(arg));

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The checks that need the manifest: the entry point, the permission
+ * cross-check (what the code does against what it declares, both ways),
+ * and the dependency scan against the offline OSV database.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifdef __has_include
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#endif
+#endif
+
+#include "manifest.h"
+#include "osv.h"
+#include "perms.h"
+#include "validate_int.h"
+
+#define P(x) RAGGED_PERM_BIT(RAGGED_PERM_##x)
+#define MANIFEST "plugin.toml"
+#define OLLAMA_PORT 11434
+
+/* Stat path inside the plugin dir, following links but never out of it (EXDEV). */
+static int stat_beneath(int rootfd, const char *path, struct stat *st)
+{
+	int depth = 0;
+	const char *p = path;
+
+	if (path[0] == '/') {
+		errno = EXDEV;
+		return -1;
+	}
+	while (*p) {	/* lexical ".." first: also where openat2 is missing */
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && !strncmp(p, "..", 2)) {
+			if (--depth < 0) {
+				errno = EXDEV;
+				return -1;
+			}
+		} else if (n && !(n == 1 && *p == '.')) {
+			depth++;
+		}
+		p += n + (p[n] == '/');
+	}
+#if defined(SYS_openat2) && defined(RESOLVE_BENEATH)
+	{
+		struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+					.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+		long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+
+		if (fd >= 0) {
+			int rc = fstat((int)fd, st);
+
+			close((int)fd);
+			return rc;
+		}
+		if (errno != ENOSYS)
+			return -1;
+	}
+#endif
+	return fstatat(rootfd, path, st, 0);
+}
+
+static bool system_program(const char *p)
+{
+	return !strncmp(p, "/usr/", 5) || !strncmp(p, "/bin/", 5) || !strncmp(p, "/sbin/", 6);
+}
+
+/* A file of the plugin that entry runs: it must exist inside the directory. */
+static void entry_file(struct vctx *v, int rootfd, const char *path, bool program)
+{
+	struct stat st;
+
+	if (stat_beneath(rootfd, path, &st) < 0) {
+		if (errno == EXDEV)
+			vfind(v, "entry-outside", VSEV_DEFAULT, MANIFEST, 0,
+			      "entry runs \"%s\", which is outside the plugin directory", path);
+		else
+			vfind(v, "entry-missing", VSEV_DEFAULT, MANIFEST, 0,
+			      "entry runs \"%s\": %s", path, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
+		vfind(v, "entry-missing", VSEV_DEFAULT, MANIFEST, 0, "entry runs \"%s\", which is not a file",
+		      path);
+	else if (program && !(st.st_mode & S_IXUSR))
+		vfind(v, "entry-not-executable", VSEV_DEFAULT, MANIFEST, 0,
+		      "\"%s\" has no execute permission", path);
+}
+
+void ventry_check(struct vctx *v, int rootfd)
+{
+	static const char *const path[] = { "/usr/local/bin/", "/usr/bin/", "/bin/" };
+	const struct manifest *m = v->m;
+	const char *a0, *name;
+	char exe[512];
+	bool found = false, python, shell;
+
+	if (!m || !m->entry || !m->entry[0])
+		return;
+	a0 = m->entry[0];
+	if (strchr(a0, '/') && a0[0] != '/') {
+		entry_file(v, rootfd, a0, true);	/* the plugin's own program */
+		return;
+	}
+	if (a0[0] == '/' && !system_program(a0)) {
+		vfind(v, "entry-outside", VSEV_DEFAULT, MANIFEST, 0,
+		      "entry runs \"%s\", outside the plugin directory and the system runtime", a0);
+		return;
+	}
+	/* A system program: it must exist where the agent looks (launch.c: PATH). */
+	for (size_t i = 0; i < 3 && !found; i++)
+		found = a0[0] == '/' ? access(a0, X_OK) == 0
+				     : snprintf(exe, sizeof(exe), "%s%s", path[i], a0) < (int)sizeof(exe) &&
+				       access(exe, X_OK) == 0;
+	if (!found)
+		vfind(v, "entry-missing", VSEV_DEFAULT, MANIFEST, 0,
+		      "\"%s\" is not installed in /usr/local/bin, /usr/bin or /bin", a0);
+	name = strrchr(a0, '/') ? strrchr(a0, '/') + 1 : a0;
+	python = !strncmp(name, "python", 6);
+	shell = !strcmp(name, "sh") || !strcmp(name, "bash") || !strcmp(name, "dash") ||
+		!strcmp(name, "zsh");
+	if (!python && !shell && strcmp(name, "node") && strcmp(name, "perl") && strcmp(name, "ruby"))
+		return;	/* some other program: its arguments are not files we know how to find */
+	for (size_t i = 1; i < m->entry_len; i++) {
+		const char *a = m->entry[i];
+
+		if (!strcmp(a, "-c") || !strcmp(a, "-e") || !strcmp(a, "--eval")) {
+			const char *code = i + 1 < m->entry_len ? m->entry[i + 1] : "";
+
+			vfind(v, "entry-inline-code", VSEV_DEFAULT, MANIFEST, 0,
+			      "%s %s runs code written in the manifest", name, a);
+			if (python)
+				pyrules_scan(v, MANIFEST, code, strlen(code), 1);
+			else if (shell)
+				shrules_scan(v, MANIFEST, code, strlen(code), 1);
+			else
+				v->opaque = true;
+			return;
+		}
+		if (python && !strcmp(a, "-m") && i + 1 < m->entry_len) {
+			char mod[512], pkg[600];
+			struct stat st;
+			size_t k;
+
+			snprintf(mod, sizeof(mod), "%s", m->entry[i + 1]);
+			for (k = 0; mod[k]; k++)
+				if (mod[k] == '.')
+					mod[k] = '/';
+			snprintf(pkg, sizeof(pkg), "%s/__main__.py", mod);
+			strncat(mod, ".py", sizeof(mod) - strlen(mod) - 1);
+			if (stat_beneath(rootfd, mod, &st) < 0 && stat_beneath(rootfd, pkg, &st) < 0)
+				vfind(v, "entry-outside", SEV_HIGH, MANIFEST, 0,
+				      "-m %s is not a module of the plugin: it runs code from outside it",
+				      m->entry[i + 1]);
+			return;
+		}
+		if (a[0] == '-') {
+			/* Interpreter options that take a value. */
+			if ((python && (!strcmp(a, "-W") || !strcmp(a, "-X"))) ||
+			    (shell && (!strcmp(a, "-o") || !strcmp(a, "+o"))))
+				i++;
+			continue;
+		}
+		if (a[0] == '/')
+			vfind(v, "entry-outside", VSEV_DEFAULT, MANIFEST, 0,
+			      "entry runs \"%s\", outside the plugin directory", a);
+		else
+			entry_file(v, rootfd, a, false);
+		return;
+	}
+	if (python || shell)
+		vfind(v, "entry-inline-code", VSEV_DEFAULT, MANIFEST, 0,
+		      "%s without a script reads its code from standard input", name);
+}
+
+static bool loopback(const char *h)
+{
+	return !strcmp(h, "localhost") || !strncmp(h, "127.", 4) || !strcmp(h, "::1") ||
+	       !strcmp(h, "0.0.0.0") || !strcmp(h, "ip6-localhost");
+}
+
+static bool in_cidr(const char *host, const struct manifest_endpoint *ep)
+{
+	unsigned char a[16], b[16];
+	int fam = strchr(host, ':') ? AF_INET6 : AF_INET, bits = ep->prefix;
+
+	if (inet_pton(fam, host, a) != 1 || inet_pton(fam, ep->host, b) != 1 ||
+	    bits > (fam == AF_INET ? 32 : 128))
+		return false;
+	for (int i = 0; bits > 0; i++, bits -= 8) {
+		unsigned char mask = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
+
+		if ((a[i] & mask) != (b[i] & mask))
+			return false;
+	}
+	return true;
+}
+
+static bool endpoint_declared(const struct manifest *m, const struct vurl *u)
+{
+	for (size_t i = 0; i < m->n_endpoints; i++) {
+		const struct manifest_endpoint *ep = &m->endpoints[i];
+
+		if (ep->port == u->port &&
+		    (ep->is_cidr ? in_cidr(u->host, ep) : !strcasecmp(ep->host, u->host)))
+			return true;
+	}
+	return false;
+}
+
+static void urls(struct vctx *v, uint32_t perms)
+{
+	for (size_t i = 0; i < v->n_urls; i++) {
+		const struct vurl *u = &v->urls[i];
+
+		if (loopback(u->host)) {
+			if (u->port == OLLAMA_PORT && !(perms & P(SYSTEM_EMBEDDING)))
+				vfind(v, "perm-undeclared-network", VSEV_DEFAULT, u->file, u->line,
+				      "%s:%u is the embedding service: declare system:embedding", u->host, u->port);
+			else if ((u->port == 8000 || u->port == 8001) && !(perms & P(SYSTEM_VECTORSTORE)))
+				vfind(v, "perm-undeclared-network", VSEV_DEFAULT, u->file, u->line,
+				      "%s:%u is the vector store: declare system:vectorstore", u->host, u->port);
+			else if (u->port != OLLAMA_PORT && u->port != 8000 && u->port != 8001 &&
+				 !(perms & (P(SYSTEM_EMBEDDING) | P(SYSTEM_VECTORSTORE))))
+				vfind(v, "perm-undeclared-network", SEV_MEDIUM, u->file, u->line,
+				      "%s:%u is a local service no permission grants", u->host, u->port);
+		} else if (!(perms & (P(NETWORK_API) | P(NETWORK_DOWNLOAD)))) {
+			vfind(v, "perm-undeclared-network", VSEV_DEFAULT, u->file, u->line,
+			      "%s is a remote host: declare network:api (with the endpoint) or network:download",
+			      u->host);
+		} else if (!(perms & P(NETWORK_DOWNLOAD)) && !endpoint_declared(v->m, u)) {
+			vfind(v, "perm-endpoint-undeclared", VSEV_DEFAULT, u->file, u->line,
+			      "%s:%u is not among the [network] endpoints", u->host, u->port);
+		}
+	}
+}
+
+/* Least privilege: which declared permissions the code shows no sign of using. */
+static bool perm_used(const struct vctx *v, int p)
+{
+	uint32_t u = v->r->uses;
+	bool any_loop = false, ollama = false, chroma = false, remote = false;
+
+	for (size_t i = 0; i < v->n_urls; i++) {
+		bool l = loopback(v->urls[i].host);
+
+		any_loop |= l;
+		remote |= !l;
+		ollama |= l && v->urls[i].port == OLLAMA_PORT;
+		chroma |= l && (v->urls[i].port == 8000 || v->urls[i].port == 8001);
+	}
+	switch (p) {
+	case RAGGED_PERM_READ_DOCUMENTS:
+	case RAGGED_PERM_READ_CONFIG:
+	case RAGGED_PERM_SYSTEM_MEMORY:
+		return u & (VUSE_FILE_READ | VUSE_FILE_WRITE);
+	case RAGGED_PERM_WRITE_DOCUMENTS:
+	case RAGGED_PERM_WRITE_CONFIG:
+		return u & VUSE_FILE_WRITE;
+	case RAGGED_PERM_NETWORK_API:
+	case RAGGED_PERM_NETWORK_DOWNLOAD:
+		return (u & VUSE_NETWORK) && (remote || v->n_urls == 0);
+	case RAGGED_PERM_SYSTEM_EMBEDDING:
+		return (u & VUSE_FILE_READ) || ((u & VUSE_NETWORK) && (ollama || !any_loop));
+	case RAGGED_PERM_SYSTEM_VECTORSTORE:
+		return (u & VUSE_FILE_READ) || ((u & VUSE_NETWORK) && (chroma || !any_loop));
+	default:
+		return true;
+	}
+}
+
+void vperm_check(struct vctx *v)
+{
+	const struct manifest *m = v->m;
+	uint32_t perms, uses = v->r->uses;
+
+	if (!m)
+		return;
+	perms = m->required | m->optional;
+	if ((uses & VUSE_NETWORK) && !(perms & (P(NETWORK_API) | P(NETWORK_DOWNLOAD) |
+						P(SYSTEM_EMBEDDING) | P(SYSTEM_VECTORSTORE))))
+		vfind(v, "perm-undeclared-network", VSEV_DEFAULT, v->first_use[0].file,
+		      v->first_use[0].line, "the code uses the network but the manifest declares no "
+		      "network:* or system:* permission");
+	else if (uses & VUSE_NETWORK)
+		urls(v, perms);
+	if ((uses & VUSE_FILE_WRITE) && !(perms & (P(WRITE_DOCUMENTS) | P(WRITE_CONFIG) |
+						   P(NETWORK_DOWNLOAD) | P(SYSTEM_MEMORY))))
+		vfind(v, "perm-undeclared-write", VSEV_DEFAULT, v->first_use[2].file, v->first_use[2].line,
+		      "the code writes files but declares no write permission (only $TMPDIR is writable)");
+	if (v->opaque)
+		return;	/* binaries, bytecode: what they do is not visible here */
+	for (int p = 0; p < RAGGED_PERM_COUNT; p++)
+		if ((perms & RAGGED_PERM_BIT(p)) && p != RAGGED_PERM_NETWORK_NONE && !perm_used(v, p))
+			vfind(v, "perm-unused", VSEV_DEFAULT, MANIFEST, 0,
+			      "declares %s, but the code shows no %s", perm_name((enum ragged_perm)p),
+			      p <= RAGGED_PERM_WRITE_CONFIG || p == RAGGED_PERM_SYSTEM_MEMORY ? "file access"
+			      : "use of the network or of the service");
+}
+
+struct deps_ctx {
+	struct vctx *v;
+	const struct osv_query *q;
+};
+
+static void hit(void *arg, size_t qi, const struct osv_hit *h)
+{
+	struct deps_ctx *c = arg;
+
+	vfind(c->v, "dep-vulnerable", h->severity, MANIFEST, 0, "%s==%s: %s%s%s%s%s%.200s%s%s",
+	      c->q[qi].name, c->q[qi].version, h->id, h->alias ? " (" : "", h->alias ? h->alias : "",
+	      h->alias ? ")" : "", h->summary[0] ? ": " : "", h->summary,
+	      h->fixed[0] ? "; fixed in " : "; no fixed version known", h->fixed);
+}
+
+void vdeps_check(struct vctx *v, const char *osv_dir)
+{
+	const struct manifest *m = v->m;
+	struct osv_query *q;
+	char (*names)[128], (*vers)[64], err[300];
+	size_t nq = 0;
+	struct stat st;
+
+	if (!m || m->n_python_deps == 0)
+		return;
+	q = calloc(m->n_python_deps, sizeof(*q));
+	names = calloc(m->n_python_deps, sizeof(*names));
+	vers = calloc(m->n_python_deps, sizeof(*vers));
+	if (!q || !names || !vers)
+		goto out;
+	for (size_t i = 0; i < m->n_python_deps; i++) {
+		switch (osv_dep_parse(m->python_deps[i], names[nq], sizeof(names[nq]), vers[nq],
+				      sizeof(vers[nq]))) {
+		case OSV_DEP_PINNED:
+			q[nq].name = names[nq];
+			q[nq].version = vers[nq];
+			nq++;
+			break;
+		case OSV_DEP_UNPINNED:
+			vfind(v, "dep-unpinned", VSEV_DEFAULT, MANIFEST, 0,
+			      "\"%.200s\" is not pinned with ==: known vulnerabilities cannot be checked",
+			      m->python_deps[i]);
+			break;
+		default:
+			vfind(v, "dep-invalid", VSEV_DEFAULT, MANIFEST, 0, "\"%.200s\" does not parse",
+			      m->python_deps[i]);
+		}
+	}
+	if (nq == 0)
+		goto out;
+	if (!osv_dir || stat(osv_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		vfind(v, "dep-db-unavailable", VSEV_DEFAULT, MANIFEST, 0,
+		      "no advisory database%s%s: %zu pinned dependenc%s not checked", osv_dir ? " at " : "",
+		      osv_dir ? osv_dir : " configured", nq, nq == 1 ? "y" : "ies");
+		goto out;
+	}
+	{
+		struct deps_ctx c = { v, q };
+
+		if (osv_scan(osv_dir, q, nq, hit, &c, err, sizeof(err)) < 0)
+			vfind(v, "dep-db-unavailable", VSEV_DEFAULT, MANIFEST, 0,
+			      "advisory database unreadable (%s): dependencies not checked", err);
+	}
+out:
+	free(q);
+	free(names);
+	free(vers);
+}
