@@ -11,20 +11,10 @@ THRESHOLD=${COVERAGE_MIN:-90}
 # file under agent/daemon/ and agent/common/ (the client's renderers in
 # agent/ctl/ decide nothing).
 SECURITY_MODULES=$(ls agent/daemon/*.c agent/common/*.c)
-agent/common/manifest.c agent/common/toml.c agent/common/config.c
-agent/common/perms.c agent/common/proto.c agent/common/auditlog.c
-agent/common/auditquery.c agent/common/schema.c
-agent/common/toml_lex.c agent/common/netaddr.c agent/common/manifest_check.c
-agent/daemon/policy.c agent/daemon/kmaps.c agent/daemon/landlock.c
-agent/daemon/launch.c agent/daemon/cgroup.c agent/daemon/events.c
-agent/daemon/registry.c agent/daemon/runs.c agent/daemon/server.c
-agent/daemon/auditsrv.c agent/daemon/auditrec.c agent/daemon/limits.c
-agent/daemon/consent.c agent/daemon/procmon.c agent/daemon/seccomp.c
-"
 
 rm -rf build-cov
 if ! make -s BUILD=build-cov COVERAGE=1 build-cov/raggedd build-cov/raggedctl \
-	build-cov/plugins/probe $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build-cov/tests/\1|') > build-cov.log 2>&1; then
+	$(ls tests/plugins/*.c | sed 's|tests/plugins/\(.*\)\.c|build-cov/plugins/\1|') $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build-cov/tests/\1|') > build-cov.log 2>&1; then
 	cat build-cov.log; rm -f build-cov.log
 	echo "coverage: 0 passed, 1 failed"; exit 1
 fi

@@ -1,17 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The read side of the audit log: names, time stamps, the file set and the
- * filters of `raggedctl audit show`. See docs/audit-format.md.
+ * The read side of the audit log: names, line parsing and the filters of
+ * `raggedctl audit show`. Time stamps are in audittime.c, the file set in
+ * auditfiles.c. See docs/audit-format.md.
  */
 #include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "auditquery.h"
 
@@ -22,7 +17,9 @@ const char *const audit_event_names[] = {
 	"file_access", "network_access", "permission_violation",
 	"sandbox_escape_attempt", "resource_limit_exceeded", "config_change",
 	"events_suppressed", "events_lost", "agent_started", "agent_stopped",
-	"audit_recovered", "audit_retention", NULL,
+	"audit_recovered", "audit_retention",
+	/* runtime monitoring: the process tree of each run */
+	"process_started", "process_exec", "process_exited", NULL,
 };
 
 /*
@@ -31,7 +28,10 @@ const char *const audit_event_names[] = {
  * killed: ended by a signal or a limit; error: ragged itself failed.
  */
 const char *const audit_result_names[] = {
-	"success", "failure", "denied", "allowed", "killed", "error", NULL,
+	"success", "failure", "denied", "allowed", "killed", "error",
+	/* pending: asked, not answered yet; observed: monitoring, no decision;
+	 * suppressed: an events_suppressed aggregate */
+	"pending", "observed", "suppressed", NULL,
 };
 
 static bool
@@ -53,357 +53,6 @@ bool
 audit_result_known(const char *name)
 {
 	return name != NULL && in_list(audit_result_names, name);
-}
-
-/* Howard Hinnant's days_from_civil: proleptic Gregorian, no libc time zone state. */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-#define AUDIT_MS_MAX 253402300799999LL	/* 9999-12-31T23:59:59.999Z */
-
-/* Write v as exactly n decimal digits. */
-static char *
-put_digits(char *p, unsigned v, int n)
-{
-	for (int i = n - 1; i >= 0; i--, v /= 10)
-		p[i] = (char)('0' + v % 10);
-	return p + n;
-}
-
-/* Hand-rolled: this runs once per audit record, and gmtime_r takes a lock. */
-void
-audit_time_format(int64_t ms, char out[AUDIT_TIME_LEN + 1])
-{
-	int64_t rem;
-	unsigned m, d;
-	int y;
-	char *p = out;
-
-	if (ms < 0)
-		ms = 0;
-	if (ms > AUDIT_MS_MAX)
-		ms = AUDIT_MS_MAX;
-	rem = ms % 86400000;
-	civil_from_days(ms / 86400000, &y, &m, &d);
-	p = put_digits(p, (unsigned)y, 4);
-	*p++ = '-';
-	p = put_digits(p, m, 2);
-	*p++ = '-';
-	p = put_digits(p, d, 2);
-	*p++ = 'T';
-	p = put_digits(p, (unsigned)(rem / 3600000), 2);
-	*p++ = ':';
-	p = put_digits(p, (unsigned)(rem / 60000 % 60), 2);
-	*p++ = ':';
-	p = put_digits(p, (unsigned)(rem / 1000 % 60), 2);
-	*p++ = '.';
-	p = put_digits(p, (unsigned)(rem % 1000), 3);
-	*p++ = 'Z';
-	*p = '\0';
-}
-
-/* Exactly n digits at *p, advancing it. -1 when any is missing. */
-static int
-digits(const char **p, int n)
-{
-	int v = 0;
-
-	for (; n > 0; n--, (*p)++) {
-		if (!isdigit((unsigned char)**p))
-			return -1;
-		v = v * 10 + (**p - '0');
-	}
-	return v;
-}
-
-static unsigned
-days_in_month(int y, unsigned m)
-{
-	static const unsigned dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : dm[m - 1];
-}
-
-/* "HH:MM:SS[.frac]" then "Z" or "+HH:MM"/"-HH:MM": ms into the day, minus the offset. */
-static int
-parse_clock(const char *p, int64_t *ms)
-{
-	int hh, mi, ss, oh, om, frac = 0, scale = 100;
-	int64_t off = 0;
-
-	hh = digits(&p, 2);
-	if (hh < 0 || hh > 23 || *p++ != ':' || (mi = digits(&p, 2)) < 0 ||
-	    mi > 59 || *p++ != ':' || (ss = digits(&p, 2)) < 0 || ss > 60)
-		return -1;
-	if (*p == '.') {
-		if (!isdigit((unsigned char)*++p))
-			return -1;
-		for (int n = 0; isdigit((unsigned char)*p); n++, p++) {
-			if (n >= 9)
-				return -1;
-			frac += (*p - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int sign = *p++ == '-' ? -1 : 1;
-
-		if ((oh = digits(&p, 2)) < 0 || oh > 23 || *p++ != ':' ||
-		    (om = digits(&p, 2)) < 0 || om > 59)
-			return -1;
-		off = sign * (oh * 3600000LL + om * 60000LL);
-	} else {
-		return -1;	/* a local time without offset is ambiguous */
-	}
-	if (*p != '\0')
-		return -1;
-	*ms = hh * 3600000LL + mi * 60000LL + ss * 1000LL + frac - off;
-	return 0;
-}
-
-int
-audit_time_parse(const char *s, int64_t *ms)
-{
-	const char *p = s;
-	int y, mo, d;
-	int64_t day_ms = 0;
-
-	if ((y = digits(&p, 4)) < 0 || *p++ != '-' || (mo = digits(&p, 2)) < 1 ||
-	    mo > 12 || *p++ != '-' || (d = digits(&p, 2)) < 1 ||
-	    (unsigned)d > days_in_month(y, (unsigned)mo))
-		return -1;
-	if (*p == 'T' || *p == 't' || *p == ' ') {
-		if (parse_clock(p + 1, &day_ms) < 0)
-			return -1;
-	} else if (*p != '\0') {
-		return -1;
-	}
-	*ms = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400000LL + day_ms;
-	return 0;
-}
-
-int
-audit_time_arg(const char *s, int64_t now_ms, int64_t *ms)
-{
-	const char *p;
-	int64_t n = 0, unit;
-	int nd = 0;
-
-	if (s[0] != '-')
-		return audit_time_parse(s, ms);
-	for (p = s + 1; isdigit((unsigned char)*p); p++, nd++) {
-		if (nd >= 9)	/* 999999999 days still fits int64 ms */
-			return -1;
-		n = n * 10 + (*p - '0');
-	}
-	switch (*p) {
-	case 'd': unit = 86400000; break;
-	case 'h': unit = 3600000; break;
-	case 'm': unit = 60000; break;
-	case 's': unit = 1000; break;
-	default: return -1;
-	}
-	if (nd == 0 || p[1] != '\0')
-		return -1;
-	*ms = now_ms - n * unit;
-	return 0;
-}
-
-void
-audit_files_free(struct audit_files *f)
-{
-	for (size_t i = 0; i < f->n; i++)
-		free(f->paths[i]);
-	free(f->paths);
-	free(f->last_seq);
-	memset(f, 0, sizeof(*f));
-}
-
-static int
-cmp_seq(const void *a, const void *b)
-{
-	const uint64_t *x = a, *y = b;
-
-	return *x < *y ? -1 : *x > *y;
-}
-
-/* "<base>.<20 digits>" → the digits' value; false for any other name. */
-static bool
-rotated_name(const char *name, const char *base, size_t blen, uint64_t *seq)
-{
-	const char *p;
-
-	if (strncmp(name, base, blen) != 0 || name[blen] != '.')
-		return false;
-	p = name + blen + 1;
-	if (strlen(p) != 20)
-		return false;
-	*seq = 0;
-	for (; *p != '\0'; p++) {
-		if (!isdigit((unsigned char)*p) || *seq > UINT64_MAX / 10 - 1)
-			return false;
-		*seq = *seq * 10 + (uint64_t)(*p - '0');
-	}
-	return true;
-}
-
-static int
-files_push(struct audit_files *f, char *path, uint64_t seq)
-{
-	char **np;
-	uint64_t *ns;
-
-	if (path == NULL)
-		return -1;
-	np = realloc(f->paths, (f->n + 1) * sizeof(*np));
-	if (np != NULL)
-		f->paths = np;
-	ns = realloc(f->last_seq, (f->n + 1) * sizeof(*ns));
-	if (ns != NULL)
-		f->last_seq = ns;
-	if (np == NULL || ns == NULL) {
-		free(path);
-		return -1;
-	}
-	f->paths[f->n] = path;
-	f->last_seq[f->n++] = seq;
-	return 0;
-}
-
-int
-audit_files_list(const char *path, struct audit_files *f)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == NULL ? strdup(".") :
-	    strndup(path, slash == path ? 1 : (size_t)(slash - path));
-	const char *base = slash == NULL ? path : slash + 1;
-	uint64_t *seqs = NULL, seq;
-	size_t nseqs = 0, blen = strlen(base);
-	struct dirent *de;
-	DIR *d;
-	int rc = -1;
-
-	memset(f, 0, sizeof(*f));
-	if (dir == NULL || (d = opendir(dir)) == NULL)
-		goto out;
-	while ((de = readdir(d)) != NULL) {
-		uint64_t *n;
-
-		if (!rotated_name(de->d_name, base, blen, &seq))
-			continue;
-		if ((n = realloc(seqs, (nseqs + 1) * sizeof(*n))) == NULL) {
-			closedir(d);
-			goto out;
-		}
-		seqs = n;
-		seqs[nseqs++] = seq;
-	}
-	closedir(d);
-	if (nseqs > 0)
-		qsort(seqs, nseqs, sizeof(*seqs), cmp_seq);
-	for (size_t i = 0; i < nseqs; i++) {
-		char *p;
-
-		if (asprintf(&p, "%s.%020llu", path, (unsigned long long)seqs[i]) < 0)
-			p = NULL;
-		if (files_push(f, p, seqs[i]) < 0)
-			goto out;
-	}
-	if (access(path, F_OK) == 0) {
-		if (files_push(f, strdup(path), 0) < 0)
-			goto out;
-		f->has_current = true;
-	}
-	rc = 0;
-out:
-	if (rc < 0)
-		audit_files_free(f);
-	free(seqs);
-	free(dir);
-	return rc;
-}
-
-static int
-each_line_in(const char *file, bool last, audit_line_cb cb, void *arg)
-{
-	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned long lineno = 0;
-	struct stat st;
-	ssize_t n;
-	int rc = 0;
-	FILE *fp;
-
-	if (fd < 0)	/* ENOENT: removed by retention since the listing */
-		return errno == ENOENT ? 0 : -1;
-	/* The agent reads as root: a planted symlink or FIFO is not part of the log. */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (fp = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	while (rc == 0 && (n = getline(&line, &cap, fp)) > 0) {
-		bool torn = line[n - 1] != '\n';
-
-		if (!torn)
-			line[--n] = '\0';
-		rc = cb(file, ++lineno, line, (size_t)n, torn, last, arg);
-	}
-	if (rc == 0 && ferror(fp))
-		rc = -1;
-	free(line);
-	fclose(fp);
-	return rc;
-}
-
-int
-audit_files_each_line(const char *path, audit_line_cb cb, void *arg)
-{
-	struct audit_files f;
-	int rc = 0;
-
-	if (audit_files_list(path, &f) < 0)
-		return -1;
-	if (f.n == 0) {
-		errno = ENOENT;
-		rc = -1;
-	}
-	for (size_t i = 0; rc == 0 && i < f.n; i++)
-		rc = each_line_in(f.paths[i], i + 1 == f.n, cb, arg);
-	audit_files_free(&f);
-	return rc;
 }
 
 cJSON *

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auditlog.h"
 #include "auditquery.h"
 #include "ctl.h"
 #include "proto.h"
@@ -123,14 +124,49 @@ static int show_or_follow(struct ctl *c, int argc, char **argv, bool follow)
 	return rc;
 }
 
+/* --file PATH: verify a copy offline, without the agent (needs read access). */
+static cJSON *verify_local(const char *path)
+{
+	struct auditlog_verify_result res;
+	cJSON *d;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	rc = auditlog_verify(path, &res);
+	if (rc < 0) {
+		ctl_err("audit verify: %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddBoolToObject(d, "broken", res.broken);
+	cJSON_AddNumberToObject(d, "verified", (double)res.verified);
+	cJSON_AddNumberToObject(d, "first_seq", (double)res.first_seq);
+	cJSON_AddNumberToObject(d, "last_seq", (double)res.last_seq);
+	cJSON_AddStringToObject(d, "last_hash", res.last_hash);
+	if (res.broken) {
+		cJSON_AddStringToObject(d, "file", res.file);
+		cJSON_AddNumberToObject(d, "line", (double)res.line);
+		cJSON_AddNumberToObject(d, "seq", (double)res.seq);
+		cJSON_AddStringToObject(d, "reason", res.reason);
+	}
+	return d;
+}
+
 static int verify(struct ctl *c, int argc, char **argv)
 {
-	cJSON *req, *reply, *data;
+	cJSON *req, *reply = NULL, *data, *local = NULL;
 	int code;
 	bool broken;
 
+	if (argc == 2 && strcmp(argv[0], "--file") == 0) {
+		local = verify_local(argv[1]);
+		if (!local)
+			return 1;
+		data = local;
+		goto show;
+	}
 	if (argc > 0) {
-		ctl_err("audit verify: unexpected argument %s", argv[0]);
+		ctl_err("audit verify: unexpected argument %s (only --file PATH)", argv[0]);
 		return EXIT_USAGE;
 	}
 	req = cJSON_CreateObject();
@@ -145,6 +181,7 @@ static int verify(struct ctl *c, int argc, char **argv)
 		cJSON_Delete(reply);
 		return code ? code : 1;
 	}
+show:
 	broken = proto_bool(data, "broken");
 	if (c->format == FMT_JSON)
 		render_json(data);
@@ -158,6 +195,7 @@ static int verify(struct ctl *c, int argc, char **argv)
 	} else
 		render_kv(data, 0);
 	cJSON_Delete(reply);
+	cJSON_Delete(local);
 	return broken ? 1 : 0;
 }
 

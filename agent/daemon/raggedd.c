@@ -21,6 +21,8 @@
 
 #include "agent.h"
 #include "auditlog.h"
+#include "config_parse.h"
+#include <openssl/evp.h>
 #include "util.h"
 
 static void usage(FILE *f)
@@ -42,6 +44,40 @@ static int setup_signals(struct agent *a)
 	signal(SIGPIPE, SIG_IGN);
 	a->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	return a->sigfd < 0 ? -1 : ep_add(a, a->sigfd, EP_SIGNAL, NULL);
+}
+
+/*
+ * config_change: the agent remembers the digest of the config it last ran
+ * with; a different one at start is recorded with both digests, so a
+ * loosened policy never goes unnoticed.
+ */
+static void config_changed(struct agent *a)
+{
+	const char *path = a->config_path ? a->config_path : CONFIG_DEFAULT_PATH;
+	char state[PATH_MAX], old[80] = "", now[80] = "none";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *buf = malloc(CONFIG_MAX_BYTES + 1);
+	ssize_t n = buf ? read_file(path, buf, CONFIG_MAX_BYTES + 1) : -1;
+	cJSON *rec;
+
+	if (n >= 0 && EVP_Digest(buf, (size_t)n, md, &mdlen, EVP_sha256(), NULL)) {
+		for (unsigned i = 0; i < mdlen; i++)
+			snprintf(now + 2 * i, sizeof(now) - 2 * i, "%02x", md[i]);
+	}
+	free(buf);
+	if (xsnprintf(state, sizeof(state), "%s/config.digest", a->cfg.state_dir) < 0)
+		return;
+	read_file(state, old, sizeof(old));
+	if (strcmp(old, now) == 0)
+		return;
+	write_atomic(state, now, strlen(now), 0600);
+	rec = auditrec_new(a, "config_change", "success");
+	cJSON *d = cJSON_AddObjectToObject(rec, "details");
+	cJSON_AddStringToObject(d, "config", path);
+	cJSON_AddStringToObject(d, "previous_digest", old[0] ? old : "none");
+	cJSON_AddStringToObject(d, "digest", now);
+	auditrec_emit(a, rec);
 }
 
 static int start(struct agent *a, char *err, size_t errlen)
@@ -95,6 +131,7 @@ static int start(struct agent *a, char *err, size_t errlen)
 	restart_settle(a);
 	if (server_listen(a, err, errlen) < 0)
 		return -1;
+	config_changed(a);
 	rec = auditrec_new(a, "agent_started", "success");
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "details"), "reason", a->feat.reason);
 	auditrec_emit(a, rec);

@@ -107,6 +107,8 @@ stop_agent
 T_CUR=agent
 if [ "$AGENT_STATUS" -eq 0 ]; then pass "raggedd stopped cleanly on SIGTERM"; else
 	fail "raggedd exited with status $AGENT_STATUS"; fi
+if tail -1 "$RAGGED_T/log/audit.jsonl" | grep -q '"event":"agent_stopped"'; then
+	pass "agent_stopped is the last record"; else fail "no agent_stopped record at the end of the log"; fi
 # Sanitizer builds (make SANITIZE=1) report into the agent log.
 if grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$RAGGED_T/agent.log"; then
 	fail "sanitizer report in the agent log"; else pass "no sanitizer report from the agent"; fi
