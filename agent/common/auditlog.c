@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The audit log writer and verifier: JSON lines chained by SHA-256.
- *
- * A record's canonical form is its compact JSON without the "hash" member;
- * the writer prints exactly that (prev_hash last), hashes it, and replaces
- * the closing brace by ,"hash":"<hex>"}. So the hashed bytes are the line
- * minus its last 75 bytes, plus "}", and verification never re-serializes.
+ * The audit log writer: open, crash recovery, append, rotation, retention
+ * and sync. The record serializer, the line check and the hasher are in
+ * auditfmt.c, the verifier in auditverify.c; audit_int.h holds what they
+ * share, including how a record is chained by SHA-256.
  * docs/audit-format.md is the reference for everything here.
  */
 #include <errno.h>
@@ -18,151 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "audit_int.h"
 #include "auditlog.h"
 #include "auditquery.h"
 
-#define SUFFIX_LEN 75			/* ,"hash":"<64 hex>"} */
 #define RECOVER_MAX_DROP (1024 * 1024)	/* most garbage a crash can explain */
-#define SEQ_MAX (1ULL << 53)		/* exact in a JSON number (double) */
-
-static const char zero_hash[AUDITLOG_HASH_HEX + 1] =
-    "0000000000000000000000000000000000000000000000000000000000000000";
-
-struct hasher {
-	EVP_MD *md;
-	EVP_MD_CTX *ctx;
-};
-
-struct auditlog {
-	struct auditlog_opts o;
-	char *path, *tmp_path, *enforcement;
-	int fd, dirfd;
-	uint64_t size, seq, rotate_retry_at;
-	char hash[AUDITLOG_HASH_HEX + 1];
-	struct hasher h;
-	char *buf;
-	size_t bufsz, len;
-	bool dirty, wedged;
-	int64_t synced_ms;
-	int sync_errno;
-};
-
-/* A parsed line and the members the chain is made of. */
-struct line_rec {
-	cJSON *rec;
-	uint64_t seq;
-	const char *prev, *hash, *event;
-};
-
-static int
-hasher_init(struct hasher *h)
-{
-	/* Fetch once: an implicit fetch per EVP_DigestInit costs a lookup. */
-	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	h->ctx = EVP_MD_CTX_new();
-	return h->md != NULL && h->ctx != NULL ? 0 : -1;
-}
-
-static void
-hasher_free(struct hasher *h)
-{
-	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_free(h->md);
-}
-
-/* Lowercase hex SHA-256 of a || b. */
-static int
-hash2(struct hasher *h, const void *a, size_t alen, const void *b, size_t blen,
-      char out[AUDITLOG_HASH_HEX + 1])
-{
-	static const char hx[] = "0123456789abcdef";
-	unsigned char md[32];
-	unsigned int n = 0;
-
-	if (!EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
-	    !EVP_DigestUpdate(h->ctx, a, alen) ||
-	    (blen > 0 && !EVP_DigestUpdate(h->ctx, b, blen)) ||
-	    !EVP_DigestFinal_ex(h->ctx, md, &n) || n != sizeof(md))
-		return -1;
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hx[md[i] >> 4];
-		out[2 * i + 1] = hx[md[i] & 15];
-	}
-	out[AUDITLOG_HASH_HEX] = '\0';
-	return 0;
-}
-
-static bool
-is_hash(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!(s[i] >= '0' && s[i] <= '9') && !(s[i] >= 'a' && s[i] <= 'f'))
-			return false;
-	return i == AUDITLOG_HASH_HEX;
-}
-
-/*
- * The members the chain relies on appear once (parsers disagree on which
- * duplicate wins), seq is an exact positive integer, hashes are hex.
- */
-static int
-record_shape(struct line_rec *lr)
-{
-	static const char *const keys[] = { "timestamp", "seq", "event", "prev_hash", "hash" };
-	int count[5] = { 0 };
-	const cJSON *it, *seq = NULL;
-
-	cJSON_ArrayForEach(it, lr->rec)
-		for (int k = 0; k < 5; k++)
-			if (strcmp(it->string, keys[k]) == 0) {
-				count[k]++;
-				if (k == 1)
-					seq = it;
-				else if (k == 2)
-					lr->event = cJSON_GetStringValue(it);
-				else if (k == 3)
-					lr->prev = cJSON_GetStringValue(it);
-				else if (k == 4)
-					lr->hash = cJSON_GetStringValue(it);
-			}
-	for (int k = 0; k < 5; k++)
-		if (count[k] > 1)
-			return -1;
-	if (!cJSON_IsNumber(seq) || seq->valuedouble < 1 ||
-	    seq->valuedouble > (double)SEQ_MAX ||
-	    seq->valuedouble != (double)(uint64_t)seq->valuedouble)
-		return -1;
-	lr->seq = (uint64_t)seq->valuedouble;
-	return lr->prev != NULL && lr->hash != NULL && is_hash(lr->prev) &&
-	    is_hash(lr->hash) ? 0 : -1;
-}
-
-/* Checks that need no neighbour. NULL, or the reason the line fails them. */
-static const char *
-line_check(struct hasher *h, const char *line, size_t len, struct line_rec *lr)
-{
-	char hex[AUDITLOG_HASH_HEX + 1];
-	const char *sfx = line + len - SUFFIX_LEN;
-
-	memset(lr, 0, sizeof(*lr));
-	if ((lr->rec = audit_parse_line(line, len)) == NULL)
-		return "unparsable line";
-	/* hash must be the last member, written exactly as the writer does. */
-	if (record_shape(lr) < 0 || len < SUFFIX_LEN + 2 ||
-	    memcmp(sfx, ",\"hash\":\"", 9) != 0 ||
-	    memcmp(sfx + 9, lr->hash, AUDITLOG_HASH_HEX) != 0 ||
-	    memcmp(sfx + 9 + AUDITLOG_HASH_HEX, "\"}", 2) != 0)
-		return "malformed record";
-	if (hash2(h, line, len - SUFFIX_LEN, "}", 1, hex) < 0)
-		return "hash unavailable";
-	if (memcmp(hex, lr->hash, AUDITLOG_HASH_HEX) != 0)
-		return "hash mismatch";
-	return NULL;
-}
 
 static int
 fail(char *err, size_t errlen, const char *path, const char *what)
@@ -229,7 +87,7 @@ tail_scan(struct hasher *h, int fd, uint64_t size, bool may_drop, uint64_t *keep
 			fail(err, errlen, name, "last record longer than the recovery window");
 			goto out;
 		}
-		why = line_check(h, buf + start, end - 1 - start, &lr);
+		why = audit_line_check(h, buf + start, end - 1 - start, &lr);
 		if (why == NULL) {
 			*found = true;
 			*seq = lr.seq;
@@ -280,283 +138,13 @@ file_last_record(struct hasher *h, const char *path, bool *found, uint64_t *seq,
 	return rc;
 }
 
-static int64_t
-clock_ms(clockid_t clk)
+int64_t
+audit_clock_ms(clockid_t clk)
 {
 	struct timespec ts;
 
 	clock_gettime(clk, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * The serializer. cJSON's printer formats every number with "%1.15g" and
- * reads it back with sscanf, which alone halves the throughput; this one
- * prints integers directly, and writes the chain's members without ever
- * touching the caller's object. Escaping follows cJSON: ", \, \b \f \n \r
- * \t and other bytes below 0x20 as \u00xx, UTF-8 verbatim.
- */
-static bool
-room(struct auditlog *log, size_t n)
-{
-	size_t cap = log->bufsz;
-	char *nb;
-
-	if (log->len + n + SUFFIX_LEN + 1 <= cap)
-		return true;
-	while (cap < log->len + n + SUFFIX_LEN + 1)
-		cap *= 2;
-	if (cap > 2 * AUDITLOG_RECORD_MAX || (nb = realloc(log->buf, cap)) == NULL) {
-		errno = cap > 2 * AUDITLOG_RECORD_MAX ? EMSGSIZE : ENOMEM;
-		return false;
-	}
-	log->buf = nb;
-	log->bufsz = cap;
-	return true;
-}
-
-static int
-put(struct auditlog *log, const char *s, size_t n)
-{
-	if (!room(log, n))
-		return -1;
-	memcpy(log->buf + log->len, s, n);
-	log->len += n;
-	return 0;
-}
-
-/*
- * ASCII copied as it is: not below 0x20, not '"', not '\\'. Eight bytes at
- * a time (SWAR): a byte needs care if it is < 0x20, >= 0x80, '"' or '\\'.
- */
-static size_t
-plain_run(const unsigned char *s, size_t n)
-{
-	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-	size_t k = 0;
-
-	for (; k + 8 <= n; k += 8) {
-		uint64_t w, ctl, quo, bsl;
-
-		memcpy(&w, s + k, 8);
-		ctl = (w - ones * 0x20) & ~w;
-		quo = ((w ^ (ones * '"')) - ones) & ~(w ^ (ones * '"'));
-		bsl = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
-		if (((ctl | quo | bsl | w) & high) != 0)
-			break;
-	}
-	for (; k < n && s[k] >= 0x20 && s[k] < 0x80 && s[k] != '"' && s[k] != '\\'; k++)
-		;
-	return k;
-}
-
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if there is none. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-	uint32_t cp = c & (0x7f >> n);
-
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
- * A JSON string. Bytes that are not UTF-8 (a kernel path can hold any)
- * become U+FFFD, so every line is valid JSON for every reader.
- */
-static int
-put_str(struct auditlog *log, const char *str)
-{
-	static const char hx[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str), k;
-	char *p;
-
-	if (!room(log, 6 * n + 2))
-		return -1;
-	p = log->buf + log->len;
-	*p++ = '"';
-	for (;;) {
-		/* Runs of plain bytes are copied at once: most strings are one run. */
-		k = plain_run(s, n - (size_t)(s - (const unsigned char *)str));
-		memcpy(p, s, k);
-		p += k;
-		s += k;
-		if (*s == '\0')
-			break;
-		if (*s >= 0x80) {
-			if ((k = utf8_len(s)) == 0) {
-				memcpy(p, "\xef\xbf\xbd", 3);
-				k = 1;
-				p += 3;
-			} else {
-				memcpy(p, s, k);
-				p += k;
-			}
-			s += k;
-			continue;
-		}
-		*p++ = '\\';
-		switch (*s) {
-		case '"': *p++ = '"'; break;
-		case '\\': *p++ = '\\'; break;
-		case '\b': *p++ = 'b'; break;
-		case '\f': *p++ = 'f'; break;
-		case '\n': *p++ = 'n'; break;
-		case '\r': *p++ = 'r'; break;
-		case '\t': *p++ = 't'; break;
-		default:
-			memcpy(p, "u00", 3);
-			p[3] = hx[*s >> 4];
-			p[4] = hx[*s & 15];
-			p += 5;
-		}
-		s++;
-	}
-	*p++ = '"';
-	log->len = (size_t)(p - log->buf);
-	return 0;
-}
-
-static int
-put_u64(struct auditlog *log, uint64_t v, bool neg)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-
-	do
-		*--p = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	if (neg)
-		*--p = '-';
-	return put(log, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
-static int
-put_num(struct auditlog *log, double d)
-{
-	char tmp[32];
-	int n;
-
-	if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308)
-		return put(log, "null", 4);	/* NaN, inf: as cJSON prints them */
-	if (d > -(double)SEQ_MAX && d < (double)SEQ_MAX && (double)(int64_t)d == d)
-		return put_u64(log, (uint64_t)(d < 0 ? -d : d), d < 0);
-	n = snprintf(tmp, sizeof(tmp), "%1.15g", d);
-	if (strtod(tmp, NULL) != d)
-		n = snprintf(tmp, sizeof(tmp), "%1.17g", d);
-	return put(log, tmp, (size_t)n);
-}
-
-static int
-put_value(struct auditlog *log, const cJSON *v, int depth)
-{
-	const cJSON *it;
-	bool obj = cJSON_IsObject(v);
-
-	switch (v->type & 0xff) {
-	case cJSON_False: return put(log, "false", 5);
-	case cJSON_True: return put(log, "true", 4);
-	case cJSON_NULL: return put(log, "null", 4);
-	case cJSON_Number: return put_num(log, v->valuedouble);
-	case cJSON_String: return put_str(log, v->valuestring != NULL ? v->valuestring : "");
-	case cJSON_Array:
-	case cJSON_Object:
-		break;
-	default:	/* raw text could break the line or the JSON */
-		errno = EINVAL;
-		return -1;
-	}
-	if (depth > 32) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (put(log, obj ? "{" : "[", 1) < 0)
-		return -1;
-	cJSON_ArrayForEach(it, v) {
-		if ((it != v->child && put(log, ",", 1) < 0) ||
-		    (obj && (it->string == NULL || put_str(log, it->string) < 0 ||
-		    put(log, ":", 1) < 0)) || put_value(log, it, depth + 1) < 0)
-			return -1;
-	}
-	return put(log, obj ? "}" : "]", 1);
-}
-
-static bool
-key_is(const cJSON *it, const char *key)
-{
-	return it->string != NULL && it->string[0] == key[0] &&
-	    strcmp(it->string, key) == 0;
-}
-
-/* Members only the log writes. */
-static bool
-owned(const cJSON *it)
-{
-	return key_is(it, "seq") || key_is(it, "prev_hash") || key_is(it, "hash");
-}
-
-/*
- * The canonical form: timestamp, seq, event, the caller's other members in
- * their order, enforcement if the log supplies it, prev_hash. Members the
- * log owns (seq, prev_hash, hash) are never taken from the caller.
- */
-static int
-serialize(struct auditlog *log, const cJSON *rec)
-{
-	const cJSON *it, *ts = NULL, *ev = NULL, *enf = NULL;
-	char tbuf[AUDIT_TIME_LEN + 1];
-
-	cJSON_ArrayForEach(it, rec) {
-		if (key_is(it, "timestamp")) {
-			if (ts != NULL || !cJSON_IsString(it))
-				goto inval;
-			ts = it;
-		} else if (key_is(it, "event")) {
-			if (ev != NULL || !cJSON_IsString(it) || it->valuestring[0] == '\0')
-				goto inval;
-			ev = it;
-		} else if (key_is(it, "enforcement"))
-			enf = it;
-	}
-	if (ev == NULL)
-		goto inval;
-	if (ts == NULL)
-		audit_time_format(clock_ms(CLOCK_REALTIME), tbuf);
-	log->len = 0;
-	if (put(log, "{\"timestamp\":", 13) < 0 ||
-	    put_str(log, ts != NULL ? ts->valuestring : tbuf) < 0 ||
-	    put(log, ",\"seq\":", 7) < 0 || put_u64(log, log->seq + 1, false) < 0 ||
-	    put(log, ",\"event\":", 9) < 0 || put_str(log, ev->valuestring) < 0)
-		return -1;
-	cJSON_ArrayForEach(it, rec) {
-		if (it == ts || it == ev || owned(it))
-			continue;
-		if (it->string == NULL || put(log, ",", 1) < 0 ||
-		    put_str(log, it->string) < 0 || put(log, ":", 1) < 0 ||
-		    put_value(log, it, 1) < 0)
-			return -1;
-	}
-	if (enf == NULL && log->enforcement != NULL &&
-	    (put(log, ",\"enforcement\":", 15) < 0 || put_str(log, log->enforcement) < 0))
-		return -1;
-	if (put(log, ",\"prev_hash\":\"", 14) < 0 ||
-	    put(log, log->hash, AUDITLOG_HASH_HEX) < 0 || put(log, "\"}", 2) < 0)
-		return -1;
-	return 0;
-inval:
-	errno = EINVAL;
-	return -1;
 }
 
 /*
@@ -600,7 +188,7 @@ policy_sync(struct auditlog *log)
 
 	if (log->o.fsync == AUDITLOG_FSYNC_NEVER)
 		return;
-	now = clock_ms(CLOCK_MONOTONIC);
+	now = audit_clock_ms(CLOCK_MONOTONIC);
 	if (log->o.fsync == AUDITLOG_FSYNC_BATCH &&
 	    now - log->synced_ms < (int64_t)log->o.fsync_interval_ms)
 		return;
@@ -624,10 +212,10 @@ write_record(struct auditlog *log, const cJSON *rec, char **line_out)
 		errno = EINVAL;
 		return -1;
 	}
-	if (serialize(log, rec) < 0)
+	if (audit_serialize(log, rec) < 0)
 		return -1;
 	len = log->len;
-	if (hash2(&log->h, log->buf, len, NULL, 0, hex) < 0) {
+	if (audit_hash2(&log->h, log->buf, len, NULL, 0, hex) < 0) {
 		errno = EIO;
 		return -1;
 	}
@@ -881,7 +469,7 @@ recover(struct auditlog *log, char *err, size_t errlen)
 	/* The dropped bytes are evidence: their digest goes into the record. */
 	if ((tail = malloc(size - keep)) == NULL ||
 	    pread(log->fd, tail, size - keep, (off_t)keep) != (ssize_t)(size - keep) ||
-	    hash2(&log->h, tail, size - keep, NULL, 0, dhash) < 0) {
+	    audit_hash2(&log->h, tail, size - keep, NULL, 0, dhash) < 0) {
 		free(tail);
 		return fail_errno(err, errlen, log->path, "read torn tail");
 	}
@@ -956,13 +544,13 @@ auditlog_open(const struct auditlog_opts *opts, char *err, size_t errlen)
 	log->o = *opts;
 	if (log->o.fsync_interval_ms == 0)
 		log->o.fsync_interval_ms = 1000;
-	memcpy(log->hash, zero_hash, sizeof(zero_hash));
+	memcpy(log->hash, audit_zero_hash, sizeof(audit_zero_hash));
 	log->bufsz = 4096;
 	if ((log->path = strdup(opts->path)) == NULL ||
 	    asprintf(&log->tmp_path, "%s.tmp", opts->path) < 0)
 		log->tmp_path = NULL;
 	if (log->tmp_path == NULL || (log->buf = malloc(log->bufsz)) == NULL ||
-	    hasher_init(&log->h) < 0) {
+	    audit_hasher_init(&log->h) < 0) {
 		fail_errno(err, errlen, opts->path, "init");
 		goto bad;
 	}
@@ -973,7 +561,7 @@ auditlog_open(const struct auditlog_opts *opts, char *err, size_t errlen)
 	if (open_current(log, err, errlen) < 0 || recover(log, err, errlen) < 0)
 		goto bad;
 	fsync(log->dirfd);
-	log->synced_ms = clock_ms(CLOCK_MONOTONIC);
+	log->synced_ms = audit_clock_ms(CLOCK_MONOTONIC);
 	auditlog_retention(log);	/* a failure keeps files, never records */
 	return log;
 bad:
@@ -992,7 +580,7 @@ auditlog_sync(struct auditlog *log)
 			e = errno;
 		else
 			log->dirty = false;
-		log->synced_ms = clock_ms(CLOCK_MONOTONIC);
+		log->synced_ms = audit_clock_ms(CLOCK_MONOTONIC);
 	}
 	if (e != 0) {
 		errno = e;
@@ -1008,7 +596,8 @@ auditlog_sync_due_ms(const struct auditlog *log)
 
 	if (log->o.fsync != AUDITLOG_FSYNC_BATCH || !log->dirty)
 		return -1;
-	left = log->synced_ms + log->o.fsync_interval_ms - clock_ms(CLOCK_MONOTONIC);
+	left = log->synced_ms + log->o.fsync_interval_ms -
+	    audit_clock_ms(CLOCK_MONOTONIC);
 	return left < 0 ? 0 : (int)left;
 }
 
@@ -1048,214 +637,10 @@ auditlog_close(struct auditlog *log)
 	}
 	if (log->dirfd >= 0)
 		close(log->dirfd);	/* drops the lock */
-	hasher_free(&log->h);
+	audit_hasher_free(&log->h);
 	free(log->buf);
 	free(log->enforcement);
 	free(log->tmp_path);
 	free(log->path);
 	free(log);
-}
-
-/*
- * Verification: a state machine over lines, fed from the files or a buffer.
- * The chain's start is checked last: when the oldest records were removed
- * by retention, the newest audit_retention record names the last removed
- * seq and hash, and the first remaining record must continue from them.
- */
-struct vstate {
-	struct hasher h;
-	struct auditlog_verify_result *res;
-	bool started, probing, have_anchor;
-	uint64_t expect, anchor_seq;
-	char prev[AUDITLOG_HASH_HEX + 1], first_prev[AUDITLOG_HASH_HEX + 1];
-	char anchor_hash[AUDITLOG_HASH_HEX + 1];
-	char first_file[PATH_MAX];
-	unsigned long first_line;
-};
-
-static int
-broken(struct vstate *v, const char *file, unsigned long line, uint64_t seq,
-       const char *why)
-{
-	struct auditlog_verify_result *r = v->res;
-
-	r->broken = true;
-	r->anchored = false;
-	snprintf(r->file, sizeof(r->file), "%s", file);
-	r->line = line;
-	r->seq = seq;
-	snprintf(r->reason, sizeof(r->reason), "%s", why);
-	return 1;
-}
-
-/* After a seq gap: if the missing seq shows up later, records were moved, not removed. */
-static int
-probe(struct vstate *v, const char *line, size_t len)
-{
-	cJSON *rec = audit_parse_line(line, len);
-	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(rec, "seq");
-	int rc = 0;
-
-	if (cJSON_IsNumber(seq) && seq->valuedouble == (double)v->expect) {
-		snprintf(v->res->reason, sizeof(v->res->reason), "seq out of order");
-		rc = 1;
-	}
-	cJSON_Delete(rec);
-	return rc;
-}
-
-static void
-take_anchor(struct vstate *v, const cJSON *rec)
-{
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "details");
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(d, "removed_through_seq");
-	const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d,
-	    "removed_last_hash"));
-
-	if (cJSON_IsNumber(s) && s->valuedouble >= 1 && s->valuedouble <= (double)SEQ_MAX &&
-	    h != NULL && is_hash(h)) {
-		v->have_anchor = true;
-		v->anchor_seq = (uint64_t)s->valuedouble;
-		memcpy(v->anchor_hash, h, sizeof(v->anchor_hash));
-	}
-}
-
-static int
-verify_line(const char *file, unsigned long lineno, const char *line, size_t len,
-	    bool torn, bool last_file, void *arg)
-{
-	struct vstate *v = arg;
-	struct auditlog_verify_result *r = v->res;
-	struct line_rec lr;
-	const char *why;
-	int rc = 0;
-
-	if (v->probing)
-		return probe(v, line, len);
-	if (torn && last_file) {	/* a crash, or a write in progress */
-		r->torn_bytes = len;
-		return 0;
-	}
-	if ((why = line_check(&v->h, line, len, &lr)) != NULL)
-		rc = broken(v, file, lineno, lr.seq != 0 ? lr.seq : v->expect, why);
-	else if (!v->started) {
-		v->started = true;
-		r->first_seq = lr.seq;
-		memcpy(v->first_prev, lr.prev, sizeof(v->first_prev));
-		snprintf(v->first_file, sizeof(v->first_file), "%s", file);
-		v->first_line = lineno;
-		if (lr.seq == 1 && strcmp(lr.prev, zero_hash) != 0)
-			rc = broken(v, file, lineno, lr.seq, "prev_hash mismatch");
-	} else if (lr.seq < v->expect) {
-		rc = broken(v, file, lineno, lr.seq, "seq out of order");
-	} else if (lr.seq > v->expect) {
-		broken(v, file, lineno, lr.seq, "seq gap");
-		v->probing = true;
-	} else if (strcmp(lr.prev, v->prev) != 0) {
-		rc = broken(v, file, lineno, lr.seq, "prev_hash mismatch");
-	}
-	if (!r->broken) {
-		r->verified++;
-		r->last_seq = lr.seq;
-		memcpy(r->last_hash, lr.hash, sizeof(r->last_hash));
-		memcpy(v->prev, lr.hash, sizeof(v->prev));
-		v->expect = lr.seq + 1;
-		if (lr.event != NULL && strcmp(lr.event, "audit_retention") == 0)
-			take_anchor(v, lr.rec);
-	}
-	cJSON_Delete(lr.rec);
-	return rc;
-}
-
-static int
-verify_finish(struct vstate *v)
-{
-	struct auditlog_verify_result *r = v->res;
-
-	if (r->broken || !v->started)
-		return r->broken ? 1 : 0;
-	if (r->first_seq == 1) {
-		r->anchored = true;
-	} else if (!v->have_anchor || v->anchor_seq + 1 < r->first_seq) {
-		/* Records before the first one are gone and no retention accounts for them. */
-		broken(v, v->first_file, v->first_line, r->first_seq, "seq gap");
-	} else if (v->anchor_seq + 1 == r->first_seq &&
-	    strcmp(v->anchor_hash, v->first_prev) != 0) {
-		broken(v, v->first_file, v->first_line, r->first_seq, "prev_hash mismatch");
-	} else {
-		r->anchored = true;	/* anchored, or removal announced but not done yet */
-	}
-	return r->broken ? 1 : 0;
-}
-
-static int
-vstate_init(struct vstate *v, struct auditlog_verify_result *res)
-{
-	memset(v, 0, sizeof(*v));
-	memset(res, 0, sizeof(*res));
-	v->res = res;
-	v->expect = 1;
-	if (hasher_init(&v->h) < 0) {
-		hasher_free(&v->h);
-		errno = ENOMEM;
-		return -1;
-	}
-	return 0;
-}
-
-/* The newest rotated file's name: it changes when the writer rotates or removes. */
-static uint64_t
-files_epoch(const char *path)
-{
-	struct audit_files f;
-	uint64_t e = 0;
-
-	if (audit_files_list(path, &f) == 0) {
-		e = f.n > (f.has_current ? 1u : 0u) ? f.last_seq[f.n - 1 - f.has_current] : 0;
-		e = e * 1000003 + f.n;
-		audit_files_free(&f);
-	}
-	return e;
-}
-
-int
-auditlog_verify(const char *path, struct auditlog_verify_result *res)
-{
-	struct vstate v;
-	uint64_t epoch;
-	int rc, tries = 0;
-
-	/* A rotation during the walk looks like a gap: walk again, a few times. */
-	do {
-		epoch = files_epoch(path);
-		if (vstate_init(&v, res) < 0)
-			return -1;
-		rc = audit_files_each_line(path, verify_line, &v);
-		if (rc >= 0)
-			rc = verify_finish(&v);
-		hasher_free(&v.h);
-	} while (rc == 1 && ++tries < 3 && files_epoch(path) != epoch);
-	return rc;
-}
-
-int
-auditlog_verify_buf(const char *buf, size_t len, const char *name,
-		    struct auditlog_verify_result *res)
-{
-	struct vstate v;
-	unsigned long lineno = 0;
-	const char *p = buf, *end = buf + len, *nl;
-	int rc = 0;
-
-	if (vstate_init(&v, res) < 0)
-		return -1;
-	while (rc == 0 && p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		rc = verify_line(name, ++lineno, p, nl != NULL ? (size_t)(nl - p) :
-		    (size_t)(end - p), nl == NULL, true, &v);
-		p = nl != NULL ? nl + 1 : end;
-	}
-	rc = verify_finish(&v);
-	hasher_free(&v.h);
-	return rc;
 }

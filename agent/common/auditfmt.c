@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The audit log's record format: the hasher, the check of one line against
+ * its own hash, and the serializer of the canonical form. audit_int.h says
+ * what the canonical form is; docs/audit-format.md is the reference.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "audit_int.h"
+#include "auditlog.h"
+#include "auditquery.h"
+
+const char audit_zero_hash[AUDITLOG_HASH_HEX + 1] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+int
+audit_hasher_init(struct hasher *h)
+{
+	/* Fetch once: an implicit fetch per EVP_DigestInit costs a lookup. */
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->ctx = EVP_MD_CTX_new();
+	return h->md != NULL && h->ctx != NULL ? 0 : -1;
+}
+
+void
+audit_hasher_free(struct hasher *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+}
+
+/* Lowercase hex SHA-256 of a || b. */
+int
+audit_hash2(struct hasher *h, const void *a, size_t alen, const void *b, size_t blen,
+	    char out[AUDITLOG_HASH_HEX + 1])
+{
+	static const char hx[] = "0123456789abcdef";
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	if (!EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
+	    !EVP_DigestUpdate(h->ctx, a, alen) ||
+	    (blen > 0 && !EVP_DigestUpdate(h->ctx, b, blen)) ||
+	    !EVP_DigestFinal_ex(h->ctx, md, &n) || n != sizeof(md))
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hx[md[i] >> 4];
+		out[2 * i + 1] = hx[md[i] & 15];
+	}
+	out[AUDITLOG_HASH_HEX] = '\0';
+	return 0;
+}
+
+bool
+audit_is_hash(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!(s[i] >= '0' && s[i] <= '9') && !(s[i] >= 'a' && s[i] <= 'f'))
+			return false;
+	return i == AUDITLOG_HASH_HEX;
+}
+
+/*
+ * The members the chain relies on appear once (parsers disagree on which
+ * duplicate wins), seq is an exact positive integer, hashes are hex.
+ */
+static int
+record_shape(struct line_rec *lr)
+{
+	static const char *const keys[] = { "timestamp", "seq", "event", "prev_hash", "hash" };
+	int count[5] = { 0 };
+	const cJSON *it, *seq = NULL;
+
+	cJSON_ArrayForEach(it, lr->rec)
+		for (int k = 0; k < 5; k++)
+			if (strcmp(it->string, keys[k]) == 0) {
+				count[k]++;
+				if (k == 1)
+					seq = it;
+				else if (k == 2)
+					lr->event = cJSON_GetStringValue(it);
+				else if (k == 3)
+					lr->prev = cJSON_GetStringValue(it);
+				else if (k == 4)
+					lr->hash = cJSON_GetStringValue(it);
+			}
+	for (int k = 0; k < 5; k++)
+		if (count[k] > 1)
+			return -1;
+	if (!cJSON_IsNumber(seq) || seq->valuedouble < 1 ||
+	    seq->valuedouble > (double)SEQ_MAX ||
+	    seq->valuedouble != (double)(uint64_t)seq->valuedouble)
+		return -1;
+	lr->seq = (uint64_t)seq->valuedouble;
+	return lr->prev != NULL && lr->hash != NULL && audit_is_hash(lr->prev) &&
+	    audit_is_hash(lr->hash) ? 0 : -1;
+}
+
+/* Checks that need no neighbour. NULL, or the reason the line fails them. */
+const char *
+audit_line_check(struct hasher *h, const char *line, size_t len, struct line_rec *lr)
+{
+	char hex[AUDITLOG_HASH_HEX + 1];
+	const char *sfx = line + len - SUFFIX_LEN;
+
+	memset(lr, 0, sizeof(*lr));
+	if ((lr->rec = audit_parse_line(line, len)) == NULL)
+		return "unparsable line";
+	/* hash must be the last member, written exactly as the writer does. */
+	if (record_shape(lr) < 0 || len < SUFFIX_LEN + 2 ||
+	    memcmp(sfx, ",\"hash\":\"", 9) != 0 ||
+	    memcmp(sfx + 9, lr->hash, AUDITLOG_HASH_HEX) != 0 ||
+	    memcmp(sfx + 9 + AUDITLOG_HASH_HEX, "\"}", 2) != 0)
+		return "malformed record";
+	if (audit_hash2(h, line, len - SUFFIX_LEN, "}", 1, hex) < 0)
+		return "hash unavailable";
+	if (memcmp(hex, lr->hash, AUDITLOG_HASH_HEX) != 0)
+		return "hash mismatch";
+	return NULL;
+}
+
+/*
+ * The serializer. cJSON's printer formats every number with "%1.15g" and
+ * reads it back with sscanf, which alone halves the throughput; this one
+ * prints integers directly, and writes the chain's members without ever
+ * touching the caller's object. Escaping follows cJSON: ", \, \b \f \n \r
+ * \t and other bytes below 0x20 as \u00xx, UTF-8 verbatim.
+ */
+static bool
+room(struct auditlog *log, size_t n)
+{
+	size_t cap = log->bufsz;
+	char *nb;
+
+	if (log->len + n + SUFFIX_LEN + 1 <= cap)
+		return true;
+	while (cap < log->len + n + SUFFIX_LEN + 1)
+		cap *= 2;
+	if (cap > 2 * AUDITLOG_RECORD_MAX || (nb = realloc(log->buf, cap)) == NULL) {
+		errno = cap > 2 * AUDITLOG_RECORD_MAX ? EMSGSIZE : ENOMEM;
+		return false;
+	}
+	log->buf = nb;
+	log->bufsz = cap;
+	return true;
+}
+
+static int
+put(struct auditlog *log, const char *s, size_t n)
+{
+	if (!room(log, n))
+		return -1;
+	memcpy(log->buf + log->len, s, n);
+	log->len += n;
+	return 0;
+}
+
+/*
+ * ASCII copied as it is: not below 0x20, not '"', not '\\'. Eight bytes at
+ * a time (SWAR): a byte needs care if it is < 0x20, >= 0x80, '"' or '\\'.
+ */
+static size_t
+plain_run(const unsigned char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	size_t k = 0;
+
+	for (; k + 8 <= n; k += 8) {
+		uint64_t w, ctl, quo, bsl;
+
+		memcpy(&w, s + k, 8);
+		ctl = (w - ones * 0x20) & ~w;
+		quo = ((w ^ (ones * '"')) - ones) & ~(w ^ (ones * '"'));
+		bsl = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
+		if (((ctl | quo | bsl | w) & high) != 0)
+			break;
+	}
+	for (; k < n && s[k] >= 0x20 && s[k] < 0x80 && s[k] != '"' && s[k] != '\\'; k++)
+		;
+	return k;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if there is none. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	uint32_t cp = c & (0x7f >> n);
+
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * A JSON string. Bytes that are not UTF-8 (a kernel path can hold any)
+ * become U+FFFD, so every line is valid JSON for every reader.
+ */
+static int
+put_str(struct auditlog *log, const char *str)
+{
+	static const char hx[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), k;
+	char *p;
+
+	if (!room(log, 6 * n + 2))
+		return -1;
+	p = log->buf + log->len;
+	*p++ = '"';
+	for (;;) {
+		/* Runs of plain bytes are copied at once: most strings are one run. */
+		k = plain_run(s, n - (size_t)(s - (const unsigned char *)str));
+		memcpy(p, s, k);
+		p += k;
+		s += k;
+		if (*s == '\0')
+			break;
+		if (*s >= 0x80) {
+			if ((k = utf8_len(s)) == 0) {
+				memcpy(p, "\xef\xbf\xbd", 3);
+				k = 1;
+				p += 3;
+			} else {
+				memcpy(p, s, k);
+				p += k;
+			}
+			s += k;
+			continue;
+		}
+		*p++ = '\\';
+		switch (*s) {
+		case '"': *p++ = '"'; break;
+		case '\\': *p++ = '\\'; break;
+		case '\b': *p++ = 'b'; break;
+		case '\f': *p++ = 'f'; break;
+		case '\n': *p++ = 'n'; break;
+		case '\r': *p++ = 'r'; break;
+		case '\t': *p++ = 't'; break;
+		default:
+			memcpy(p, "u00", 3);
+			p[3] = hx[*s >> 4];
+			p[4] = hx[*s & 15];
+			p += 5;
+		}
+		s++;
+	}
+	*p++ = '"';
+	log->len = (size_t)(p - log->buf);
+	return 0;
+}
+
+static int
+put_u64(struct auditlog *log, uint64_t v, bool neg)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if (neg)
+		*--p = '-';
+	return put(log, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+static int
+put_num(struct auditlog *log, double d)
+{
+	char tmp[32];
+	int n;
+
+	if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308)
+		return put(log, "null", 4);	/* NaN, inf: as cJSON prints them */
+	if (d > -(double)SEQ_MAX && d < (double)SEQ_MAX && (double)(int64_t)d == d)
+		return put_u64(log, (uint64_t)(d < 0 ? -d : d), d < 0);
+	n = snprintf(tmp, sizeof(tmp), "%1.15g", d);
+	if (strtod(tmp, NULL) != d)
+		n = snprintf(tmp, sizeof(tmp), "%1.17g", d);
+	return put(log, tmp, (size_t)n);
+}
+
+static int
+put_value(struct auditlog *log, const cJSON *v, int depth)
+{
+	const cJSON *it;
+	bool obj = cJSON_IsObject(v);
+
+	switch (v->type & 0xff) {
+	case cJSON_False: return put(log, "false", 5);
+	case cJSON_True: return put(log, "true", 4);
+	case cJSON_NULL: return put(log, "null", 4);
+	case cJSON_Number: return put_num(log, v->valuedouble);
+	case cJSON_String: return put_str(log, v->valuestring != NULL ? v->valuestring : "");
+	case cJSON_Array:
+	case cJSON_Object:
+		break;
+	default:	/* raw text could break the line or the JSON */
+		errno = EINVAL;
+		return -1;
+	}
+	if (depth > 32) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (put(log, obj ? "{" : "[", 1) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, v) {
+		if ((it != v->child && put(log, ",", 1) < 0) ||
+		    (obj && (it->string == NULL || put_str(log, it->string) < 0 ||
+		    put(log, ":", 1) < 0)) || put_value(log, it, depth + 1) < 0)
+			return -1;
+	}
+	return put(log, obj ? "}" : "]", 1);
+}
+
+static bool
+key_is(const cJSON *it, const char *key)
+{
+	return it->string != NULL && it->string[0] == key[0] &&
+	    strcmp(it->string, key) == 0;
+}
+
+/* Members only the log writes. */
+static bool
+owned(const cJSON *it)
+{
+	return key_is(it, "seq") || key_is(it, "prev_hash") || key_is(it, "hash");
+}
+
+/*
+ * The canonical form: timestamp, seq, event, the caller's other members in
+ * their order, enforcement if the log supplies it, prev_hash. Members the
+ * log owns (seq, prev_hash, hash) are never taken from the caller.
+ */
+int
+audit_serialize(struct auditlog *log, const cJSON *rec)
+{
+	const cJSON *it, *ts = NULL, *ev = NULL, *enf = NULL;
+	char tbuf[AUDIT_TIME_LEN + 1];
+
+	cJSON_ArrayForEach(it, rec) {
+		if (key_is(it, "timestamp")) {
+			if (ts != NULL || !cJSON_IsString(it))
+				goto inval;
+			ts = it;
+		} else if (key_is(it, "event")) {
+			if (ev != NULL || !cJSON_IsString(it) || it->valuestring[0] == '\0')
+				goto inval;
+			ev = it;
+		} else if (key_is(it, "enforcement"))
+			enf = it;
+	}
+	if (ev == NULL)
+		goto inval;
+	if (ts == NULL)
+		audit_time_format(audit_clock_ms(CLOCK_REALTIME), tbuf);
+	log->len = 0;
+	if (put(log, "{\"timestamp\":", 13) < 0 ||
+	    put_str(log, ts != NULL ? ts->valuestring : tbuf) < 0 ||
+	    put(log, ",\"seq\":", 7) < 0 || put_u64(log, log->seq + 1, false) < 0 ||
+	    put(log, ",\"event\":", 9) < 0 || put_str(log, ev->valuestring) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, rec) {
+		if (it == ts || it == ev || owned(it))
+			continue;
+		if (it->string == NULL || put(log, ",", 1) < 0 ||
+		    put_str(log, it->string) < 0 || put(log, ":", 1) < 0 ||
+		    put_value(log, it, 1) < 0)
+			return -1;
+	}
+	if (enf == NULL && log->enforcement != NULL &&
+	    (put(log, ",\"enforcement\":", 15) < 0 || put_str(log, log->enforcement) < 0))
+		return -1;
+	if (put(log, ",\"prev_hash\":\"", 14) < 0 ||
+	    put(log, log->hash, AUDITLOG_HASH_HEX) < 0 || put(log, "\"}", 2) < 0)
+		return -1;
+	return 0;
+inval:
+	errno = EINVAL;
+	return -1;
+}
