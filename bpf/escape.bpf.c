@@ -165,12 +165,14 @@ static __always_inline __u32 rights_at(struct ragged_run_policy *run, struct esc
 				       int pos)
 {
 	struct ragged_file_rule *rule;
-	int len;
+	long len;
 
 	if (!run || !s || pos < 0 || pos >= PBUF)
 		return 0;
 	len = PBUF - pos;	/* counts the NUL, as bpf_d_path's length does */
-	if (len > RAGGED_RULE_PATH_MAX)
+	/* Keep the bound on len itself (not folded into pos) for the verifier. */
+	asm volatile("" : "+r"(len));
+	if (len <= 0 || len > RAGGED_RULE_PATH_MAX)
 		return 0;
 	s->key.policy_id = bpf_htonl(run->policy_id);
 	s->key.prefixlen = 32 + len * 8;
@@ -290,20 +292,35 @@ int BPF_PROG(ragged_userns_create, const struct cred *cred)
 	return deny(cgid, RAGGED_HOOK_USERNS_CREATE, RAGGED_EV_ESCAPE, EPERM, 0, 0, 0);
 }
 
-/* Exec of an anonymous file (memfd, unlinked): code that no exec rule
- * granted. file_open refuses most of these first (no rule matches a memfd);
- * this catches the rest, e.g. a file unlinked after it was opened. */
+/*
+ * Exec: the file must be one an exec rule grants (the runtime, the plugin
+ * dir), and must have a name. This is where bpf-lsm mode enforces exec
+ * rights: file_open cannot tell an exec from a read on every kernel (the
+ * kernel sets FMODE_EXEC only after the open hook on some versions). An
+ * anonymous file (memfd, unlinked) is an escape attempt; a named file
+ * without an exec rule (fetched code in the documents) is a file-rule
+ * violation. Scripts are checked here, and their interpreter again.
+ */
 SEC("lsm/bprm_check_security")
 int BPF_PROG(ragged_bprm_check, struct linux_binprm *bprm)
 {
 	struct file *file = BPF_CORE_READ(bprm, file);
 	struct ragged_run_policy *run;
+	struct esc_scratch *s;
 	__u64 cgid;
+	int pos;
 
-	if (!confined(&cgid, &run) || !file || !anonymous(file))
+	if (!confined(&cgid, &run) || !file)
 		return 0;
-	return deny(cgid, RAGGED_HOOK_BPRM_CHECK, RAGGED_EV_FILE, EPERM, 0, 0,
-		    (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	if (anonymous(file))
+		return deny(cgid, RAGGED_HOOK_BPRM_CHECK, RAGGED_EV_ESCAPE, EACCES, 0, 0,
+			    (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	s = scratch_buf();
+	pos = build_path(BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry), s);
+	if (rights_at(run, s, pos) & RAGGED_ACC_EXEC)
+		return 0;
+	return deny(cgid, RAGGED_HOOK_BPRM_CHECK, RAGGED_EV_FILE, EACCES, RAGGED_ACC_EXEC, 0,
+		    path_of(s, pos));
 }
 
 /*
@@ -326,7 +343,7 @@ static __always_inline int exec_map(struct file *file, __u32 hook)
 		if (rights_at(run, s, pos) & RAGGED_ACC_EXEC)
 			return 0;
 	}
-	return deny(cgid, hook, RAGGED_EV_FILE, EPERM, RAGGED_ACC_EXEC, 0,
+	return deny(cgid, hook, RAGGED_EV_ESCAPE, EPERM, RAGGED_ACC_EXEC, 0,
 		    pos >= 0 ? path_of(s, pos) :
 		    (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
 }

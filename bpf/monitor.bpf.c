@@ -15,8 +15,9 @@
  *    filter never run for it. -> RAGGED_HOOK_SECCOMP.
  *  - landlock mode only: calls on another process that Landlock or the
  *    kernel refused (signals, pidfd_getfd, ...) -> RAGGED_HOOK_PROC_DENIED;
- *    and path syscalls refused with EACCES/EPERM (Landlock tells nobody but
- *    the caller) -> RAGGED_HOOK_SYSCALL_EXIT. In bpf-lsm mode the LSM hooks
+ *    and path syscalls refused with EACCES/EPERM, or a hard link refused
+ *    with EXDEV (Landlock tells nobody but the caller) ->
+ *    RAGGED_HOOK_SYSCALL_EXIT. In bpf-lsm mode the LSM hooks
  *    (file_open, escape.bpf.c) make and report those decisions themselves,
  *    so reporting them here too would count one decision twice.
  *
@@ -34,6 +35,7 @@
 #include "ragged.bpf.h"
 #include "ragged/syscalls.h"
 
+#define EXDEV 18
 #define ENOSYS 38
 #define SIGKILL 9
 #define SIGSYS 31
@@ -141,7 +143,7 @@ int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	long nr;
 	int which;
 
-	if (ret != -EACCES && ret != -EPERM && ret != -ENOSYS)
+	if (ret != -EACCES && ret != -EPERM && ret != -ENOSYS && ret != -EXDEV)
 		return 0;
 	cgid = bpf_get_current_cgroup_id();
 	if (!bpf_map_lookup_elem(&runs, &cgid))
@@ -173,6 +175,12 @@ int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		report(cgid, RAGGED_HOOK_PROC_DENIED, nr, ret, a.a1, target, 0);
 		return 0;
 	}
+	/* EXDEV: Landlock refuses a hard link that would gain access rights
+	 * with EXDEV. link(2) across mounts fails the same way, but a plugin
+	 * has little reason to try that; rename's EXDEV (mv across mounts)
+	 * is everyday and not reported. */
+	if (ret == -EXDEV && nr != 86 && nr != 265)
+		return 0;
 	which = path_arg(nr);
 	if (!which)
 		return 0;

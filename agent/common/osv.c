@@ -231,8 +231,11 @@ void pypi_normalize(const char *in, char *out, size_t outlen)
 			sep = true;
 			continue;
 		}
-		if (sep && n > 0 && n + 2 < outlen)
+		if (sep && n > 0) {
+			if (n + 2 >= outlen)
+				break;	/* truncated to a prefix of the normal form */
 			out[n++] = '-';
+		}
 		sep = false;
 		out[n++] = (char)tolower((unsigned char)*in);
 	}

@@ -45,6 +45,7 @@ struct py_scan {
 	uint32_t *match;		/* matching bracket, or UINT32_MAX */
 	uint16_t *depth;		/* bracket depth at each token */
 	uint8_t *skip;			/* tokens of import statements */
+	const struct pyt_field *fields;	/* the stream's f-string fields */
 	int level;			/* 0 for a file, +1 per string of code */
 };
 
@@ -74,6 +75,7 @@ int py_scan_init(struct py_scan *s, struct py_module *mod, const char *src,
 		 const struct pyt_stream *ts, int level);
 void py_scan_free(struct py_scan *s);
 
+/* name -> target; target == name undoes an alias ("del name"). Last one wins. */
 void py_alias_set(struct py_module *m, const char *name, const char *target);
 const char *py_alias_get(const struct py_module *m, const char *name);
 bool py_names_has(const struct py_names *set, const char *name);
@@ -87,14 +89,21 @@ void py_module_free(struct py_module *m);
  * constant. *pieces counts the literals and chr() calls it is made of.
  */
 long py_fold(const struct py_scan *s, size_t i, char *buf, size_t cap, size_t *len, int *pieces);
+/* The same for a whole argument or subscript: followed by ',', ')' or ']', fits in cap. */
+long py_fold_arg(const struct py_scan *s, size_t i, char *buf, size_t cap, int *pieces);
 
 /*
  * Resolve the primary expression at NAME token i to a dotted name through
  * the import aliases, __import__/importlib.import_module with constant
  * names, getattr with constant names, builtins subscripts and "__dict__".
- * Builtins are plain ("eval", not "builtins.eval"). Returns the index
- * after the chain (the '(' of a call), or -1.
+ * Builtins are plain ("eval", not "builtins.eval"). fetched (may be NULL)
+ * gets the name looked up on builtins by getattr or a subscript, if any.
+ * Returns the index after the chain (the '(' of a call), or -1.
  */
-long py_resolve(const struct py_scan *s, size_t i, char out[PY_DOTTED_MAX], unsigned *flags);
+long py_resolve(const struct py_scan *s, size_t i, char out[PY_DOTTED_MAX], unsigned *flags,
+		char fetched[PY_NAME_MAX]);
+
+/* 0 when the sink table is sorted, else the first index out of order (tests). */
+int pyrules_selftest(void);
 
 #endif

@@ -18,16 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
-
-#ifdef __has_include
-#if __has_include(<linux/openat2.h>)
-#include <linux/openat2.h>
-#endif
-#endif
 
 #include "manifest.h"
 #include "osv.h"
@@ -125,30 +118,36 @@ void vurl(struct vctx *v, const char *s, const char *file, unsigned line)
 
 /*
  * Secret locations, matched on path-component boundaries: the match starts
- * the string or follows '/' or '~', and ends it or is followed by '/'.
+ * the string or follows '/' or '~' (patterns that start with '/' match
+ * anywhere), and ends it or is followed by '/'. One pass over s: patterns
+ * are only tried where one can start.
  */
+static const char *const secrets[] = {
+	".ssh", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "authorized_keys",
+	"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/ssh/ssh_host_rsa_key",
+	".aws/credentials", ".aws/config", ".azure", ".config/gcloud", ".kube/config",
+	".docker/config.json", ".gnupg", ".netrc", ".git-credentials", ".pgpass",
+	".password-store", ".local/share/keyrings", ".mozilla/firefox",
+	".config/google-chrome", ".config/chromium", ".config/BraveSoftware",
+	"Library/Application Support/Google/Chrome", "Library/Keychains",
+	"AppData/Local/Google/Chrome", "Login Data", "key4.db", "logins.json",
+	NULL,
+};
+
 const char *vsecret_path(const char *s)
 {
-	static const char *const secrets[] = {
-		".ssh", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "authorized_keys",
-		"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/ssh/ssh_host_rsa_key",
-		".aws/credentials", ".aws/config", ".azure", ".config/gcloud", ".kube/config",
-		".docker/config.json", ".gnupg", ".netrc", ".git-credentials", ".pgpass",
-		".password-store", ".local/share/keyrings", ".mozilla/firefox",
-		".config/google-chrome", ".config/chromium", ".config/BraveSoftware",
-		"Library/Application Support/Google/Chrome", "Library/Keychains",
-		"AppData/Local/Google/Chrome", "Login Data", "key4.db", "logins.json",
-		NULL,
-	};
+	for (const char *p = s; *p; p++) {
+		bool boundary = p == s || p[-1] == '/' || p[-1] == '~';
 
-	for (int i = 0; secrets[i]; i++) {
-		size_t n = strlen(secrets[i]);
+		if (!boundary && *p != '/')
+			continue;
+		for (int i = 0; secrets[i]; i++) {
+			size_t n;
 
-		for (const char *p = s; (p = strstr(p, secrets[i])) != NULL; p++) {
-			bool start = p == s || p[-1] == '/' || p[-1] == '~' || secrets[i][0] == '/';
-			bool end = p[n] == '\0' || p[n] == '/';
-
-			if (start && end)
+			if (secrets[i][0] != *p || (!boundary && secrets[i][0] != '/'))
+				continue;
+			n = strlen(secrets[i]);
+			if (strncmp(p, secrets[i], n) == 0 && (p[n] == '\0' || p[n] == '/'))
 				return secrets[i];
 		}
 	}
@@ -202,42 +201,81 @@ static void hash_str(struct walk *w, const char *s)
 	EVP_DigestUpdate(w->md, s, strlen(s) + 1);
 }
 
-/* A symlink leaves the directory lexically, or (chains of links) per the kernel. */
-static bool link_escapes(struct walk *w, const char *rel, const char *target)
+int vresolve_beneath(int rootfd, const char *root, const char *path, char *out, size_t outlen)
 {
-	int depth = 0;
-	char buf[PATH_MAX], *tok, *save = NULL;
+	char pending[PATH_MAX], cur[PATH_MAX] = "", cand[PATH_MAX], link[PATH_MAX], rest[PATH_MAX];
+	size_t rl = strlen(root);
+	const char *p;
+	int hops = 0;
 
-	if (target[0] == '/') {
-		size_t n = strlen(w->root);
-
-		return strncmp(target, w->root, n) != 0 || target[n] != '/' || strstr(target, "/..");
-	}
-	for (const char *p = rel; *p; p++)
-		depth += *p == '/';
-	if (xsnprintf(buf, sizeof(buf), "%s", target) < 0)
-		return true;
-	for (tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (strcmp(tok, "..") == 0) {
-			if (--depth < 0)
-				return true;
-		} else if (strcmp(tok, ".") != 0) {
-			depth++;
+	if (xsnprintf(pending, sizeof(pending), "%s", path) < 0)
+		return -1;
+	if (pending[0] == '/') {
+		if (strncmp(pending, root, rl) != 0 || (pending[rl] != '/' && pending[rl] != '\0')) {
+			errno = EXDEV;
+			return -1;
 		}
+		memmove(pending, pending + rl, strlen(pending + rl) + 1);
 	}
-#if defined(SYS_openat2) && defined(RESOLVE_BENEATH)
-	{
-		struct open_how how = { .flags = O_PATH | O_CLOEXEC,
-					.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
-		long fd = syscall(SYS_openat2, w->rootfd, rel, &how, sizeof(how));
+	p = pending;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		struct stat st;
+		ssize_t k;
 
-		if (fd >= 0)
-			close((int)fd);
-		else if (errno == EXDEV)
-			return true;
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			p += n + (p[n] == '/');
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = strrchr(cur, '/');
+
+			if (!cur[0]) {
+				errno = EXDEV;
+				return -1;
+			}
+			*(slash ? slash : cur) = '\0';
+			p += n + (p[n] == '/');
+			continue;
+		}
+		if (xsnprintf(cand, sizeof(cand), "%s%s%.*s", cur, cur[0] ? "/" : "", (int)n, p) < 0)
+			return -1;
+		p += n + (p[n] == '/');
+		if (fstatat(rootfd, cand, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+			if (++hops > 40) {
+				errno = ELOOP;
+				return -1;
+			}
+			k = readlinkat(rootfd, cand, link, sizeof(link) - 1);
+			if (k < 0)
+				return -1;
+			link[k] = '\0';
+			if (link[0] == '/') {
+				if (strncmp(link, root, rl) != 0 || (link[rl] != '/' && link[rl] != '\0')) {
+					errno = EXDEV;
+					return -1;
+				}
+				cur[0] = '\0';
+				memmove(link, link + rl, strlen(link + rl) + 1);
+			}
+			/* Go on with the link's target, then what was left of the path. */
+			if (xsnprintf(rest, sizeof(rest), "%s/%s", link, p) < 0)
+				return -1;
+			memcpy(pending, rest, strlen(rest) + 1);
+			p = pending;
+			continue;
+		}
+		memcpy(cur, cand, strlen(cand) + 1);	/* a directory, a file, or nothing yet */
 	}
-#endif
-	return false;
+	return xsnprintf(out, outlen, "%s", cur[0] ? cur : ".") < 0 ? -1 : 0;
+}
+
+/* Following the symlink at rel (and any links its target goes through) leaves the directory. */
+static bool link_escapes(struct walk *w, const char *rel)
+{
+	char out[PATH_MAX];
+
+	return vresolve_beneath(w->rootfd, w->root, rel, out, sizeof(out)) < 0 && errno == EXDEV;
 }
 
 static int keep(struct walk *w, const char *rel, unsigned char *data, size_t len, enum ftype t)
@@ -387,7 +425,7 @@ static int walk_entry(struct walk *w, int dfd, const char *name, const char *pre
 			return 0;
 		target[n] = '\0';
 		hash_str(w, target);
-		if (link_escapes(w, rel, target))
+		if (link_escapes(w, rel))
 			vfind(v, "fs-symlink-escape", VSEV_DEFAULT, rel, 0,
 			      "symlink to \"%s\" leaves the plugin directory", target);
 		return 0;
@@ -570,6 +608,8 @@ int validate_dir(const char *dir, const struct manifest *m, const struct validat
 {
 	struct vctx v = { .r = out, .m = m };
 	struct walk w = { .v = &v };
+
+	v.root = w.root;
 	unsigned char md[32];
 	char cpath[PATH_MAX];
 	bool cache = false;

@@ -23,6 +23,7 @@ struct vurl {
 struct vctx {
 	struct validate_report *r;
 	const struct manifest *m;
+	const char *root;	/* the plugin directory's real path */
 	struct { const char *file; unsigned line; } first_use[VUSE_COUNT];
 	struct vurl *urls;
 	size_t n_urls;
@@ -36,6 +37,14 @@ void vfind(struct vctx *v, const char *rule, enum severity sev, const char *file
 void vuse(struct vctx *v, uint32_t use, const char *file, unsigned line);
 /* Record the URL if s starts with http:// or https:// (for the endpoint checks). */
 void vurl(struct vctx *v, const char *s, const char *file, unsigned line);
+/*
+ * Resolve path (relative to the plugin dir rootfd, whose real path is root)
+ * the way the kernel would, following every symlink, into a path relative
+ * to the root ("." for the root). -1 with errno EXDEV when that leaves the
+ * root (".." above it, an absolute link elsewhere), ELOOP after 40 links.
+ * Components that do not exist are taken as they are.
+ */
+int vresolve_beneath(int rootfd, const char *root, const char *path, char *out, size_t outlen);
 /* The secret location s names ("~/.ssh", "/etc/shadow", ...), else NULL. */
 const char *vsecret_path(const char *s);
 

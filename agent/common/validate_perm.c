@@ -7,19 +7,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-
-#ifdef __has_include
-#if __has_include(<linux/openat2.h>)
-#include <linux/openat2.h>
-#endif
-#endif
 
 #include "manifest.h"
 #include "osv.h"
@@ -31,45 +25,13 @@
 #define OLLAMA_PORT 11434
 
 /* Stat path inside the plugin dir, following links but never out of it (EXDEV). */
-static int stat_beneath(int rootfd, const char *path, struct stat *st)
+static int stat_beneath(const struct vctx *v, int rootfd, const char *path, struct stat *st)
 {
-	int depth = 0;
-	const char *p = path;
+	char rel[PATH_MAX];
 
-	if (path[0] == '/') {
-		errno = EXDEV;
+	if (vresolve_beneath(rootfd, v->root ? v->root : "/", path, rel, sizeof(rel)) < 0)
 		return -1;
-	}
-	while (*p) {	/* lexical ".." first: also where openat2 is missing */
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && !strncmp(p, "..", 2)) {
-			if (--depth < 0) {
-				errno = EXDEV;
-				return -1;
-			}
-		} else if (n && !(n == 1 && *p == '.')) {
-			depth++;
-		}
-		p += n + (p[n] == '/');
-	}
-#if defined(SYS_openat2) && defined(RESOLVE_BENEATH)
-	{
-		struct open_how how = { .flags = O_PATH | O_CLOEXEC,
-					.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
-		long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-
-		if (fd >= 0) {
-			int rc = fstat((int)fd, st);
-
-			close((int)fd);
-			return rc;
-		}
-		if (errno != ENOSYS)
-			return -1;
-	}
-#endif
-	return fstatat(rootfd, path, st, 0);
+	return fstatat(rootfd, rel, st, AT_SYMLINK_NOFOLLOW);
 }
 
 static bool system_program(const char *p)
@@ -82,7 +44,7 @@ static void entry_file(struct vctx *v, int rootfd, const char *path, bool progra
 {
 	struct stat st;
 
-	if (stat_beneath(rootfd, path, &st) < 0) {
+	if (stat_beneath(v, rootfd, path, &st) < 0) {
 		if (errno == EXDEV)
 			vfind(v, "entry-outside", VSEV_DEFAULT, MANIFEST, 0,
 			      "entry runs \"%s\", which is outside the plugin directory", path);
@@ -91,7 +53,16 @@ static void entry_file(struct vctx *v, int rootfd, const char *path, bool progra
 			      "entry runs \"%s\": %s", path, strerror(errno));
 		return;
 	}
-	if (!S_ISREG(st.st_mode))
+	if (S_ISDIR(st.st_mode) && !program) {
+		char main_py[4200];
+
+		/* python3 DIR runs DIR/__main__.py */
+		snprintf(main_py, sizeof(main_py), "%s/__main__.py", path);
+		if (stat_beneath(v, rootfd, main_py, &st) == 0 && S_ISREG(st.st_mode))
+			return;
+		vfind(v, "entry-missing", VSEV_DEFAULT, MANIFEST, 0,
+		      "entry runs the directory \"%s\", which has no __main__.py", path);
+	} else if (!S_ISREG(st.st_mode))
 		vfind(v, "entry-missing", VSEV_DEFAULT, MANIFEST, 0, "entry runs \"%s\", which is not a file",
 		      path);
 	else if (program && !(st.st_mode & S_IXUSR))
@@ -160,7 +131,7 @@ void ventry_check(struct vctx *v, int rootfd)
 					mod[k] = '/';
 			snprintf(pkg, sizeof(pkg), "%s/__main__.py", mod);
 			strncat(mod, ".py", sizeof(mod) - strlen(mod) - 1);
-			if (stat_beneath(rootfd, mod, &st) < 0 && stat_beneath(rootfd, pkg, &st) < 0)
+			if (stat_beneath(v, rootfd, mod, &st) < 0 && stat_beneath(v, rootfd, pkg, &st) < 0)
 				vfind(v, "entry-outside", SEV_HIGH, MANIFEST, 0,
 				      "-m %s is not a module of the plugin: it runs code from outside it",
 				      m->entry[i + 1]);
@@ -281,6 +252,19 @@ static bool perm_used(const struct vctx *v, int p)
 	}
 }
 
+static const char *const unused_what[RAGGED_PERM_COUNT] = {
+	[RAGGED_PERM_READ_DOCUMENTS] = "file access",
+	[RAGGED_PERM_WRITE_DOCUMENTS] = "file writes",
+	[RAGGED_PERM_READ_CONFIG] = "file access",
+	[RAGGED_PERM_WRITE_CONFIG] = "file writes",
+	[RAGGED_PERM_NETWORK_NONE] = "",
+	[RAGGED_PERM_NETWORK_API] = "connection to a remote host",
+	[RAGGED_PERM_NETWORK_DOWNLOAD] = "download from a remote host",
+	[RAGGED_PERM_SYSTEM_EMBEDDING] = "use of the embedding service",
+	[RAGGED_PERM_SYSTEM_VECTORSTORE] = "use of the vector store",
+	[RAGGED_PERM_SYSTEM_MEMORY] = "file access",
+};
+
 void vperm_check(struct vctx *v)
 {
 	const struct manifest *m = v->m;
@@ -306,18 +290,28 @@ void vperm_check(struct vctx *v)
 		if ((perms & RAGGED_PERM_BIT(p)) && p != RAGGED_PERM_NETWORK_NONE && !perm_used(v, p))
 			vfind(v, "perm-unused", VSEV_DEFAULT, MANIFEST, 0,
 			      "declares %s, but the code shows no %s", perm_name((enum ragged_perm)p),
-			      p <= RAGGED_PERM_WRITE_CONFIG || p == RAGGED_PERM_SYSTEM_MEMORY ? "file access"
-			      : "use of the network or of the service");
+			      unused_what[p]);
 }
 
 struct deps_ctx {
 	struct vctx *v;
 	const struct osv_query *q;
+	char seen[128][96];	/* "query:CVE-..." already reported */
+	size_t nseen;
 };
 
 static void hit(void *arg, size_t qi, const struct osv_hit *h)
 {
 	struct deps_ctx *c = arg;
+	char key[96];
+
+	/* One finding per vulnerability: GHSA and PYSEC records share the CVE alias. */
+	snprintf(key, sizeof(key), "%zu:%s", qi, h->alias ? h->alias : h->id);
+	for (size_t i = 0; i < c->nseen; i++)
+		if (!strcmp(c->seen[i], key))
+			return;
+	if (c->nseen < sizeof(c->seen) / sizeof(c->seen[0]))
+		snprintf(c->seen[c->nseen++], sizeof(c->seen[0]), "%s", key);
 
 	vfind(c->v, "dep-vulnerable", h->severity, MANIFEST, 0, "%s==%s: %s%s%s%s%s%.200s%s%s",
 	      c->q[qi].name, c->q[qi].version, h->id, h->alias ? " (" : "", h->alias ? h->alias : "",
@@ -367,11 +361,16 @@ void vdeps_check(struct vctx *v, const char *osv_dir)
 		goto out;
 	}
 	{
-		struct deps_ctx c = { v, q };
+		struct deps_ctx *c = calloc(1, sizeof(*c));
 
-		if (osv_scan(osv_dir, q, nq, hit, &c, err, sizeof(err)) < 0)
+		if (!c)
+			goto out;
+		c->v = v;
+		c->q = q;
+		if (osv_scan(osv_dir, q, nq, hit, c, err, sizeof(err)) < 0)
 			vfind(v, "dep-db-unavailable", VSEV_DEFAULT, MANIFEST, 0,
 			      "advisory database unreadable (%s): dependencies not checked", err);
+		free(c);
 	}
 out:
 	free(q);

@@ -44,7 +44,7 @@ static void show_perms(const cJSON *e)
 static int install(struct ctl *c, int argc, char **argv)
 {
 	const char *dir = NULL;
-	bool replace = false;
+	bool replace = false, accept = false;
 	char abs[PATH_MAX];
 	cJSON *req, *reply = NULL, *data;
 	int rc;
@@ -52,6 +52,8 @@ static int install(struct ctl *c, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--replace") == 0)
 			replace = true;
+		else if (strcmp(argv[i], "--accept-risk") == 0)
+			accept = true;
 		else if (argv[i][0] == '-') {
 			ctl_err("plugin install: unknown option %s", argv[i]);
 			return EXIT_USAGE;
@@ -63,7 +65,7 @@ static int install(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if (!dir) {
-		ctl_err("usage: raggedctl plugin install DIR [--replace]");
+		ctl_err("usage: raggedctl plugin install DIR [--replace] [--accept-risk]");
 		return EXIT_USAGE;
 	}
 	/* The agent resolves nothing relative to our cwd. */
@@ -75,6 +77,7 @@ static int install(struct ctl *c, int argc, char **argv)
 	cJSON_AddStringToObject(req, "cmd", "plugin_install");
 	cJSON_AddStringToObject(req, "dir", abs);
 	cJSON_AddBoolToObject(req, "replace", replace);
+	cJSON_AddBoolToObject(req, "accept_risk", accept);
 	rc = simple(c, req, &data, &reply);
 	if (data) {
 		if (c->format == FMT_JSON)

@@ -322,7 +322,7 @@ bool auditsrv_may_see(const struct client *c, const cJSON *rec);
 /* registry.c */
 bool plugin_name_valid(const char *s);
 int registry_install(struct agent *a, uid_t uid, const char *dir, bool replace,
-		     cJSON **out, char *err, size_t errlen);
+		     bool accept_risk, cJSON **out, char *err, size_t errlen);
 int registry_lookup(struct agent *a, uid_t uid, const char *name, cJSON **entry,
 		    char *err, size_t errlen);
 int registry_list(struct agent *a, uid_t caller, cJSON **out);
@@ -332,6 +332,11 @@ int consent_store(struct agent *a, uid_t uid, const char *name, const char *dige
 		  uint32_t granted, char *err, size_t errlen);
 /* The stored consent document ({"digest","granted":{perm: since}}), NULL if none or unreadable. */
 cJSON *consent_read(struct agent *a, uid_t uid, const char *name);
+
+/* vetting.c: static validation on install and before each run */
+int vet_plugin(struct agent *a, const char *dir, const struct manifest *m, uid_t uid,
+	       bool record, bool accepted, cJSON **summary, char digest_out[65],
+	       char *err, size_t errlen);
 
 /* server.c */
 int server_listen(struct agent *a, char *err, size_t errlen);

@@ -70,6 +70,19 @@ int consent_admit(struct agent *a, struct client *c, const cJSON *msg, struct ru
 		cJSON_Delete(e);
 		return -1;
 	}
+	/* Re-checked before every run (cached by content digest). */
+	{
+		const char *acc = proto_str(e, "accepted_risk_digest");
+		char vd[65];
+		int vrc = vet_plugin(a, r->plugin_dir, &r->m, c->uid, false, false, NULL, vd,
+				     err, errlen);
+
+		/* Blocked, unless the user accepted exactly this content's risk. */
+		if (vrc < 0 || (vrc == 1 && !(acc && strcmp(acc, vd) == 0))) {
+			cJSON_Delete(e);
+			return -1;
+		}
+	}
 	cJSON_Delete(e);
 	if (run_account(a, c, r, err, errlen) < 0)
 		return -1;

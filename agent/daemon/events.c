@@ -151,13 +151,6 @@ static void set_time(struct agent *a, cJSON *rec, uint64_t boot_ns)
 	cJSON_AddStringToObject(rec, "timestamp", ts);
 }
 
-/* A file_open denial of exec on a memfd is the memfd-exec escape (SPEC §6). */
-static bool memfd_exec(const struct ragged_event *e)
-{
-	return e->hook == RAGGED_HOOK_FILE_OPEN && (e->access & RAGGED_ACC_EXEC) &&
-	       strncmp(e->path, "/memfd:", 7) == 0;
-}
-
 /* details of a sandbox_escape_attempt */
 static void escape_details(cJSON *d, const struct ragged_event *e, const struct hook_info *h)
 {
@@ -187,9 +180,6 @@ static void escape_details(cJSON *d, const struct ragged_event *e, const struct 
 		break;
 	case RAGGED_HOOK_PTRACE:
 		cJSON_AddNumberToObject(d, "ptrace_mode", (double)e->arg);
-		break;
-	case RAGGED_HOOK_FILE_OPEN:
-		what = "exec of an anonymous file (memfd or unlinked)";
 		break;
 	}
 	cJSON_AddStringToObject(d, "what", what ? what : "?");
@@ -224,7 +214,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		return ret;
 	}
 	h = hook_of(e->hook);
-	escape = deny && (h->what || memfd_exec(e));
+	/* Escape hooks report RAGGED_EV_ESCAPE (or a refused syscall); their
+	 * file-rule decisions (bprm_check on a named file, file_receive, link,
+	 * rename) report RAGGED_EV_FILE and are permission violations. */
+	escape = deny && h->what &&
+		 (e->kind == RAGGED_EV_ESCAPE || e->kind == RAGGED_EV_SYSCALL_DENIED);
 	killed = e->hook == RAGGED_HOOK_SECCOMP_KILL || e->hook == RAGGED_HOOK_EXEC_ANON;
 	if (escape)
 		event = "sandbox_escape_attempt";
@@ -265,7 +259,8 @@ static int on_event(void *ctx, void *data, size_t size)
 			cJSON_AddStringToObject(d, "operation",
 						e->hook == RAGGED_HOOK_PATH_LINK ? "link" :
 						e->hook == RAGGED_HOOK_PATH_RENAME ? "rename" :
-						e->hook == RAGGED_HOOK_FILE_RECEIVE ? "receive" : "open");
+						e->hook == RAGGED_HOOK_FILE_RECEIVE ? "receive" :
+						e->hook == RAGGED_HOOK_BPRM_CHECK ? "exec" : "open");
 			break;
 		case RAGGED_EV_NET:
 			inet_ntop(e->family, e->addr, addr, sizeof(addr));

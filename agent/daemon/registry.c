@@ -124,11 +124,13 @@ static cJSON *perm_array(uint32_t mask)
 }
 
 int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replace,
-		     cJSON **out, char *err, size_t errlen)
+		     bool accept_risk, cJSON **out, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], mpath[PATH_MAX], path[PATH_MAX], digest[65], ts[32];
 	struct manifest m;
-	cJSON *e;
+	cJSON *e, *vet = NULL;
+	char vdigest[65] = "";
+	int vrc;
 	uint64_t ms;
 
 	*out = NULL;
@@ -140,13 +142,29 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 	    xsnprintf(mpath, sizeof(mpath), "%s/plugin.toml", dir) < 0 ||
 	    manifest_load(mpath, &m, err, errlen) < 0)
 		return -1;
+	/*
+	 * Findings become audit records; a blocking one refuses the install
+	 * unless the user accepts that risk explicitly (--accept-risk), which
+	 * holds for exactly the scanned content: any change blocks again.
+	 */
+	vrc = vet_plugin(a, dir, &m, uid, true, accept_risk, &vet, vdigest, err, errlen);
+	if (vrc < 0 || (vrc == 1 && !accept_risk)) {
+		if (vrc == 1)
+			snprintf(err + strlen(err), errlen - strlen(err),
+				 "; to install anyway, accept the risk with --accept-risk");
+		cJSON_Delete(vet);
+		manifest_free(&m);
+		return -1;
+	}
 	if (entry_path(a, "plugins", uid, m.name, path, sizeof(path)) < 0) {
+		cJSON_Delete(vet);
 		manifest_free(&m);
 		snprintf(err, errlen, "state path too long");
 		return -1;
 	}
 	if (!replace && access(path, F_OK) == 0) {
 		snprintf(err, errlen, "plugin %s is already installed; use --replace", m.name);
+		cJSON_Delete(vet);
 		manifest_free(&m);
 		return -1;
 	}
@@ -163,6 +181,9 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 	cJSON_AddNumberToObject(e, "uid", uid);
 	cJSON_AddItemToObject(e, "required", perm_array(m.required));
 	cJSON_AddItemToObject(e, "optional", perm_array(m.optional));
+	cJSON_AddItemToObject(e, "validation", vet);
+	if (vrc == 1)
+		cJSON_AddStringToObject(e, "accepted_risk_digest", vdigest);
 	manifest_free(&m);
 	if (write_json(path, e, err, errlen) < 0) {
 		cJSON_Delete(e);

@@ -172,6 +172,17 @@ void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, in
 	r->cg.v2_fd = -1;
 	r->start_ns = now_monotonic_ns();
 	c->tty = proto_bool(msg, "tty");
+	/* Who asked, for every record of this request, even a refusal. */
+	{
+		char buf[1024];
+		struct passwd pw, *res = NULL;
+
+		r->owner = c->uid;
+		if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+			snprintf(r->user, sizeof(r->user), "%s", res->pw_name);
+		else
+			snprintf(r->user, sizeof(r->user), "%u", (unsigned)c->uid);
+	}
 	if (consent_admit(a, c, msg, r, &granted, &need, &code, err, sizeof(err)) < 0) {
 		if (r->plugin[0])
 			run_refuse(a, c, r, code, code == EXIT_CONSENT ? "permission_denied"

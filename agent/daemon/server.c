@@ -205,7 +205,7 @@ static void handle_install(struct agent *a, struct client *c, const cJSON *msg)
 	cJSON *e, *rec;
 
 	if (registry_install(a, c->uid, proto_str(msg, "dir"), proto_bool(msg, "replace"),
-			     &e, err, sizeof(err)) < 0) {
+			     proto_bool(msg, "accept_risk"), &e, err, sizeof(err)) < 0) {
 		reply_error(c, 1, "%s", err);
 		return;
 	}

@@ -15,7 +15,7 @@ consent_plugin() { # consent_plugin NAME VERSION TOML-LINES...
 		for l in "$@"; do printf '%s\n' "$l"; done
 	} > "$d/plugin.toml"
 	chmod 755 "$d"
-	ctl plugin install --replace "$d" > /dev/null || fail "install $n"
+	ctl plugin install --replace --accept-risk "$d" > /dev/null || fail "install $n"
 }
 
 t_consent_prompt_yes() {

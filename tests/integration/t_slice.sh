@@ -18,7 +18,7 @@ t_status_reports_mode() {
 
 t_denials_and_records() {
 	d=$(make_plugin slice)
-	ctl plugin install "$d" > /dev/null || { fail "install"; return; }
+	ctl plugin install --accept-risk "$d" > /dev/null || { fail "install"; return; }
 	echo "top secret" > "$RAGGED_T/secret.txt"; chmod 644 "$RAGGED_T/secret.txt"
 	port=$(next_port)
 	"$RAGGED_BUILD/plugins/probe" listen "127.0.0.1:$port" > "$RAGGED_T/listen.out" 2>&1 &
@@ -49,7 +49,7 @@ t_denials_and_records() {
 
 t_exit_status_and_signal() {
 	d=$(make_plugin exits)
-	ctl plugin install "$d" > /dev/null || { fail "install"; return; }
+	ctl plugin install --accept-risk "$d" > /dev/null || { fail "install"; return; }
 	ctl run exits -- exit 7 > /dev/null 2>&1
 	expect_rc $? 7 "plugin exit status passes through"
 	ctl run exits -- kill 15 > /dev/null 2>&1
@@ -58,7 +58,7 @@ t_exit_status_and_signal() {
 
 t_runs_in_own_cgroup_as_user() {
 	d=$(make_plugin whoami)
-	ctl plugin install "$d" > /dev/null || { fail "install"; return; }
+	ctl plugin install --accept-risk "$d" > /dev/null || { fail "install"; return; }
 	ctl run whoami -- uid - cgroup - > "$RAGGED_T/who.txt" 2>&1
 	expect_line "$RAGGED_T/who.txt" "^uid 65534 euid 65534$" "root's run uses the configured account, never root"
 	expect_line "$RAGGED_T/who.txt" "^cgroup 0::.*/$TAG/run-[0-9a-f]+$" "plugin is born in its own run cgroup"
@@ -75,7 +75,7 @@ t_malformed_manifest() {
 	[ "$n" -eq 1 ] && pass "one line of error" || fail "$n lines of error"
 	expect_line "$RAGGED_T/v.err" "plugin.toml:6: .*colour" "error names file, line and key"
 	mark_audit
-	ctl plugin install "$d" > /dev/null 2>&1 && fail "install accepted it" || pass "install refuses it"
+	ctl plugin install --accept-risk "$d" > /dev/null 2>&1 && fail "install accepted it" || pass "install refuses it"
 	ctl run broken > /dev/null 2>&1
 	rc=$?
 	[ "$rc" -ne 0 ] && pass "nothing runs ($rc)" || fail "a broken plugin ran"
@@ -85,7 +85,7 @@ t_malformed_manifest() {
 
 t_consent_required() {
 	d=$(make_plugin needy '[permissions]' 'required = ["read:documents"]')
-	ctl plugin install "$d" > /dev/null || { fail "install"; return; }
+	ctl plugin install --accept-risk "$d" > /dev/null || { fail "install"; return; }
 	ctl run needy < /dev/null > /dev/null 2> "$RAGGED_T/c.err"
 	expect_rc $? 77 "no terminal and no grant: exit 77"
 	expect_line "$RAGGED_T/c.err" "consent" "says consent is missing"
@@ -99,7 +99,7 @@ t_consent_required() {
 
 t_stdio_passthrough() {
 	d=$(make_plugin stdio)
-	ctl plugin install "$d" > /dev/null || { fail "install"; return; }
+	ctl plugin install --accept-risk "$d" > /dev/null || { fail "install"; return; }
 	echo "hello through the sandbox" | ctl run stdio -- stdin - > "$RAGGED_T/io.out" 2> "$RAGGED_T/io.err"
 	expect_line "$RAGGED_T/io.out" "^stdin hello through the sandbox$" "stdin and stdout reach the plugin"
 	ctl run stdio -- read /nonexistent-path-for-stderr > /dev/null 2>&1
@@ -111,7 +111,7 @@ t_non_root_caller() {
 	# caller from SO_PEERCRED, so nobody can claim to be someone else.
 	asnobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
 	d=$(make_plugin mine)
-	$asnobody "$RAGGED_BUILD/raggedctl" plugin install "$d" > /dev/null 2>&1 ||
+	$asnobody "$RAGGED_BUILD/raggedctl" plugin install --accept-risk "$d" > /dev/null 2>&1 ||
 		{ fail "a non-root user cannot install"; return; }
 	$asnobody "$RAGGED_BUILD/raggedctl" run mine -- uid - > "$RAGGED_T/nr.out" 2>&1
 	expect_rc $? 0 "non-root run exits 0"

@@ -26,6 +26,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
 static void report(const char *op, const char *arg, int rc)
 {
@@ -152,10 +163,422 @@ static int do_listen(const char *addr)
 	return c < 0 ? -1 : 0;
 }
 
+/*
+ * Escape-surface ops (tests/integration/t_escape.sh). Each makes one attempt
+ * with raw syscalls, so the test sees exactly what the kernel answered.
+ *
+ *   sleep N            (outside helper) sleep N seconds
+ *   ptrace PID         PTRACE_ATTACH (detaches again if it worked)
+ *   vmread PID         process_vm_readv of one byte
+ *   pidfd_getfd PID    pidfd_open + pidfd_getfd(fd 0)
+ *   mount DIR          mount a tmpfs on DIR
+ *   umount DIR         umount2(DIR, MNT_DETACH)
+ *   fsopen TYPE        new mount API: fsopen(TYPE)
+ *   open_tree DIR      new mount API: open_tree(DIR, OPEN_TREE_CLONE)
+ *   move_mount DIR     open_tree("/", clone) + move_mount onto DIR
+ *   chroot DIR, pivot_root DIR
+ *   unshare NS         NS: user mnt net pid ipc uts cgroup time
+ *   clone NS           clone(CLONE_NEW<NS> | SIGCHLD)
+ *   clone3 NS          clone3 with CLONE_NEW<NS>
+ *   setns PID          setns(pidfd_open(PID), CLONE_NEWNS)
+ *   setns_path PATH    open(PATH) + setns(fd, 0)
+ *   bpf -, perf -, init_module -, kexec -, keyctl -, add_key -,
+ *   userfaultfd -, io_uring -, syslog -
+ *   finit_module PATH  finit_module(open(PATH))
+ *   socket F,T,P       socket(F, T, P), numbers (strtoull: 0x.. allowed)
+ *   signal PID         kill(PID, SIGTERM)
+ *   handle PATH        name_to_handle_at(PATH)
+ *   open_by_handle -   open_by_handle_at with a made-up handle
+ *   ioctl CMD          ioctl(0, CMD, "x"), CMD a number (0x5412 = TIOCSTI)
+ *   personality P      personality(P)
+ *   memfd_exec HOW     copy /proc/self/exe to a memfd, exec it ("exit 42")
+ *                      HOW: fexecve | proc (execve /proc/self/fd/N)
+ *   memfd_mmap -       mmap a memfd PROT_EXEC
+ *   mmap_exec PATH     mmap(PATH, PROT_READ|PROT_EXEC)
+ *   mprotect_exec PATH mmap(PATH, PROT_READ), then mprotect(+PROT_EXEC)
+ *   exec_deleted PATH  open PATH, unlink it, execve /proc/self/fd/N ("exit 42")
+ *   opath_reopen PATH  open(PATH, O_PATH), then open /proc/self/fd/N + read
+ *   openat2 PATH       openat2(PATH, RESOLVE_NO_SYMLINKS|NO_MAGICLINKS) + read
+ *   symlink_read T:L   symlink L -> T, then read through L
+ *   link O:N, rename O:N
+ *   scratch_exec -     write a copy of ourselves to the scratch dir, exec it ("exit 42")
+ *   copy_exec DIR      the same in DIR
+ *   writepid PATH      write our pid to PATH (a cgroup.procs)
+ *   sendfd SOCK:FILE   (outside helper) serve one fd of FILE on UNIX socket SOCK
+ *   recvfd SOCK        receive an fd over SOCK, read a byte ("MSG_CTRUNC" if refused)
+ *   int80 -            getpid through the i386 ABI (int 0x80)
+ *   x32 -              getpid through the x32 ABI
+ *   thread -, fork -   a thread / a child process (runtime still works)
+ */
+
+static const struct { const char *name; unsigned long flag; } ns_flags[] = {
+	{ "user", 0x10000000 }, { "mnt", 0x00020000 }, { "net", 0x40000000 },
+	{ "pid", 0x20000000 }, { "ipc", 0x08000000 }, { "uts", 0x04000000 },
+	{ "cgroup", 0x02000000 }, { "time", 0x00000080 },
+};
+
+static unsigned long ns_flag(const char *name)
+{
+	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++)
+		if (strcmp(ns_flags[i].name, name) == 0)
+			return ns_flags[i].flag;
+	return 0;
+}
+
+static int keep_errno(int rc, int fd)
+{
+	int e = errno;
+
+	if (fd >= 0)
+		close(fd);
+	errno = e;
+	return rc;
+}
+
+static int copy_self(int out)
+{
+	char buf[65536];
+	ssize_t n;
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+	if (in < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return keep_errno(-1, in);
+	return keep_errno(n < 0 ? -1 : 0, in);
+}
+
+/* A descriptor-returning call: ok (and closed) or its errno. */
+static int fd_result(int fd)
+{
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static char *const exit42[] = { "probe", "exit", "42", NULL };
+
+static void *thread_fn(void *p)
+{
+	return p;
+}
+
+static int split2(const char *arg, char *a, char *b, size_t len)
+{
+	const char *c = strchr(arg, ':');
+
+	if (!c || (size_t)(c - arg) >= len || strlen(c + 1) >= len) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(a, arg, (size_t)(c - arg));
+	a[c - arg] = '\0';
+	strcpy(b, c + 1);
+	return 0;
+}
+
+static int unix_sock(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa->sun_path, path);
+	return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+static int do_sendfd(const char *arg)
+{
+	char sock[256], file[256], c = 'f';
+	char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	struct sockaddr_un sa;
+	int s, conn, fd;
+
+	if (split2(arg, sock, file, sizeof(sock)) < 0 || (fd = open(file, O_RDONLY)) < 0 ||
+	    (s = unix_sock(sock, &sa)) < 0)
+		return -1;
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 1) < 0)
+		return -1;
+	chmod(sock, 0777);
+	printf("serving %s\n", sock);
+	fflush(stdout);
+	alarm(60);	/* never outlive a test run */
+	if ((conn = accept(s, NULL, NULL)) < 0)
+		return -1;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(conn, &mh, 0) == 1 ? 0 : -1;
+}
+
+static int do_recvfd(const char *op, const char *arg)
+{
+	char c, ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
+	struct sockaddr_un sa;
+	int s, fd = -1;
+
+	if ((s = unix_sock(arg, &sa)) < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    recvmsg(s, &mh, MSG_CMSG_CLOEXEC) < 0)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	if (fd < 0 && (mh.msg_flags & MSG_CTRUNC)) {
+		/* The kernel refused the descriptor: no errno, only this flag. */
+		printf("%s %s -> MSG_CTRUNC\n", op, arg);
+		fflush(stdout);
+		return 1;
+	}
+	if (fd < 0) {
+		errno = EBADMSG;
+		return -1;
+	}
+	return keep_errno(read(fd, &c, 1) < 0 ? -1 : 0, fd);
+}
+
+/* Returns the op's result (0 ok, -1 errno, 1 already reported), -2 unknown op. */
+static int escape_op(const char *op, const char *arg)
+{
+	char a[256], b[256];
+	long pid = atol(arg);
+	int fd;
+
+	if (strcmp(op, "sleep") == 0)
+		return sleep((unsigned)atoi(arg)), 0;
+	if (strcmp(op, "ptrace") == 0) {
+		if (syscall(SYS_ptrace, 16 /* PTRACE_ATTACH */, pid, 0, 0) < 0)
+			return -1;
+		return syscall(SYS_ptrace, 17 /* PTRACE_DETACH */, pid, 0, 0), 0;
+	}
+	if (strcmp(op, "vmread") == 0) {
+		char buf[1];
+		struct iovec l = { buf, 1 }, r = { (void *)&ns_flags, 1 };
+
+		return syscall(SYS_process_vm_readv, pid, &l, 1, &r, 1, 0) < 0 ? -1 : 0;
+	}
+	if (strcmp(op, "pidfd_getfd") == 0) {
+		if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+			return -1;
+		return keep_errno(syscall(SYS_pidfd_getfd, fd, 0, 0) < 0 ? -1 : 0, fd);
+	}
+	if (strcmp(op, "mount") == 0)
+		return mount("none", arg, "tmpfs", 0, NULL);
+	if (strcmp(op, "umount") == 0)
+		return umount2(arg, MNT_DETACH);
+	if (strcmp(op, "fsopen") == 0)
+		return fd_result((int)syscall(SYS_fsopen, arg, 0));
+	if (strcmp(op, "open_tree") == 0)
+		return fd_result((int)syscall(SYS_open_tree, AT_FDCWD, arg, 1 /* CLONE */));
+	if (strcmp(op, "move_mount") == 0) {
+		if ((fd = (int)syscall(SYS_open_tree, AT_FDCWD, "/", 1 | 0x8000 /* CLONE|RECURSIVE */)) < 0)
+			return -1;
+		return keep_errno(syscall(SYS_move_mount, fd, "", AT_FDCWD, arg, 4 /* F_EMPTY_PATH */)
+				  < 0 ? -1 : 0, fd);
+	}
+	if (strcmp(op, "chroot") == 0)
+		return chroot(arg);
+	if (strcmp(op, "pivot_root") == 0)
+		return (int)syscall(SYS_pivot_root, arg, arg);
+	if (strcmp(op, "unshare") == 0)
+		return unshare((int)ns_flag(arg));
+	if (strcmp(op, "clone") == 0 || strcmp(op, "clone3") == 0) {
+		struct { uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+			 stack_size, tls; } ca = { .flags = ns_flag(arg), .exit_signal = SIGCHLD };
+		long child = op[5] ? syscall(SYS_clone3, &ca, sizeof(ca))
+				   : syscall(SYS_clone, ns_flag(arg) | SIGCHLD, 0, 0, 0, 0);
+
+		if (child == 0)
+			_exit(0);
+		return child < 0 ? -1 : (waitpid((pid_t)child, NULL, 0), 0);
+	}
+	if (strcmp(op, "setns") == 0) {
+		if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+			return -1;
+		return keep_errno(setns(fd, CLONE_NEWNS), fd);
+	}
+	if (strcmp(op, "setns_path") == 0) {
+		if ((fd = open(arg, O_RDONLY | O_CLOEXEC)) < 0)
+			return -1;
+		return keep_errno(setns(fd, 0), fd);
+	}
+	if (strcmp(op, "bpf") == 0) {
+		unsigned int attr[16] = { 2 /* ARRAY */, 4, 4, 1 };
+
+		return fd_result((int)syscall(SYS_bpf, 0, attr, sizeof(attr)));
+	}
+	if (strcmp(op, "perf") == 0) {
+		unsigned int attr[32] = { 1 /* SOFTWARE */, sizeof(attr), 0 /* CPU_CLOCK */ };
+
+		return fd_result((int)syscall(SYS_perf_event_open, attr, 0, -1, -1, 0));
+	}
+	if (strcmp(op, "init_module") == 0) {
+		static const char image[128];	/* past the ELF header size check, not an ELF */
+
+		return (int)syscall(SYS_init_module, image, sizeof(image), "");
+	}
+	if (strcmp(op, "finit_module") == 0) {
+		if ((fd = open(arg, O_RDONLY | O_CLOEXEC)) < 0)
+			return -1;
+		return keep_errno((int)syscall(SYS_finit_module, fd, "", 0), fd);
+	}
+	if (strcmp(op, "kexec") == 0)
+		return (int)syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0UL);
+	if (strcmp(op, "keyctl") == 0)	/* KEYCTL_GET_KEYRING_ID(KEY_SPEC_USER_KEYRING) */
+		return syscall(SYS_keyctl, 0, -4, 0) < 0 ? -1 : 0;
+	if (strcmp(op, "add_key") == 0)	/* into KEY_SPEC_PROCESS_KEYRING */
+		return syscall(SYS_add_key, "user", "ragged-probe", "x", 1, -2) < 0 ? -1 : 0;
+	if (strcmp(op, "userfaultfd") == 0)
+		return fd_result((int)syscall(SYS_userfaultfd, O_CLOEXEC));
+	if (strcmp(op, "io_uring") == 0) {
+		unsigned int params[30] = { 0 };
+
+		return fd_result((int)syscall(SYS_io_uring_setup, 1, params));
+	}
+	if (strcmp(op, "syslog") == 0)	/* SYSLOG_ACTION_SIZE_BUFFER */
+		return syscall(SYS_syslog, 10, NULL, 0) < 0 ? -1 : 0;
+	if (strcmp(op, "socket") == 0) {
+		unsigned long long f, t = 1, p = 0;
+
+		if (sscanf(arg, "%lli,%lli,%lli", &f, &t, &p) < 1) {
+			errno = EINVAL;
+			return -1;
+		}
+		return fd_result((int)syscall(SYS_socket, f, t, p));
+	}
+	if (strcmp(op, "signal") == 0)
+		return kill((pid_t)pid, SIGTERM);
+	if (strcmp(op, "handle") == 0) {
+		struct { unsigned int bytes; int type; unsigned char h[128]; } fh = { 128, 0, { 0 } };
+		int mnt;
+
+		return (int)syscall(SYS_name_to_handle_at, AT_FDCWD, arg, &fh, &mnt, 0);
+	}
+	if (strcmp(op, "open_by_handle") == 0) {
+		struct { unsigned int bytes; int type; unsigned char h[8]; } fh = { 8, 1, { 0 } };
+
+		return fd_result((int)syscall(SYS_open_by_handle_at, AT_FDCWD, &fh, O_RDONLY));
+	}
+	if (strcmp(op, "ioctl") == 0)
+		return syscall(SYS_ioctl, 0, strtoull(arg, NULL, 0), "x") < 0 ? -1 : 0;
+	if (strcmp(op, "personality") == 0)
+		return syscall(SYS_personality, strtoull(arg, NULL, 0)) < 0 ? -1 : 0;
+	if (strcmp(op, "memfd_exec") == 0 || strcmp(op, "memfd_mmap") == 0) {
+		if ((fd = memfd_create("payload", 0)) < 0 || copy_self(fd) < 0)
+			return -1;
+		if (strcmp(op, "memfd_mmap") == 0)
+			return keep_errno(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0)
+					  == MAP_FAILED ? -1 : 0, fd);
+		if (strcmp(arg, "fexecve") == 0)
+			return fexecve(fd, exit42, environ);
+		snprintf(a, sizeof(a), "/proc/self/fd/%d", fd);
+		return execve(a, exit42, environ);
+	}
+	if (strcmp(op, "mmap_exec") == 0 || strcmp(op, "mprotect_exec") == 0) {
+		void *m;
+
+		if ((fd = open(arg, O_RDONLY | O_CLOEXEC)) < 0)
+			return -1;
+		m = mmap(NULL, 4096, PROT_READ | (op[1] == 'm' ? PROT_EXEC : 0), MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED)
+			return keep_errno(-1, fd);
+		return keep_errno(op[1] == 'p' ? mprotect(m, 4096, PROT_READ | PROT_EXEC) : 0, fd);
+	}
+	if (strcmp(op, "exec_deleted") == 0) {
+		if ((fd = open(arg, O_RDONLY)) < 0 || unlink(arg) < 0)
+			return -1;
+		snprintf(a, sizeof(a), "/proc/self/fd/%d", fd);
+		return execve(a, exit42, environ);
+	}
+	if (strcmp(op, "opath_reopen") == 0) {
+		if ((fd = open(arg, O_PATH | O_CLOEXEC)) < 0)
+			return -1;
+		snprintf(a, sizeof(a), "/proc/self/fd/%d", fd);
+		return keep_errno(do_read(a), fd);
+	}
+	if (strcmp(op, "openat2") == 0) {
+		struct { unsigned long long flags, mode, resolve; } how = {
+			O_RDONLY | O_CLOEXEC, 0, 0x04 | 0x02 /* NO_SYMLINKS | NO_MAGICLINKS */ };
+		char c;
+
+		if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, arg, &how, sizeof(how))) < 0)
+			return -1;
+		return keep_errno(read(fd, &c, 1) < 0 ? -1 : 0, fd);
+	}
+	if (strcmp(op, "symlink_read") == 0) {
+		if (split2(arg, a, b, sizeof(a)) < 0 || symlink(a, b) < 0)
+			return -1;
+		return do_read(b);
+	}
+	if (strcmp(op, "link") == 0 || strcmp(op, "rename") == 0) {
+		if (split2(arg, a, b, sizeof(a)) < 0)
+			return -1;
+		return op[0] == 'l' ? link(a, b) : rename(a, b);
+	}
+	if (strcmp(op, "scratch_exec") == 0 || strcmp(op, "copy_exec") == 0) {
+		const char *dir = op[0] == 's' ? getenv("RAGGED_SCRATCH") : arg;
+
+		snprintf(a, sizeof(a), "%s/fetched", dir ? dir : ".");
+		if ((fd = open(a, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700)) < 0 ||
+		    keep_errno(copy_self(fd), fd) < 0)
+			return -1;
+		return execve(a, exit42, environ);
+	}
+	if (strcmp(op, "writepid") == 0) {
+		char num[24];
+		int n = snprintf(num, sizeof(num), "%d\n", getpid());
+
+		if ((fd = open(arg, O_WRONLY | O_CLOEXEC)) < 0)
+			return -1;
+		return keep_errno(write(fd, num, (size_t)n) == n ? 0 : -1, fd);
+	}
+	if (strcmp(op, "sendfd") == 0)
+		return do_sendfd(arg);
+	if (strcmp(op, "recvfd") == 0)
+		return do_recvfd(op, arg);
+	if (strcmp(op, "int80") == 0) {
+		long ret;
+
+		__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+		return ret < 0 ? (errno = (int)-ret, -1) : 0;
+	}
+	if (strcmp(op, "x32") == 0)
+		return syscall(0x40000000L | 39) < 0 ? -1 : 0;
+	if (strcmp(op, "thread") == 0) {
+		pthread_t t;
+		int rc = pthread_create(&t, NULL, thread_fn, NULL);
+
+		if (rc != 0)
+			return errno = rc, -1;
+		return pthread_join(t, NULL);
+	}
+	if (strcmp(op, "fork") == 0) {
+		pid_t c = fork();
+
+		if (c == 0)
+			_exit(0);
+		return c < 0 ? -1 : (waitpid(c, NULL, 0), 0);
+	}
+	return -2;
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *op = argv[i], *arg = argv[i + 1];
+		int rc;
 
 		if (strcmp(op, "read") == 0)
 			report(op, arg, do_read(arg));
@@ -195,7 +618,10 @@ int main(int argc, char **argv)
 			raise(atoi(arg));
 		else if (strcmp(op, "uid") == 0)
 			printf("uid %u euid %u\n", getuid(), geteuid());
-		else {
+		else if ((rc = escape_op(op, arg)) != -2) {
+			if (rc <= 0)
+				report(op, arg, rc);
+		} else {
 			fprintf(stderr, "probe: unknown op %s\n", op);
 			return 2;
 		}

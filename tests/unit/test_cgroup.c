@@ -368,6 +368,21 @@ static void t_create_fails_cleanly(void **state)
 		snprintf(path, sizeof(path), "%s/run-ut-fail", f->env.v1_memory);
 		assert_false(exists(path));
 	}
+	/* v2 controllers that are not really there: the first knob fails, all undone. */
+	if (!f->env.v2_memory && !f->env.v2_pids) {
+		static const bool mem[] = { true, false };
+
+		for (size_t i = 0; i < 2; i++) {
+			bad = f->env;
+			bad.v2_memory = mem[i];
+			bad.v2_pids = !mem[i];
+			assert_int_equal(run_cgroup_create(&bad, "run-ut-v2", &lim, &cg, f->err,
+							   sizeof(f->err)), -1);
+			assert_string_equal(f->err, "set up cgroup run-ut-v2: No such file or directory");
+			snprintf(path, sizeof(path), "%s/run-ut-v2", f->env.v2);
+			assert_false(exists(path));
+		}
+	}
 }
 
 static bool in_cgroup(pid_t pid, const char *ctrl, const char *dir)
@@ -515,7 +530,24 @@ static void t_reap_stale(void **state)
 	a->v2_fd = -1;
 	close(b->v2_fd);
 	b->v2_fd = -1;
-	cgroup_reap_stale(&f->env);
+	{
+		uint64_t ida = a->id, idb = b->id;
+		struct stale_run out[4];
+		int n = cgroup_reap_stale(&f->env, out, 4);
+
+		/* Reported for the records: the run id part of the name and the cgroup id. */
+		assert_int_equal(n, 2);
+		if (strcmp(out[0].name, "ut-stale1") != 0) {
+			struct stale_run t = out[0];
+
+			out[0] = out[1];
+			out[1] = t;
+		}
+		assert_string_equal(out[0].name, "ut-stale1");
+		assert_int_equal(out[0].cgid, ida);
+		assert_string_equal(out[1].name, "ut-stale2");
+		assert_int_equal(out[1].cgid, idb);
+	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	forget_kid(f, pid);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
@@ -527,15 +559,98 @@ static void t_reap_stale(void **state)
 	assert_true(exists(keep));
 	assert_int_equal(rmdir(keep), 0);
 	/* Nothing left to reap: a no-op. */
-	cgroup_reap_stale(&f->env);
+	{
+		struct stale_run out[1];
+
+		assert_int_equal(cgroup_reap_stale(&f->env, out, 1), 0);
+	}
 	/* An env that was never set up: nothing happens. */
 	{
 		struct cgroup_env none;
 
 		memset(&none, 0, sizeof(none));
 		none.v2_fd = -1;
-		cgroup_reap_stale(&none);
+		assert_int_equal(cgroup_reap_stale(&none, NULL, 0), 0);
 	}
+}
+
+
+/*
+ * Kernels before cgroup.kill (5.14): the fallback kills every process the
+ * cgroup lists. Exercised on a v1 directory, which has cgroup.procs but no
+ * cgroup.kill (nor cgroup.events).
+ */
+static void t_kill_fallback(void **state)
+{
+	struct fx *f = *state;
+	struct run_cgroup *cg = create(f, "run-ut-fallback", 64, 16);
+	struct run_cgroup v1 = *cg;
+	pid_t pid;
+	int st;
+
+	if (!cg->v1_pids[0]) {
+		print_message("skip: no v1 pids hierarchy on this host\n");
+		skip();
+	}
+	pid = spawn(f, cg, KID_SLEEP, NULL);
+	for (int i = 0; i < 1000 && count_procs(cg) < 2; i++)
+		usleep(1000);
+	v1.v2_fd = open(cg->v1_pids, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(v1.v2_fd >= 0);
+	{
+		char probe[8];
+
+		assert_true(read_fileat(v1.v2_fd, "cgroup.kill", probe, sizeof(probe)) < 0);
+	}
+	run_cgroup_kill(&f->env, &v1);
+	close(v1.v2_fd);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	forget_kid(f, pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	/* Its child was listed too. */
+	for (int i = 0; i < 1000 && count_procs(cg) > 0; i++)
+		usleep(1000);
+	assert_int_equal(count_procs(cg), 0);
+}
+
+/* A v2-only host: the usage comes from the v2 files (cpu.stat is always there). */
+static void t_usage_v2(void **state)
+{
+	struct fx *f = *state;
+	struct run_cgroup *cg = create(f, "run-ut-usage", 64, 16);
+	struct run_cgroup v2only = *cg;
+	struct run_usage u;
+	pid_t pid;
+	int st;
+
+	/* Burn some CPU inside the run, in v2 only. */
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		volatile unsigned long x = 0;
+
+		if (write_fileat(cg->v2_fd, "cgroup.procs", "0") < 0)
+			_exit(2);
+		for (unsigned long i = 0; i < 200000000UL; i++)
+			x += i;
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	v2only.v1_memory[0] = v2only.v1_pids[0] = v2only.v1_cpuacct[0] = '\0';
+	memset(&u, 0, sizeof(u));
+	run_cgroup_usage(&v2only, &u);
+	assert_true(u.cpu_usec > 1000);	/* the loop took well over a millisecond */
+	if (!f->env.v2_memory)
+		assert_int_equal(u.mem_peak, 0);	/* no memory.peak without the controller */
+	if (!f->env.v2_pids)
+		assert_int_equal(u.pids_peak, 0);
+	assert_int_equal(u.oom_kills, 0);
+	/* Nothing readable at all: zeros, no crash. */
+	v2only.v2_fd = -1;
+	memset(&u, 0, sizeof(u));
+	run_cgroup_usage(&v2only, &u);
+	assert_int_equal(u.cpu_usec, 0);
 }
 
 int main(void)
@@ -550,6 +665,8 @@ int main(void)
 		T(t_enter_v1_missing),
 		T(t_pids_limit_and_usage),
 		T(t_reap_stale),
+		T(t_kill_fallback),
+		T(t_usage_v2),
 #undef T
 	};
 

@@ -823,6 +823,54 @@ static void t_bad_cidr(void **state)
 	assert_null(f->p.nets);
 }
 
+
+/* Resource paths that cannot be rules (too long for one): the build fails, nothing leaks. */
+static void t_long_resource_paths(void **state)
+{
+	struct fx *f = *state;
+	char longp[RAGGED_PATH_MAX + 64], exact[RAGGED_PATH_MAX];
+	static const uint32_t perms[] = { RAGGED_PERM_BIT(RAGGED_PERM_SYSTEM_MEMORY),
+					  RAGGED_PERM_BIT(RAGGED_PERM_SYSTEM_VECTORSTORE),
+					  RAGGED_PERM_BIT(RAGGED_PERM_NETWORK_DOWNLOAD) };
+
+	memset(longp, 'l', sizeof(longp) - 1);
+	longp[0] = '/';
+	longp[sizeof(longp) - 1] = '\0';
+	for (size_t i = 0; i < sizeof(perms) / sizeof(perms[0]); i++) {
+		config_free(&f->a->cfg);
+		config_defaults(&f->a->cfg);
+		snprintf(f->a->cfg.memory_dir, sizeof(f->a->cfg.memory_dir), "%s", longp);
+		snprintf(f->a->cfg.vectorstore_dir, sizeof(f->a->cfg.vectorstore_dir), "%s", longp);
+		snprintf(f->a->cfg.cache_dir, sizeof(f->a->cfg.cache_dir), "%s", longp);
+		f->err[0] = '\0';
+		assert_int_equal(policy_build(f->a, f->r, &f->m, perms[i], &f->p, f->err,
+					      sizeof(f->err)), -1);
+		assert_string_equal(f->err, "build policy: File name too long");
+		assert_null(f->p.files);
+		assert_null(f->p.nets);
+	}
+	/* Exactly one byte too long for the beneath rule "path/": refused, not truncated. */
+	config_free(&f->a->cfg);
+	config_defaults(&f->a->cfg);
+	memset(exact, 'e', sizeof(exact) - 1);
+	exact[0] = '/';
+	exact[RAGGED_PATH_MAX - 1] = '\0';	/* 255 characters: fits, "/" does not */
+	snprintf(f->a->cfg.memory_dir, sizeof(f->a->cfg.memory_dir), "%s", exact);
+	assert_int_equal(policy_build(f->a, f->r, &f->m, BIT(SYSTEM_MEMORY), &f->p, f->err,
+				      sizeof(f->err)), -1);
+	assert_string_equal(f->err, "build policy: File name too long");
+	/* A home too long to put a resource under. */
+	config_free(&f->a->cfg);
+	config_defaults(&f->a->cfg);
+	memset(f->r->home, 'h', sizeof(f->r->home) - 1);
+	f->r->home[0] = '/';
+	f->r->home[sizeof(f->r->home) - 1] = '\0';
+	assert_int_equal(policy_build(f->a, f->r, &f->m, BIT(READ_DOCUMENTS), &f->p, f->err,
+				      sizeof(f->err)), -1);
+	assert_string_equal(f->err, "build policy: File name too long");
+	assert_null(f->p.files);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -849,6 +897,7 @@ int main(void)
 		T(t_many_endpoints),
 		T(t_many_documents),
 		T(t_bad_cidr),
+		T(t_long_resource_paths),
 #undef T
 	};
 

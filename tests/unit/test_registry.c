@@ -127,7 +127,7 @@ static cJSON *install_ok(struct fx *f, uid_t uid, const char *rel, bool replace)
 
 	path_of(f, rel, path);
 	f->err[0] = '\0';
-	if (registry_install(&f->a, uid, path, replace, &e, f->err, sizeof(f->err)) < 0)
+	if (registry_install(&f->a, uid, path, replace, false, &e, f->err, sizeof(f->err)) < 0)
 		fail_msg("registry_install %s: %s", rel, f->err);
 	assert_non_null(e);
 	return e;
@@ -140,7 +140,7 @@ static void install_fails(struct fx *f, uid_t uid, const char *rel, const char *
 
 	path_of(f, rel, path);
 	f->err[0] = '\0';
-	assert_int_equal(registry_install(&f->a, uid, path, false, &e, f->err, sizeof(f->err)), -1);
+	assert_int_equal(registry_install(&f->a, uid, path, false, false, &e, f->err, sizeof(f->err)), -1);
 	assert_null(e);
 	if (!want)
 		return;
@@ -238,7 +238,7 @@ static void t_install_canonical(void **state)
 	path_of(f, "demo", dir);
 	assert_int_equal(symlink(dir, link), 0);
 	snprintf(via, sizeof(via), "%s/../link/", dir);
-	assert_int_equal(registry_install(&f->a, USER, via, false, &e, f->err, sizeof(f->err)), 0);
+	assert_int_equal(registry_install(&f->a, USER, via, false, false, &e, f->err, sizeof(f->err)), 0);
 	assert_string_equal(proto_str(e, "dir"), dir);
 	cJSON_Delete(e);
 }
@@ -328,7 +328,7 @@ static void t_install_bad_dirs(void **state)
 	assert_true(strstr(f->err, "missing: No such file or directory") != NULL);
 	put(f, "file", "x");
 	install_fails(f, USER, "file", "/file: not a directory");
-	assert_int_equal(registry_install(&f->a, USER, NULL, false, &e, f->err, sizeof(f->err)), -1);
+	assert_int_equal(registry_install(&f->a, USER, NULL, false, false, &e, f->err, sizeof(f->err)), -1);
 	assert_null(e);
 	assert_int_equal(strncmp(f->err, "(none): ", 8), 0);
 	/* A dir without a manifest, or with an invalid one. */
@@ -657,14 +657,14 @@ static void t_install_unwritable(void **state)
 	path_of(f, "demo", dir);
 	put(f, "statefile", "x");
 	snprintf(f->a.cfg.state_dir, sizeof(f->a.cfg.state_dir), "%s/statefile", f->tmp);
-	assert_int_equal(registry_install(&f->a, USER, dir, false, &e, f->err, sizeof(f->err)), -1);
+	assert_int_equal(registry_install(&f->a, USER, dir, false, false, &e, f->err, sizeof(f->err)), -1);
 	assert_null(e);
 	assert_true(strstr(f->err, "/statefile/plugins/1000/demo.json: Not a directory") != NULL);
 	memset(longdir, 'd', sizeof(longdir) - 1);
 	longdir[0] = '/';
 	longdir[PATH_MAX - 10] = '\0';
 	snprintf(f->a.cfg.state_dir, sizeof(f->a.cfg.state_dir), "%s", longdir);
-	assert_int_equal(registry_install(&f->a, USER, dir, false, &e, f->err, sizeof(f->err)), -1);
+	assert_int_equal(registry_install(&f->a, USER, dir, false, false, &e, f->err, sizeof(f->err)), -1);
 	assert_string_equal(f->err, "state path too long");
 }
 

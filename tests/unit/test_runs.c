@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "../../agent/daemon/agent.h"
 #include "auditlog.h"
@@ -54,6 +55,9 @@ static const char script[] =
 	"sleep) exec sleep 30 ;;\n"
 	"term) kill -TERM $$ ; sleep 5 ;;\n"
 	"forks) for i in 1 2 3 4 5 6 7 8; do sleep 30 & done; wait ;;\n"
+	"spin) while :; do :; done ;;\n"
+	"fill) dd if=/dev/zero of=\"$RAGGED_SCRATCH/big\" bs=65536 count=64 2>/dev/null; sleep 5 ;;\n"
+	"hog) x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo ${#x} ;;\n"
 	"ask) printf '{\"request\":\"%s\"}' \"$2\" >&3 && dd bs=4096 count=1 <&3 2>/dev/null ;;\n"
 	"askraw) printf '%s' \"$2\" >&3 && dd bs=4096 count=1 <&3 2>/dev/null ;;\n"
 	"*) exit 64 ;;\n"
@@ -481,6 +485,14 @@ static void probe_sandbox(void)
 		snprintf(no_sandbox, sizeof(no_sandbox), "clone3: %s", strerror(ENOSYS));
 }
 
+static void want_perm_list(const cJSON *rec, const char *perm)
+{
+	const cJSON *arr = cJSON_GetObjectItem(rec, "permissions_used");
+
+	assert_int_equal(cJSON_GetArraySize(arr), 1);
+	assert_string_equal(cJSON_GetArrayItem(arr, 0)->valuestring, perm);
+}
+
 static void need_sandbox(void)
 {
 	if (no_sandbox[0]) {
@@ -746,7 +758,13 @@ static void t_pids_limit(void **state)
 }
 
 /* Setup failures before the plugin runs: 125, the reason, nothing left. */
-static void launch_fails(struct fx *f, const char *manifest, const char *want)
+/*
+ * Setup failures before the plugin runs: 125, the reason, nothing left.
+ * sabotage (may be NULL) changes the plugin dir after a clean install,
+ * the way a plugin's files can change between install and run.
+ */
+static void launch_fails(struct fx *f, const char *manifest, void (*sabotage)(struct fx *),
+			 const char *want)
 {
 	struct client *c;
 	struct io io;
@@ -756,6 +774,8 @@ static void launch_fails(struct fx *f, const char *manifest, const char *want)
 
 	c = connect_as(f, 0, &s);
 	install(f, c, s, manifest);
+	if (sabotage)
+		sabotage(f);
 	send_run(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"yes\":true}", &io);
 	m = recv_msg(s);
 	assert_string_equal(type_of(m), "error");
@@ -770,7 +790,44 @@ static void launch_fails(struct fx *f, const char *manifest, const char *want)
 	assert_non_null(strstr(proto_str(cJSON_GetObjectItem(rec, "details"), "reason"), want));
 	cJSON_Delete(rec);
 	assert_null(c->run);
+	drop_sock(f, s);
+	pump(f, 10);
 	nothing_left(f);
+	{
+		char path[PATH_MAX];
+
+		/* Restore for the next case (a symlink is replaced, not written through). */
+		path_of(f, "demo/run.sh", path);
+		unlink(path);
+		put(f, "demo/run.sh", script, 0755);
+	}
+}
+
+static void remove_entry(struct fx *f)
+{
+	char path[PATH_MAX];
+
+	path_of(f, "demo/run.sh", path);
+	assert_int_equal(unlink(path), 0);
+}
+
+static void entry_escapes(struct fx *f)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+
+	put(f, "outside.sh", "#!/bin/sh\nexit 0\n", 0755);
+	path_of(f, "demo/run.sh", path);
+	path_of(f, "outside.sh", target);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static void entry_not_executable(struct fx *f)
+{
+	char path[PATH_MAX];
+
+	path_of(f, "demo/run.sh", path);
+	assert_int_equal(chmod(path, 0644), 0);
 }
 
 static void t_launch_failures(void **state)
@@ -778,21 +835,15 @@ static void t_launch_failures(void **state)
 	struct fx *f = *state;
 
 	need_sandbox();
-	launch_fails(f, "[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\ntype = \"command\"\n"
-		     "entry = [\"./missing\"]\n", "entry ./missing: No such file or directory");
-	put(f, "outside.sh", "#!/bin/sh\nexit 0\n", 0755);
-	launch_fails(f, "[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\ntype = \"command\"\n"
-		     "entry = [\"../outside.sh\"]\n", "entry ../outside.sh: ");
-	launch_fails(f, "[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\ntype = \"command\"\n"
-		     "entry = [\"no-such-program-ragged\"]\n",
-		     "entry no-such-program-ragged: No such file or directory");
+	/* Checked again at run time, before anything is set up (validation). */
+	launch_fails(f, MANIFEST(""), remove_entry, "entry runs \"./run.sh\": No such file or directory");
+	/* A symlink out of the plugin dir: not the plugin's code any more. */
+	launch_fails(f, MANIFEST(""), entry_escapes, "entry runs \"./run.sh\", which is outside the plugin");
 	/* Not executable: the child fails at exec and says why. */
-	put(f, "demo/noexec.sh", "#!/bin/sh\nexit 0\n", 0644);
-	launch_fails(f, "[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\ntype = \"command\"\n"
-		     "entry = [\"./noexec.sh\"]\n", "exec: Permission denied");
+	launch_fails(f, MANIFEST(""), entry_not_executable, "exec: Permission denied");
 	/* A granted endpoint that does not resolve: no policy, no run. */
 	snprintf(f->a.cfg.embedding.host, sizeof(f->a.cfg.embedding.host), "no-such-host.invalid");
-	launch_fails(f, MANIFEST("[permissions]\nrequired = [\"system:embedding\"]\n"),
+	launch_fails(f, MANIFEST("[permissions]\nrequired = [\"system:embedding\"]\n"), NULL,
 		     "endpoint no-such-host.invalid:11434: cannot resolve");
 }
 
@@ -1186,6 +1237,439 @@ static void t_reap_stale_scratch(void **state)
 	assert_int_equal(dir_entries(dir), 0);
 }
 
+
+/* Each limit, breached for real: the run is killed and the caller told which. */
+static void limit_breach(struct fx *f, const char *manifest, const char *arg, const char *limit,
+			 const char *reason)
+{
+	struct client *c;
+	struct io io;
+	char out[256], run_id[33], text[128];
+	cJSON *m, *rec;
+	int s;
+
+	c = connect_as(f, 0, &s);
+	install(f, c, s, manifest);
+	snprintf(text, sizeof(text), "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"%s\"]}", arg);
+	m = start(f, c, s, text, &io);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	run_until_idle(f, 20000);
+	m = recv_msg(s);
+	assert_string_equal(type_of(m), "exit");
+	assert_int_equal(num(m, "signal"), SIGKILL);
+	if (!strstr(proto_str(m, "reason") ?: "", reason))
+		fail_msg("%s: reason \"%s\", want \"%s\"", limit, proto_str(m, "reason") ?: "(none)",
+			 reason);
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "resource_limit_exceeded", run_id);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(rec, "details"), "limit"), limit);
+	cJSON_Delete(rec);
+	rec = find_record(f, "plugin_failed", run_id);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(rec, "details"), "limit_exceeded"), limit);
+	cJSON_Delete(rec);
+	drop_sock(f, s);
+	pump(f, 10);
+	nothing_left(f);
+}
+
+static void t_cpu_limit(void **state)
+{
+	struct fx *f = *state;
+
+	need_sandbox();
+	limit_breach(f, MANIFEST("[limits]\ncpu_seconds = 1\n"), "spin", "cpu",
+		     "CPU time limit of 1 s reached");
+}
+
+static void t_scratch_limit(void **state)
+{
+	struct fx *f = *state;
+
+	need_sandbox();
+	f->a.cfg.limits.scratch_mb = 1;
+	limit_breach(f, MANIFEST(""), "fill", "scratch", "scratch space limit of 1 MB reached");
+}
+
+static void t_memory_limit(void **state)
+{
+	struct fx *f = *state;
+
+	need_sandbox();
+	limit_breach(f, MANIFEST("[limits]\nmemory_mb = 16\n"), "hog", "memory",
+		     "memory limit of 16 MB reached");
+}
+
+/* The entry plus the caller's arguments must fit the argv the agent builds. */
+static void t_too_many_args(void **state)
+{
+	struct fx *f = *state;
+	char args[4096];
+	int n;
+
+	need_sandbox();
+	n = snprintf(args, sizeof(args), "{\"cmd\":\"run\",\"plugin\":\"demo\",\"yes\":true,\"args\":[");
+	for (int i = 0; i < 256; i++)
+		n += snprintf(args + n, sizeof(args) - (size_t)n, "%s\"a\"", i ? "," : "");
+	snprintf(args + n, sizeof(args) - (size_t)n, "]}");
+	{
+		struct client *c;
+		struct io io;
+		char out[16];
+		cJSON *m;
+		int s;
+
+		c = connect_as(f, 0, &s);
+		install(f, c, s, MANIFEST(""));
+		send_run(f, c, s, args, &io);
+		m = recv_msg(s);
+		assert_int_equal(num(m, "code"), 125);
+		assert_string_equal(proto_str(m, "message"), "too many arguments (max 256)");
+		cJSON_Delete(m);
+		read_out(&io, out, sizeof(out));
+	}
+	nothing_left(f);
+}
+
+
+/* The caller leaves while the plugin's optional question is open. */
+static void t_ask_abandoned(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[256], run_id[33];
+	cJSON *m, *rec;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST("[permissions]\noptional = [\"network:api\"]\n"
+				  "[network]\nendpoints = [\"192.0.2.1:443\"]\n"));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"tty\":true,"
+		  "\"args\":[\"ask\",\"network:api\"]}", &io);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	for (int i = 0; i < 100 && !c->asking; i++)
+		pump(f, 50);
+	assert_int_equal(c->asking, BIT(NETWORK_API));
+	drop_sock(f, s);
+	run_until_idle(f, 10000);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "permission_denied", run_id);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(rec, "details"), "via"), "prompt abandoned");
+	want_perm_list(rec, "network:api");
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+/* A consent store that cannot be written: the answer cannot be kept, so it does not count. */
+static void t_answer_store_fails(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[256], path[PATH_MAX];
+	cJSON *m, *reply;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST("[permissions]\nrequired = [\"read:config\"]\n"
+				  "optional = [\"network:api\"]\n"
+				  "[network]\nendpoints = [\"192.0.2.1:443\"]\n"));
+	/* First run: asked, "yes", but the store is not writable. */
+	send_run(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"tty\":true}", &io);
+	m = recv_msg(s);
+	assert_string_equal(type_of(m), "prompt");
+	cJSON_Delete(m);
+	path_of(f, "state/consent", path);
+	put(f, "state/consent", "in the way", 0600);
+	send_text(s, "{\"cmd\":\"answer\",\"yes\":true}");
+	server_client_event(&f->a, c, EPOLLIN);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "code"), 125);
+	assert_non_null(strstr(proto_str(m, "message"), "Not a directory"));
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	assert_null(f->a.runs);
+	assert_int_equal(unlink(path), 0);
+
+	/* The optional question: "yes" that cannot be stored is a refusal. */
+	cJSON_Delete(start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"tty\":true,\"yes\":true,"
+			   "\"args\":[\"ask\",\"network:api\"]}", &io));
+	for (int i = 0; i < 100 && !c->asking; i++)
+		pump(f, 50);
+	cJSON_Delete(recv_msg(s));	/* the prompt */
+	path_of(f, "state/consent/0", path);
+	{
+		char file[PATH_MAX + 16];
+
+		snprintf(file, sizeof(file), "%s/demo.json", path);
+		assert_int_equal(unlink(file), 0);
+		assert_int_equal(rmdir(path), 0);
+	}
+	put(f, "state/consent/0", "in the way", 0600);
+	send_text(s, "{\"cmd\":\"answer\",\"yes\":true}");
+	server_client_event(&f->a, c, EPOLLIN);
+	assert_int_equal(f->a.runs->granted, BIT(READ_CONFIG));
+	run_until_idle(f, 10000);
+	cJSON_Delete(recv_msg(s));
+	read_out(&io, out, sizeof(out));
+	reply = cJSON_Parse(out);
+	assert_non_null(reply);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(reply, "granted")));
+	assert_non_null(strstr(proto_str(reply, "reason"), "Not a directory"));
+	cJSON_Delete(reply);
+	assert_int_equal(unlink(path), 0);
+	nothing_left(f);
+}
+
+/*
+ * A grant that cannot be put into force (its endpoint no longer resolves):
+ * the plugin is told so; a grant from outside ends the run rather than
+ * leave it with a policy that is not the consent.
+ */
+static void t_live_grant_fails(void **state)
+{
+	struct fx *f = *state;
+	struct client *c, *admin;
+	struct io io;
+	char out[256], run_id[33];
+	cJSON *m, *reply, *rec;
+	int s, sa;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	admin = connect_as(f, 0, &sa);
+	install(f, c, s, MANIFEST("[permissions]\noptional = [\"network:api\"]\n"
+				  "[network]\nendpoints = [\"no-such-host.invalid:443\"]\n"));
+	/* Asked by the plugin, answered yes: stored, but not in force. */
+	cJSON_Delete(start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"tty\":true,"
+			   "\"args\":[\"ask\",\"network:api\"]}", &io));
+	for (int i = 0; i < 100 && !c->asking; i++)
+		pump(f, 50);
+	cJSON_Delete(recv_msg(s));
+	send_text(s, "{\"cmd\":\"answer\",\"yes\":true}");
+	server_client_event(&f->a, c, EPOLLIN);
+	assert_int_equal(f->a.runs->granted, 0);
+	run_until_idle(f, 10000);
+	cJSON_Delete(recv_msg(s));
+	read_out(&io, out, sizeof(out));
+	reply = cJSON_Parse(out);
+	assert_non_null(reply);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(reply, "granted")));
+	assert_string_equal(proto_str(reply, "reason"), "the policy could not be updated");
+	cJSON_Delete(reply);
+	/* Revoke it again (the next run must not fail on it), then a grant from outside. */
+	send_text(sa, "{\"cmd\":\"revoke\",\"plugin\":\"demo\",\"permissions\":[\"network:api\"]}");
+	server_client_event(&f->a, admin, EPOLLIN);
+	cJSON_Delete(recv_msg(sa));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"sleep\"]}", &io);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	/* A grant that changes nothing for this run (already in that state) keeps it. */
+	send_text(sa, "{\"cmd\":\"revoke\",\"plugin\":\"demo\",\"permissions\":[\"network:api\"]}");
+	server_client_event(&f->a, admin, EPOLLIN);
+	cJSON_Delete(recv_msg(sa));
+	assert_non_null(f->a.runs);
+	send_text(sa, "{\"cmd\":\"grant\",\"plugin\":\"demo\",\"permissions\":[\"network:api\"]}");
+	server_client_event(&f->a, admin, EPOLLIN);
+	cJSON_Delete(recv_msg(sa));
+	assert_null(f->a.runs);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "signal"), SIGKILL);
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "permission_revoked", run_id);
+	assert_string_equal(proto_str(rec, "result"), "killed");
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+
+/* The kernel could not hand over every record: the run's record says so, and how many. */
+static void t_events_lost(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[64], run_id[33];
+	struct ragged_run_counters *pc;
+	int ncpu = libbpf_num_possible_cpus();
+	cJSON *m, *rec, *d;
+	uint64_t cgid;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST(""));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"sleep\"]}", &io);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	/* Not ended yet: a reap finds nothing to collect and the run stays. */
+	run_reap(&f->a, f->a.runs);
+	assert_non_null(f->a.runs);
+	assert_null(run_find_timerfd(&f->a, -42));
+	assert_null(run_find_pidfd(&f->a, -42));
+	assert_null(run_find_chan(&f->a, -42));
+	/* What the hooks would have counted: 2 denials per CPU, 1 record lost on each. */
+	cgid = f->a.runs->cg.id;
+	pc = calloc((size_t)ncpu, sizeof(*pc));
+	assert_non_null(pc);
+	for (int i = 0; i < ncpu; i++) {
+		pc[i].deny[RAGGED_HOOK_CONNECT4] = 2;
+		pc[i].allow[RAGGED_HOOK_SOCK_CREATE] = 3;
+		pc[i].emitted = 1;
+		pc[i].lost = 1;
+	}
+	assert_int_equal(bpf_map_update_elem(f->a.bpf.counters_fd, &cgid, pc, BPF_EXIST), 0);
+	free(pc);
+	drop_sock(f, s);
+	run_until_idle(f, 10000);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "events_lost", run_id);
+	assert_string_equal(proto_str(rec, "result"), "error");
+	assert_int_equal(num(cJSON_GetObjectItem(rec, "details"), "count"), ncpu);
+	cJSON_Delete(rec);
+	rec = find_record(f, "plugin_failed", run_id);
+	d = cJSON_GetObjectItem(rec, "details");
+	assert_int_equal(num(d, "kernel_denied"), 2 * ncpu);
+	assert_int_equal(num(d, "kernel_allowed"), 3 * ncpu);
+	assert_int_equal(num(d, "records_lost"), ncpu);
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+/* The counters vanished (map swept): the record says they are unavailable. */
+static void t_counters_unavailable(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	struct io io;
+	char out[64], run_id[33];
+	cJSON *m, *rec;
+	uint64_t cgid;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST(""));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"sleep\"]}", &io);
+	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
+	cJSON_Delete(m);
+	cgid = f->a.runs->cg.id;
+	assert_int_equal(bpf_map_delete_elem(f->a.bpf.counters_fd, &cgid), 0);
+	drop_sock(f, s);
+	run_until_idle(f, 10000);
+	read_out(&io, out, sizeof(out));
+	rec = find_record(f, "plugin_failed", run_id);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(rec, "details"), "counters"), "unavailable");
+	cJSON_Delete(rec);
+	nothing_left(f);
+}
+
+/* Where the scratch dir cannot be made, nothing runs. */
+static void t_scratch_unavailable(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX];
+
+	need_sandbox();
+	path_of(f, "state/runs", path);
+	assert_int_equal(rmdir(path), 0);
+	put(f, "state/runs", "not a directory", 0600);
+	launch_fails(f, MANIFEST(""), NULL, "scratch dir: Not a directory");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0711), 0);
+	/* A state dir so long that no scratch path fits. */
+	memset(f->a.cfg.state_dir + strlen(f->a.cfg.state_dir), 's',
+	       sizeof(f->a.cfg.state_dir) - strlen(f->a.cfg.state_dir) - 1);
+	f->a.cfg.state_dir[sizeof(f->a.cfg.state_dir) - 1] = '\0';
+	{
+		struct client *c;
+		struct io io;
+		char out[16];
+		cJSON *m;
+		int s;
+
+		/* Installed and consented in the normal state dir, then the dir changes. */
+		c = connect_as(f, 0, &s);
+		send_run(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\"}", &io);
+		m = recv_msg(s);
+		assert_string_equal(type_of(m), "error");
+		cJSON_Delete(m);
+		read_out(&io, out, sizeof(out));
+	}
+	nothing_left(f);
+}
+
+/* launch_run itself: a cgroup that is not there cannot be entered. */
+static void t_launch_no_cgroup(void **state)
+{
+	struct fx *f = *state;
+	static const char mf[] = MANIFEST("");
+	struct launch_req req = { 0 };
+	struct manifest m;
+	struct policy pol = { 0 };
+	struct run r;
+	char err[256] = "";
+	int chan[2];
+
+	need_sandbox();
+	put(f, "demo/plugin.toml", mf, 0644);
+	assert_int_equal(manifest_parse(mf, strlen(mf), "plugin.toml", &m, err, sizeof(err)), 0);
+	memset(&r, 0, sizeof(r));
+	r.cg.v2_fd = -1;
+	r.pidfd = -1;
+	r.uid = r.gid = NOBODY;
+	path_of(f, "demo", r.plugin_dir);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan), 0);
+	req.m = &m;
+	req.chan_fd = chan[1];
+	req.stdio[0] = req.stdio[1] = req.stdio[2] = chan[1];
+	assert_int_equal(launch_run(&f->a, &r, &pol, &req, err, sizeof(err)), -1);
+	/* EBADF or EINVAL, as the kernel sees it: never a run outside its cgroup. */
+	assert_int_equal(strncmp(err, "clone3 into cgroup: ", 20), 0);
+	assert_int_equal(r.pid, 0);
+	/*
+	 * The entry is resolved again at launch (validation ran earlier; the
+	 * files may have changed since): gone, or now outside the plugin dir.
+	 */
+	{
+		char path[PATH_MAX], target[PATH_MAX];
+
+		path_of(f, "demo/run.sh", path);
+		path_of(f, "demo/run.bak", target);
+		assert_int_equal(rename(path, target), 0);
+		assert_int_equal(launch_run(&f->a, &r, &pol, &req, err, sizeof(err)), -1);
+		assert_string_equal(err, "entry ./run.sh: No such file or directory");
+		put(f, "outside.sh", "#!/bin/sh\n", 0755);
+		path_of(f, "outside.sh", target);
+		assert_int_equal(symlink(target, path), 0);
+		assert_int_equal(launch_run(&f->a, &r, &pol, &req, err, sizeof(err)), -1);
+		assert_string_equal(err, "entry ./run.sh: resolves outside the plugin directory");
+		assert_int_equal(unlink(path), 0);
+		path_of(f, "demo/run.bak", target);
+		assert_int_equal(rename(target, path), 0);
+	}
+	manifest_free(&m);
+	/* A bare name is looked up on PATH. */
+	{
+		static const char mf2[] = "[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\n"
+					  "type = \"command\"\nentry = [\"no-such-program-ragged\"]\n";
+
+		assert_int_equal(manifest_parse(mf2, strlen(mf2), "plugin.toml", &m, err, sizeof(err)), 0);
+		req.m = &m;
+		assert_int_equal(launch_run(&f->a, &r, &pol, &req, err, sizeof(err)), -1);
+		assert_string_equal(err, "entry no-such-program-ragged: No such file or directory");
+	}
+	close(chan[0]);
+	close(chan[1]);
+	manifest_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1205,6 +1689,17 @@ int main(void)
 		T(t_revoke_ends_run),
 		T(t_bpf_mode_swap),
 		T(t_reap_stale_scratch),
+		T(t_cpu_limit),
+		T(t_scratch_limit),
+		T(t_memory_limit),
+		T(t_too_many_args),
+		T(t_ask_abandoned),
+		T(t_answer_store_fails),
+		T(t_live_grant_fails),
+		T(t_events_lost),
+		T(t_counters_unavailable),
+		T(t_scratch_unavailable),
+		T(t_launch_no_cgroup),
 #undef T
 	};
 

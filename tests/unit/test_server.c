@@ -27,6 +27,7 @@
 
 #include "../../agent/daemon/agent.h"
 #include "auditlog.h"
+#include "auditquery.h"
 #include "perms.h"
 #include "proto.h"
 #include "util.h"
@@ -1035,6 +1036,125 @@ static void t_run_refused(void **state)
 	}
 }
 
+
+/* ---- plugin permissions: declared, granted or not, since when ---- */
+
+static const cJSON *perm_entry(const cJSON *arr, const char *name)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+		if (strcmp(proto_str(it, "permission"), name) == 0)
+			return it;
+	fail_msg("no entry for %s", name);
+	return NULL;
+}
+
+static void t_permissions(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	const cJSON *d, *e;
+	cJSON *r;
+	int s;
+
+	c = connect_as(f, USER, &s);
+	ask_error(f, c, s, "{\"cmd\":\"permissions\",\"plugin\":\"demo\"}", 1,
+		  "plugin demo is not installed");
+	plugin_dir(f, "demo", manifest_demo);
+	install(f, c, s, "demo");
+	/* Nothing granted yet: every declared permission, none granted. */
+	r = ask_ok(f, c, s, "{\"cmd\":\"permissions\",\"plugin\":\"demo\"}");
+	d = cJSON_GetObjectItem(r, "data");
+	assert_int_equal(cJSON_GetArraySize(d), 3);
+	e = perm_entry(d, "read:documents");
+	assert_string_equal(proto_str(e, "kind"), "required");
+	assert_string_equal(proto_str(e, "risk"), "medium");
+	assert_string_equal(proto_str(e, "status"), "not granted");
+	assert_string_equal(proto_str(e, "since"), "-");
+	assert_string_equal(proto_str(e, "description"), perm_info(RAGGED_PERM_READ_DOCUMENTS)->description);
+	e = perm_entry(d, "network:api");
+	assert_string_equal(proto_str(e, "kind"), "optional");
+	assert_string_equal(proto_str(e, "risk"), "high");
+	cJSON_Delete(r);
+	/* After a grant: granted, since the grant's time. */
+	cJSON_Delete(ask_ok(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\",\"permissions\":[\"network:api\"]}"));
+	r = ask_ok(f, c, s, "{\"cmd\":\"permissions\",\"plugin\":\"demo\"}");
+	d = cJSON_GetObjectItem(r, "data");
+	e = perm_entry(d, "network:api");
+	assert_string_equal(proto_str(e, "status"), "granted");
+	assert_int_equal(strlen(proto_str(e, "since")), 24);
+	assert_string_equal(proto_str(perm_entry(d, "system:embedding"), "status"), "not granted");
+	cJSON_Delete(r);
+	/* A grant for another manifest (digest) counts for nothing. */
+	{
+		cJSON *store = consent_read(&f->a, USER, "demo");
+		char *text;
+
+		assert_non_null(store);
+		cJSON_ReplaceItemInObject(store, "digest", cJSON_CreateString("0000"));
+		text = cJSON_PrintUnformatted(store);
+		put(f, "state/consent/1000/demo.json", text);
+		free(text);
+		cJSON_Delete(store);
+	}
+	r = ask_ok(f, c, s, "{\"cmd\":\"permissions\",\"plugin\":\"demo\"}");
+	assert_string_equal(proto_str(perm_entry(cJSON_GetObjectItem(r, "data"), "network:api"), "status"),
+			    "not granted");
+	cJSON_Delete(r);
+	/* Unknown names in a (damaged) registry entry are left out, not shown as grants. */
+	put(f, "state/plugins/1000/demo.json", "{\"name\":\"demo\",\"digest\":\"0000\","
+	    "\"required\":[\"root:all\",\"read:config\",3],\"optional\":[]}");
+	r = ask_ok(f, c, s, "{\"cmd\":\"permissions\",\"plugin\":\"demo\"}");
+	d = cJSON_GetObjectItem(r, "data");
+	assert_int_equal(cJSON_GetArraySize(d), 1);
+	assert_string_equal(proto_str(perm_entry(d, "read:config"), "status"), "not granted");
+	cJSON_Delete(r);
+}
+
+/* Who sees a record: a follower's filter; without one, root only. */
+static void t_may_see(void **state)
+{
+	struct client c;
+	cJSON *mine = cJSON_Parse("{\"event\":\"plugin_loaded\",\"uid\":1000,\"user_id\":\"cloudsdk\"}");
+	struct auditquery q;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.uid = USER;
+	assert_false(auditsrv_may_see(&c, mine));
+	c.uid = 0;
+	assert_true(auditsrv_may_see(&c, mine));
+	auditquery_init(&q);
+	auditquery_restrict(&q, 4242, "4242");
+	c.uid = 4242;
+	c.query = &q;
+	assert_false(auditsrv_may_see(&c, mine));
+	auditquery_restrict(&q, USER, "cloudsdk");
+	c.uid = USER;
+	assert_true(auditsrv_may_see(&c, mine));
+	cJSON_Delete(mine);
+}
+
+/* A caller without a passwd entry is restricted by uid, and still answered. */
+static void t_show_no_passwd(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	cJSON *m;
+	int s, n;
+
+	assert_int_equal(auditrec_emit(&f->a, rec_for(f, "plugin_loaded", 54321)), 0);
+	assert_int_equal(auditrec_emit(&f->a, rec_for(f, "plugin_loaded", USER)), 0);
+	fflush(NULL);
+	c = connect_as(f, 54321, &s);
+	request(f, c, s, "{\"cmd\":\"audit_show\"}");
+	m = drain_show(s, &n, 54321);
+	assert_string_equal(proto_str(m, "type"), "end");
+	assert_int_equal(n, 1);
+	cJSON_Delete(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1053,6 +1173,9 @@ int main(void)
 		T(t_emit_refused),
 		T(t_show_verify),
 		T(t_run_refused),
+		T(t_permissions),
+		cmocka_unit_test(t_may_see),
+		T(t_show_no_passwd),
 #undef T
 	};
 

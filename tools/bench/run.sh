@@ -4,7 +4,7 @@
 #
 #   tools/bench/run.sh [-n N] [--warmup K] [--gap-ms MS] [--fork] [--dynamic]
 #                      [--no-direct] [--raw FILE.csv] [--keep-log FILE]
-#                      [--profile DIR] [--profile-runs K]
+#                      [--phases K] [--profile DIR] [--profile-runs K]
 #
 # 1. compiles tools/bench/startbench.c (the harness) and firstinsn.c (the
 #    trivial plugin; static unless --dynamic) into build/bench/,
@@ -17,7 +17,10 @@
 #      C  raggedctl run startbench         D  the same request on the agent
 #                                             socket, no client (information)
 #    and prints a table and "startbench:" key=value lines,
-# 4. with --profile DIR: K more `raggedctl run`s (default 5) with
+# 4. with --phases K: K more rounds (C and D only) under `perf record` with
+#    uprobes on the agent's launch functions, then tools/bench/phases.py
+#    prints where the time of C and D goes, step by step;
+#    with --profile DIR: K more `raggedctl run`s (default 5) with
 #    `strace -f -tt -T` attached to the agent, log in DIR/raggedd.strace,
 # 5. stops the agent and checks that no cgroup, pin, mount or process of
 #    this run is left (anything found is reported, removed, and fails the run).
@@ -44,6 +47,7 @@ RAW=""
 KEEPLOG=""
 PROFILE=""
 PROFILE_RUNS=5
+PHASES=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n|--iterations) ITER=$2; shift 2 ;;
@@ -56,7 +60,8 @@ while [ $# -gt 0 ]; do
 	--keep-log) KEEPLOG=$2; shift 2 ;;
 	--profile) PROFILE=$2; shift 2 ;;
 	--profile-runs) PROFILE_RUNS=$2; shift 2 ;;
-	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--phases) PHASES=$2; shift 2 ;;
+	-h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1 (see --help)" >&2; exit 1 ;;
 	esac
 done
@@ -92,6 +97,7 @@ EOC
 
 AGENT_PID=""
 STRACE_PID=""
+PROBES=""	# uprobe group to delete on exit (--phases)
 stop_agent() {
 	if [ -n "$STRACE_PID" ]; then
 		kill "$STRACE_PID" 2>/dev/null || true
@@ -112,7 +118,7 @@ leftovers() {
 	awk -v d="$D/" 'index($2, d) == 1 { print "mount:" $2 }' /proc/mounts
 	for p in /proc/[0-9]*; do
 		case $(readlink "$p/exe" 2>/dev/null) in
-		"$D"/*|"$B/raggedd"*) grep -qs -- "$D" "$p/cmdline" "$p/environ" 2>/dev/null &&
+		"$D"/*) grep -qs -- "$D" "$p/cmdline" "$p/environ" 2>/dev/null &&
 			echo "process:${p#/proc/}" ;;
 		esac
 	done
@@ -141,6 +147,7 @@ sweep() {
 }
 
 cleanup() {
+	[ -z "$PROBES" ] || perf probe -q -d "$PROBES:*" 2>/dev/null || true
 	stop_agent
 	[ -z "$(leftovers)" ] || sweep
 	[ -n "$(awk -v d="$D/" 'index($2, d) == 1' /proc/mounts)" ] || rm -rf "$D"
@@ -148,7 +155,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$B/raggedd" --config "$D/agent.toml" --foreground >> "$D/agent.log" 2>&1 &
+# The agent runs from a private copy: uprobes (--phases) then fire only for it.
+cp "$B/raggedd" "$D/raggedd"
+"$D/raggedd" --config "$D/agent.toml" --foreground >> "$D/agent.log" 2>&1 &
 AGENT_PID=$!
 i=0
 while [ ! -S "$RAGGED_SOCKET" ] && [ $i -lt 100 ]; do
@@ -188,6 +197,32 @@ rc=0
 	--plugin startbench -n "$ITER" --warmup "$WARMUP" --gap-ms "$GAP" \
 	--idle-dir "$D/state/runs" $SPAWN $DIRECT ${RAW:+--raw "$RAW"} || rc=$?
 echo "startbench: agent enforcement=$MODE firstinsn=$LINKNAME"
+
+if [ -n "$PHASES" ] && [ $rc -eq 0 ]; then
+	if command -v perf > /dev/null && command -v python3 > /dev/null; then
+		PROBES="ragbench$$"
+		for f in server_accept run_start run_launch run_cgroup_create run_cgroup_create%return \
+			policy_build%return kmaps_install%return run_cgroup_enter_v1 \
+			run_cgroup_enter_v1%return landlock_apply landlock_apply%return; do
+			# perf names a return probe EVENT__return itself.
+			perf probe -q -x "$D/raggedd" -a "$PROBES:${f%%\%*}=$f" 2>/dev/null ||
+				echo "# phases: no probe on $f in this build (steps merged)" >&2
+		done
+		perf record -q -k CLOCK_MONOTONIC -a -o "$D/perf.data" -e "$PROBES:*" \
+			-e syscalls:sys_enter_clone3 -e syscalls:sys_enter_execve -- \
+			"$OUT/startbench" --bin "$OUT/firstinsn" --bwrap "" --ctl "$CTL" \
+			--plugin startbench -n "$PHASES" --warmup 2 --gap-ms "$GAP" \
+			--idle-dir "$D/state/runs" --raw "$D/phases.csv" > /dev/null 2>&1 || true
+		perf probe -q -d "$PROBES:*" 2>/dev/null || true
+		PROBES=""
+		echo "# phases: $PHASES rounds of C and D with uprobes on the agent (perf record)"
+		perf script -i "$D/perf.data" -F comm,pid,time,event --ns > "$D/perf.txt" 2>/dev/null &&
+			python3 "$ROOT/tools/bench/phases.py" "$D/phases.csv" "$D/perf.txt" "$AGENT_PID" "ragbench$$" ||
+			echo "# phases: perf record/script failed" >&2
+	else
+		echo "# phases: needs perf and python3, skipped" >&2
+	fi
+fi
 
 if [ -n "$PROFILE" ] && [ $rc -eq 0 ]; then
 	if command -v strace > /dev/null; then

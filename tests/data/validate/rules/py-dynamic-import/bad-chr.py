@@ -1,0 +1,2 @@
+# expect: critical
+m = __import__(chr(111) + chr(115))

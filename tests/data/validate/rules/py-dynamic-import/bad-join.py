@@ -1,0 +1,2 @@
+# expect: critical
+m = __import__(''.join(['o', 's']))

@@ -1,0 +1,3 @@
+# expect: critical
+import importlib
+m = importlib.import_module('ssecorpbus'[::-1])

@@ -1,0 +1,3 @@
+# expect: high
+import importlib
+mod = importlib.import_module(name)

@@ -1,0 +1,3 @@
+import importlib
+json = importlib.import_module('json')
+xml = __import__('xml.dom')

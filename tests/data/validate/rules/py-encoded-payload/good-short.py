@@ -1,0 +1,2 @@
+import base64
+PAD = base64.b64decode('AAAA')

@@ -1,0 +1,2 @@
+import base64
+raw = base64.b64decode(message['body'])

@@ -1,0 +1,3 @@
+# expect: high
+run = eval
+run('1 + 1')

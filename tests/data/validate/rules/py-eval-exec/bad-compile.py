@@ -1,0 +1,2 @@
+src = 'print(1)'
+obj = compile(src, '<job>', 'exec')

@@ -1,0 +1,3 @@
+from re import compile
+del compile
+compile('1', 'f', 'eval')

@@ -1,0 +1,2 @@
+code = open('job.txt').read()
+exec(code)

@@ -1,0 +1,6 @@
+class Model:
+    def eval(self):
+        return self
+
+def compile(rules):
+    return rules

@@ -1,0 +1,2 @@
+run(exec=True, eval=False)
+config = dict(compile=1)

@@ -1,0 +1,3 @@
+model.eval()
+cursor.execute('select 1')
+session.exec(stmt)

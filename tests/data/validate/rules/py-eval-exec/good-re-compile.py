@@ -1,0 +1,4 @@
+import re
+from re import compile
+pat = re.compile(r'\d+')
+other = compile('x')

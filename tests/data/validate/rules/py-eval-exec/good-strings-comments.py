@@ -1,0 +1,3 @@
+# eval(input()) would be bad
+s = "exec(open('x').read())"
+help = '''compile(src) and eval(x)'''

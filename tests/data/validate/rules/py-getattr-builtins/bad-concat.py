@@ -1,0 +1,2 @@
+# expect: critical
+getattr(__builtins__, 'ev' + 'al')('1')

@@ -1,0 +1,2 @@
+# expect: critical
+__builtins__.__dict__['exec']('x = 1')

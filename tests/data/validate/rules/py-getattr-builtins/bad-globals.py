@@ -1,0 +1,2 @@
+# expect: critical
+globals()['__builtins__']['eval']('1')

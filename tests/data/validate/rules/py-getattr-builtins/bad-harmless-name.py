@@ -1,0 +1,3 @@
+# expect: medium
+import builtins
+p = getattr(builtins, 'print')

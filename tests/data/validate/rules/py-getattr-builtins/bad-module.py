@@ -1,0 +1,3 @@
+# expect: critical
+import builtins
+f = getattr(builtins, 'exec')

@@ -1,0 +1,2 @@
+# expect: critical
+__builtins__['ex' 'ec']('x = 1')

@@ -1,0 +1,3 @@
+# expect: high
+import builtins
+f = getattr(builtins, name)

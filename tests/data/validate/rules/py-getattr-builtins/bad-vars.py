@@ -1,0 +1,3 @@
+# expect: critical
+import builtins
+vars(builtins)['__import__']('os')

@@ -1,0 +1,1 @@
+S = "getattr(__builtins__, 'eval')"

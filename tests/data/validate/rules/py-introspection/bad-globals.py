@@ -1,0 +1,1 @@
+os_mod = handler.__init__.__globals__['os']

@@ -1,0 +1,1 @@
+DOC = 'never call __subclasses__'

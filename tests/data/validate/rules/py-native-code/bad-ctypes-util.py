@@ -1,0 +1,1 @@
+import ctypes.util as cu

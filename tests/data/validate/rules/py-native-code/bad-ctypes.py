@@ -1,0 +1,2 @@
+import ctypes
+libc = ctypes.CDLL('libc.so.6')

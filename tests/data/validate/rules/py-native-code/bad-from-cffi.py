@@ -1,0 +1,1 @@
+from cffi import FFI

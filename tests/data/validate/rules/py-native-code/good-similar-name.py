@@ -1,0 +1,2 @@
+import ctypeslib2
+import cffi_helpers

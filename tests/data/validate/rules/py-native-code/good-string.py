@@ -1,0 +1,1 @@
+NOTE = 'we never import ctypes'

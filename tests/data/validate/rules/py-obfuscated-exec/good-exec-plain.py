@@ -1,0 +1,2 @@
+# expect-other: py-eval-exec
+exec(source)

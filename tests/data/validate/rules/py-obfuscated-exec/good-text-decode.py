@@ -1,0 +1,2 @@
+text = raw.decode('utf-8')
+print(text)

@@ -1,0 +1,2 @@
+from socket import socket, AF_NETLINK
+s = socket(AF_NETLINK)

@@ -1,0 +1,1 @@
+creds = HOME + '/.aws/credentials'

@@ -1,0 +1,2 @@
+from pathlib import Path
+prof = Path.home() / '.mozilla/firefox'

@@ -1,0 +1,1 @@
+db = base + '/.config/google-chrome/Default/Login Data'

@@ -1,0 +1,1 @@
+p = '/etc/\x73hadow'

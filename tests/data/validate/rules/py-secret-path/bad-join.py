@@ -1,0 +1,1 @@
+p = os.path.join(os.environ['HOME'], '.ssh', 'id_ed25519')

@@ -1,0 +1,1 @@
+data = open('/etc/shadow').read()

@@ -1,0 +1,1 @@
+key = open(os.path.expanduser('~/.ssh/id_rsa')).read()

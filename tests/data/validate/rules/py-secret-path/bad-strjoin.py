@@ -1,0 +1,1 @@
+p = '/'.join(['', 'etc', 'shadow'])

@@ -1,0 +1,2 @@
+# not ~/.ssh/id_rsa
+x = 1

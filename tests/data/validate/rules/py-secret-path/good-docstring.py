@@ -1,0 +1,1 @@
+"""Never reads ~/.ssh or /etc/shadow: the sandbox denies both."""

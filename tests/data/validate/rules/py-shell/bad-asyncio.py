@@ -1,0 +1,3 @@
+import asyncio
+async def go():
+    await asyncio.create_subprocess_shell('id')

@@ -1,0 +1,3 @@
+# expect: critical
+import os
+getattr(os, 'sys' + 'tem')('id')

@@ -1,0 +1,2 @@
+# expect: critical
+__import__('o' + 's').system('id')

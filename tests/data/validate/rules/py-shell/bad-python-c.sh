@@ -1,0 +1,2 @@
+#!/bin/sh
+python3 -c "import os; os.system('id')"

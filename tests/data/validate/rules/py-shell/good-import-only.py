@@ -1,0 +1,2 @@
+import subprocess
+TIMEOUT = subprocess.TimeoutExpired

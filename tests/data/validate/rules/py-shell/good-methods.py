@@ -1,0 +1,2 @@
+self.system('x')
+runner.run(['x'])

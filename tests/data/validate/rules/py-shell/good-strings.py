@@ -1,0 +1,2 @@
+# os.system('x')
+DOC = "call subprocess.run(['x'])"

@@ -1,0 +1,2 @@
+from pickle import loads
+obj = loads(blob)

@@ -1,0 +1,2 @@
+import numpy as np
+arr = np.load('x.npy', allow_pickle=True)

