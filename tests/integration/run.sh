@@ -33,6 +33,8 @@ export RAGGED_T TAG
 export RAGGED_SOCKET="$RAGGED_T/agent.sock"
 mkdir -p "$RAGGED_T/plugins" "$RAGGED_T/home"
 chmod 755 "$RAGGED_T/plugins"
+# A file every user may read (DAC allows it): only the sandbox can stop a plugin.
+echo "top secret" > "$RAGGED_T/secret.txt"; chmod 644 "$RAGGED_T/secret.txt"
 
 write_config() {
 	cat > "$RAGGED_T/agent.toml" <<EOC
