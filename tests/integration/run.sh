@@ -54,6 +54,7 @@ scratch_mb = 16
 
 [limits.max]
 scratch_mb = 16
+cpu_seconds = 600
 
 [resources]
 documents = ["$RAGGED_T/docs"]
@@ -67,11 +68,13 @@ fi
 
 AGENT_PID=""
 start_agent() {
+	# A killed agent leaves its socket: wait for the new one, not the old.
+	rm -f "$RAGGED_SOCKET"
 	"$RAGGED_BUILD/raggedd" --config "$RAGGED_T/agent.toml" --foreground \
 		>> "$RAGGED_T/agent.log" 2>&1 &
 	AGENT_PID=$!
 	i=0
-	while [ ! -S "$RAGGED_SOCKET" ] && [ $i -lt 100 ]; do
+	while [ ! -S "$RAGGED_SOCKET" ] && [ $i -lt 600 ]; do
 		kill -0 "$AGENT_PID" 2>/dev/null || break
 		sleep 0.1; i=$((i + 1))
 	done

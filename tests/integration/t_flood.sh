@@ -32,7 +32,7 @@ flood_check() { # flood_check N DESC
 }
 
 t_flood_burst_100k_nothing_lost() {
-	hog_plugin flood
+	hog_plugin flood 'cpu_seconds = 300'
 	mark_audit
 	ctl run flood -- flood "100000:$RAGGED_T/secret.txt" > "$RAGGED_T/f.out" 2>&1
 	expect_line "$RAGGED_T/f.out" "^flood: 100000 of 100000 opens failed$" "100 000 denials"
@@ -45,7 +45,7 @@ t_flood_million_exact() {
 	n=1000000
 	# TCG emulation is ~20x slower than the machine: keep the VM run bounded.
 	[ "${RAGGED_IN_VM:-0}" = 1 ] && n=200000
-	hog_plugin flood
+	hog_plugin flood 'cpu_seconds = 300'
 	mark_audit
 	ctl run flood -- flood "$n:$RAGGED_T/secret.txt" > "$RAGGED_T/f.out" 2>&1 &
 	fpid=$!
