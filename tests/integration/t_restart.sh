@@ -38,6 +38,8 @@ t_restart_kill9_stays_confined() {
 		pass "arithmetic across the restart: kernel $k = logged $l + suppressed $s + lost $x"
 	else
 		fail "arithmetic across the restart: kernel $k, denied $d, logged $l, suppressed $s, lost $x"
+		rid=$(echo "$line" | sed -n 's/.*"run_id":"\([0-9a-f]*\)".*/\1/p')
+		grep "\"run_id\":\"$rid\"" "$RAGGED_T/log/audit.jsonl" | cut -c1-260 | sed 's/^/    | /'
 	fi
 	expect_line "$RAGGED_T/r.rec" "\"event\":\"permission_violation\".*\"plugin\":\"orphaned\".*\"path\":\"$RAGGED_T/secret.txt\"" "the denial made while the agent was down is in the log"
 	ctl audit verify > /dev/null 2>&1
