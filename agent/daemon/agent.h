@@ -149,6 +149,8 @@ struct run {
 	bool ghost;			/* a run of a dead agent, adopted only to be accounted */
 	uint64_t prior_logged;		/* ghost: kernel records the dead agent had logged */
 	uint64_t prior_suppressed;	/* ghost: and folded into events_suppressed */
+	uint64_t dup_ns;		/* ghost: kernel time of the last record it logged */
+	uint32_t dup_pid;
 };
 
 /* A run waiting for the user's answer to its first-run prompt. */

@@ -161,6 +161,8 @@ static void escape_details(cJSON *d, const struct ragged_event *e, const struct 
 		what = syscall_what(e->access);
 		add_syscall(d, e->access);
 		cJSON_AddNumberToObject(d, "arg", (double)e->arg);
+		if (e->access == RAGGED_NR_SOCKET)
+			cJSON_AddNumberToObject(d, "type", e->sock_type);
 		break;
 	case RAGGED_HOOK_SECCOMP_KILL:
 		/* AUDIT_ARCH_I386; x32 calls carry the x86_64 arch with bit 30 set */
@@ -207,6 +209,15 @@ static int on_event(void *ctx, void *data, size_t size)
 	/* Stop after the budget: this record is consumed, the rest wait. */
 	if (--a->drain_budget <= 0)
 		ret = -EAGAIN;
+	/*
+	 * The dead agent may have written this record and died before the
+	 * ring buffer's consumer position moved past it: at most one such
+	 * record per run, recognised by its kernel time and pid.
+	 */
+	if (r && r->ghost && r->dup_ns && e->boot_ns == r->dup_ns && e->pid == r->dup_pid) {
+		r->dup_ns = 0;
+		return ret;
+	}
 	if (r && flood_suppress(a, r, e))
 		return ret;	/* counted in r->suppressed, reported by flood.c */
 	if (e->kind == RAGGED_EV_PROC) {
@@ -244,6 +255,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	cJSON_AddStringToObject(d, "hook", h->name);
 	cJSON_AddStringToObject(d, "mechanism", h->mechanism);
 	cJSON_AddNumberToObject(d, "pid", e->pid);
+	/* The kernel's own time of the decision: identifies the record across a restart. */
+	cJSON_AddNumberToObject(d, "kernel_ns", (double)e->boot_ns);
 	cJSON_AddStringToObject(d, "comm", e->comm);
 	if (!r)
 		cJSON_AddNumberToObject(d, "cgroup_id", (double)e->cgroup_id);

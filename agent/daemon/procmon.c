@@ -91,6 +91,8 @@ void procmon_record(struct agent *a, struct run *r, const struct ragged_event *e
 	cJSON_AddStringToObject(rec, "enforcement", mode_name(a->feat.mode));
 	d = cJSON_AddObjectToObject(rec, "details");
 	cJSON_AddNumberToObject(d, "pid", e->pid);
+	/* The kernel's own time of the decision: identifies the record across a restart. */
+	cJSON_AddNumberToObject(d, "kernel_ns", (double)e->boot_ns);
 	cJSON_AddNumberToObject(d, "ppid", e->ppid);
 	cJSON_AddStringToObject(d, "comm", e->comm);
 	switch (e->proc_op) {

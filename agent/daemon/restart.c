@@ -53,7 +53,13 @@ static int scan_cb(const cJSON *rec, const char *line, size_t len, void *arg)
 	} else if (res && (strcmp(res, "denied") == 0 || strcmp(res, "allowed") == 0 ||
 			   strcmp(res, "observed") == 0)) {
 		/* Exactly the records that came from the kernel's ring buffer. */
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "details");
+
 		s->r->prior_logged++;
+		if (proto_int(d, "kernel_ns", &v) == 0)
+			s->r->dup_ns = (uint64_t)v;
+		if (proto_int(d, "pid", &v) == 0)
+			s->r->dup_pid = (uint32_t)v;
 	}
 	return 0;
 }
