@@ -54,7 +54,7 @@ struct {
  * for a task that is not chrooted. The slack after PBUF keeps every write
  * provably in bounds for the verifier.
  */
-#define PBUF 512
+#define PBUF 512	/* a power of two: see in_buf() */
 #define MAX_DEPTH 40
 
 struct esc_scratch {
@@ -99,6 +99,8 @@ static __always_inline int deny(__u64 cgid, __u32 hook, __u16 kind, int err, __u
 		ev->kind = kind;
 		ev->err = err;
 		ev->arg = arg;
+		if (kind == RAGGED_EV_FILE)
+			ev->access = (__u32)arg;	/* RAGGED_ACC_* asked for */
 		ev->target_pid = target;
 		if (kpath)
 			bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), kpath);
@@ -115,49 +117,92 @@ static __always_inline int anonymous(struct file *f)
 	       BPF_CORE_READ(f, f_inode, i_nlink) == 0;
 }
 
-/* Returns the start of the NUL-terminated path in s->buf, or -1. */
-static __noinline int build_path(struct vfsmount *vmnt, struct dentry *d, struct esc_scratch *s)
+/* One step of the walk per bpf_loop() iteration: the verifier checks the
+ * step once instead of every unrolled level, which keeps the load fast. */
+struct walk {
+	__u64 m, d;		/* struct mount *, struct dentry * */
+	struct esc_scratch *s;
+	int pos;
+	int ret;		/* 0 walking, 1 done, -1 failed */
+};
+
+static long walk_step(__u32 i, struct walk *w)
 {
-	struct mount *m = (void *)vmnt - bpf_core_field_offset(struct mount, mnt);
-	int pos = PBUF - 1;
+	struct mount *m = (struct mount *)w->m;
+	struct dentry *d = (struct dentry *)w->d, *up;
+	struct esc_scratch *s = w->s;
+	const unsigned char *name;
+	__u32 len;
+	int pos;
+
+	if (!s) {
+		w->ret = -1;
+		return 1;
+	}
+	if (d == BPF_CORE_READ(m, mnt.mnt_root)) {
+		struct mount *parent = BPF_CORE_READ(m, mnt_parent);
+
+		if (parent == m) {
+			w->ret = 1;	/* the namespace's root */
+			return 1;
+		}
+		w->d = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
+		w->m = (__u64)parent;
+		return 0;
+	}
+	up = BPF_CORE_READ(d, d_parent);
+	if (up == d) {
+		w->ret = 1;	/* root of a detached or internal tree */
+		return 1;
+	}
+	len = BPF_CORE_READ(d, d_name.len);
+	name = BPF_CORE_READ(d, d_name.name);
+	pos = w->pos;
+	if (len == 0 || len > 255 || (int)len + 1 > pos) {
+		w->ret = -1;	/* too long: unmatchable, so denied */
+		return 1;
+	}
+	pos = (pos - len) & (PBUF - 1);
+	bpf_probe_read_kernel(&s->buf[pos], len & 255, name);
+	pos = (pos - 1) & (PBUF - 1);
+	s->buf[pos] = '/';
+	w->pos = pos;
+	w->d = (__u64)up;
+	return 0;
+}
+
+/*
+ * An index the caller has already checked to be in [0, PBUF), masked where
+ * the verifier sees it: the compiler would drop a plain "& (PBUF - 1)" it
+ * can prove redundant, and may test a copy of the register, not this one.
+ */
+static __always_inline int in_buf(int pos)
+{
+	asm volatile("%[p] &= 511" : [p] "+r"(pos));
+	return pos;
+}
+
+/* Returns the start of the NUL-terminated path in s->buf, or -1. */
+static __always_inline int build_path(struct vfsmount *vmnt, struct dentry *d, struct esc_scratch *s)
+{
+	struct walk w = {
+		.m = (__u64)((void *)vmnt - bpf_core_field_offset(struct mount, mnt)),
+		.d = (__u64)d,
+		.s = s,
+		.pos = PBUF - 1,
+	};
 
 	if (!s)
 		return -1;
 	s->buf[PBUF - 1] = 0;
-	for (int i = 0; i < MAX_DEPTH; i++) {
-		struct dentry *root = BPF_CORE_READ(m, mnt.mnt_root), *up;
-		const unsigned char *name;
-		__u32 len;
-
-		if (d == root) {
-			struct mount *parent = BPF_CORE_READ(m, mnt_parent);
-
-			if (parent == m)
-				goto done;	/* the namespace's root */
-			d = BPF_CORE_READ(m, mnt_mountpoint);
-			m = parent;
-			continue;
-		}
-		up = BPF_CORE_READ(d, d_parent);
-		if (up == d)
-			goto done;	/* root of a detached or internal tree */
-		len = BPF_CORE_READ(d, d_name.len);
-		name = BPF_CORE_READ(d, d_name.name);
-		if (len == 0 || len > 255 || (int)len + 1 > pos)
-			return -1;	/* too long: unmatchable, so denied */
-		pos = (pos - len) & (PBUF - 1);
-		bpf_probe_read_kernel(&s->buf[pos], len & 255, name);
-		pos = (pos - 1) & (PBUF - 1);
-		s->buf[pos] = '/';
-		d = up;
+	bpf_loop(MAX_DEPTH, walk_step, &w, 0);
+	if (w.ret != 1)
+		return -1;	/* failed, or deeper than MAX_DEPTH: denied */
+	if (w.pos == PBUF - 1) {
+		s->buf[PBUF - 2] = '/';
+		return PBUF - 2;
 	}
-	return -1;	/* deeper than MAX_DEPTH: denied */
-done:
-	if (pos == PBUF - 1) {
-		pos = PBUF - 2;
-		s->buf[pos] = '/';
-	}
-	return pos;
+	return w.pos;
 }
 
 /* The access a run's rules grant at s->buf[pos..], 0 if none or no path. */
@@ -176,7 +221,7 @@ static __always_inline __u32 rights_at(struct ragged_run_policy *run, struct esc
 		return 0;
 	s->key.policy_id = bpf_htonl(run->policy_id);
 	s->key.prefixlen = 32 + len * 8;
-	bpf_probe_read_kernel(s->key.path, len, &s->buf[pos]);
+	bpf_probe_read_kernel(s->key.path, len, &s->buf[in_buf(pos)]);
 	rule = bpf_map_lookup_elem(&file_rules, &s->key);
 	return rule ? rule->access : 0;
 }
@@ -190,7 +235,9 @@ static __always_inline struct esc_scratch *scratch_buf(void)
 
 static __always_inline const char *path_of(struct esc_scratch *s, int pos)
 {
-	return s && pos >= 0 && pos < PBUF ? &s->buf[pos] : 0;
+	if (!s || pos < 0 || pos >= PBUF)
+		return 0;
+	return &s->buf[in_buf(pos)];
 }
 
 /* ptrace, /proc/<pid>/{mem,root,cwd,ns,environ,...}, pidfd_getfd, kcmp,

@@ -64,14 +64,13 @@ static __always_inline int seccomp_refused(long nr, long ret, const struct args 
 	case RAGGED_NR_CLONE:
 		return ret == -EPERM && (a->a0 & (RAGGED_CLONE_NEW_ALL & ~0xffULL));
 	case RAGGED_NR_SOCKET:
-		*arg = a->a0 | (a->a1 << 32);	/* family, type */
-		return ret == -EPERM &&
-		       (a->a0 > 10 || (a->a0 != 1 && a->a0 != 2 && a->a0 != 10) ||
+		/* family in arg; the type goes with the record (report()) */
+		return ret == -EPERM && ((a->a0 != 1 && a->a0 != 2 && a->a0 != 10) ||
 			(a->a1 & RAGGED_SOCK_TYPE_MASK) == RAGGED_SOCK_RAW ||
 			(a->a1 & RAGGED_SOCK_TYPE_MASK) == RAGGED_SOCK_PACKET);
 	case RAGGED_NR_IOCTL:
 		lo = (__u32)a->a1;
-		*arg = lo;
+		*arg = a->a1;	/* all 64 bits: shows an attempt to slip past the filter */
 		return ret == -EPERM && (lo == RAGGED_TIOCSTI || lo == RAGGED_TIOCLINUX);
 	case RAGGED_NR_PERSONALITY:
 		return ret == -EPERM && (__u32)a->a0 != RAGGED_PERSONALITY_QUERY;
@@ -115,7 +114,7 @@ static __always_inline int path_arg(long nr)
 }
 
 static __always_inline void report(__u64 cgid, __u32 hook, long nr, long ret, __u64 arg,
-				   __u32 target, const char *upath)
+				   __u32 target, const char *upath, const struct args *a)
 {
 	struct ragged_event *ev;
 
@@ -127,6 +126,10 @@ static __always_inline void report(__u64 cgid, __u32 hook, long nr, long ret, __
 	ev->access = nr;
 	ev->arg = arg;
 	ev->target_pid = target;
+	if (nr == RAGGED_NR_SOCKET) {
+		ev->family = (__u16)a->a0;
+		ev->sock_type = (__u32)a->a1;
+	}
 	if (upath)
 		bpf_probe_read_user_str(ev->path, sizeof(ev->path), upath);
 	bpf_ringbuf_submit(ev, 0);
@@ -162,7 +165,7 @@ int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	    seccomp_refused(nr, ret, &a, &arg)) {
 		/* chroot is the one refused call with a path worth showing. */
 		report(cgid, RAGGED_HOOK_SECCOMP, nr, ret, arg, 0,
-		       nr == 161 ? (const char *)a.a0 : 0);
+		       nr == 161 ? (const char *)a.a0 : 0, &a);
 		return 0;
 	}
 	if (!landlock_mode || ret == -ENOSYS)
@@ -172,7 +175,7 @@ int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		 * pidfd_* calls, reported as 0 = unknown pid). */
 		__u32 target = nr == 424 || nr == 438 || nr == 440 ? 0 : (__u32)a.a0;
 
-		report(cgid, RAGGED_HOOK_PROC_DENIED, nr, ret, a.a1, target, 0);
+		report(cgid, RAGGED_HOOK_PROC_DENIED, nr, ret, a.a1, target, 0, &a);
 		return 0;
 	}
 	/* EXDEV: Landlock refuses a hard link that would gain access rights
@@ -186,7 +189,7 @@ int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	report(cgid, RAGGED_HOOK_SYSCALL_EXIT, nr, ret, 0, 0,
 	       (const char *)(which == RAGGED_PATH_ARG_DI ? a.a0 :
-			      which == RAGGED_PATH_ARG_SI ? a.a1 : BPF_CORE_READ(regs, dx)));
+			      which == RAGGED_PATH_ARG_SI ? a.a1 : BPF_CORE_READ(regs, dx)), &a);
 	return 0;
 }
 

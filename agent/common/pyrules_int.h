@@ -7,6 +7,8 @@
 #ifndef RAGGED_PYRULES_INT_H
 #define RAGGED_PYRULES_INT_H
 
+#include <string.h>
+
 #include "pytokens.h"
 #include "validate_int.h"
 
@@ -34,6 +36,8 @@ struct py_module {
 	int bucket[64];
 	struct py_names decoded;	/* names holding decoded data (base64, zlib, ...) */
 	struct py_names scratch;	/* names holding paths in the run's scratch dir */
+	bool star;			/* "from X import *": any name may be a module */
+	uint64_t bloom[16];		/* names py_interesting may accept */
 };
 
 /* One token stream (a file, an f-string field, code in a string). */
@@ -45,6 +49,7 @@ struct py_scan {
 	uint32_t *match;		/* matching bracket, or UINT32_MAX */
 	uint16_t *depth;		/* bracket depth at each token */
 	uint8_t *skip;			/* tokens of import statements */
+	uint8_t *start;			/* token starts a statement */
 	const struct pyt_field *fields;	/* the stream's f-string fields */
 	int level;			/* 0 for a file, +1 per string of code */
 };
@@ -62,12 +67,23 @@ static inline const struct pyt_token *py_tok(const struct py_scan *s, size_t i)
 {
 	return i < s->n ? &s->t[i] : NULL;
 }
-bool py_op(const struct py_scan *s, size_t i, const char *op);
-bool py_kw(const struct py_scan *s, size_t i, const char *name);
+/* Token i is the operator op / the name name (byte for byte). Inline: the hot path. */
+static inline bool py_tok_is(const struct py_scan *s, size_t i, int kind, const char *w, size_t n)
+{
+	const struct pyt_token *t = py_tok(s, i);
+
+	return t && t->kind == kind && t->len == n && s->src[t->off] == w[0] &&
+	       (n == 1 || memcmp(s->src + t->off, w, n) == 0);
+}
+#define py_op(s, i, op) py_tok_is((s), (i), PYT_OP, (op), strlen(op))
+#define py_kw(s, i, name) py_tok_is((s), (i), PYT_NAME, (name), strlen(name))
 /* The (NFKC-folded) name of NAME token i into buf; false if not a name. */
 bool py_name(const struct py_scan *s, size_t i, char buf[PY_NAME_MAX]);
 bool py_after_dot(const struct py_scan *s, size_t i);
-bool py_stmt_start(const struct py_scan *s, size_t i);
+static inline bool py_stmt_start(const struct py_scan *s, size_t i)
+{
+	return i < s->n && s->start[i];
+}
 /* Index of the token ending the statement that contains i (NEWLINE or ';'). */
 size_t py_stmt_end(const struct py_scan *s, size_t i);
 
@@ -80,6 +96,7 @@ void py_alias_set(struct py_module *m, const char *name, const char *target);
 const char *py_alias_get(const struct py_module *m, const char *name);
 bool py_names_has(const struct py_names *set, const char *name);
 void py_names_add(struct py_names *set, const char *name);
+void py_module_init(struct py_module *m, struct vctx *v, const char *file);
 void py_module_free(struct py_module *m);
 
 /*
@@ -103,6 +120,25 @@ long py_fold_arg(const struct py_scan *s, size_t i, char *buf, size_t cap, int *
 long py_resolve(const struct py_scan *s, size_t i, char out[PY_DOTTED_MAX], unsigned *flags,
 		char fetched[PY_NAME_MAX]);
 
+/*
+ * Can the name at the head of an expression denote anything the rules
+ * look for? Names bound by an import or an alias, the builtins the rules
+ * name, and the usual names of the modules they name (a module may be used
+ * without an import in this file). Everything else is a local value and is
+ * not resolved at all; after a star import, every name is resolved.
+ */
+bool py_interesting(const struct py_scan *s, const char *name);
+
+/* pysinks.c: what a resolved dotted name is to the rules. */
+enum py_kind { K_NONE, K_EXEC, K_SHELL, K_DESER, K_DECODE, K_RAWSOCK, K_WRITE, K_READ, K_OPEN,
+	       K_OSOPEN, K_FETCH };
+enum py_kind py_sink_kind(const char *dotted);
+bool py_in_list(const char *const *list, const char *s);
+/* dotted is mod or inside it ("os.path" is in "os"). */
+bool py_module_is(const char *dotted, const char *mod);
+bool py_is_network(const char *dotted);
+/* eval, exec, __import__, getattr, ...: fetched by a computed name, an evasion. */
+bool py_dangerous_builtin(const char *name);
 /* 0 when the sink table is sorted, else the first index out of order (tests). */
 int pyrules_selftest(void);
 

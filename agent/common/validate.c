@@ -66,56 +66,6 @@ void vuse(struct vctx *v, uint32_t use, const char *file, unsigned line)
 	v->r->uses |= use;
 }
 
-void vurl(struct vctx *v, const char *s, const char *file, unsigned line)
-{
-	struct vurl u = { .file = file, .line = line };
-	const char *p, *host, *end;
-	size_t n;
-
-	if (strncasecmp(s, "http://", 7) == 0)
-		p = s + 7, u.port = 80;
-	else if (strncasecmp(s, "https://", 8) == 0)
-		p = s + 8, u.port = 443;
-	else
-		return;
-	end = p + strcspn(p, "/?#");
-	host = memchr(p, '@', (size_t)(end - p));
-	host = host ? host + 1 : p;
-	if (*host == '[') {
-		const char *close = memchr(host, ']', (size_t)(end - host));
-
-		if (!close)
-			return;
-		n = (size_t)(close - host - 1);
-		host++;
-		p = close + 1;
-	} else {
-		p = memchr(host, ':', (size_t)(end - host));
-		n = (size_t)((p ? p : end) - host);
-		p = p ? p : end;
-	}
-	if (n == 0 || n >= sizeof(u.host) || v->n_urls >= VALIDATE_MAX_URLS)
-		return;
-	for (size_t i = 0; i < n; i++)
-		u.host[i] = (char)(host[i] >= 'A' && host[i] <= 'Z' ? host[i] + 32 : host[i]);
-	if (*p == ':' && p + 1 < end) {
-		char *e;
-		long port = strtol(p + 1, &e, 10);
-
-		if (e != end || port <= 0 || port > 65535)
-			return;	/* "{port}" from a format string, or junk */
-		u.port = (uint16_t)port;
-	}
-	if (strchr(u.host, '{') || strchr(u.host, '%'))
-		return;	/* a template, not a host */
-	struct vurl *nu = realloc(v->urls, (v->n_urls + 1) * sizeof(*nu));
-
-	if (!nu)
-		return;
-	v->urls = nu;
-	v->urls[v->n_urls++] = u;
-}
-
 /*
  * Secret locations, matched on path-component boundaries: the match starts
  * the string or follows '/' or '~' (patterns that start with '/' match
@@ -199,75 +149,6 @@ static enum ftype classify(const char *rel, const unsigned char *d, size_t len)
 static void hash_str(struct walk *w, const char *s)
 {
 	EVP_DigestUpdate(w->md, s, strlen(s) + 1);
-}
-
-int vresolve_beneath(int rootfd, const char *root, const char *path, char *out, size_t outlen)
-{
-	char pending[PATH_MAX], cur[PATH_MAX] = "", cand[PATH_MAX], link[PATH_MAX], rest[PATH_MAX];
-	size_t rl = strlen(root);
-	const char *p;
-	int hops = 0;
-
-	if (xsnprintf(pending, sizeof(pending), "%s", path) < 0)
-		return -1;
-	if (pending[0] == '/') {
-		if (strncmp(pending, root, rl) != 0 || (pending[rl] != '/' && pending[rl] != '\0')) {
-			errno = EXDEV;
-			return -1;
-		}
-		memmove(pending, pending + rl, strlen(pending + rl) + 1);
-	}
-	p = pending;
-	while (*p) {
-		size_t n = strcspn(p, "/");
-		struct stat st;
-		ssize_t k;
-
-		if (n == 0 || (n == 1 && p[0] == '.')) {
-			p += n + (p[n] == '/');
-			continue;
-		}
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			char *slash = strrchr(cur, '/');
-
-			if (!cur[0]) {
-				errno = EXDEV;
-				return -1;
-			}
-			*(slash ? slash : cur) = '\0';
-			p += n + (p[n] == '/');
-			continue;
-		}
-		if (xsnprintf(cand, sizeof(cand), "%s%s%.*s", cur, cur[0] ? "/" : "", (int)n, p) < 0)
-			return -1;
-		p += n + (p[n] == '/');
-		if (fstatat(rootfd, cand, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
-			if (++hops > 40) {
-				errno = ELOOP;
-				return -1;
-			}
-			k = readlinkat(rootfd, cand, link, sizeof(link) - 1);
-			if (k < 0)
-				return -1;
-			link[k] = '\0';
-			if (link[0] == '/') {
-				if (strncmp(link, root, rl) != 0 || (link[rl] != '/' && link[rl] != '\0')) {
-					errno = EXDEV;
-					return -1;
-				}
-				cur[0] = '\0';
-				memmove(link, link + rl, strlen(link + rl) + 1);
-			}
-			/* Go on with the link's target, then what was left of the path. */
-			if (xsnprintf(rest, sizeof(rest), "%s/%s", link, p) < 0)
-				return -1;
-			memcpy(pending, rest, strlen(rest) + 1);
-			p = pending;
-			continue;
-		}
-		memcpy(cur, cand, strlen(cand) + 1);	/* a directory, a file, or nothing yet */
-	}
-	return xsnprintf(out, outlen, "%s", cur[0] ? cur : ".") < 0 ? -1 : 0;
 }
 
 /* Following the symlink at rel (and any links its target goes through) leaves the directory. */
@@ -555,8 +436,9 @@ static int cache_path(const struct walk *w, const struct validate_opts *o, const
 		return -1;
 	if (m && m->n_python_deps && o->osv_dir && osv_db_fingerprint(o->osv_dir, fp) < 0)
 		snprintf(fp, sizeof(fp), "none");
-	snprintf(in, sizeof(in), "%s|%s|%s|%llu|%llu", w->v->r->digest, VALIDATE_RULESET_VERSION, fp,
-		 (unsigned long long)w->max_file, (unsigned long long)w->max_total);
+	snprintf(in, sizeof(in), "%s|%s|%s|%llu|%llu|%u|%u", w->v->r->digest, VALIDATE_RULESET_VERSION,
+		 fp, (unsigned long long)w->max_file, (unsigned long long)w->max_total,
+		 (unsigned)w->v->embed_port, (unsigned)w->v->store_port);
 	if (EVP_Digest(in, strlen(in), k, NULL, EVP_sha256(), NULL) != 1)
 		return -1;
 	for (int i = 0; i < 32; i++)
@@ -608,12 +490,15 @@ int validate_dir(const char *dir, const struct manifest *m, const struct validat
 {
 	struct vctx v = { .r = out, .m = m };
 	struct walk w = { .v = &v };
-
-	v.root = w.root;
 	unsigned char md[32];
 	char cpath[PATH_MAX];
 	bool cache = false;
 	int rc;
+
+	v.root = w.root;
+	v.embed_port = o && o->embedding_port ? o->embedding_port : 11434;
+	v.store_port = o && o->vectorstore_port ? o->vectorstore_port : 8001;
+	v.store_port2 = o && o->vectorstore_port ? o->vectorstore_port : 8000;
 
 	memset(out, 0, sizeof(*out));
 	out->complete = true;

@@ -95,6 +95,13 @@ struct validate_opts {
 	 * Created 0700 if missing; entries are written atomically.
 	 */
 	const char *cache_dir;
+	/*
+	 * The local services' ports from the agent config ([resources]
+	 * embedding, vectorstore): URLs to loopback at these ports need
+	 * system:embedding / system:vectorstore. 0: 11434 / 8001 (and 8000,
+	 * ChromaDB's own default).
+	 */
+	uint16_t embedding_port, vectorstore_port;
 	unsigned max_files;		/* 0: 4096 */
 	unsigned max_depth;		/* 0: 16 directory levels */
 	uint64_t max_file_bytes;	/* 0: 4 MiB; larger files are hashed, not analysed */

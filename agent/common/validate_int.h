@@ -24,6 +24,7 @@ struct vctx {
 	struct validate_report *r;
 	const struct manifest *m;
 	const char *root;	/* the plugin directory's real path */
+	uint16_t embed_port, store_port, store_port2;	/* the local services */
 	struct { const char *file; unsigned line; } first_use[VUSE_COUNT];
 	struct vurl *urls;
 	size_t n_urls;

@@ -18,11 +18,130 @@
 #include "manifest.h"
 #include "osv.h"
 #include "perms.h"
+#include "util.h"
 #include "validate_int.h"
 
 #define P(x) RAGGED_PERM_BIT(RAGGED_PERM_##x)
 #define MANIFEST "plugin.toml"
-#define OLLAMA_PORT 11434
+
+int vresolve_beneath(int rootfd, const char *root, const char *path, char *out, size_t outlen)
+{
+	char pending[PATH_MAX], cur[PATH_MAX] = "", cand[PATH_MAX], link[PATH_MAX], rest[PATH_MAX];
+	size_t rl = strlen(root);
+	const char *p;
+	int hops = 0;
+
+	if (xsnprintf(pending, sizeof(pending), "%s", path) < 0)
+		return -1;
+	if (pending[0] == '/') {
+		if (strncmp(pending, root, rl) != 0 || (pending[rl] != '/' && pending[rl] != '\0')) {
+			errno = EXDEV;
+			return -1;
+		}
+		memmove(pending, pending + rl, strlen(pending + rl) + 1);
+	}
+	p = pending;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		struct stat st;
+		ssize_t k;
+
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			p += n + (p[n] == '/');
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = strrchr(cur, '/');
+
+			if (!cur[0]) {
+				errno = EXDEV;
+				return -1;
+			}
+			*(slash ? slash : cur) = '\0';
+			p += n + (p[n] == '/');
+			continue;
+		}
+		if (xsnprintf(cand, sizeof(cand), "%s%s%.*s", cur, cur[0] ? "/" : "", (int)n, p) < 0)
+			return -1;
+		p += n + (p[n] == '/');
+		if (fstatat(rootfd, cand, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+			if (++hops > 40) {
+				errno = ELOOP;
+				return -1;
+			}
+			k = readlinkat(rootfd, cand, link, sizeof(link) - 1);
+			if (k < 0)
+				return -1;
+			link[k] = '\0';
+			if (link[0] == '/') {
+				if (strncmp(link, root, rl) != 0 || (link[rl] != '/' && link[rl] != '\0')) {
+					errno = EXDEV;
+					return -1;
+				}
+				cur[0] = '\0';
+				memmove(link, link + rl, strlen(link + rl) + 1);
+			}
+			/* Go on with the link's target, then what was left of the path. */
+			if (xsnprintf(rest, sizeof(rest), "%s/%s", link, p) < 0)
+				return -1;
+			memcpy(pending, rest, strlen(rest) + 1);
+			p = pending;
+			continue;
+		}
+		memcpy(cur, cand, strlen(cand) + 1);	/* a directory, a file, or nothing yet */
+	}
+	return xsnprintf(out, outlen, "%s", cur[0] ? cur : ".") < 0 ? -1 : 0;
+}
+
+void vurl(struct vctx *v, const char *s, const char *file, unsigned line)
+{
+	struct vurl u = { .file = file, .line = line };
+	const char *p, *host, *end;
+	size_t n;
+
+	if (strncasecmp(s, "http://", 7) == 0)
+		p = s + 7, u.port = 80;
+	else if (strncasecmp(s, "https://", 8) == 0)
+		p = s + 8, u.port = 443;
+	else
+		return;
+	end = p + strcspn(p, "/?#");
+	host = memchr(p, '@', (size_t)(end - p));
+	host = host ? host + 1 : p;
+	if (*host == '[') {
+		const char *close = memchr(host, ']', (size_t)(end - host));
+
+		if (!close)
+			return;
+		n = (size_t)(close - host - 1);
+		host++;
+		p = close + 1;
+	} else {
+		p = memchr(host, ':', (size_t)(end - host));
+		n = (size_t)((p ? p : end) - host);
+		p = p ? p : end;
+	}
+	if (n == 0 || n >= sizeof(u.host) || v->n_urls >= VALIDATE_MAX_URLS)
+		return;
+	for (size_t i = 0; i < n; i++)
+		u.host[i] = (char)(host[i] >= 'A' && host[i] <= 'Z' ? host[i] + 32 : host[i]);
+	if (*p == ':' && p + 1 < end) {
+		char *e;
+		long port = strtol(p + 1, &e, 10);
+
+		if (e != end || port <= 0 || port > 65535)
+			return;	/* "{port}" from a format string, or junk */
+		u.port = (uint16_t)port;
+	}
+	if (strchr(u.host, '{') || strchr(u.host, '%'))
+		return;	/* a template, not a host */
+	struct vurl *nu = realloc(v->urls, (v->n_urls + 1) * sizeof(*nu));
+
+	if (!nu)
+		return;
+	v->urls = nu;
+	v->urls[v->n_urls++] = u;
+}
 
 /* Stat path inside the plugin dir, following links but never out of it (EXDEV). */
 static int stat_beneath(const struct vctx *v, int rootfd, const char *path, struct stat *st)
@@ -197,14 +316,16 @@ static void urls(struct vctx *v, uint32_t perms)
 		const struct vurl *u = &v->urls[i];
 
 		if (loopback(u->host)) {
-			if (u->port == OLLAMA_PORT && !(perms & P(SYSTEM_EMBEDDING)))
+			bool embed = u->port == v->embed_port;
+			bool store = u->port == v->store_port || u->port == v->store_port2;
+
+			if (embed && !(perms & P(SYSTEM_EMBEDDING)))
 				vfind(v, "perm-undeclared-network", VSEV_DEFAULT, u->file, u->line,
 				      "%s:%u is the embedding service: declare system:embedding", u->host, u->port);
-			else if ((u->port == 8000 || u->port == 8001) && !(perms & P(SYSTEM_VECTORSTORE)))
+			else if (store && !(perms & P(SYSTEM_VECTORSTORE)))
 				vfind(v, "perm-undeclared-network", VSEV_DEFAULT, u->file, u->line,
 				      "%s:%u is the vector store: declare system:vectorstore", u->host, u->port);
-			else if (u->port != OLLAMA_PORT && u->port != 8000 && u->port != 8001 &&
-				 !(perms & (P(SYSTEM_EMBEDDING) | P(SYSTEM_VECTORSTORE))))
+			else if (!embed && !store && !(perms & (P(SYSTEM_EMBEDDING) | P(SYSTEM_VECTORSTORE))))
 				vfind(v, "perm-undeclared-network", SEV_MEDIUM, u->file, u->line,
 				      "%s:%u is a local service no permission grants", u->host, u->port);
 		} else if (!(perms & (P(NETWORK_API) | P(NETWORK_DOWNLOAD)))) {
@@ -229,8 +350,8 @@ static bool perm_used(const struct vctx *v, int p)
 
 		any_loop |= l;
 		remote |= !l;
-		ollama |= l && v->urls[i].port == OLLAMA_PORT;
-		chroma |= l && (v->urls[i].port == 8000 || v->urls[i].port == 8001);
+		ollama |= l && v->urls[i].port == v->embed_port;
+		chroma |= l && (v->urls[i].port == v->store_port || v->urls[i].port == v->store_port2);
 	}
 	switch (p) {
 	case RAGGED_PERM_READ_DOCUMENTS:

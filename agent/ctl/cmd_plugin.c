@@ -116,43 +116,10 @@ static int list(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
-/* Local, no agent: parse the manifest and say what is wrong, precisely. */
+/* Local, no agent: the manifest and the static analysis (cmd_validate.c). */
 static int validate(struct ctl *c, int argc, char **argv)
 {
-	char path[PATH_MAX], err[512], digest[65];
-	struct manifest m;
-	cJSON *o;
-
-	if (argc != 1) {
-		ctl_err("usage: raggedctl plugin validate DIR");
-		return EXIT_USAGE;
-	}
-	snprintf(path, sizeof(path), "%s/plugin.toml", argv[0]);
-	if (manifest_load(path, &m, err, sizeof(err)) < 0) {
-		if (c->format == FMT_JSON) {
-			o = cJSON_CreateObject();
-			cJSON_AddBoolToObject(o, "valid", 0);
-			cJSON_AddStringToObject(o, "error", err);
-			render_json(o);
-			cJSON_Delete(o);
-		}
-		ctl_err("%s", err);
-		return 1;
-	}
-	manifest_digest_hex(&m, digest);
-	if (c->format == FMT_JSON) {
-		o = cJSON_CreateObject();
-		cJSON_AddBoolToObject(o, "valid", 1);
-		cJSON_AddStringToObject(o, "name", m.name);
-		cJSON_AddStringToObject(o, "version", m.version);
-		cJSON_AddStringToObject(o, "digest", digest);
-		render_json(o);
-		cJSON_Delete(o);
-	} else {
-		printf("%s: valid (%s %s)\n", path, m.name, m.version);
-	}
-	manifest_free(&m);
-	return 0;
+	return cmd_validate(c, argc, argv);
 }
 
 static int consent(struct ctl *c, int argc, char **argv, bool grant)

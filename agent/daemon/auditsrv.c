@@ -106,6 +106,7 @@ void auditsrv_show(struct agent *a, struct client *c, const cJSON *msg)
 		cJSON_AddNumberToObject(end, "matched", (double)st.matched);
 		cJSON_AddNumberToObject(end, "unparsable", (double)st.unparsable);
 		proto_send(fd, end, NULL, 0);
+		cJSON_Delete(end);
 		_exit(0);
 	}
 	/* The worker has its own copy of the socket; ours is done. */
@@ -152,6 +153,7 @@ void auditsrv_verify(struct agent *a, struct client *c)
 			}
 		}
 		proto_send(fd, r, NULL, 0);
+		cJSON_Delete(r);
 		_exit(0);
 	}
 	client_close(a, c);

@@ -220,13 +220,20 @@ void consent_answer(struct agent *a, struct client *c, const cJSON *msg)
 			chan_reply(r, name, false, "the user said no");
 			return;
 		}
-		if (consent_store(a, r->owner, r->plugin, digest, r->granted | bit, err, sizeof(err)) < 0) {
-			chan_reply(r, name, false, err);
+		/* Apply first: a grant that cannot take effect is not stored either. */
+		eff = apply_live(a, r, r->granted | bit);
+		if (!eff) {
+			chan_reply(r, name, false, "the policy could not be updated");
+			return;
+		}
+		if (consent_store(a, r->owner, r->plugin, digest, r->granted, err, sizeof(err)) < 0) {
+			/* In force for this run only; the next run asks again. */
+			record(a, r, "permission_granted", "success", bit, "prompt (this run only)");
+			chan_reply(r, name, true, "this run only: the consent store could not be written");
 			return;
 		}
 		record(a, r, "permission_granted", "success", bit, "prompt");
-		eff = apply_live(a, r, r->granted | bit);
-		chan_reply(r, name, eff != NULL, eff ? eff : "the policy could not be updated");
+		chan_reply(r, name, true, eff);
 		return;
 	}
 	reply_error(c, 1, "no question is pending");
@@ -304,6 +311,9 @@ void runs_consent_changed(struct agent *a, uid_t owner, const char *plugin, uint
 		if (a->feat.mode == MODE_BPF_LSM || !(r->granted & ~now)) {
 			/* bpf-lsm: any change; landlock: a pure widening (network now). */
 			if (apply_live(a, r, now))
+				continue;
+			/* A widening that could not apply waits for the next run. */
+			if (!(r->granted & ~now))
 				continue;
 		}
 		/*

@@ -307,9 +307,13 @@ int policy_build(const struct agent *a, const struct run *r, const struct manife
 		for (size_t i = 0; i < m->n_endpoints; i++) {
 			const struct manifest_endpoint *e = &m->endpoints[i];
 
-			if (e->is_cidr ? add_cidr(p, e, RAGGED_PERM_NETWORK_API) < 0
-				       : add_endpoint(p, e->host, e->port, RAGGED_PERM_NETWORK_API,
-						      err, errlen) < 0)
+			if (e->is_cidr && add_cidr(p, e, RAGGED_PERM_NETWORK_API) < 0) {
+				snprintf(err, errlen, "endpoint %s/%u:%u: not a valid CIDR", e->host,
+					 e->prefix, e->port);
+				goto fail;
+			}
+			if (!e->is_cidr && add_endpoint(p, e->host, e->port, RAGGED_PERM_NETWORK_API,
+							err, errlen) < 0)
 				goto fail;
 		}
 		if (add_dns(p, cfg, RAGGED_PERM_NETWORK_API) < 0)

@@ -142,6 +142,16 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 	    xsnprintf(mpath, sizeof(mpath), "%s/plugin.toml", dir) < 0 ||
 	    manifest_load(mpath, &m, err, errlen) < 0)
 		return -1;
+	if (entry_path(a, "plugins", uid, m.name, path, sizeof(path)) < 0) {
+		manifest_free(&m);
+		snprintf(err, errlen, "state path too long");
+		return -1;
+	}
+	if (!replace && access(path, F_OK) == 0) {
+		snprintf(err, errlen, "plugin %s is already installed; use --replace", m.name);
+		manifest_free(&m);
+		return -1;
+	}
 	/*
 	 * Findings become audit records; a blocking one refuses the install
 	 * unless the user accepts that risk explicitly (--accept-risk), which
@@ -152,18 +162,6 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 		if (vrc == 1)
 			snprintf(err + strlen(err), errlen - strlen(err),
 				 "; to install anyway, accept the risk with --accept-risk");
-		cJSON_Delete(vet);
-		manifest_free(&m);
-		return -1;
-	}
-	if (entry_path(a, "plugins", uid, m.name, path, sizeof(path)) < 0) {
-		cJSON_Delete(vet);
-		manifest_free(&m);
-		snprintf(err, errlen, "state path too long");
-		return -1;
-	}
-	if (!replace && access(path, F_OK) == 0) {
-		snprintf(err, errlen, "plugin %s is already installed; use --replace", m.name);
 		cJSON_Delete(vet);
 		manifest_free(&m);
 		return -1;

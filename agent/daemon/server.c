@@ -294,8 +294,11 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 		want = required;
 	}
 	if (consent_granted(a, c->uid, name, digest, &have) < 0) {
-		reply_error(c, 1, "consent store for %s is unreadable; treating as nothing granted", name);
-		have = 0;
+		/* Fail closed and say so: nothing is changed over a store we cannot read. */
+		reply_error(c, 1, "consent store for %s is unreadable: nothing granted, nothing "
+			    "changed; remove it to start over", name);
+		cJSON_Delete(e);
+		return;
 	}
 	now = grant ? (have | want) : (have & ~want);
 	if (consent_store(a, c->uid, name, digest, now, err, sizeof(err)) < 0) {

@@ -22,7 +22,7 @@ static void check_tokens(const char *src, size_t size, const struct pyt_stream *
 		const struct pyt_token *t = &s->t[i];
 
 		if (t->off < prev_end || (size_t)t->off + t->len > size || t->line < prev_line ||
-		    t->line > s->lines || t->kind > PYT_ERROR)
+		    t->line > (s->lines ? s->lines : 1) || t->kind > PYT_ERROR)
 			abort();
 		if (t->kind == PYT_STRING || (t->flags & PYT_STR_UNTERM)) {
 			if (t->body_off < t->off || t->body_off + t->body_len > t->off + t->len)

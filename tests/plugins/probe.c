@@ -170,7 +170,7 @@ static int do_listen(const char *addr)
  *   sleep N            (outside helper) sleep N seconds
  *   ptrace PID         PTRACE_ATTACH (detaches again if it worked)
  *   vmread PID         process_vm_readv of one byte
- *   pidfd_getfd PID    pidfd_open + pidfd_getfd(fd 0)
+ *   pidfd_getfd PID    pidfd_open + pidfd_getfd(fd 0) ("pidfd_open PID -> E" if that fails)
  *   mount DIR          mount a tmpfs on DIR
  *   umount DIR         umount2(DIR, MNT_DETACH)
  *   fsopen TYPE        new mount API: fsopen(TYPE)
@@ -180,7 +180,7 @@ static int do_listen(const char *addr)
  *   unshare NS         NS: user mnt net pid ipc uts cgroup time
  *   clone NS           clone(CLONE_NEW<NS> | SIGCHLD)
  *   clone3 NS          clone3 with CLONE_NEW<NS>
- *   setns PID          setns(pidfd_open(PID), CLONE_NEWNS)
+ *   setns -            setns(0, CLONE_NEWNS)
  *   setns_path PATH    open(PATH) + setns(fd, 0)
  *   bpf -, perf -, init_module -, kexec -, keyctl -, add_key -,
  *   userfaultfd -, io_uring -, syslog -
@@ -370,8 +370,10 @@ static int escape_op(const char *op, const char *arg)
 		return syscall(SYS_process_vm_readv, pid, &l, 1, &r, 1, 0) < 0 ? -1 : 0;
 	}
 	if (strcmp(op, "pidfd_getfd") == 0) {
-		if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
-			return -1;
+		if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
+			report("pidfd_open", arg, -1);	/* the first step already failed */
+			return 1;
+		}
 		return keep_errno(syscall(SYS_pidfd_getfd, fd, 0, 0) < 0 ? -1 : 0, fd);
 	}
 	if (strcmp(op, "mount") == 0)
@@ -404,11 +406,8 @@ static int escape_op(const char *op, const char *arg)
 			_exit(0);
 		return child < 0 ? -1 : (waitpid((pid_t)child, NULL, 0), 0);
 	}
-	if (strcmp(op, "setns") == 0) {
-		if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
-			return -1;
-		return keep_errno(setns(fd, CLONE_NEWNS), fd);
-	}
+	if (strcmp(op, "setns") == 0)	/* any fd: the filter refuses before the kernel looks */
+		return setns(0, CLONE_NEWNS);
 	if (strcmp(op, "setns_path") == 0) {
 		if ((fd = open(arg, O_RDONLY | O_CLOEXEC)) < 0)
 			return -1;

@@ -487,9 +487,6 @@ static void t_escapes(void **state)
 		{ RAGGED_HOOK_MMAP_FILE, RAGGED_EV_ESCAPE, 0, 0, 0, "/tmp/x.so", "denied",
 		  "executable mapping of a non-executable file", NULL, 0 },
 		{ RAGGED_HOOK_URING_CREDS, RAGGED_EV_ESCAPE, 0, 0, 0, NULL, "denied", "io_uring", NULL, 0 },
-		/* exec of a memfd through file_open */
-		{ RAGGED_HOOK_FILE_OPEN, RAGGED_EV_FILE, RAGGED_ACC_EXEC, 0, 0, "/memfd:x (deleted)", "denied",
-		  "exec of an anonymous file (memfd or unlinked)", NULL, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

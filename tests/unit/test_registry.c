@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "../../agent/daemon/agent.h"
+#include "auditlog.h"
 #include "perms.h"
 #include "proto.h"
 #include "util.h"
@@ -35,7 +36,7 @@ static const char manifest_demo[] =
 
 struct fx {
 	char tmp[PATH_MAX];
-	struct agent a;
+	struct agent a;		/* its audit log takes the validation findings */
 	char err[512];
 };
 
@@ -91,6 +92,17 @@ static void plugin_dir(const struct fx *f, const char *rel, const char *toml)
 	assert_int_equal(chmod(path, 0755), 0);
 	snprintf(mf, sizeof(mf), "%s/plugin.toml", rel);
 	put(f, mf, toml);
+	/* The entry points the manifests of this file name: install validates them. */
+	snprintf(mf, sizeof(mf), "%s/main.py", rel);
+	put(f, mf, "print('hello')\n");
+	snprintf(mf, sizeof(mf), "%s/run", rel);
+	put(f, mf, "#!/bin/sh\nexit 0\n");
+	snprintf(mf, sizeof(mf), "%s/x", rel);
+	put(f, mf, "#!/bin/sh\nexit 0\n");
+	for (const char *const *n = (const char *const[]){ "run", "x", NULL }; *n; n++) {
+		snprintf(mf, sizeof(mf), "%s/%s/%s", f->tmp, rel, *n);
+		assert_int_equal(chmod(mf, 0755), 0);
+	}
 }
 
 static int setup(void **state)
@@ -103,6 +115,16 @@ static int setup(void **state)
 	*state = f;
 	config_defaults(&f->a.cfg);
 	snprintf(f->a.cfg.state_dir, sizeof(f->a.cfg.state_dir), "%s/state", f->tmp);
+	snprintf(f->a.cfg.audit_log, sizeof(f->a.cfg.audit_log), "%s/audit.jsonl", f->tmp);
+	{
+		struct auditlog_opts ao = { .path = f->a.cfg.audit_log, .fsync = AUDITLOG_FSYNC_NEVER };
+		char err[256];
+
+		f->a.epfd = f->a.listen_fd = -1;
+		f->a.audit = auditlog_open(&ao, err, sizeof(err));
+		if (!f->a.audit)
+			return -1;
+	}
 	if (chmod(f->tmp, 0755) < 0)
 		return -1;
 	return 0;
@@ -114,6 +136,7 @@ static int teardown(void **state)
 
 	if (!f)
 		return 0;
+	auditlog_close(f->a.audit);
 	config_free(&f->a.cfg);
 	nftw(f->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
@@ -668,6 +691,48 @@ static void t_install_unwritable(void **state)
 	assert_string_equal(f->err, "state path too long");
 }
 
+
+/* A plugin validation blocks: refused, unless the user accepts that risk explicitly. */
+static void t_install_risky(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX];
+	cJSON *e = (cJSON *)&e;
+	const char *acc;
+
+	plugin_dir(f, "demo", "[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\n"
+		   "type = \"command\"\nentry = [\"./missing\"]\n");
+	path_of(f, "demo", path);
+	assert_int_equal(registry_install(&f->a, USER, path, false, false, &e, f->err,
+					  sizeof(f->err)), -1);
+	assert_null(e);
+	assert_non_null(strstr(f->err, "validation blocks demo"));
+	assert_non_null(strstr(f->err, "accept the risk with --accept-risk"));
+	assert_null(slurp(f, "state/plugins/1000/demo.json"));
+	/* The finding is on the record, as refused. */
+	{
+		char *log = slurp(f, "audit.jsonl");
+
+		assert_non_null(log);
+		assert_non_null(strstr(log, "\"event\":\"validation_finding\""));
+		assert_non_null(strstr(log, "\"result\":\"denied\""));
+	}
+	/* Accepted: installed, with the digest of exactly what was accepted. */
+	assert_int_equal(registry_install(&f->a, USER, path, false, true, &e, f->err,
+					  sizeof(f->err)), 0);
+	acc = proto_str(e, "accepted_risk_digest");
+	assert_non_null(acc);
+	assert_int_equal(strlen(acc), 64);
+	assert_true(cJSON_IsObject(cJSON_GetObjectItem(e, "validation")));
+	cJSON_Delete(e);
+	{
+		char *log = slurp(f, "audit.jsonl");
+
+		assert_non_null(strstr(log, "\"result\":\"allowed\""));
+		assert_non_null(strstr(log, "user (--accept-risk)"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -687,6 +752,7 @@ int main(void)
 		T(t_consent_corrupt),
 		T(t_consent_unreachable),
 		T(t_install_unwritable),
+		T(t_install_risky),
 #undef T
 	};
 

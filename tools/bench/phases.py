@@ -13,7 +13,8 @@ median, p10 and p90 of each step of the launch, for C (raggedctl run) and D
 The step boundaries are function entries and returns of the agent
 (agent/daemon): a function that does not exist in this build is simply
 missing, and the steps around it are merged. The uprobes cost a few
-microseconds per hit, so the total is a little above an unprobed run's.
+microseconds per hit, and they make fork and exec of the probed agent
+slower: the clone3 and execve steps are inflated, the others are not.
 """
 import csv
 import re
@@ -109,6 +110,9 @@ def main():
             print(f"  {label:60s} {statistics.median(v):7.3f} {quantile(v, .1):7.3f} "
                   f"{quantile(v, .9):7.3f}")
         print()
+    print("note: a process with uprobes forks and execs more slowly, so the clone3 and execve\n"
+          "steps above are inflated (by several ms on the test machine); the agent's own steps\n"
+          "and the v1 cgroup join are not. docs/PERFORMANCE.md has an unprobed breakdown.")
 
 
 if __name__ == "__main__":
