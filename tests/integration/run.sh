@@ -127,6 +127,10 @@ done
 for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG" 2>/dev/null); do left="$left cgroup:$d"; done
 [ -n "$(ls "$RAGGED_T/state/runs" 2>/dev/null)" ] && left="$left scratch"
 if [ -z "$left" ]; then pass "no cgroups, pins or scratch dirs left"; else fail "left behind:$left"; fi
+# Do no harm: nothing a plugin (or a test) tried may have changed the host's mounts.
+n=$(awk '$5 == "/"' /proc/self/mountinfo | wc -l)
+[ "$n" -eq 1 ] && pass "the host's root mount is untouched" || fail "$n mounts on / (a stray mount escaped a test)"
+
 
 if [ "$T_FAIL" -gt 0 ]; then
 	echo "# agent log:"; sed 's/^/    | /' "$RAGGED_T/agent.log" | tail -${RAGGED_LOG_LINES:-30}
