@@ -22,6 +22,8 @@ export UBSAN_OPTIONS ASAN_OPTIONS
 
 status=0
 ran=0
+npass=0
+nfail=0
 for bin in "$dir"/fuzz_*; do
 	[ -f "$bin" ] && [ -x "$bin" ] || continue
 	name=$(basename "$bin")
@@ -40,13 +42,17 @@ for bin in "$dir"/fuzz_*; do
 		tail -n 60 "$work/$name.log"
 		echo "FAIL $name: exit $rc after ${execs:-?} executions; reproducer in $artifacts"
 		status=1
+		nfail=$((nfail + 1))
 	else
 		echo "ok   $name: ${execs:-?} executions in ${secs}s, no crash"
+		npass=$((npass + 1))
 	fi
 done
 
 if [ "$ran" -eq 0 ]; then
 	echo "no fuzz targets in $dir" >&2
 	status=1
+	nfail=$((nfail + 1))
 fi
+echo "fuzz: $npass passed, $nfail failed"
 exit "$status"
