@@ -271,7 +271,13 @@ int run_cgroup_enter_v1(const struct run_cgroup *cg)
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		if (!dirs[i][0])
 			continue;
-		if (xsnprintf(path, sizeof(path), "%s/cgroup.procs", dirs[i]) < 0 ||
+		/*
+		 * "tasks", not "cgroup.procs": we are the child's only thread, so
+		 * moving it moves the process, and a thread moving itself does not
+		 * take cgroup_threadgroup_rwsem for writing, which costs an RCU
+		 * grace period (~10 ms) on every run.
+		 */
+		if (xsnprintf(path, sizeof(path), "%s/tasks", dirs[i]) < 0 ||
 		    write_file(path, "0") < 0)
 			return -1;
 	}

@@ -127,6 +127,7 @@ leftovers() {
 }
 
 # Last resort after a failed stop, so the machine is not left dirty.
+# shellcheck disable=SC2317 # called from the EXIT trap
 sweep() {
 	for l in $(leftovers); do
 		case $l in
@@ -146,6 +147,7 @@ sweep() {
 	done
 }
 
+# shellcheck disable=SC2317 # the EXIT trap
 cleanup() {
 	[ -z "$PROBES" ] || perf probe -q -d "$PROBES:*" 2>/dev/null || true
 	stop_agent
