@@ -267,6 +267,41 @@ int BPF_PROG(ragged_task_kill, struct task_struct *p, struct kernel_siginfo *inf
 		    BPF_CORE_READ(p, tgid), 0);
 }
 
+/*
+ * Priority, scheduling and I/O priority of other processes: the kernel lets
+ * a user renice or re-schedule all of their processes (setpriority with
+ * PRIO_USER included). Not an escape, but interference with processes
+ * outside the run. arg: which (1 nice, 2 scheduler, 3 ioprio) << 32 | value.
+ */
+static __always_inline int task_attr(struct task_struct *p, __u64 what)
+{
+	struct ragged_run_policy *run;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run) || task_cgroup(p) == cgid)
+		return 0;
+	return deny(cgid, RAGGED_HOOK_TASK_ATTR, RAGGED_EV_ESCAPE, EPERM, what,
+		    BPF_CORE_READ(p, tgid), 0);
+}
+
+SEC("lsm/task_setnice")
+int BPF_PROG(ragged_task_setnice, struct task_struct *p, int nice)
+{
+	return task_attr(p, 1ULL << 32 | (__u32)nice);
+}
+
+SEC("lsm/task_setscheduler")
+int BPF_PROG(ragged_task_setscheduler, struct task_struct *p)
+{
+	return task_attr(p, 2ULL << 32);
+}
+
+SEC("lsm/task_setioprio")
+int BPF_PROG(ragged_task_setioprio, struct task_struct *p, int ioprio)
+{
+	return task_attr(p, 3ULL << 32 | (__u32)ioprio);
+}
+
 SEC("lsm/sb_mount")
 int BPF_PROG(ragged_sb_mount, const char *dev_name, const struct path *path, const char *type,
 	     unsigned long flags)
@@ -342,8 +377,8 @@ int BPF_PROG(ragged_userns_create, const struct cred *cred)
 /*
  * Exec: the file must be one an exec rule grants (the runtime, the plugin
  * dir), and must have a name. This is where bpf-lsm mode enforces exec
- * rights: file_open cannot tell an exec from a read on every kernel (the
- * kernel sets FMODE_EXEC only after the open hook on some versions). An
+ * rights: on 6.1, 6.12 and 7.3 the open of an exec reaches file_open
+ * without FMODE_EXEC in f_mode, so there it looks like a read. An
  * anonymous file (memfd, unlinked) is an escape attempt; a named file
  * without an exec rule (fetched code in the documents) is a file-rule
  * violation. Scripts are checked here, and their interpreter again.

@@ -84,6 +84,15 @@ int BPF_PROG(ragged_file_open, struct file *file)
 				allow = 1;
 				rule = 0;
 			}
+			/*
+			 * Pseudo files ("anon_inode:[pidfd]", "pipe:[..]") have no
+			 * path to rule on: what creates them (pidfd_open, pipe,
+			 * bpf, io_uring_setup) is where they are decided.
+			 */
+			if (!allow && s->fkey.path[0] != '/') {
+				allow = 1;
+				rule = 0;
+			}
 		}
 	}
 	/* Baseline allows (runtime libraries) are not worth a record; grants are. */

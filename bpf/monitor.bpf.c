@@ -62,7 +62,11 @@ static __always_inline int seccomp_refused(long nr, long ret, const struct args 
 #undef NR
 		return ret == -EPERM;
 	case RAGGED_NR_CLONE:
-		return ret == -EPERM && (a->a0 & (RAGGED_CLONE_NEW_ALL & ~0xffULL));
+		return ret == -EPERM && (a->a0 & RAGGED_CLONE_REFUSED);
+	case RAGGED_NR_FCNTL:
+		*arg = a->a1;
+		lo = (__u32)a->a1;
+		return ret == -EPERM && (lo == RAGGED_F_SETOWN || lo == RAGGED_F_SETOWN_EX);
 	case RAGGED_NR_SOCKET:
 		/* family in arg; the type goes with the record (report()) */
 		return ret == -EPERM && ((a->a0 != 1 && a->a0 != 2 && a->a0 != 10) ||
@@ -71,7 +75,8 @@ static __always_inline int seccomp_refused(long nr, long ret, const struct args 
 	case RAGGED_NR_IOCTL:
 		lo = (__u32)a->a1;
 		*arg = a->a1;	/* all 64 bits: shows an attempt to slip past the filter */
-		return ret == -EPERM && (lo == RAGGED_TIOCSTI || lo == RAGGED_TIOCLINUX);
+		return ret == -EPERM && (lo == RAGGED_TIOCSTI || lo == RAGGED_TIOCLINUX ||
+					 lo == RAGGED_FIOSETOWN || lo == RAGGED_SIOCSPGRP);
 	case RAGGED_NR_PERSONALITY:
 		return ret == -EPERM && (__u32)a->a0 != RAGGED_PERSONALITY_QUERY;
 	case RAGGED_NR_EXECVEAT:
@@ -86,7 +91,7 @@ static __always_inline int seccomp_refused(long nr, long ret, const struct args 
 			return 0;
 		bpf_probe_read_user(&flags, sizeof(flags), (void *)a->a0);
 		*arg = flags;
-		return (flags & RAGGED_CLONE_NEW_ALL) != 0;
+		return (flags & (RAGGED_CLONE_NEW_ALL | RAGGED_CLONE_PARENT)) != 0;
 	}
 	}
 	return 0;

@@ -334,4 +334,10 @@ for k in $kernels; do
     printf '%-6s %-28s %-6s %5ss  %s\n' "$k" "${R[$k]}" "${V[$k]}" "${S[$k]}" "${D[$k]}"
 done
 echo "vmtest: logs in $logs"
+# One closing line the test tallies read: kernels that passed and failed.
+npass=0; nfail=0
+for k in $kernels; do
+    if [ "${V[$k]}" = PASS ]; then npass=$((npass + 1)); else nfail=$((nfail + 1)); fi
+done
+echo "vmtest: $npass passed, $nfail failed"
 exit $fail

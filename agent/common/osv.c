@@ -273,42 +273,52 @@ enum severity osv_severity(const cJSON *vuln)
 	return SEV_HIGH;
 }
 
-/* The database's files, sorted, one subdirectory level deep. */
+/* The database's files, sorted (strcmp), one subdirectory level deep. */
 struct flist { char **p; size_t n, cap; };
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static int list_json(const char *dir, int depth, struct flist *l)
 {
-	struct dirent **ents;
-	int n = scandir(dir, &ents, NULL, alphasort);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t first = l->n;
 
-	if (n < 0)
+	if (!d)
 		return -1;
-	for (int i = 0; i < n; i++) {
-		const char *nm = ents[i]->d_name;
+	while ((de = readdir(d))) {
+		const char *nm = de->d_name;
+		size_t len = strlen(nm);
+		unsigned char type = de->d_type;
 		char path[PATH_MAX];
 		struct stat st;
-		size_t len = strlen(nm);
 
-		if (nm[0] == '.' || snprintf(path, sizeof(path), "%s/%s", dir, nm) >= (int)sizeof(path) ||
-		    stat(path, &st) < 0)
-			goto next;
-		if (S_ISDIR(st.st_mode) && depth == 0) {
+		if (nm[0] == '.' || snprintf(path, sizeof(path), "%s/%s", dir, nm) >= (int)sizeof(path))
+			continue;
+		if (type == DT_UNKNOWN || type == DT_LNK)	/* d_type is free; stat only when it is not */
+			type = stat(path, &st) < 0 ? DT_UNKNOWN : S_ISDIR(st.st_mode) ? DT_DIR :
+			       S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+		if (type == DT_DIR && depth == 0) {
 			list_json(path, 1, l);
-		} else if (S_ISREG(st.st_mode) && len > 5 && strcmp(nm + len - 5, ".json") == 0) {
+		} else if (type == DT_REG && len > 5 && strcmp(nm + len - 5, ".json") == 0) {
 			if (l->n == l->cap) {
-				char **np = realloc(l->p, (l->cap = l->cap ? l->cap * 2 : 256) * sizeof(*np));
+				char **np = realloc(l->p, (l->cap ? l->cap * 2 : 256) * sizeof(*np));
 
 				if (!np)
-					goto next;
+					continue;
 				l->p = np;
+				l->cap = l->cap ? l->cap * 2 : 256;
 			}
 			if ((l->p[l->n] = strdup(path)))
 				l->n++;
 		}
-next:
-		free(ents[i]);
 	}
-	free(ents);
+	closedir(d);
+	if (depth == 0)
+		qsort(l->p + first, l->n - first, sizeof(*l->p), cmp_str);
 	return 0;
 }
 
@@ -404,31 +414,66 @@ int osv_scan(const char *dir, const struct osv_query *q, size_t nq, osv_hit_fn f
 	return files;
 }
 
+static void meta_line(EVP_MD_CTX *ctx, const char *name, const struct stat *st)
+{
+	char line[PATH_MAX + 128];
+
+	snprintf(line, sizeof(line), "%s %llu %lld.%09ld %lld.%09ld\n", name,
+		 (unsigned long long)st->st_ino, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+		 (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+	EVP_DigestUpdate(ctx, line, strlen(line));
+}
+
+/*
+ * Directory metadata only, no per-file stat (a full PyPI export has tens of
+ * thousands of files): a directory's mtime and ctime change whenever an
+ * entry is added, removed or renamed. The root, and its subdirectories in
+ * name order (looked for only when its link count says there are some).
+ */
 int osv_db_fingerprint(const char *dir, char out[65])
 {
-	struct flist l = { 0 };
-	unsigned char md[32];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct flist subs = { 0 };
+	unsigned char md[32];
+	struct dirent *de;
+	struct stat st;
+	DIR *d = NULL;
 	int rc = -1;
 
-	if (ctx && list_json(dir, 0, &l) == 0 && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
-		for (size_t i = 0; i < l.n; i++) {
-			struct stat st;
-			char line[PATH_MAX + 64];
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 || !(d = opendir(dir)) ||
+	    fstat(dirfd(d), &st) < 0)
+		goto out;
+	meta_line(ctx, ".", &st);
+	while (st.st_nlink != 2 && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		if (subs.n == subs.cap) {
+			char **np = realloc(subs.p, (subs.cap ? subs.cap * 2 : 16) * sizeof(*np));
 
-			if (stat(l.p[i], &st) < 0)
-				continue;
-			snprintf(line, sizeof(line), "%s %lld %lld.%09ld\n", l.p[i], (long long)st.st_size,
-				 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-			EVP_DigestUpdate(ctx, line, strlen(line));
+			if (!np)
+				goto out;
+			subs.p = np;
+			subs.cap = subs.cap ? subs.cap * 2 : 16;
 		}
-		if (EVP_DigestFinal_ex(ctx, md, NULL) == 1) {
-			for (int i = 0; i < 32; i++)
-				snprintf(out + 2 * i, 3, "%02x", md[i]);
-			rc = 0;
-		}
+		if ((subs.p[subs.n] = strdup(de->d_name)))
+			subs.n++;
 	}
+	qsort(subs.p, subs.n, sizeof(*subs.p), cmp_str);
+	for (size_t i = 0; i < subs.n; i++) {
+		struct stat sst;
+
+		if (fstatat(dirfd(d), subs.p[i], &sst, 0) == 0 && S_ISDIR(sst.st_mode))
+			meta_line(ctx, subs.p[i], &sst);
+	}
+	if (EVP_DigestFinal_ex(ctx, md, NULL) == 1) {
+		for (int i = 0; i < 32; i++)
+			snprintf(out + 2 * i, 3, "%02x", md[i]);
+		rc = 0;
+	}
+out:
+	if (d)
+		closedir(d);
 	EVP_MD_CTX_free(ctx);
-	flist_free(&l);
+	flist_free(&subs);
 	return rc;
 }

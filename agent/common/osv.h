@@ -89,7 +89,13 @@ typedef void (*osv_hit_fn)(void *arg, size_t query, const struct osv_hit *hit);
 int osv_scan(const char *dir, const struct osv_query *q, size_t nq, osv_hit_fn fn, void *arg,
 	     char *err, size_t errlen);
 
-/* SHA-256 over the database's listing (names, sizes, mtimes), for caches. */
+/*
+ * A SHA-256 that changes when the database changes, for caches, from
+ * directory metadata only (inode, mtime, ctime of the root and of each
+ * subdirectory): adding, removing or renaming a file changes it, a file
+ * rewritten in place (unzip -o) does not, so a cache must also expire (the
+ * validator's does after VALIDATE_DEPS_TTL). -1 if dir is unreadable.
+ */
 int osv_db_fingerprint(const char *dir, char out[65]);
 
 #endif

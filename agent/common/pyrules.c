@@ -22,7 +22,8 @@ static void check_module(struct py_scan *s, const char *mod, size_t i, bool star
 	struct vctx *v = s->mod->v;
 	const char *f = s->mod->file;
 
-	if (py_is_network(mod))
+	/* socket is also UNIX sockets (the consent channel): counted where it connects. */
+	if (py_is_network(mod) && !py_module_is(mod, "socket"))
 		vuse(v, VUSE_NETWORK, f, LINE(s, i));
 	if (py_module_is(mod, "ctypes") || py_module_is(mod, "_ctypes") || py_module_is(mod, "cffi")) {
 		vuse(v, VUSE_NATIVE, f, LINE(s, i));
@@ -38,26 +39,36 @@ static void check_module(struct py_scan *s, const char *mod, size_t i, bool star
 		      "\"from %s import *\" hides which loaders are called", mod);
 }
 
-/* A dotted module name at i ("a.b.c"); the index after it, or -1. */
+/* A dotted module name at i ("a.b.c", "..pkg"); the index after it, or -1 (none, or too long). */
 static long dotted_at(const struct py_scan *s, size_t i, char out[PY_DOTTED_MAX])
 {
 	char name[PY_NAME_MAX];
-	size_t n = 0;
+	size_t n = 0, k;
 
 	out[0] = '\0';
 	while (py_op(s, i, ".")) {	/* relative: "from ..pkg import x" */
-		n += (size_t)snprintf(out + n, PY_DOTTED_MAX - n, ".");
+		if (n + 1 >= PY_DOTTED_MAX)
+			return -1;
+		out[n++] = '.';
+		out[n] = '\0';
 		i++;
 	}
-	while (n < PY_DOTTED_MAX && py_name(s, i, name)) {
-		n += (size_t)snprintf(out + n, PY_DOTTED_MAX - n, "%s%s", n && out[n - 1] != '.' ? "." : "",
-				      name);
+	while (py_name(s, i, name)) {
+		bool dot = n && out[n - 1] != '.';
+
+		k = strlen(name);
+		if (n + dot + k >= PY_DOTTED_MAX)
+			return -1;
+		if (dot)
+			out[n++] = '.';
+		memcpy(out + n, name, k + 1);
+		n += k;
 		i++;
 		if (!py_op(s, i, ".") || !py_tok(s, i + 1) || s->t[i + 1].kind != PYT_NAME)
 			break;
 		i++;
 	}
-	return out[0] && n < PY_DOTTED_MAX ? (long)i : -1;
+	return n ? (long)i : -1;
 }
 
 static void pass_imports(struct py_scan *s)
@@ -459,8 +470,19 @@ static void sink(struct py_scan *s, size_t i, long e, const char *d, unsigned fl
 			file_use(s, i, true, a, b);
 		break;
 	default:
-		if (py_is_network(d))
+		if (py_module_is(d, "socket")) {
+			static const char *const unix_only[] = { "AF_UNIX", "fileno", NULL };
+			static const char *const lookups[] = { "socket.create_connection",
+				"socket.create_server", "socket.getaddrinfo", "socket.gethostbyname",
+				"socket.gethostbyname_ex", NULL };
+
+			/* socket.socket(AF_UNIX, ...) and socket.socket(fileno=N) are local. */
+			if (called && ((!strcmp(d, "socket.socket") && !mentions(s, open, close, unix_only)) ||
+				       py_in_list(lookups, d)))
+				vuse(v, VUSE_NETWORK, f, LINE(s, i));
+		} else if (py_is_network(d)) {
 			vuse(v, VUSE_NETWORK, f, LINE(s, i));
+		}
 	}
 }
 

@@ -2,7 +2,8 @@
 /*
  * The Python analyser's internals: a token view (comments dropped, brackets
  * matched), the module state (import aliases, tainted names), constant
- * folding and name resolution (pyresolve.c), and the rules (pyrules.c).
+ * folding and name resolution (pyresolve.c), the sink table (pysinks.c),
+ * and the rules (pyrules.c).
  */
 #ifndef RAGGED_PYRULES_INT_H
 #define RAGGED_PYRULES_INT_H

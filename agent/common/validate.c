@@ -48,8 +48,11 @@ void vfind(struct vctx *v, const char *rule, enum severity sev, const char *file
 	char msg[512];
 	va_list ap;
 
-	if (!r)
-		abort();	/* a rule id missing from the catalog is a programming error */
+	if (!r) {
+		/* A rule id missing from the catalog is a programming error: say it, never crash the agent. */
+		fprintf(stderr, "validate: internal error: unknown rule \"%s\"\n", rule);
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -446,7 +449,7 @@ static int cache_path(const struct walk *w, const struct validate_opts *o, const
 	return xsnprintf(out, len, "%s/%s.json", o->cache_dir, hex) < 0 ? -1 : 0;
 }
 
-static bool cache_load(const char *path, struct validate_report *r)
+static bool cache_load(const char *path, struct validate_report *r, bool deps)
 {
 	char *buf = malloc(4 << 20);
 	struct validate_report c;
@@ -458,6 +461,14 @@ static bool cache_load(const char *path, struct validate_report *r)
 		return false;
 	n = read_file(path, buf, 4 << 20);
 	if (n > 0 && (j = cJSON_ParseWithLength(buf, (size_t)n))) {
+		double at = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "checked_at"));
+		double age = (double)(now_realtime_ms() / 1000) - at;
+
+		if (deps && !(age >= 0 && age < VALIDATE_DEPS_TTL)) {
+			cJSON_Delete(j);	/* dependency results too old (or no time): a miss */
+			free(buf);
+			return false;
+		}
 		if (report_from_json(&c, j) == 0) {
 			/* The walk's own counters stay; findings and uses come from the cache. */
 			c.files = r->files;
@@ -477,7 +488,11 @@ static bool cache_load(const char *path, struct validate_report *r)
 static void cache_store(const char *dir, const char *path, const struct validate_report *r)
 {
 	cJSON *j = validate_report_json(r);
-	char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+	char *s;
+
+	if (j)
+		cJSON_AddNumberToObject(j, "checked_at", (double)(now_realtime_ms() / 1000));
+	s = j ? cJSON_PrintUnformatted(j) : NULL;
 
 	if (s && mkdir_p(dir, 0700) == 0)
 		write_atomic(path, s, strlen(s), 0600);	/* a failed write only costs a rescan */
@@ -506,10 +521,24 @@ int validate_dir(const char *dir, const struct manifest *m, const struct validat
 	w.max_depth = o && o->max_depth ? o->max_depth : 16;
 	w.max_file = o && o->max_file_bytes ? o->max_file_bytes : 8u << 20;
 	w.max_total = o && o->max_total_bytes ? o->max_total_bytes : 64u << 20;
-	if (!realpath(dir, w.root) ||
-	    (w.rootfd = open(w.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	/* Open first, then name what was opened: no window for a swap in between. */
+	if ((w.rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
+	}
+	{
+		char proc[64];
+		ssize_t n;
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w.rootfd);
+		n = readlink(proc, w.root, sizeof(w.root) - 1);
+		if (n > 0 && w.root[0] == '/')
+			w.root[n] = '\0';
+		else if (!realpath(dir, w.root)) {	/* no /proc */
+			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+			close(w.rootfd);
+			return -1;
+		}
 	}
 	if (!(w.md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(w.md, EVP_sha256(), NULL) != 1) {
 		snprintf(err, errlen, "SHA-256 unavailable");
@@ -526,7 +555,7 @@ int validate_dir(const char *dir, const struct manifest *m, const struct validat
 		goto out;
 	}
 	cache = cache_path(&w, o, m, cpath, sizeof(cpath)) == 0;
-	if (cache && cache_load(cpath, out))
+	if (cache && cache_load(cpath, out, m && m->n_python_deps && o->osv_dir))
 		goto out;
 	analyse(&w);
 	vdeps_check(&v, o ? o->osv_dir : NULL);

@@ -89,9 +89,11 @@ struct validate_opts {
 	 */
 	const char *osv_dir;
 	/*
-	 * Cache of reports keyed by the content digest, the rule set and the
-	 * OSV database's listing: a hit skips the analysis (the files are
-	 * still read and hashed, so any change re-runs it). NULL: no cache.
+	 * Cache of reports keyed by the content digest, the rule set, the
+	 * options that change findings and (for plugins with dependencies)
+	 * the OSV database's fingerprint: a hit skips the analysis (the files
+	 * are still read and hashed, so any change re-runs it); entries with
+	 * dependency results expire after VALIDATE_DEPS_TTL. NULL: no cache.
 	 * Created 0700 if missing; entries are written atomically.
 	 */
 	const char *cache_dir;
@@ -109,6 +111,8 @@ struct validate_opts {
 };
 
 #define VALIDATE_RULESET_VERSION "1"
+/* Cached dependency results expire after this many seconds (the database may have changed in place). */
+#define VALIDATE_DEPS_TTL 3600
 
 /*
  * Scan dir. m is the parsed manifest (entry point, permissions and

@@ -379,6 +379,7 @@ static void reason(cJSON *arr, int *score, int points, const char *fmt, ...)
 
 /*
  * Points: each permission in force by its catalog risk (high 12, medium 6),
+ * one requested but not granted a third of that (it is one "yes" away),
  * 15 more when private data and the open network meet (the exfiltration
  * path), findings by severity (critical 30, high 12, medium 4, low 1, capped
  * at 45), 8 per sandbox escape attempt (capped at 40), 2 per violation
@@ -397,11 +398,16 @@ cJSON *validate_exposure(const struct exposure_input *in)
 	for (int p = 0; p < RAGGED_PERM_COUNT; p++) {
 		const struct perm_info *pi = perm_info((enum ragged_perm)p);
 
-		if (!(eff & RAGGED_PERM_BIT(p)) || pi->risk == RISK_NONE)
+		if (pi->risk == RISK_NONE)
 			continue;
-		reason(reasons, &score, pi->risk == RISK_HIGH ? 12 : 6, "%s %s (%s risk)",
-		       pi->name, in->granted_known ? "granted" : "requested, grants unknown",
-		       perm_risk_name(pi->risk));
+		if (eff & RAGGED_PERM_BIT(p))
+			reason(reasons, &score, pi->risk == RISK_HIGH ? 12 : 6, "%s %s (%s risk)",
+			       pi->name, in->granted_known ? "granted" : "requested, grants unknown",
+			       perm_risk_name(pi->risk));
+		else if (in->requested & RAGGED_PERM_BIT(p))
+			reason(reasons, &score, pi->risk == RISK_HIGH ? 4 : 2,
+			       "%s requested, not granted (%s risk if it is)", pi->name,
+			       perm_risk_name(pi->risk));
 	}
 	if ((eff & NET_PERMS) && (eff & DATA_PERMS))
 		reason(reasons, &score, 15, "can read private data and reach the network "

@@ -13,11 +13,13 @@
 static void usage(FILE *f)
 {
 	fputs("usage: raggedctl [--format table|json] [--socket PATH] COMMAND ...\n"
-	      "  plugin install DIR [--replace] | list | validate DIR\n"
+	      "  plugin install DIR [--replace] [--accept-risk] | list | permissions NAME\n"
+	      "  plugin validate DIR [--threshold info|low|medium|high|critical]\n"
 	      "  plugin grant NAME [--permission P]... | revoke NAME --permission P\n"
 	      "  run NAME [--yes] [-- ARGS...]\n"
 	      "  audit show [--plugin N] [--since T] [--until T] [--event E] [--result R]\n"
-	      "  audit follow | audit verify\n"
+	      "  audit follow [filters] | audit verify [--file PATH]\n"
+	      "  security report --plugins\n"
 	      "  status\n", f);
 }
 
@@ -73,6 +75,8 @@ int main(int argc, char **argv)
 		return cmd_audit(&c, n - 1, rest + 1);
 	if (strcmp(rest[0], "status") == 0)
 		return cmd_status(&c, n - 1, rest + 1);
+	if (strcmp(rest[0], "security") == 0)
+		return cmd_security(&c, n - 1, rest + 1);
 	fprintf(stderr, "raggedctl: unknown command: %s\n", rest[0]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -150,6 +150,7 @@ struct run {
 	uint64_t prior_logged;		/* ghost: kernel records the dead agent had logged */
 	uint64_t prior_suppressed;	/* ghost: and folded into events_suppressed */
 	uint64_t dup_ns;		/* ghost: kernel time of the last record it logged */
+	uint64_t lost_extra;		/* ghost: counts the dead agent held only in memory */
 	uint32_t dup_pid;
 };
 

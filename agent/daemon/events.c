@@ -64,6 +64,8 @@ static const struct hook_info hooks[RAGGED_HOOK_MAX] = {
 	[RAGGED_HOOK_URING_CREDS] = { "uring_override_creds", "bpf-lsm", "io_uring" },
 	[RAGGED_HOOK_PATH_LINK] = { "path_link", "bpf-lsm", NULL },
 	[RAGGED_HOOK_PATH_RENAME] = { "path_rename", "bpf-lsm", NULL },
+	[RAGGED_HOOK_TASK_ATTR] = { "task_setnice/setscheduler/setioprio", "bpf-lsm",
+				    "priority or scheduling of a process outside the run" },
 };
 
 static const struct hook_info *hook_of(unsigned h)
@@ -92,7 +94,7 @@ static const char *syscall_name(uint32_t nr)
 }
 
 /* What a call refused by the seccomp filter was trying to do. */
-static const char *syscall_what(uint32_t nr)
+static const char *syscall_what(uint32_t nr, uint64_t arg)
 {
 	switch (nr) {
 	case 101: case 310: case 311: return "access to another process";
@@ -100,12 +102,17 @@ static const char *syscall_what(uint32_t nr)
 	case 432: case 433: case 442: return "mount";
 	case 321: case 298: return "bpf or perf";
 	case 175: case 313: case 176: case 246: case 320: return "kernel module or image load";
-	case 272: case 308: case RAGGED_NR_CLONE: case RAGGED_NR_CLONE3: return "namespace";
+	case RAGGED_NR_CLONE: case RAGGED_NR_CLONE3:
+		return arg & RAGGED_CLONE_NEW_ALL ? "namespace" : "reparenting to raggedd (CLONE_PARENT)";
+	case 272: case 308: return "namespace";
 	case 250: case 248: case 249: return "keyring";
 	case 323: return "userfaultfd";
 	case 425: case 426: case 427: return "io_uring";
 	case RAGGED_NR_SOCKET: return "socket family or type outside the sandbox";
-	case RAGGED_NR_IOCTL: return "terminal input injection";
+	case RAGGED_NR_IOCTL:
+		return (uint32_t)arg == RAGGED_TIOCSTI || (uint32_t)arg == RAGGED_TIOCLINUX ?
+		       "terminal input injection" : "signal-driven I/O aimed at another process";
+	case RAGGED_NR_FCNTL: return "signal-driven I/O aimed at another process";
 	case RAGGED_NR_PERSONALITY: return "personality change";
 	case RAGGED_NR_EXECVEAT: return "exec of a descriptor (fexecve, memfd)";
 	case 303: case 304: return "open by file handle";
@@ -158,7 +165,7 @@ static void escape_details(cJSON *d, const struct ragged_event *e, const struct 
 
 	switch (e->hook) {
 	case RAGGED_HOOK_SECCOMP:
-		what = syscall_what(e->access);
+		what = syscall_what(e->access, e->arg);
 		add_syscall(d, e->access);
 		cJSON_AddNumberToObject(d, "arg", (double)e->arg);
 		if (e->access == RAGGED_NR_SOCKET)
@@ -183,6 +190,12 @@ static void escape_details(cJSON *d, const struct ragged_event *e, const struct 
 	case RAGGED_HOOK_PTRACE:
 		cJSON_AddNumberToObject(d, "ptrace_mode", (double)e->arg);
 		break;
+	case RAGGED_HOOK_TASK_ATTR: {
+		static const char *const ops[] = { "?", "setnice", "setscheduler", "setioprio" };
+
+		cJSON_AddStringToObject(d, "operation", ops[(e->arg >> 32) & 3]);
+		break;
+	}
 	}
 	cJSON_AddStringToObject(d, "what", what ? what : "?");
 	if (e->target_pid)

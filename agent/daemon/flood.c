@@ -58,8 +58,8 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 static uint64_t key_of(const struct ragged_event *e)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	uint32_t f[8] = { e->kind, e->hook, e->verdict, (uint32_t)e->err, e->access,
-			  e->family, e->port, e->proc_op };
+	uint32_t f[10] = { e->kind, e->hook, e->verdict, (uint32_t)e->err, e->access,
+			   e->family, e->port, e->proc_op, e->target_pid, (uint32_t)e->arg };
 
 	h = fnv(h, f, sizeof(f));
 	h = fnv(h, e->addr, sizeof(e->addr));

@@ -140,6 +140,34 @@ void restart_settle(struct agent *a)
 		if (!r->ghost)
 			continue;
 		flood_flush(a, r);
+		/*
+		 * What the dead agent had drained but held only in memory (its
+		 * flood counts not yet written) is gone with it. It is not
+		 * hidden: the gap is reported as events_lost, with the reason.
+		 */
+		{
+			struct ragged_run_counters sum;
+			uint64_t audited = 0, have;
+
+			if (kmaps_counters(a, r->cg.id, &sum) == 0) {
+				for (int h = 0; h < RAGGED_HOOK_MAX; h++)
+					audited += sum.deny[h];
+				audited += sum.allow_audited + sum.observed;
+				have = r->records + r->prior_logged + r->suppressed + r->prior_suppressed +
+				       sum.lost;
+				if (audited > have) {
+					cJSON *lost = auditrec_new(a, "events_lost", "error");
+
+					r->lost_extra = audited - have;
+					auditrec_run_fields(lost, r);
+					d = cJSON_AddObjectToObject(lost, "details");
+					cJSON_AddNumberToObject(d, "count", (double)r->lost_extra);
+					cJSON_AddStringToObject(d, "reason", "drained by the agent that died, "
+								"but not yet written (flood counts in its memory)");
+					auditrec_emit(a, lost);
+				}
+			}
+		}
 		rec = auditrec_new(a, "plugin_failed", "killed");
 		auditrec_run_fields(rec, r);
 		d = cJSON_AddObjectToObject(rec, "details");

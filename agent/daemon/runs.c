@@ -356,7 +356,7 @@ void run_reconcile(struct agent *a, struct run *r, cJSON *details)
 	cJSON_AddNumberToObject(details, "records_logged", (double)(r->records + r->prior_logged));
 	cJSON_AddNumberToObject(details, "records_suppressed",
 				(double)(r->suppressed + r->prior_suppressed));
-	cJSON_AddNumberToObject(details, "records_lost", (double)sum.lost);
+	cJSON_AddNumberToObject(details, "records_lost", (double)(sum.lost + r->lost_extra));
 	if (sum.lost) {
 		cJSON *rec = auditrec_new(a, "events_lost", "error");
 

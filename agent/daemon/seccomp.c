@@ -113,12 +113,13 @@ static int build(scmp_filter_ctx ctx)
 
 	/* clone: refuse any CLONE_NEW* bit (one rule per bit: rules OR).
 	 * CLONE_NEWTIME (0x80) lies in clone's exit-signal byte and cannot
-	 * be asked for through clone(2). The flags are 64-bit. */
+	 * be asked for through clone(2). CLONE_PARENT too: it would make
+	 * raggedd the parent of a plugin process. The flags are 64-bit. */
 	for (int bit = 8; bit < 32; bit++) {
 		uint64_t f = 1ULL << bit;
 		struct scmp_arg_cmp c = SCMP_A0_64(SCMP_CMP_MASKED_EQ, f, f);
 
-		if (!(RAGGED_CLONE_NEW_ALL & f))
+		if (!(RAGGED_CLONE_REFUSED & f))
 			continue;
 		if ((rc = add(ctx, eperm, RAGGED_NR_CLONE, 1, &c)) < 0)
 			return rc;
@@ -181,6 +182,26 @@ static int build(scmp_filter_ctx ctx)
 		if ((rc = add(ctx, eperm, RAGGED_NR_IOCTL, 1, &sti)) < 0 ||
 		    (rc = add(ctx, eperm, RAGGED_NR_IOCTL, 1, &lnx)) < 0)
 			return rc;
+	}
+
+	/* Signal-driven I/O aimed elsewhere: fcntl F_SETOWN/F_SETOWN_EX and
+	 * ioctl FIOSETOWN/SIOCSPGRP name the process the kernel signals
+	 * (SIGIO, or any signal chosen with F_SETSIG) when the file is ready.
+	 * The kernel only compares uids, and the signal bypasses task_kill,
+	 * so a plugin could kill the user's shell that way. A plugin has no
+	 * need for signal-driven I/O, even to itself. Commands are 32-bit. */
+	{
+		static const uint32_t fcntls[] = { RAGGED_F_SETOWN, RAGGED_F_SETOWN_EX };
+		static const uint32_t ioctls[] = { RAGGED_FIOSETOWN, RAGGED_SIOCSPGRP };
+
+		for (size_t i = 0; i < 2; i++) {
+			struct scmp_arg_cmp f = SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffULL, fcntls[i]);
+			struct scmp_arg_cmp o = SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffULL, ioctls[i]);
+
+			if ((rc = add(ctx, eperm, RAGGED_NR_FCNTL, 1, &f)) < 0 ||
+			    (rc = add(ctx, eperm, RAGGED_NR_IOCTL, 1, &o)) < 0)
+				return rc;
+		}
 	}
 
 	/* personality: only the query form (0xffffffff) is allowed. A

@@ -49,6 +49,7 @@ enum ragged_hook {
 	RAGGED_HOOK_PATH_LINK = 26,	/* lsm path_link */
 	RAGGED_HOOK_PATH_RENAME = 27,	/* lsm path_rename */
 	RAGGED_HOOK_FILE_MPROTECT = 28,	/* lsm file_mprotect (PROT_EXEC added) */
+	RAGGED_HOOK_TASK_ATTR = 29,	/* lsm task_setnice/setscheduler/setioprio */
 	RAGGED_HOOK_MAX = 32,		/* counters are indexed by hook: a power of two, room to grow */
 };
 

