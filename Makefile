@@ -109,6 +109,11 @@ demo: all
 
 bench: all
 	./tools/bench/run.sh
+	./tools/bench/limits.sh
+	./tools/bench/consent.sh
+	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common tools/bench/auditbench.c \
+		agent/common/audit*.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
+	$(BUILD)/bench/auditbench 200000
 
 clean:
 	rm -rf $(BUILD) build-cov
