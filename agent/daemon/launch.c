@@ -143,7 +143,12 @@ static void child(struct agent *a, struct run *r, const struct policy *p,
 	/* Last: the filter also covers what the steps above needed. */
 	if (seccomp_apply(a->feat.mode, err, sizeof(err)) < 0)
 		child_fail_msg(errfd, err);
-	execve(exe, argv, envp);
+	/*
+	 * The raw syscall, not execve(3): a coverage build wraps execve() to
+	 * dump its counters first, which in this CLONE_VM child would mark the
+	 * agent's own counters as already dumped.
+	 */
+	syscall(SYS_execve, exe, argv, envp);
 	child_fail(errfd, "exec");
 }
 
