@@ -18,7 +18,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto
 ifeq ($(COVERAGE),1)
-CFLAGS   += --coverage -O0
+CFLAGS   += --coverage -O0 -DRAGGED_COVERAGE
 LDFLAGS  += --coverage
 endif
 ifeq ($(SANITIZE),1)

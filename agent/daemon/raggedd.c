@@ -325,6 +325,19 @@ int main(int argc, char **argv)
 			bpf_unload(&a);
 		return 1;
 	}
+#ifdef RAGGED_COVERAGE
+	{
+		/*
+		 * Coverage builds only: the crash tests kill -9 agents, which
+		 * never write their counters. Save start-up's (restart.c) now.
+		 */
+		extern void __gcov_dump(void);
+		extern void __gcov_reset(void);
+
+		__gcov_dump();
+		__gcov_reset();
+	}
+#endif
 	if (notify >= 0) {
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (devnull >= 0) {
