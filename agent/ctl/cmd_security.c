@@ -206,10 +206,9 @@ static cJSON *perm_names(uint32_t mask)
 /*
  * Granted permissions: from the list entry if the agent put them there,
  * else from `permissions NAME`; false when the agent cannot say.
- * TODO(agent): `permissions` looks the plugin up under the caller's uid, so
- * root gets "unknown" for other users' plugins. plugin_list could carry
- * "granted" (names, consent for the entry's current digest) in each entry;
- * this function already prefers it.
+ * The agent's plugin list carries "granted" (consent for the entry's
+ * current digest) for every user's plugins; the `permissions` request is
+ * only the fallback for an older agent.
  */
 static bool granted_of(struct ctl *c, cJSON *p, uint32_t *granted)
 {

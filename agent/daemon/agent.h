@@ -313,6 +313,7 @@ void flood_tick(struct agent *a, struct run *r);
 cJSON *auditrec_new(const struct agent *a, const char *event, const char *result);
 void auditrec_run_fields(cJSON *rec, const struct run *r);
 void auditrec_perms(cJSON *rec, const char *key, uint32_t mask);
+void auditrec_kernel_time(const struct agent *a, cJSON *rec, uint64_t boot_ns);
 void auditrec_user(cJSON *rec, uid_t uid);
 int auditrec_emit(struct agent *a, cJSON *rec);	/* takes ownership; fans out to followers */
 

@@ -38,6 +38,16 @@ cJSON *auditrec_new(const struct agent *a, const char *event, const char *result
 	return rec;
 }
 
+/* A kernel record's time: its CLOCK_BOOTTIME stamp, on the wall clock. */
+void auditrec_kernel_time(const struct agent *a, cJSON *rec, uint64_t boot_ns)
+{
+	int64_t real = (int64_t)boot_ns + a->boot_to_real_ns;
+	char ts[32];
+
+	format_rfc3339_ms(real / 1000000000, (long)(real % 1000000000), ts);
+	cJSON_AddStringToObject(rec, "timestamp", ts);
+}
+
 void auditrec_perms(cJSON *rec, const char *key, uint32_t mask)
 {
 	cJSON *arr = cJSON_AddArrayToObject(rec, key);

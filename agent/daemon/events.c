@@ -149,15 +149,6 @@ static struct run *run_by_cgroup(struct agent *a, uint64_t id)
 	return NULL;
 }
 
-static void set_time(struct agent *a, cJSON *rec, uint64_t boot_ns)
-{
-	int64_t real = (int64_t)boot_ns + a->boot_to_real_ns;
-	char ts[32];
-
-	format_rfc3339_ms(real / 1000000000, (long)(real % 1000000000), ts);
-	cJSON_AddStringToObject(rec, "timestamp", ts);
-}
-
 /* details of a sandbox_escape_attempt */
 static void escape_details(cJSON *d, const struct ragged_event *e, const struct hook_info *h)
 {
@@ -253,7 +244,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	else
 		event = "file_access";
 	rec = cJSON_CreateObject();
-	set_time(a, rec, e->boot_ns);
+	auditrec_kernel_time(a, rec, e->boot_ns);
 	cJSON_AddStringToObject(rec, "event", event);
 	if (r) {
 		auditrec_run_fields(rec, r);

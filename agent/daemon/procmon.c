@@ -47,15 +47,6 @@ void procmon_unload(struct agent *a)
 	a->bpf.proc = NULL;
 }
 
-static void set_time(struct agent *a, cJSON *rec, uint64_t boot_ns)
-{
-	int64_t real = (int64_t)boot_ns + a->boot_to_real_ns;
-	char ts[32];
-
-	format_rfc3339_ms(real / 1000000000, (long)(real % 1000000000), ts);
-	cJSON_AddStringToObject(rec, "timestamp", ts);
-}
-
 /*
  * What a plugin is expected to exec: its entry point and files in its own
  * directory. Anything else (a shell, curl, another interpreter) is worth a
@@ -84,7 +75,7 @@ void procmon_record(struct agent *a, struct run *r, const struct ragged_event *e
 	r->records++;
 	a->records_total++;
 	rec = cJSON_CreateObject();
-	set_time(a, rec, e->boot_ns);
+	auditrec_kernel_time(a, rec, e->boot_ns);
 	cJSON_AddStringToObject(rec, "event", e->proc_op < 4 ? names[e->proc_op] : "process_unknown");
 	auditrec_run_fields(rec, r);
 	cJSON_AddStringToObject(rec, "result", "observed");

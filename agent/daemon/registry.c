@@ -231,8 +231,17 @@ static void list_uid(struct agent *a, uid_t uid, cJSON *arr)
 		if (xsnprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
 			continue;
 		e = read_json(path, err, sizeof(err));
-		if (e)
-			cJSON_AddItemToArray(arr, e);
+		if (!e)
+			continue;
+		/* What is granted for the entry's current digest: root's report needs it for every user. */
+		{
+			const char *name = proto_str(e, "name"), *digest = proto_str(e, "digest");
+			uint32_t granted;
+
+			if (name && digest && consent_granted(a, uid, name, digest, &granted) == 0)
+				cJSON_AddItemToObject(e, "granted", perm_array(granted));
+		}
+		cJSON_AddItemToArray(arr, e);
 	}
 	closedir(d);
 }

@@ -87,3 +87,14 @@ hog_plugin() { # hog_plugin NAME LIMIT-LINES...
 	chmod 755 "$_hd"
 	ctl plugin install --replace "$_hd" > /dev/null || fail "install $_hn"
 }
+
+# audit_sums LINE: the audit arithmetic of a run's closing record, as
+# k (kernel_audited) l (records_logged) s (records_suppressed)
+# x (records_lost) d (kernel_denied).
+audit_sums() {
+	k=$(echo "$1" | sed -n 's/.*"kernel_audited":\([0-9]*\).*/\1/p')
+	l=$(echo "$1" | sed -n 's/.*"records_logged":\([0-9]*\).*/\1/p')
+	s=$(echo "$1" | sed -n 's/.*"records_suppressed":\([0-9]*\).*/\1/p')
+	x=$(echo "$1" | sed -n 's/.*"records_lost":\([0-9]*\).*/\1/p')
+	d=$(echo "$1" | sed -n 's/.*"kernel_denied":\([0-9]*\).*/\1/p')
+}

@@ -6,11 +6,7 @@
 
 flood_check() { # flood_check N DESC
 	line=$(grep '"event":"plugin_executed".*"plugin":"flood"' "$RAGGED_T/f.rec" | tail -1)
-	k=$(echo "$line" | sed -n 's/.*"kernel_audited":\([0-9]*\).*/\1/p')
-	l=$(echo "$line" | sed -n 's/.*"records_logged":\([0-9]*\).*/\1/p')
-	s=$(echo "$line" | sed -n 's/.*"records_suppressed":\([0-9]*\).*/\1/p')
-	x=$(echo "$line" | sed -n 's/.*"records_lost":\([0-9]*\).*/\1/p')
-	d=$(echo "$line" | sed -n 's/.*"kernel_denied":\([0-9]*\).*/\1/p')
+	audit_sums "$line"
 	if [ -n "$k" ] && [ "$d" -ge "$1" ] && [ "$k" -eq $((l + s + x)) ]; then
 		pass "$2: kernel $k = logged $l + suppressed $s + lost $x ($d denials)"
 	else

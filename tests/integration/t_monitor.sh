@@ -35,10 +35,7 @@ t_monitor_audit_arithmetic() {
 		read /usr/lib/os-release > /dev/null 2>&1
 	new_audit > "$RAGGED_T/s.rec"
 	line=$(grep '"event":"plugin_executed".*"plugin":"sums"' "$RAGGED_T/s.rec")
-	k=$(echo "$line" | sed -n 's/.*"kernel_audited":\([0-9]*\).*/\1/p')
-	l=$(echo "$line" | sed -n 's/.*"records_logged":\([0-9]*\).*/\1/p')
-	s=$(echo "$line" | sed -n 's/.*"records_suppressed":\([0-9]*\).*/\1/p')
-	x=$(echo "$line" | sed -n 's/.*"records_lost":\([0-9]*\).*/\1/p')
+	audit_sums "$line"
 	if [ -n "$k" ] && [ "$k" -gt 0 ] && [ "$k" -eq $((l + s + x)) ]; then
 		pass "kernel counted $k = logged $l + suppressed $s + lost $x"
 	else

@@ -29,11 +29,7 @@ t_restart_kill9_stays_confined() {
 	line=$(grep '"event":"plugin_failed".*"plugin":"orphaned".*agent stopped during the run' "$RAGGED_T/r.rec" | tail -1)
 	if [ -z "$line" ]; then fail "no closing record for the orphaned run"; return; fi
 	pass "the orphaned run has a closing record"
-	k=$(echo "$line" | sed -n 's/.*"kernel_audited":\([0-9]*\).*/\1/p')
-	l=$(echo "$line" | sed -n 's/.*"records_logged":\([0-9]*\).*/\1/p')
-	s=$(echo "$line" | sed -n 's/.*"records_suppressed":\([0-9]*\).*/\1/p')
-	x=$(echo "$line" | sed -n 's/.*"records_lost":\([0-9]*\).*/\1/p')
-	d=$(echo "$line" | sed -n 's/.*"kernel_denied":\([0-9]*\).*/\1/p')
+	audit_sums "$line"
 	if [ -n "$k" ] && [ "$d" -ge 1 ] && [ "$k" -eq $((l + s + x)) ]; then
 		pass "arithmetic across the restart: kernel $k = logged $l + suppressed $s + lost $x"
 	else
@@ -60,11 +56,7 @@ t_restart_kill9_mid_flood() {
 	start_agent || { fail "agent restart"; return; }
 	new_audit > "$RAGGED_T/mf.rec"
 	line=$(grep '"event":"plugin_failed".*"plugin":"midflood".*agent stopped during the run' "$RAGGED_T/mf.rec" | tail -1)
-	k=$(echo "$line" | sed -n 's/.*"kernel_audited":\([0-9]*\).*/\1/p')
-	l=$(echo "$line" | sed -n 's/.*"records_logged":\([0-9]*\).*/\1/p')
-	s=$(echo "$line" | sed -n 's/.*"records_suppressed":\([0-9]*\).*/\1/p')
-	x=$(echo "$line" | sed -n 's/.*"records_lost":\([0-9]*\).*/\1/p')
-	d=$(echo "$line" | sed -n 's/.*"kernel_denied":\([0-9]*\).*/\1/p')
+	audit_sums "$line"
 	if [ -n "$k" ] && [ "$d" -ge 1 ] && [ "$k" -eq $((l + s + x)) ]; then
 		pass "mid-flood restart: kernel $k = logged $l + suppressed $s + lost $x ($d denials)"
 	else
