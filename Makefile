@@ -111,9 +111,30 @@ bench: all
 	./tools/bench/run.sh
 	./tools/bench/limits.sh
 	./tools/bench/consent.sh
+	./tools/bench/enforce.sh
 	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common tools/bench/auditbench.c \
 		agent/common/audit*.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
 	$(BUILD)/bench/auditbench 200000
+
+# Enforcement bench (tools/bench/enforce.sh): empty programs on the ragged
+# hooks and the stats/attach helper, in build/bench/ (shipped to vmtest).
+ENFORCE_BENCH := $(BUILD)/bench/empty.bpf.o $(BUILD)/bench/bpfstats $(BUILD)/plugins/loopbench
+$(BUILD)/bench/empty.bpf.o: tools/bench/empty.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -c $< -o $@
+$(BUILD)/bench/bpfstats: tools/bench/bpfstats.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@ -lbpf -lelf -lz
+VMBENCH_TIMEOUT ?= 1800
+.PHONY: bench-enforce vmbench
+bench-enforce: all $(ENFORCE_BENCH)
+	./tools/bench/enforce.sh
+# The same bench inside the vmtest guests (bpf-lsm mode), instead of the suite;
+# e.g. make vmbench KERNELS="6.1 7.3" VMBENCH_ENV=R=10,S=3 (results: console log).
+vmbench: vmtest-kernels all $(ENFORCE_BENCH)
+	VMTEST_APPEND="ragged.run=bench $(if $(VMBENCH_ENV),ragged.bench_env=$(VMBENCH_ENV)) $(VMTEST_APPEND)" \
+		$(VMTEST_DIR)/run.sh \
+		$(if $(strip $(KERNELS)),--kernels "$(KERNELS)") --timeout $(VMBENCH_TIMEOUT)
 
 clean:
 	rm -rf $(BUILD) build-cov

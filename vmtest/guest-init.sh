@@ -71,6 +71,16 @@ alive() {
 }
 
 runner=/ragged/tests/integration/run.sh
+# ragged.run=bench on the kernel command line (make vmbench): the
+# enforcement benchmark instead of the test suite; its exit status is rc.
+# ragged.bench_env=R=8,S=3 passes its settings (see tools/bench/enforce.sh).
+benchenv=
+for a in $(cat /proc/cmdline); do
+    case $a in
+    ragged.run=bench) runner=/ragged/tools/bench/enforce.sh ;;
+    ragged.bench_env=*) benchenv=$(echo "${a#ragged.bench_env=}" | tr ',' ' ') ;;
+    esac
+done
 if [ -f "$runner" ]; then
     echo "vmtest: running $runner"
     # The runner's output goes to the console and to a file (for the summary
@@ -80,8 +90,9 @@ if [ -f "$runner" ]; then
     mkfifo /run/vmtest.fifo
     tee /run/vmtest.out </run/vmtest.fifo 9>&- &
     teepid=$!
+    # shellcheck disable=SC2086  # benchenv: words of VAR=value
     (cd /ragged && RAGGED_ROOT=/ragged RAGGED_IN_VM=1 RAGGED_EXPECT_MODE=bpf-lsm \
-        exec sh "$runner") </dev/null >/run/vmtest.fifo 2>&1 9>&-
+        exec env $benchenv sh "$runner") </dev/null >/run/vmtest.fifo 2>&1 9>&-
     rc=$?
     # give tee up to 2 s to copy what is still in the pipe (it exits on EOF
     # unless a stray process holds the FIFO), then stop it

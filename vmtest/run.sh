@@ -180,7 +180,7 @@ build_initramfs() {
     done
 
     # the tree under test, same relative layout as the checkout
-    for d in build tests docs/examples; do
+    for d in build tests docs/examples tools/bench; do
         [ -e "$src/$d" ] || { echo "vmtest: note: $src/$d does not exist"; continue; }
         mkdir -p "$root/ragged/$(dirname "$d")"
         cp -a "$src/$d" "$root/ragged/$d"

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bpfstats: the BPF side of tools/bench/enforce.sh.
+ *
+ *   bpfstats snap
+ *       One line per loaded BPF program: "ID TYPE NAME RUN_CNT RUN_TIME_NS".
+ *       RUN_* count only while kernel.bpf_stats_enabled is 1. The script
+ *       subtracts two snapshots taken around a workload.
+ *   bpfstats empty OBJ CGROUP_DIR
+ *       Loads the empty programs of OBJ (build/bench/empty.bpf.o), attaches
+ *       the cgroup ones (cgroup/..., lsm_cgroup/...) to CGROUP_DIR and the
+ *       others (raw_tp, lsm) globally, prints "ready N" (N programs
+ *       attached) and holds them until stdin reaches EOF or a SIGTERM/
+ *       SIGINT arrives. Nothing is pinned: the links go with the process,
+ *       so even a killed bench leaves nothing attached. If the LSM programs
+ *       cannot load (BPF-LSM unavailable: the landlock-mode hosts of SPEC
+ *       §9), they are left out and the rest is loaded.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int snap(void)
+{
+	__u32 id = 0;
+
+	while (bpf_prog_get_next_id(id, &id) == 0) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;	/* gone meanwhile */
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			printf("%u %u %s %llu %llu\n", id, info.type, info.name[0] ? info.name : "-",
+			       (unsigned long long)info.run_cnt,
+			       (unsigned long long)info.run_time_ns);
+		close(fd);
+	}
+	return 0;
+}
+
+static int is_lsm(struct bpf_program *p)
+{
+	return bpf_program__type(p) == BPF_PROG_TYPE_LSM;
+}
+
+static int is_cgroup(struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+
+	return strncmp(sec, "cgroup/", 7) == 0 || strncmp(sec, "lsm_cgroup/", 11) == 0;
+}
+
+/* The first load attempt may fail on purpose (no BPF-LSM): keep it quiet. */
+static int quiet;
+static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (quiet || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int empty(const char *path, const char *cgdir)
+{
+	struct bpf_object *obj = NULL;
+	struct bpf_program *p;
+	struct bpf_link *links[32];
+	int nlinks = 0, cgfd, with_lsm;
+	char c;
+
+	cgfd = open(cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		fprintf(stderr, "bpfstats: %s: %s\n", cgdir, strerror(errno));
+		return 1;
+	}
+	for (with_lsm = 1; with_lsm >= 0; with_lsm--) {
+		obj = bpf_object__open_file(path, NULL);
+		if (!obj) {
+			fprintf(stderr, "bpfstats: open %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		bpf_object__for_each_program(p, obj)
+			if (!with_lsm && is_lsm(p))
+				bpf_program__set_autoload(p, false);
+		quiet = with_lsm;
+		if (bpf_object__load(obj) == 0)
+			break;
+		if (!with_lsm)
+			fprintf(stderr, "bpfstats: load %s: %s\n", path, strerror(errno));
+		bpf_object__close(obj);
+		obj = NULL;
+	}
+	if (!obj)
+		return 1;
+	if (!with_lsm)
+		fprintf(stderr, "bpfstats: empty LSM programs left out (BPF-LSM unavailable)\n");
+	bpf_object__for_each_program(p, obj) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = is_cgroup(p) ? bpf_program__attach_cgroup(p, cgfd) : bpf_program__attach(p);
+		if (!l) {
+			fprintf(stderr, "bpfstats: attach %s: %s\n", bpf_program__name(p),
+				strerror(errno));
+			goto out;
+		}
+		if (nlinks < (int)(sizeof(links) / sizeof(links[0])))
+			links[nlinks++] = l;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	printf("ready %d\n", nlinks);
+	fflush(stdout);
+	while (!stop && read(0, &c, 1) > 0)
+		;
+out:
+	while (nlinks > 0)
+		bpf_link__destroy(links[--nlinks]);
+	bpf_object__close(obj);
+	close(cgfd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	libbpf_set_print(print_fn);
+	if (argc == 2 && strcmp(argv[1], "snap") == 0)
+		return snap();
+	if (argc == 4 && strcmp(argv[1], "empty") == 0)
+		return empty(argv[2], argv[3]);
+	fprintf(stderr, "usage: bpfstats snap | bpfstats empty OBJ CGROUP_DIR\n");
+	return 2;
+}

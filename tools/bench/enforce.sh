@@ -1,0 +1,277 @@
+#!/bin/sh
+# Enforcement benchmark (issue #3, SPEC §8 "permission check").
+#
+# End to end: the loops of tests/plugins/loopbench.c (open+close of a
+# granted document, connect() of a UDP socket to a granted resolver, TCP
+# connect+accept+close to a granted endpoint, an executable mmap of the
+# plugin's own file, kill(self, 0)) in three configurations, interleaved
+# round by round so machine noise hits all of them alike:
+#   A  the loop as a sandboxed plugin (raggedctl run, agent running)
+#   B  the same binary, same uid, agent stopped (no ragged program loaded)
+#   C  the same binary, same uid, outside any sandbox, agent running
+# Each sample is one loopbench process reporting its median ns/op over
+# LOOP_ROUNDS blocks of BLOCK iterations per op. Prints per op the median of
+# the samples per configuration, the ratios of medians A/B and C/B, and the
+# median of the per-round ratios (paired within a round).
+#
+# Per decision: with kernel.bpf_stats_enabled=1 (the previous value is
+# restored), the kernel's run_time_ns/run_cnt of every program of this
+# agent, and of an empty program on the same hook (build/bench/empty.bpf.o):
+# cgroup/lsm_cgroup ones attached to a cgroup this script creates (the loop
+# runs there, outside any sandbox: workload E), raw_tp/lsm ones attached
+# globally while the measurement runs. Both workloads (A and E) are the
+# same loop. For global hooks the ragged and the empty program run on the
+# very same events; for cgroup hooks the ragged one runs for A, the empty
+# one for E.
+#
+# Environment: R (rounds, default 15), S (stats rounds, default 5),
+# LOOP_ROUNDS (default 5), BLOCK (default 400), KEEP=1 keeps the temp dir.
+# Writes nothing outside its temp dir, its cgroups and its bpffs dir; checks
+# at the end that nothing is left (non-zero exit if something was).
+# Exits 0 when the bench ran, whether or not the targets hold.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+B="$ROOT/build"
+R=${R:-15}
+S=${S:-5}
+LOOP_ROUNDS=${LOOP_ROUNDS:-5}
+BLOCK=${BLOCK:-400}
+[ "$(id -u)" -eq 0 ] || { echo "enforce bench: run as root" >&2; exit 1; }
+if [ -z "${RAGGED_IN_VM:-}" ] && command -v make > /dev/null; then
+	make -s -C "$ROOT" build/raggedd build/raggedctl build/bench/empty.bpf.o build/bench/bpfstats \
+		build/plugins/loopbench > /dev/null
+fi
+for f in raggedd raggedctl plugins/loopbench bench/bpfstats bench/empty.bpf.o; do
+	[ -e "$B/$f" ] || { echo "enforce bench: $B/$f missing (make bench-enforce)" >&2; exit 1; }
+done
+STATS="$B/bench/bpfstats"
+
+D=$(mktemp -d /tmp/ragged-ebench.XXXXXX); chmod 755 "$D"
+TAG="ragged-ebench-$$"
+export RAGGED_SOCKET="$D/agent.sock"
+TPORT=$((20000 + $$ % 20000))
+CG2=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
+[ -n "$CG2" ] || { echo "enforce bench: no cgroup v2 mount" >&2; exit 1; }
+E="$CG2$(sed -n 's/^0:://p' /proc/self/cgroup | sed 's:/$::')/ragged-ebench-e-$$"
+STATS_OLD=$(cat /proc/sys/kernel/bpf_stats_enabled)
+APID=
+EPID=
+LPID=
+
+mkdir -p "$D/docs" "$D/plugin" "$D/s"
+echo "a document" > "$D/docs/doc.txt"; chmod 644 "$D/docs/doc.txt"
+cat > "$D/agent.toml" <<EOC
+[paths]
+socket = "$RAGGED_SOCKET"
+state_dir = "$D/state"
+audit_log = "$D/audit.jsonl"
+bpffs = "/sys/fs/bpf/$TAG"
+cgroup = "$TAG"
+[agent]
+root_run_as = "nobody"
+[resources]
+documents = ["$D/docs"]
+dns_resolvers = ["127.0.0.1"]
+EOC
+cp "$B/plugins/loopbench" "$D/plugin/"
+cat > "$D/plugin/plugin.toml" <<EOC
+[plugin]
+name = "loopbench"
+version = "1.0.0"
+type = "command"
+entry = ["./loopbench"]
+[permissions]
+required = ["read:documents", "network:api"]
+[network]
+endpoints = ["127.0.0.1:$TPORT"]
+EOC
+chmod 755 "$D/plugin"
+
+LOOP="-r $LOOP_ROUNDS -b $BLOCK -o $D/docs/doc.txt -u 127.0.0.1:53 -t 127.0.0.1:$TPORT -x $D/plugin/loopbench -k"
+OPS="open udp tcp mmap kill"
+
+agent_start() {
+	"$B/raggedd" --config "$D/agent.toml" --foreground >> "$D/agent.log" 2>&1 &
+	APID=$!
+	i=0; while [ ! -S "$RAGGED_SOCKET" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -S "$RAGGED_SOCKET" ] || { echo "enforce bench: agent did not start:" >&2; tail "$D/agent.log" >&2; exit 1; }
+}
+agent_stop() {
+	[ -n "$APID" ] || return 0
+	kill -TERM "$APID" 2>/dev/null || true
+	wait "$APID" 2>/dev/null || true
+	APID=
+	rm -f "$RAGGED_SOCKET"
+}
+cleanup() {
+	[ -n "$EPID" ] && { exec 7>&- || true; wait "$EPID" 2>/dev/null || true; }
+	echo "$STATS_OLD" > /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || true
+	agent_stop
+	[ -n "$LPID" ] && { kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null || true; }
+	[ -d "$E" ] && rmdir "$E" 2>/dev/null
+	[ -n "${KEEP:-}" ] && echo "enforce bench: kept $D" || rm -rf "$D"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+# sample CONFIG ROUND: one loopbench process; appends "ROUND OP NS" to $D/s/CONFIG
+sample() {
+	case $1 in
+	A) "$B/raggedctl" run loopbench -- $LOOP > "$D/out" 2> "$D/err" < /dev/null || true ;;
+	B|C) as_user "$D/plugin/loopbench" $LOOP > "$D/out" 2> "$D/err" < /dev/null || true ;;
+	E) sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$E" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$D/plugin/loopbench" $LOOP \
+		> "$D/out" 2> "$D/err" < /dev/null || true ;;
+	esac
+	if [ "$(grep -c '^loopbench ' "$D/out")" -ne 5 ]; then
+		echo "enforce bench: config $1 failed:" >&2; cat "$D/out" "$D/err" >&2
+		tail -5 "$D/agent.log" >&2; exit 1
+	fi
+	awk -v r="$2" '/^loopbench / {print r, $2, $3}' "$D/out" >> "$D/s/$1"
+}
+# ragged programs loaded on the machine (other agents included)
+ragged_progs() { "$STATS" snap | awk '$3 ~ /^ragged_/' | wc -l; }
+median() { sort -n | awk '{a[NR]=$1} END {if (!NR) print "nan"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+col() { awk -v op="$2" '$2 == op {print $3}' "$D/s/$1"; }
+# paired per-round ratios X/B of op
+pairs() { awk -v op="$2" 'FNR == NR {if ($2 == op) b[$1] = $3; next} $2 == op && ($1 in b) {print $3 / b[$1]}' "$D/s/B" "$D/s/$1"; }
+
+# The TCP endpoint: a listener outside any sandbox (a plugin may not bind),
+# the same in every configuration.
+as_user "$D/plugin/loopbench" -l "127.0.0.1:$TPORT" > "$D/listener.out" 2>&1 < /dev/null &
+LPID=$!
+i=0; while ! grep -q listening "$D/listener.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q listening "$D/listener.out" || { echo "enforce bench: listener:" >&2; cat "$D/listener.out" >&2; exit 1; }
+
+foreign0=$(ragged_progs)
+agent_start
+"$B/raggedctl" plugin install "$D/plugin" > /dev/null
+"$B/raggedctl" plugin grant loopbench > /dev/null
+MODE=$("$B/raggedctl" --format json status | sed -n 's/.*"enforcement":"\([a-z-]*\)".*/\1/p')
+mine=$(( $(ragged_progs) - foreign0 ))
+if [ -n "${RAGGED_EXPECT_MODE:-}" ] && [ "$MODE" != "$RAGGED_EXPECT_MODE" ]; then
+	echo "enforce bench: agent runs in $MODE mode, expected $RAGGED_EXPECT_MODE" >&2; exit 1
+fi
+echo "enforce bench: $MODE mode, kernel $(uname -r), $(nproc) cpus; R=$R rounds of A/B/C, S=$S stats rounds, loop: $LOOP_ROUNDS blocks of $BLOCK per op per sample; the agent loads $mine ragged programs"
+[ "$foreign0" -eq 0 ] || echo "enforce bench: note: $foreign0 ragged programs of other agents are loaded on this machine (they run in every configuration)"
+
+# --- A/B/C rounds ---------------------------------------------------------
+sample A 0; sample C 0		# warm-up, discarded
+: > "$D/s/A"; : > "$D/s/C"; : > "$D/s/B"; foreign_b=0
+r=1
+while [ $r -le "$R" ]; do
+	if [ $((r % 2)) -eq 1 ]; then sample A $r; sample C $r; else sample C $r; sample A $r; fi
+	agent_stop
+	n=$(ragged_progs); [ "$n" -le "$foreign_b" ] || foreign_b=$n
+	sample B $r
+	agent_start
+	r=$((r + 1))
+done
+[ "$foreign_b" -eq 0 ] || echo "enforce bench: note: up to $foreign_b ragged programs of other agents were loaded during B"
+
+echo
+echo "| $MODE, kernel $(uname -r) | A sandboxed | B agent stopped | C outside, agent running | A/B | C/B | A/B paired | C/B paired |"
+echo "|---|---|---|---|---|---|---|---|"
+for op in $OPS; do
+	a=$(col A $op | median); b=$(col B $op | median); c=$(col C $op | median)
+	pa=$(pairs A $op | median); pc=$(pairs C $op | median)
+	awk -v op=$op -v a="$a" -v b="$b" -v c="$c" -v pa="$pa" -v pc="$pc" 'BEGIN {
+		printf "| %s | %.0f ns | %.0f ns | %.0f ns | %.3f | %.3f | %.3f | %.3f |\n", op, a, b, c, a / b, c / b, pa, pc }'
+	echo "enforce_bench mode=$MODE op=$op a_ns=$a b_ns=$b c_ns=$c a_b=$(awk "BEGIN{printf \"%.3f\", $a/$b}") c_b=$(awk "BEGIN{printf \"%.3f\", $c/$b}") a_b_paired=$pa c_b_paired=$pc" >> "$D/kv"
+done
+cat "$D/kv"
+
+# --- per decision: kernel BPF statistics ----------------------------------
+# Own programs = ragged_* ids that appear when this agent starts.
+agent_stop
+"$STATS" snap | awk '{print $1}' | sort > "$D/ids0"
+agent_start
+"$STATS" snap | awk '$3 ~ /^ragged_/ {print $1}' | sort > "$D/ids1"
+comm -13 "$D/ids0" "$D/ids1" > "$D/mine"
+mkdir "$E"
+mkfifo "$D/efifo"
+"$STATS" empty "$B/bench/empty.bpf.o" "$E" < "$D/efifo" > "$D/empty.out" 2> "$D/empty.err" &
+EPID=$!
+exec 7> "$D/efifo"
+i=0; while ! grep -q '^ready' "$D/empty.out" && [ $i -lt 300 ]; do
+	kill -0 "$EPID" 2>/dev/null || break; sleep 0.1; i=$((i + 1)); done
+grep -q '^ready' "$D/empty.out" || { echo "enforce bench: empty programs:" >&2; cat "$D/empty.err" >&2; exit 1; }
+sed 's/^/enforce bench: /' "$D/empty.err"
+# ids of the empty programs
+"$STATS" snap | awk '$3 ~ /^e_/ {print $1}' | sort > "$D/empties"
+cat "$D/mine" "$D/empties" > "$D/watch"
+echo 1 > /proc/sys/kernel/bpf_stats_enabled
+: > "$D/st.A"; : > "$D/st.E"
+# delta WORKLOAD: run it between two snapshots; append "name cnt ns" for watched programs
+delta() {
+	"$STATS" snap > "$D/snap0"
+	sample "$1" "s$2"
+	"$STATS" snap > "$D/snap1"
+	awk 'FILENAME == ARGV[1] {w[$1] = 1; next}
+	     FILENAME == ARGV[2] {c[$1] = $4; t[$1] = $5; next}
+	     ($1 in w) && ($1 in c) {print $3, $4 - c[$1], $5 - t[$1]}' \
+		"$D/watch" "$D/snap0" "$D/snap1" >> "$D/st.$1"
+}
+s=1
+while [ $s -le "$S" ]; do
+	if [ $((s % 2)) -eq 1 ]; then delta A $s; delta E $s; else delta E $s; delta A $s; fi
+	s=$((s + 1))
+done
+echo "$STATS_OLD" > /proc/sys/kernel/bpf_stats_enabled
+exec 7>&-; wait "$EPID" 2>/dev/null || true; EPID=
+rmdir "$E"
+
+# sums per program per workload -> ns per run
+for w in A E; do
+	awk '{c[$1] += $2; t[$1] += $3} END {for (n in c) printf "%s %d %.1f\n", n, c[n], c[n] ? t[n] / c[n] : 0}' \
+		"$D/st.$w" | sort > "$D/per.$w"
+done
+get() { awk -v n="$2" '$1 == n {print $'"$3"'}' "$D/per.$1"; }
+echo
+: > "$D/kv2"
+echo "Per decision (kernel BPF statistics, $S rounds of each workload; A = sandboxed loop, E = the same loop outside any sandbox in the bench's cgroup):"
+echo
+echo "| $MODE, kernel $(uname -r) | hook | ns/run A | runs A | ns/run E | runs E | empty ns/run A | empty ns/run E | × empty (A) | × empty (E) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+# ragged name (as the kernel truncates it), empty name, hook; cgroup hooks
+# have their empty program only in E (it is attached to the bench's cgroup)
+for pair in ragged_connect4:e_connect4:cgroup/connect4 ragged_sock_cre:e_sock_create:cgroup/sock_create \
+	ragged_file_ope:e_file_open:lsm_cgroup/file_open ragged_sys_exit:e_sys_exit:raw_tp/sys_exit \
+	ragged_mmap_fil:e_mmap_file:lsm/mmap_file ragged_task_kil:e_task_kill:lsm/task_kill; do
+	rn=${pair%%:*}; rest=${pair#*:}; en=${rest%%:*}; hook=${rest#*:}
+	ra=$(get A "$rn" 3); rca=$(get A "$rn" 2); re=$(get E "$rn" 3); rce=$(get E "$rn" 2)
+	ea=$(get A "$en" 3); ee=$(get E "$en" 3)
+	[ -n "$ra$re" ] || { echo "| $rn | $hook | not loaded in $MODE mode |||||||| "; continue; }
+	case $hook in cgroup/*|lsm_cgroup/*) ea=$ee ;; esac	# same loop, empty program in E
+	awk -v rn="$rn" -v hook="$hook" -v ra="${ra:-0}" -v rca="${rca:-0}" -v re="${re:-0}" -v rce="${rce:-0}" \
+		-v ea="${ea:-0}" -v ee="${ee:-0}" -v mode="$MODE" -v kv="$D/kv2" 'BEGIN {
+		xa = "-"; xe = "-"; sa = "-"; se = "-"; sea = "-"; see = "-"
+		if (ea > 0 && rca > 0) xa = sprintf("%.2f", ra / ea)
+		if (ee > 0 && rce > 0) xe = sprintf("%.2f", re / ee)
+		if (rca > 0) sa = sprintf("%.0f", ra)
+		if (rce > 0) se = sprintf("%.0f", re)
+		if (ea > 0) sea = sprintf("%.0f", ea)
+		if (ee > 0) see = sprintf("%.0f", ee)
+		printf "| %s | %s | %s | %d | %s | %d | %s | %s | %s | %s |\n", rn, hook, sa, rca, se, rce, sea, see, xa, xe
+		printf "enforce_bench_bpf mode=%s prog=%s ns_a=%s runs_a=%d ns_e=%s runs_e=%d empty_a=%s empty_e=%s x_a=%s x_e=%s\n", mode, rn, ra, rca, re, rce, ea, ee, xa, xe >> kv
+	}'
+done
+cat "$D/kv2"
+echo
+echo "All ragged programs of this agent that ran (ns/run, runs) in A | E:"
+for n in $(cat "$D/per.A" "$D/per.E" | awk '$1 ~ /^ragged_/ && $2 > 0 {print $1}' | sort -u); do
+	printf '  %-16s A: %8s ns x %-9s E: %8s ns x %s\n' "$n" "$(get A "$n" 3)" "$(get A "$n" 2)" "$(get E "$n" 3)" "$(get E "$n" 2)"
+done
+
+# --- leave nothing behind ---------------------------------------------------
+agent_stop
+kill "$LPID"; wait "$LPID" 2>/dev/null || true; LPID=
+left=""
+[ -e "/sys/fs/bpf/$TAG" ] && left="$left pin:/sys/fs/bpf/$TAG"
+for d in $(find /sys/fs/cgroup -maxdepth 6 -type d \( -name "$TAG" -o -name "ragged-ebench-e-$$" \) 2>/dev/null); do
+	left="$left cgroup:$d"; done
+[ "$(cat /proc/sys/kernel/bpf_stats_enabled)" = "$STATS_OLD" ] || left="$left bpf_stats_enabled"
+[ "$("$STATS" snap | awk '$3 ~ /^e_/' | wc -l)" -eq 0 ] || left="$left empty-programs"
+if [ -n "$left" ]; then echo "enforce bench: LEFT BEHIND:$left" >&2; exit 1; fi
+echo "enforce bench: nothing left behind"
