@@ -223,7 +223,8 @@ static __always_inline __u32 rights_at(struct ragged_run_policy *run, struct esc
 	s->key.prefixlen = 32 + len * 8;
 	bpf_probe_read_kernel(s->key.path, len, &s->buf[in_buf(pos)]);
 	rule = bpf_map_lookup_elem(&file_rules, &s->key);
-	return rule ? rule->access : 0;
+	/* File rights only: RAGGED_ACC_SOCK is not a right a file carries. */
+	return rule ? rule->access & (RAGGED_ACC_READ | RAGGED_ACC_WRITE | RAGGED_ACC_EXEC) : 0;
 }
 
 static __always_inline struct esc_scratch *scratch_buf(void)
@@ -555,4 +556,62 @@ int BPF_PROG(ragged_path_rename, const struct path *old_dir, struct dentry *old_
 {
 	return move_check(RAGGED_HOOK_PATH_RENAME, BPF_CORE_READ(old_dir, mnt), old_dentry,
 			  BPF_CORE_READ(new_dir, mnt), new_dentry, 1, flags & RENAME_EXCHANGE);
+}
+
+/*
+ * UNIX sockets, named and abstract: no permission grants one (the agent's
+ * socket, D-Bus, the Docker socket, ssh-agent and X11 are exactly what a
+ * plugin must not reach), so the grant is the run itself. A plugin may
+ * connect or send only to a socket created inside its own run: the peer's
+ * cgroup (recorded when the socket was created) must be the caller's. The
+ * peer is the socket the kernel found, after every symlink and namespace
+ * lookup, so no naming trick reaches a different one. Socket pairs and
+ * descriptors passed in are already connected and never come here.
+ */
+#define AF_UNIX 1
+
+static __always_inline int unix_peer(struct socket *sock, struct socket *other, __u32 hook)
+{
+	struct ragged_run_policy *run;
+	struct unix_address *ua;
+	struct ragged_event *ev;
+	struct sock *peer;
+	__u64 cgid;
+
+	if (!confined(&cgid, &run))
+		return 0;
+	peer = BPF_CORE_READ(other, sk);
+	if (run && BPF_CORE_READ(peer, sk_cgrp_data.cgroup, kn, id) == cgid)
+		return 0;
+	account(cgid, hook, 1, 1, &ev);
+	if (ev) {
+		ev->kind = RAGGED_EV_NET;
+		ev->err = EPERM;
+		ev->family = AF_UNIX;
+		ev->sock_type = BPF_CORE_READ(sock, type);
+		ua = BPF_CORE_READ((struct unix_sock *)peer, addr);
+		if (ua) {
+			bpf_probe_read_kernel(ev->path, sizeof(ua->name[0].sun_path),
+					      &ua->name[0].sun_path);
+			/* An abstract name starts with NUL: shown as '@name'. */
+			if (!ev->path[0] && BPF_CORE_READ(ua, len) > 2)
+				ev->path[0] = '@';
+		}
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return -EPERM;
+}
+
+SEC("lsm/unix_stream_connect")
+int BPF_PROG(ragged_unix_stream_connect, struct socket *sock, struct socket *other,
+	     struct sock *newsk)
+{
+	return unix_peer(sock, other, RAGGED_HOOK_UNIX_CONNECT);
+}
+
+/* Datagrams: every send to a named or abstract peer, connected or not. */
+SEC("lsm/unix_may_send")
+int BPF_PROG(ragged_unix_may_send, struct socket *sock, struct socket *other)
+{
+	return unix_peer(sock, other, RAGGED_HOOK_UNIX_SEND);
 }

@@ -9,7 +9,8 @@
  *
  * Policy: a destination is allowed only if the run's LPM rules hold an
  * entry for (family, port, address prefix) with the socket's protocol.
- * Everything else, loopback included, is denied with EPERM.
+ * Everything else, loopback included, is denied with EPERM. No permission
+ * grants serving: bind() is allowed only to an ephemeral port on loopback.
  */
 #include "ragged.bpf.h"
 
@@ -121,6 +122,70 @@ SEC("cgroup/sendmsg6")
 int ragged_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return decide(ctx, RAGGED_HOOK_SENDMSG6, 1);
+}
+
+/* 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+static __always_inline int loopback(const __u32 ip6[4], int v6)
+{
+	if (!v6)
+		return (bpf_ntohl(ip6[0]) >> 24) == 127;
+	if (v4_mapped(ip6))
+		return (bpf_ntohl(ip6[3]) >> 24) == 127;
+	return ip6[0] == 0 && ip6[1] == 0 && ip6[2] == 0 && ip6[3] == bpf_htonl(1);
+}
+
+/*
+ * bind(): no permission lets a plugin serve the network, and a fixed port
+ * or a wildcard address would do exactly that (a listener any host or local
+ * process can reach, or a squatted port another service expects). An
+ * ephemeral port on loopback is allowed: it is what a client library binds
+ * when it asks for a local endpoint, and no one outside the machine can
+ * reach it. Connects from it still pass connect4/6.
+ */
+static __always_inline int bind_decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_event *ev;
+	__u16 port = bpf_ntohs((__u16)ctx->user_port);
+	__u32 ip6[4] = {};
+	int allow;
+
+	if (v6) {
+		ip6[0] = ctx->user_ip6[0];
+		ip6[1] = ctx->user_ip6[1];
+		ip6[2] = ctx->user_ip6[2];
+		ip6[3] = ctx->user_ip6[3];
+	} else {
+		ip6[0] = ctx->user_ip4;
+	}
+	allow = run && port == 0 && loopback(ip6, v6);
+	/* Allowed binds are unremarkable (the connect that follows is logged). */
+	account(cgid, hook, !allow, 0, &ev);
+	if (ev) {
+		ev->kind = RAGGED_EV_NET;
+		ev->err = EPERM;
+		ev->family = v6 ? AF_INET6 : AF_INET;
+		ev->port = port;
+		ev->sock_type = ctx->type;
+		ev->protocol = proto_of(ctx->type, ctx->protocol);
+		ev->access = RAGGED_PERM_COUNT;
+		__builtin_memcpy(ev->addr, ip6, v6 ? 16 : 4);
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return allow;
+}
+
+SEC("cgroup/bind4")
+int ragged_bind4(struct bpf_sock_addr *ctx)
+{
+	return bind_decide(ctx, RAGGED_HOOK_BIND4, 0);
+}
+
+SEC("cgroup/bind6")
+int ragged_bind6(struct bpf_sock_addr *ctx)
+{
+	return bind_decide(ctx, RAGGED_HOOK_BIND6, 1);
 }
 
 /*

@@ -37,6 +37,7 @@ struct features {
 	bool lsm_has_bpf;	/* "bpf" in /sys/kernel/security/lsm */
 	int lsm_load_err;	/* errno of the BPF-LSM load probe, 0 = loaded */
 	bool cgroup_hybrid;	/* controllers on v1, BPF on v2 */
+	bool unix_sockets;	/* UNIX socket connects decided per socket; else AF_UNIX refused */
 };
 
 const char *mode_name(enum enforcement_mode m);

@@ -24,6 +24,7 @@
 #include "file.skel.h"
 #include "monitor.skel.h"
 #include "net.skel.h"
+#include "unixaddr.skel.h"
 #include "seccomp.h"
 #include "util.h"
 
@@ -33,6 +34,12 @@
  * one agent per process.
  */
 static struct escape_bpf *escape;
+/* bpf/unixaddr.bpf.c: UNIX socket names (landlock mode, kernels >= 6.7). */
+static struct unixaddr_bpf *unixaddr;
+
+/* Newer than Debian 12's UAPI headers (Linux 6.7). */
+#define RAGGED_CGROUP_UNIX_CONNECT 49
+#define RAGGED_CGROUP_UNIX_SENDMSG 50
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -173,6 +180,40 @@ static int escape_load(struct agent *a, const struct bpf_object_open_opts *opts,
 	return bpf_attach_all(a, escape->obj, false, err, errlen);
 }
 
+/*
+ * Landlock mode: UNIX socket names are checked by cgroup connect_unix and
+ * sendmsg_unix. A kernel without them (before 6.7) cannot tell the plugin's
+ * own sockets from D-Bus or the Docker socket, so plugins there get no
+ * AF_UNIX sockets at all (the seccomp filter refuses socket(AF_UNIX); socket
+ * pairs and the descriptors they are given still work). Fail closed, and
+ * say so.
+ */
+static int unixaddr_load(struct agent *a, const struct bpf_object_open_opts *opts,
+			 char *err, size_t errlen)
+{
+	unixaddr = unixaddr_bpf__open_opts(opts);
+	if (!unixaddr) {
+		snprintf(err, errlen, "open UNIX socket programs: %s", strerror(errno));
+		return -1;
+	}
+	bpf_program__set_expected_attach_type(unixaddr->progs.ragged_connect_unix,
+					      RAGGED_CGROUP_UNIX_CONNECT);
+	bpf_program__set_expected_attach_type(unixaddr->progs.ragged_sendmsg_unix,
+					      RAGGED_CGROUP_UNIX_SENDMSG);
+	if (unixaddr_bpf__load(unixaddr) < 0) {
+		fprintf(stderr, "raggedd: this kernel has no cgroup connect_unix hook (%s): "
+			"plugins get no AF_UNIX sockets\n", strerror(errno));
+		unixaddr_bpf__destroy(unixaddr);
+		unixaddr = NULL;
+		a->feat.unix_sockets = false;
+		seccomp_refuse_unix_sockets();
+		return 0;
+	}
+	a->feat.unix_sockets = true;
+	a->bpf.file_rules_fd = bpf_map__fd(unixaddr->maps.file_rules);
+	return 0;
+}
+
 int bpf_load(struct agent *a, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = a->cfg.bpffs_dir);
@@ -206,6 +247,9 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 			return -1;
 		}
 		b->file_rules_fd = bpf_map__fd(b->file->maps.file_rules);
+		a->feat.unix_sockets = true;	/* decided on the peer: escape.bpf.c */
+	} else if (unixaddr_load(a, &opts, err, errlen) < 0) {
+		return -1;
 	}
 	/*
 	 * The denial monitor runs in both modes: it reports the seccomp
@@ -231,6 +275,8 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 		return -1;
 	if (b->file && bpf_attach_all(a, b->file->obj, true, err, errlen) < 0)
 		return -1;
+	if (unixaddr && bpf_attach_all(a, unixaddr->obj, true, err, errlen) < 0)
+		return -1;
 	if (bpf_attach_all(a, b->monitor->obj, false, err, errlen) < 0)
 		return -1;
 	if (a->feat.mode == MODE_BPF_LSM && escape_load(a, &opts, err, errlen) < 0)
@@ -245,8 +291,9 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 void bpf_unload(struct agent *a)
 {
 	struct bpf_state *b = &a->bpf;
-	struct bpf_object *objs[4] = {
+	struct bpf_object *objs[5] = {
 		b->net ? b->net->obj : NULL,
+		unixaddr ? unixaddr->obj : NULL,
 		b->file ? b->file->obj : NULL,
 		b->monitor ? b->monitor->obj : NULL,
 		escape ? escape->obj : NULL,
@@ -281,6 +328,9 @@ void bpf_unload(struct agent *a)
 	if (escape)
 		escape_bpf__destroy(escape);
 	escape = NULL;
+	if (unixaddr)
+		unixaddr_bpf__destroy(unixaddr);
+	unixaddr = NULL;
 	b->net = NULL;
 	b->file = NULL;
 	b->monitor = NULL;

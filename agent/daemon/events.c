@@ -6,6 +6,7 @@
  * are drained when it comes back.
  */
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,9 +65,27 @@ static const struct hook_info hooks[RAGGED_HOOK_MAX] = {
 	[RAGGED_HOOK_URING_CREDS] = { "uring_override_creds", "bpf-lsm", "io_uring" },
 	[RAGGED_HOOK_PATH_LINK] = { "path_link", "bpf-lsm", NULL },
 	[RAGGED_HOOK_PATH_RENAME] = { "path_rename", "bpf-lsm", NULL },
+	/* bpf-lsm mode (bpf/escape.bpf.c); landlock mode: unix_hooks_cgroup below. */
+	[RAGGED_HOOK_UNIX_CONNECT] = { "unix_stream_connect", "bpf-lsm", NULL },
+	[RAGGED_HOOK_UNIX_SEND] = { "unix_may_send", "bpf-lsm", NULL },
 	[RAGGED_HOOK_TASK_ATTR] = { "task_setnice/setscheduler/setioprio", "bpf-lsm",
 				    "priority or scheduling of a process outside the run" },
 };
+
+/* The same decisions in landlock mode, by bpf/unixaddr.bpf.c. */
+static const struct hook_info unix_hooks_cgroup[2] = {
+	{ "connect_unix", "cgroup-bpf", NULL },
+	{ "sendmsg_unix", "cgroup-bpf", NULL },
+};
+
+static const char *net_operation(unsigned hook)
+{
+	switch (hook) {
+	case RAGGED_HOOK_BIND4: case RAGGED_HOOK_BIND6: return "bind";
+	case RAGGED_HOOK_SENDMSG4: case RAGGED_HOOK_SENDMSG6: case RAGGED_HOOK_UNIX_SEND: return "sendmsg";
+	default: return "connect";
+	}
+}
 
 static const struct hook_info *hook_of(unsigned h)
 {
@@ -229,6 +248,9 @@ static int on_event(void *ctx, void *data, size_t size)
 		return ret;
 	}
 	h = hook_of(e->hook);
+	if (a->feat.mode != MODE_BPF_LSM &&
+	    (e->hook == RAGGED_HOOK_UNIX_CONNECT || e->hook == RAGGED_HOOK_UNIX_SEND))
+		h = &unix_hooks_cgroup[e->hook - RAGGED_HOOK_UNIX_CONNECT];
 	/* Escape hooks report RAGGED_EV_ESCAPE (or a refused syscall); their
 	 * file-rule decisions (bprm_check on a named file, file_receive, link,
 	 * rename) report RAGGED_EV_FILE and are permission violations. */
@@ -280,6 +302,14 @@ static int on_event(void *ctx, void *data, size_t size)
 						e->hook == RAGGED_HOOK_BPRM_CHECK ? "exec" : "open");
 			break;
 		case RAGGED_EV_NET:
+			cJSON_AddStringToObject(d, "operation", net_operation(e->hook));
+			if (e->family == AF_UNIX) {
+				/* The socket's name; abstract names start with '@'. */
+				cJSON_AddStringToObject(d, "address", e->path[0] ? e->path : "(unnamed)");
+				cJSON_AddStringToObject(d, "protocol", e->sock_type == SOCK_STREAM ? "unix-stream" :
+							e->sock_type == SOCK_SEQPACKET ? "unix-seqpacket" : "unix-dgram");
+				break;
+			}
 			inet_ntop(e->family, e->addr, addr, sizeof(addr));
 			cJSON_AddStringToObject(d, "address", addr);
 			cJSON_AddNumberToObject(d, "port", e->port);

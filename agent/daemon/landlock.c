@@ -88,6 +88,15 @@ static __u64 rights_for(uint32_t acc, bool dir, __u64 handled)
 		     LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
 		     LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
 		     LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER;
+	/*
+	 * Where the plugin may name UNIX sockets (its scratch dir): it may
+	 * create them, but no symlinks, so a socket name checked there
+	 * (bpf/unixaddr.bpf.c) cannot lead out of it.
+	 */
+	if (acc & RAGGED_ACC_SOCK) {
+		r |= LANDLOCK_ACCESS_FS_MAKE_SOCK;
+		r &= ~LANDLOCK_ACCESS_FS_MAKE_SYM;
+	}
 	if (!dir)
 		r &= FILE_RIGHTS;
 	return r & handled;

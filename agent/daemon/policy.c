@@ -26,6 +26,7 @@
 #define R RAGGED_ACC_READ
 #define W RAGGED_ACC_WRITE
 #define X RAGGED_ACC_EXEC
+#define S RAGGED_ACC_SOCK
 #define BASELINE RAGGED_PERM_COUNT
 
 /* The runtime every plugin needs, read-only (SPEC §2 "Baseline"). */
@@ -271,10 +272,11 @@ int policy_build(const struct agent *a, const struct run *r, const struct manife
 	    xsnprintf(buf, sizeof(buf), "%s/", r->plugin_dir) < 0 ||
 	    add_file(p, r->plugin_dir, R | X, BASELINE) < 0 ||
 	    add_file(p, buf, R | X, BASELINE) < 0 ||
-	    /* Scratch is writable but never executable: no fetched code runs. */
+	    /* Scratch is writable but never executable: no fetched code runs.
+	     * Its UNIX sockets are the run's own (S: bpf/unixaddr.bpf.c). */
 	    xsnprintf(buf, sizeof(buf), "%s/", r->scratch) < 0 ||
-	    add_file(p, r->scratch, R | W, BASELINE) < 0 ||
-	    add_file(p, buf, R | W, BASELINE) < 0)
+	    add_file(p, r->scratch, R | W | S, BASELINE) < 0 ||
+	    add_file(p, buf, R | W | S, BASELINE) < 0)
 		goto oom;
 
 	if ((HAS(RAGGED_PERM_READ_DOCUMENTS) && !HAS(RAGGED_PERM_WRITE_DOCUMENTS) &&

@@ -51,6 +51,13 @@
 #define MAX_INSNS 4096			/* BPF_MAXINSNS */
 static struct sock_filter prog[MAX_INSNS];
 static unsigned short prog_len;
+static bool refuse_unix;
+
+void seccomp_refuse_unix_sockets(void)
+{
+	refuse_unix = true;
+	prog_len = 0;	/* compile again with the refusal */
+}
 
 /*
  * Why each unconditional entry (RAGGED_SECCOMP_DENY) is refused:
@@ -148,7 +155,8 @@ static int build(scmp_filter_ctx ctx)
 		for (uint64_t fam = 0; fam < 10; fam++) {
 			struct scmp_arg_cmp c = SCMP_A0_64(SCMP_CMP_EQ, fam);
 
-			if (fam == 1 || fam == 2)
+			/* AF_UNIX only where its names are checked (bpfload.c). */
+			if ((fam == 1 && !refuse_unix) || fam == 2)
 				continue;
 			if ((rc = add(ctx, eperm, RAGGED_NR_SOCKET, 1, &c)) < 0)
 				return rc;

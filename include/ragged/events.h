@@ -50,6 +50,10 @@ enum ragged_hook {
 	RAGGED_HOOK_PATH_RENAME = 27,	/* lsm path_rename */
 	RAGGED_HOOK_FILE_MPROTECT = 28,	/* lsm file_mprotect (PROT_EXEC added) */
 	RAGGED_HOOK_TASK_ATTR = 29,	/* lsm task_setnice/setscheduler/setioprio */
+	/* UNIX sockets: lsm unix_stream_connect (bpf-lsm) or cgroup/connect_unix (landlock) */
+	RAGGED_HOOK_UNIX_CONNECT = 30,
+	/* UNIX datagrams: lsm unix_may_send (bpf-lsm) or cgroup/sendmsg_unix (landlock) */
+	RAGGED_HOOK_UNIX_SEND = 31,
 	RAGGED_HOOK_MAX = 32,		/* counters are indexed by hook: a power of two, room to grow */
 };
 
@@ -73,6 +77,13 @@ enum ragged_event_kind {
 #define RAGGED_ACC_READ   0x1
 #define RAGGED_ACC_WRITE  0x2
 #define RAGGED_ACC_EXEC   0x4
+/*
+ * File rules only: the plugin may connect to UNIX sockets named under this
+ * prefix (landlock mode checks the name the plugin gives connect()). Set on
+ * the run's scratch dir alone, where Landlock then refuses symlinks, so a
+ * name under it cannot lead anywhere else.
+ */
+#define RAGGED_ACC_SOCK   0x8
 
 struct ragged_event {
 	__u64 boot_ns;		/* bpf_ktime_get_boot_ns() at the decision */

@@ -454,20 +454,21 @@ t_escape_cgroup_procs() {
 	rmdir "$cg"
 }
 
-# Descriptors over SCM_RIGHTS from a process outside the run.
+# Descriptors over SCM_RIGHTS from a process outside the run: the caller
+# hands the plugin a socket as its stdin and sends a secret's descriptor
+# through it (connecting to an outside socket is refused on its own:
+# t_escape_unix_named).
 t_escape_scm_rights() {
 	esc_setup || return
 	if [ "$ESC_MODE" = landlock ]; then
 		esc_skip "Landlock does not check received descriptors (docs/security-model.md)"; return
 	fi
-	sock="$RAGGED_T/esc-fd.sock"; rm -f "$sock"
-	"$ESC_DIR/probe" sendfd "$sock:$ESC_SECRET" > "$RAGGED_T/sendfd.out" 2>&1 &
-	spid=$!
-	i=0; while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	esc_run recvfd "$sock"
-	esc_errno recvfd "$sock" MSG_CTRUNC
+	mark_audit
+	"$ESC_DIR/probe" fdpass "$ESC_SECRET" "$RAGGED_BUILD/raggedctl" \
+		run escape -- recvfd - > "$RAGGED_T/esc.out" 2>&1
+	new_audit > "$RAGGED_T/esc.rec"
+	esc_errno recvfd - MSG_CTRUNC
 	esc_record permission_violation "\"hook\":\"file_receive\".*\"path\":\"$ESC_SECRET\""
-	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; rm -f "$sock"
 }
 
 # --- what must keep working -----------------------------------------------------------------

@@ -15,6 +15,13 @@
  *   listen A:P      (outside the sandbox) accept one TCP connection, exit
  *   kill SIG        send ourselves signal SIG
  *   stdin -         read one line from stdin and echo it as "stdin LINE"
+ *   unix NAME       connect to a UNIX stream socket (a path, or @name: abstract)
+ *   unixdgram NAME  sendto a UNIX datagram socket
+ *   unixown DIR     bind, listen and connect to DIR/own.sock ("-": $TMPDIR)
+ *   unixlink NAME   symlink $TMPDIR/link.sock -> NAME, connect through it
+ *   dgramsrv NAME   (outside the sandbox) a UNIX datagram socket for 60 s
+ *   bind A:P        bind a UDP socket to A:P
+ *   fdpass FILE CMD...  (outside the sandbox) run CMD, FILE's fd on its stdin
  */
 #include <signal.h>
 #include <arpa/inet.h>
@@ -259,7 +266,10 @@ static int split2(const char *arg, char *a, char *b, size_t len)
 	return 0;
 }
 
-static int unix_sock(const char *path, struct sockaddr_un *sa)
+/* A UNIX socket address: a path, or "@name" for the abstract namespace. */
+static socklen_t unix_len;
+
+static int unix_sock_type(const char *path, struct sockaddr_un *sa, int type)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
@@ -268,7 +278,105 @@ static int unix_sock(const char *path, struct sockaddr_un *sa)
 		return -1;
 	}
 	strcpy(sa->sun_path, path);
-	return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	unix_len = sizeof(*sa);
+	if (path[0] == '@') {
+		sa->sun_path[0] = '\0';
+		unix_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	}
+	return socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+}
+
+static int unix_sock(const char *path, struct sockaddr_un *sa)
+{
+	return unix_sock_type(path, sa, SOCK_STREAM);
+}
+
+/* connect (stream) or sendto (datagram) to a UNIX socket name. */
+static int do_unix(const char *path, int type)
+{
+	struct sockaddr_un sa;
+	int s = unix_sock_type(path, &sa, type), rc;
+
+	if (s < 0)
+		return -1;
+	rc = type == SOCK_STREAM ? connect(s, (struct sockaddr *)&sa, unix_len)
+				 : (int)sendto(s, "x", 1, 0, (struct sockaddr *)&sa, unix_len);
+	return keep_errno(rc < 0 ? -1 : 0, s);
+}
+
+/* A UNIX socket of the run's own, named DIR/own.sock: bind, listen, connect. */
+static int do_unix_own(const char *dir)
+{
+	struct sockaddr_un sa;
+	char path[200];
+	int l, c;
+
+	snprintf(path, sizeof(path), "%s/own.sock", dir);
+	unlink(path);
+	if ((l = unix_sock(path, &sa)) < 0)
+		return -1;
+	if (bind(l, (struct sockaddr *)&sa, unix_len) < 0 || listen(l, 1) < 0)
+		return keep_errno(-1, l);
+	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		return keep_errno(-1, l);
+	if (connect(c, (struct sockaddr *)&sa, unix_len) < 0) {
+		close(l);
+		return keep_errno(-1, c);
+	}
+	close(l);
+	return keep_errno(0, c);
+}
+
+/* bind a UDP socket to A:P (no traffic, only the bind decision). */
+static int do_bind(const char *addr)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	if (parse_addr(addr, &ss, &len) < 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	return keep_errno(bind(fd, (struct sockaddr *)&ss, len), fd);
+}
+
+/*
+ * fdpass FILE CMD...: (outside the sandbox) run CMD with stdin one end of a
+ * socket pair and send FILE's descriptor over the other end.
+ */
+static int do_fdpass(const char *file, char **cmd)
+{
+	char c = 'f', ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	int sv[2], fd = open(file, O_RDONLY), st;
+	pid_t pid;
+
+	if (fd < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return 2;
+	pid = fork();
+	if (pid == 0) {
+		dup2(sv[1], 0);
+		close(sv[0]);
+		close(sv[1]);
+		execvp(cmd[0], cmd);
+		_exit(127);
+	}
+	close(sv[1]);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sv[0], &mh, 0) != 1)
+		perror("fdpass: sendmsg");
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return 2;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static int do_sendfd(const char *arg)
@@ -285,9 +393,10 @@ static int do_sendfd(const char *arg)
 	if (split2(arg, sock, file, sizeof(sock)) < 0 || (fd = open(file, O_RDONLY)) < 0 ||
 	    (s = unix_sock(sock, &sa)) < 0)
 		return -1;
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 1) < 0)
+	if (bind(s, (struct sockaddr *)&sa, unix_len) < 0 || listen(s, 1) < 0)
 		return -1;
-	chmod(sock, 0777);
+	if (sock[0] != '@')
+		chmod(sock, 0777);
 	printf("serving %s\n", sock);
 	fflush(stdout);
 	alarm(60);	/* never outlive a test run */
@@ -310,8 +419,12 @@ static int do_recvfd(const char *op, const char *arg)
 	struct sockaddr_un sa;
 	int s, fd = -1;
 
-	if ((s = unix_sock(arg, &sa)) < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    recvmsg(s, &mh, MSG_CMSG_CLOEXEC) < 0)
+	/* "-": the descriptor comes over stdin, a socket the caller passed. */
+	if (strcmp(arg, "-") == 0)
+		s = 0;
+	else if ((s = unix_sock(arg, &sa)) < 0 || connect(s, (struct sockaddr *)&sa, unix_len) < 0)
+		return -1;
+	if (recvmsg(s, &mh, MSG_CMSG_CLOEXEC) < 0)
 		return -1;
 	cm = CMSG_FIRSTHDR(&mh);
 	if (cm && cm->cmsg_type == SCM_RIGHTS)
@@ -533,6 +646,34 @@ static int escape_op(const char *op, const char *arg)
 			return -1;
 		return keep_errno(write(fd, num, (size_t)n) == n ? 0 : -1, fd);
 	}
+	if (strcmp(op, "unix") == 0)
+		return do_unix(arg, SOCK_STREAM);
+	if (strcmp(op, "unixdgram") == 0)
+		return do_unix(arg, SOCK_DGRAM);
+	if (strcmp(op, "unixown") == 0)
+		return do_unix_own(strcmp(arg, "-") == 0 ? getenv("TMPDIR") ?: "/tmp" : arg);
+	if (strcmp(op, "bind") == 0)
+		return do_bind(arg);
+	if (strcmp(op, "unixlink") == 0) {	/* $TMPDIR/link.sock -> NAME, connect through it */
+		snprintf(a, sizeof(a), "%s/link.sock", getenv("TMPDIR") ?: "/tmp");
+		unlink(a);
+		if (symlink(arg, a) < 0)
+			return -1;
+		return do_unix(a, SOCK_STREAM);
+	}
+	if (strcmp(op, "dgramsrv") == 0) {	/* outside: a datagram socket NAME, 60 s */
+		struct sockaddr_un sa;
+		int d = unix_sock_type(arg, &sa, SOCK_DGRAM);
+
+		if (d < 0 || bind(d, (struct sockaddr *)&sa, unix_len) < 0)
+			return -1;
+		if (arg[0] != '@')
+			chmod(arg, 0777);
+		printf("serving %s\n", arg);
+		fflush(stdout);
+		sleep(60);
+		return 0;
+	}
 	if (strcmp(op, "sendfd") == 0)
 		return do_sendfd(arg);
 	if (strcmp(op, "recvfd") == 0)
@@ -569,6 +710,8 @@ int main(int argc, char **argv)
 		const char *op = argv[i], *arg = argv[i + 1];
 		int rc;
 
+		if (strcmp(op, "fdpass") == 0 && i + 2 < argc)
+			return do_fdpass(arg, argv + i + 2);
 		if (strcmp(op, "read") == 0)
 			report(op, arg, do_read(arg));
 		else if (strcmp(op, "write") == 0)

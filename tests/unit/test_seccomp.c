@@ -96,6 +96,8 @@ static long check(const char *what, long rc, int want_errno)
 	return rc;
 }
 
+static bool child_refuse_unix;
+
 static void in_child(void (*fn)(void))
 {
 	int pfd[2], status;
@@ -125,6 +127,8 @@ static void in_child(void (*fn)(void))
 			child_fail("private mount namespace: %s", strerror(errno));
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			child_fail("no_new_privs: %s", strerror(errno));
+		if (child_refuse_unix)
+			seccomp_refuse_unix_sockets();
 		if (seccomp_apply(MODE_LANDLOCK, err, sizeof(err)) < 0)
 			child_fail("seccomp_apply: %s", err);
 		fn();
@@ -336,6 +340,26 @@ static void t_sockets(void **state)
 	in_child(c_sockets);
 }
 
+/* A kernel without UNIX socket hooks: no AF_UNIX sockets, socket pairs stay. */
+static void c_no_unix_sockets(void)
+{
+	int sv[2];
+
+	check("socket(AF_UNIX) refused", socket(AF_UNIX, SOCK_STREAM, 0), EPERM);
+	check("socketpair(AF_UNIX)", socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[0]);
+	close(sv[1]);
+	check("socket(AF_INET)", socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), 0);
+}
+
+static void t_no_unix_sockets(void **state)
+{
+	(void)state;
+	child_refuse_unix = true;
+	in_child(c_no_unix_sockets);
+	child_refuse_unix = false;
+}
+
 static void t_tty_personality_exec(void **state)
 {
 	(void)state;
@@ -412,6 +436,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_mounts_and_namespaces, setup, teardown),
 		cmocka_unit_test(t_kernel_surface),
 		cmocka_unit_test(t_sockets),
+		cmocka_unit_test(t_no_unix_sockets),
 		cmocka_unit_test(t_tty_personality_exec),
 		cmocka_unit_test(t_stacked),
 		cmocka_unit_test(t_prepare_once),
