@@ -581,8 +581,12 @@ t_escape_lsm_exec_unlinked() {
 # hook would only be logged by the agent, so the VMs check it here).
 t_escape_programs_attached() {
 	esc_setup || return
-	progs="ragged_sys_exit ragged_seccomp_kill ragged_exec_anon"
-	[ "$ESC_MODE" = bpf-lsm ] && progs="$progs ragged_ptrace ragged_task_kill ragged_sb_mount
+	progs="ragged_sys_exit ragged_seccomp_kill ragged_exec_anon ragged_bind4 ragged_bind6"
+	# landlock mode: UNIX socket names, on kernels that have the hooks (6.7+)
+	[ "$ESC_MODE" = landlock ] && ! grep -q "no cgroup connect_unix hook" "$RAGGED_T/agent.log" &&
+		progs="$progs ragged_connect_unix ragged_sendmsg_unix"
+	[ "$ESC_MODE" = bpf-lsm ] && progs="$progs ragged_unix_stream_connect ragged_unix_may_send
+		ragged_ptrace ragged_task_kill ragged_sb_mount
 		ragged_move_mount ragged_bpf ragged_kernel_read_file ragged_kernel_load_data
 		ragged_userns_create ragged_bprm_check ragged_mmap_file ragged_file_mprotect
 		ragged_file_receive ragged_key_permission ragged_uring_creds ragged_path_link
