@@ -28,7 +28,9 @@
 # one for E.
 #
 # Environment: R (rounds, default 15), S (stats rounds, default 5),
-# LOOP_ROUNDS (default 5), BLOCK (default 400), KEEP=1 keeps the temp dir.
+# LOOP_ROUNDS (default 5), BLOCK (default 400), WITH_D=0 skips D (each D
+# sample attaches and detaches a global raw_tp: see docs/PERFORMANCE.md on
+# 7.3 under TCG), KEEP=1 keeps the temp dir.
 # Writes nothing outside its temp dir, its cgroups and its bpffs dir; checks
 # at the end that nothing is left (non-zero exit if something was).
 # Exits 0 when the bench ran, whether or not the targets hold.
@@ -39,6 +41,7 @@ R=${R:-15}
 S=${S:-5}
 LOOP_ROUNDS=${LOOP_ROUNDS:-5}
 BLOCK=${BLOCK:-400}
+WITH_D=${WITH_D:-1}
 [ "$(id -u)" -eq 0 ] || { echo "enforce bench: run as root" >&2; exit 1; }
 if [ -z "${RAGGED_IN_VM:-}" ] && command -v make > /dev/null; then
 	make -s -C "$ROOT" build/raggedd build/raggedctl build/bench/empty.bpf.o build/bench/bpfstats \
@@ -151,7 +154,8 @@ ragged_progs() { "$STATS" snap | awk '$3 ~ /^ragged_/' | wc -l; }
 median() { sort -n | awk '{a[NR]=$1} END {if (!NR) print "nan"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 col() { awk -v op="$2" '$2 == op {print $3}' "$D/s/$1"; }
 # paired per-round ratios X/B of op
-pairs() { awk -v op="$2" 'FNR == NR {if ($2 == op) b[$1] = $3; next} $2 == op && ($1 in b) {print $3 / b[$1]}' "$D/s/B" "$D/s/$1"; }
+pairs() { awk -v op="$2" -v bf="$D/s/B" 'BEGIN {while ((getline l < bf) > 0) {split(l, x, " "); if (x[2] == op) b[x[1]] = x[3]}}
+	$2 == op && ($1 in b) {print $3 / b[$1]}' "$D/s/$1"; }
 
 # The TCP endpoint: a listener outside any sandbox (a plugin may not bind),
 # the same in every configuration.
@@ -183,14 +187,14 @@ while [ $r -le "$R" ]; do
 	agent_stop
 	n=$(ragged_progs); [ "$n" -le "$foreign_b" ] || foreign_b=$n
 	sample B $r
-	empty_start; sample D $r; empty_stop
+	[ "$WITH_D" = 0 ] || { empty_start; sample D $r; empty_stop; }
 	agent_start
 	r=$((r + 1))
 done
 [ "$foreign_b" -eq 0 ] || echo "enforce bench: note: up to $foreign_b ragged programs of other agents were loaded during B"
 
 echo
-echo "D (information): agent stopped, only the empty global programs (raw_tp sys_exit$([ "$MODE" = bpf-lsm ] && echo ', lsm mmap_file, task_kill'); cgroup ones on the bench's cgroup) attached: the cost of the hooks being there at all"
+[ "$WITH_D" = 0 ] || echo "D (information): agent stopped, only the empty global programs (raw_tp sys_exit$([ "$MODE" = bpf-lsm ] && echo ', lsm mmap_file, task_kill'); cgroup ones on the bench's cgroup) attached: the cost of the hooks being there at all"
 echo
 echo "| $MODE, kernel $(uname -r) | A sandboxed | B agent stopped | C outside, agent running | D empty global hooks | A/B | C/B | D/B | A/B paired | C/B paired | D/B paired |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -212,7 +216,8 @@ agent_stop
 "$STATS" snap | awk '{print $1}' | sort > "$D/ids0"
 agent_start
 "$STATS" snap | awk '$3 ~ /^ragged_/ {print $1}' | sort > "$D/ids1"
-awk 'FNR == NR {old[$1] = 1; next} !($1 in old)' "$D/ids0" "$D/ids1" > "$D/mine"
+# (files are read with getline: an empty first file would break FNR == NR)
+awk -v f="$D/ids0" 'BEGIN {while ((getline l < f) > 0) old[l] = 1} !($1 in old)' "$D/ids1" > "$D/mine"
 empty_start
 # ids of the empty programs
 "$STATS" snap | awk '$3 ~ /^e_/ {print $1}' | sort > "$D/empties"
@@ -224,10 +229,11 @@ delta() {
 	"$STATS" snap > "$D/snap0"
 	sample "$1" "s$2"
 	"$STATS" snap > "$D/snap1"
-	awk 'FILENAME == ARGV[1] {w[$1] = 1; next}
-	     FILENAME == ARGV[2] {c[$1] = $4; t[$1] = $5; next}
-	     ($1 in w) && ($1 in c) {print $3, $4 - c[$1], $5 - t[$1]}' \
-		"$D/watch" "$D/snap0" "$D/snap1" >> "$D/st.$1"
+	awk -v wf="$D/watch" -v f0="$D/snap0" 'BEGIN {
+		while ((getline l < wf) > 0) w[l] = 1
+		while ((getline l < f0) > 0) { split(l, x, " "); c[x[1]] = x[4]; t[x[1]] = x[5] }
+	     }
+	     ($1 in w) && ($1 in c) {print $3, $4 - c[$1], $5 - t[$1]}' "$D/snap1" >> "$D/st.$1"
 }
 s=1
 while [ $s -le "$S" ]; do
