@@ -44,8 +44,14 @@ struct auditlog {
 	uint64_t size, seq, rotate_retry_at;
 	char hash[AUDITLOG_HASH_HEX + 1];
 	struct hasher h;
+	/*
+	 * buf holds the pending records (pend bytes of whole lines, newline
+	 * included, not yet written: batch_bytes mode only), then the record
+	 * being serialized (len bytes from buf + pend).
+	 */
 	char *buf;
-	size_t bufsz, len;
+	size_t bufsz, len, pend;
+	size_t batch;			/* opts.batch_bytes, clamped; 0 = write-through */
 	bool dirty, wedged;
 	int64_t synced_ms;
 	int sync_errno;
@@ -74,8 +80,8 @@ const char *audit_line_check(struct hasher *h, const char *line, size_t len,
 			     struct line_rec *lr);
 /*
  * auditfmt.c: the canonical form of rec (everything but the hash) into
- * log->buf / log->len, keeping SUFFIX_LEN + 1 spare bytes for the hash.
- * -1 with errno (EINVAL, EMSGSIZE, ENOMEM).
+ * log->buf + log->pend, its length in log->len, keeping SUFFIX_LEN + 1
+ * spare bytes for the hash. -1 with errno (EINVAL, EMSGSIZE, ENOMEM).
  */
 int audit_serialize(struct auditlog *log, const cJSON *rec);
 

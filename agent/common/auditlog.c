@@ -148,36 +148,52 @@ audit_clock_ms(clockid_t clk)
 }
 
 /*
- * One write(2) for the whole line; a short write is continued, and if the
- * file then refuses (ENOSPC), the partial line is cut off again so the file
- * never holds half a record. If even that fails the log stays wedged:
- * nothing is appended after garbage.
+ * Write the pending records: one write(2) for all of them; a short write is
+ * continued. If the file then refuses (ENOSPC), the whole records that made
+ * it stay (log->size covers them), a torn one is cut off again so the file
+ * never holds half a record, and the rest stays pending, in order. If even
+ * the cut fails the log stays wedged: nothing is appended after garbage.
  */
 static int
-write_line(struct auditlog *log, const char *p, size_t n)
+flush_pending(struct auditlog *log)
 {
-	size_t done = 0;
+	size_t done = 0, keep;
+	const char *nl;
 	ssize_t w;
 	int e;
 
+	if (log->pend == 0)
+		return 0;
 	if (log->wedged) {
 		if (ftruncate(log->fd, (off_t)log->size) < 0)
 			return -1;
 		log->wedged = false;
 	}
-	while (done < n) {
-		if ((w = write(log->fd, p + done, n - done)) > 0) {
+	while (done < log->pend) {
+		if ((w = write(log->fd, log->buf + done, log->pend - done)) > 0) {
 			done += (size_t)w;
 			continue;
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
 		e = w == 0 ? EIO : errno;
-		if (done > 0 && ftruncate(log->fd, (off_t)log->size) < 0)
+		/* Lines hold no raw newline: each newline ends a whole record. */
+		nl = done > 0 ? memrchr(log->buf, '\n', done) : NULL;
+		keep = nl != NULL ? (size_t)(nl - log->buf) + 1 : 0;
+		if (done > keep && ftruncate(log->fd, (off_t)(log->size + keep)) < 0)
 			log->wedged = true;
+		if (keep > 0) {
+			log->size += keep;
+			log->pend -= keep;
+			memmove(log->buf, log->buf + keep, log->pend);
+			log->dirty = true;
+		}
 		errno = e;
 		return -1;
 	}
+	log->size += done;
+	log->pend = 0;
+	log->dirty = true;
 	return 0;
 }
 
@@ -186,7 +202,7 @@ policy_sync(struct auditlog *log)
 {
 	int64_t now;
 
-	if (log->o.fsync == AUDITLOG_FSYNC_NEVER)
+	if (log->o.fsync == AUDITLOG_FSYNC_NEVER || !log->dirty)
 		return;
 	now = audit_clock_ms(CLOCK_MONOTONIC);
 	if (log->o.fsync == AUDITLOG_FSYNC_BATCH &&
@@ -199,12 +215,33 @@ policy_sync(struct auditlog *log)
 	log->synced_ms = now;
 }
 
-/* Append without rotating: the hot path, and the log's own records. */
-static int
-write_record(struct auditlog *log, const cJSON *rec, char **line_out)
+int
+auditlog_flush(struct auditlog *log)
 {
-	char hex[AUDITLOG_HASH_HEX + 1];
-	size_t len, total;
+	if (flush_pending(log) < 0)
+		return -1;
+	policy_sync(log);
+	return 0;
+}
+
+size_t
+auditlog_pending(const struct auditlog *log)
+{
+	return log->pend;
+}
+
+/*
+ * Append without rotating: the hot path, and the log's own records. The
+ * line is serialized after the pending ones and hashed in place; it is
+ * written now (write-through, force, line_out) or once the batch is full.
+ */
+static int
+write_record(struct auditlog *log, const cJSON *rec, char **line_out, bool force)
+{
+	char hex[AUDITLOG_HASH_HEX + 1], prev[AUDITLOG_HASH_HEX + 1];
+	size_t len, total, at = log->pend;
+	char *line;
+	int e;
 
 	if (line_out != NULL)
 		*line_out = NULL;
@@ -215,27 +252,42 @@ write_record(struct auditlog *log, const cJSON *rec, char **line_out)
 	if (audit_serialize(log, rec) < 0)
 		return -1;
 	len = log->len;
-	if (audit_hash2(&log->h, log->buf, len, NULL, 0, hex) < 0) {
+	line = log->buf + at;
+	if (audit_hash2(&log->h, line, len, NULL, 0, hex) < 0) {
 		errno = EIO;
 		return -1;
 	}
-	/* room() kept SUFFIX_LEN + 1 spare bytes for this. */
-	memcpy(log->buf + len - 1, ",\"hash\":\"", 9);
-	memcpy(log->buf + len + 8, hex, AUDITLOG_HASH_HEX);
-	memcpy(log->buf + len + 8 + AUDITLOG_HASH_HEX, "\"}\n", 3);
 	total = len + SUFFIX_LEN;	/* "}" replaced by the suffix, plus "\n" */
 	if (total > AUDITLOG_RECORD_MAX) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (write_line(log, log->buf, total) < 0)
-		return -1;
+	/* room() kept SUFFIX_LEN + 1 spare bytes for this. */
+	memcpy(line + len - 1, ",\"hash\":\"", 9);
+	memcpy(line + len + 8, hex, AUDITLOG_HASH_HEX);
+	memcpy(line + len + 8 + AUDITLOG_HASH_HEX, "\"}\n", 3);
+	/* Accepted: the chain moves on. Undone below if it cannot be written. */
+	log->pend += total;
 	log->seq++;
+	memcpy(prev, log->hash, sizeof(prev));
 	memcpy(log->hash, hex, sizeof(hex));
-	log->size += total;
-	log->dirty = true;
-	if (line_out != NULL && (*line_out = strndup(log->buf, total - 1)) == NULL)
+	if (line_out != NULL && (*line_out = strndup(line, total - 1)) == NULL)
 		errno = ENOMEM;	/* written anyway: the follower misses one line */
+	if (log->batch != 0 && !force && line_out == NULL && log->pend < log->batch)
+		return 0;
+	if (flush_pending(log) < 0) {
+		/* Never fully written (it is the last): only this one is undone. */
+		e = errno;
+		log->pend -= total;
+		log->seq--;
+		memcpy(log->hash, prev, sizeof(prev));
+		if (line_out != NULL) {
+			free(*line_out);
+			*line_out = NULL;
+		}
+		errno = e;
+		return -1;
+	}
 	policy_sync(log);
 	return 0;
 }
@@ -251,7 +303,7 @@ write_own(struct auditlog *log, const char *event, cJSON *details)
 	    cJSON_AddStringToObject(rec, "event", event) != NULL &&
 	    cJSON_AddItemToObject(rec, "details", details)) {
 		details = NULL;
-		rc = write_record(log, rec, NULL);
+		rc = write_record(log, rec, NULL, true);
 	}
 	cJSON_Delete(details);
 	cJSON_Delete(rec);
@@ -376,11 +428,14 @@ fail:
 int
 auditlog_append(struct auditlog *log, const cJSON *rec, char **line_out)
 {
-	if (log->o.max_bytes != 0 && log->size >= log->o.max_bytes &&
-	    log->size >= log->rotate_retry_at && rotate(log) < 0)
+	uint64_t size = log->size + log->pend;
+
+	/* The rotated file's name is its last seq: pending records go first. */
+	if (log->o.max_bytes != 0 && size >= log->o.max_bytes &&
+	    size >= log->rotate_retry_at && (flush_pending(log) < 0 || rotate(log) < 0))
 		/* Keep logging into the big file; try again a bit later. */
-		log->rotate_retry_at = log->size + log->o.max_bytes / 8 + 1;
-	return write_record(log, rec, line_out);
+		log->rotate_retry_at = log->size + log->pend + log->o.max_bytes / 8 + 1;
+	return write_record(log, rec, line_out, false);
 }
 
 static int
@@ -544,6 +599,10 @@ auditlog_open(const struct auditlog_opts *opts, char *err, size_t errlen)
 	log->o = *opts;
 	if (log->o.fsync_interval_ms == 0)
 		log->o.fsync_interval_ms = 1000;
+	/* ALWAYS promises every acknowledged record on disk: no batching. */
+	if (log->o.fsync != AUDITLOG_FSYNC_ALWAYS)
+		log->batch = opts->batch_bytes < AUDITLOG_BATCH_MAX ? opts->batch_bytes :
+		    AUDITLOG_BATCH_MAX;
 	memcpy(log->hash, audit_zero_hash, sizeof(audit_zero_hash));
 	log->bufsz = 4096;
 	if ((log->path = strdup(opts->path)) == NULL ||
@@ -575,6 +634,8 @@ auditlog_sync(struct auditlog *log)
 	int e = log->sync_errno;
 
 	log->sync_errno = 0;
+	if (flush_pending(log) < 0)
+		e = errno;	/* still sync what did reach the file */
 	if (log->dirty) {
 		if (fdatasync(log->fd) < 0)
 			e = errno;
@@ -594,6 +655,8 @@ auditlog_sync_due_ms(const struct auditlog *log)
 {
 	int64_t left;
 
+	if (log->pend > 0)
+		return 0;
 	if (log->o.fsync != AUDITLOG_FSYNC_BATCH || !log->dirty)
 		return -1;
 	left = log->synced_ms + log->o.fsync_interval_ms -
@@ -631,6 +694,7 @@ auditlog_close(struct auditlog *log)
 	if (log == NULL)
 		return;
 	if (log->fd >= 0) {
+		flush_pending(log);	/* what the file refuses now is lost */
 		if (log->dirty && log->o.fsync != AUDITLOG_FSYNC_NEVER)
 			fdatasync(log->fd);
 		close(log->fd);

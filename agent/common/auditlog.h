@@ -4,6 +4,8 @@
  * carrying the SHA-256 of the previous one. docs/audit-format.md defines the
  * fields, the canonical form that is hashed, rotation, retention and crash
  * recovery. One writer per log (the agent's event loop); not thread-safe.
+ * After fork(2) the child must not call any auditlog_* on its copy of the
+ * parent's log (a flush there would write the parent's pending records).
  */
 #ifndef RAGGED_AUDITLOG_H
 #define RAGGED_AUDITLOG_H
@@ -43,7 +45,20 @@ struct auditlog_opts {
 	unsigned max_age_days;		/* rotated files older are removed; 0 = keep */
 	enum auditlog_fsync fsync;
 	unsigned fsync_interval_ms;	/* BATCH; 0 = 1000 */
+	/*
+	 * 0 (the default): write-through, one write(2) per record, the record
+	 * is in the file when append returns. Else records are kept in memory
+	 * and written together, one write(2) per batch, once this many bytes
+	 * are pending (clamped to AUDITLOG_BATCH_MAX), and always before
+	 * append returns a line (line_out), by auditlog_flush, auditlog_sync,
+	 * rotation, the log's own records and auditlog_close. The caller
+	 * flushes at the end of each drain batch and before anyone reads the
+	 * file (a query, a verify). FSYNC_ALWAYS ignores it (write-through).
+	 */
+	size_t batch_bytes;
 };
+
+#define AUDITLOG_BATCH_MAX (1024 * 1024)
 
 struct auditlog;
 
@@ -62,31 +77,49 @@ struct auditlog *auditlog_open(const struct auditlog_opts *opts, char *err,
  * it is not modified. The line written is its compact JSON in the order
  * timestamp (rec's, else now), seq, event, rec's other members, enforcement
  * (if set and rec has none), prev_hash, hash; members named seq, prev_hash
- * or hash in rec are ignored. One write(2) of the line and its newline;
- * rotation first when the file has reached max_bytes. line_out (optional)
- * gets a malloc'd copy of the line without newline, for followers (NULL if
- * that allocation failed; the record is written anyway). Returns 0, or -1 with
- * errno (EINVAL bad record, EMSGSIZE too big, ENOSPC/EIO/EFBIG... from the
- * file): then nothing of the record is left in the file and seq is not
- * consumed.
+ * or hash in rec are ignored. Write-through: one write(2) of the line and
+ * its newline. With batch_bytes: the line joins the pending batch, which is
+ * written when full (see auditlog_opts). Rotation first when the file
+ * (pending records included) has reached max_bytes. line_out (optional)
+ * gets a malloc'd copy of the line without newline, for followers, and the
+ * line is in the file before append returns (NULL if that allocation
+ * failed; the record is written anyway). Returns 0, or -1 with errno
+ * (EINVAL bad record, EMSGSIZE too big, ENOSPC/EIO/EFBIG... from the file):
+ * then nothing of the record is left in the file or the batch and seq is
+ * not consumed. Records accepted earlier that a failed batch write could
+ * not write stay pending, in order (whole records that did reach the file
+ * stay there; a torn one is cut off), and go with the next write.
  */
 int auditlog_append(struct auditlog *log, const cJSON *rec, char **line_out);
 
 /*
- * fdatasync now if anything is unsynced. -1 with errno if that fails, or
- * if a sync done by append (BATCH/ALWAYS) failed since the last call:
- * append has no way to report a sync failure for a record already written.
+ * Write the pending records (batch_bytes mode), one write(2); 0 when none.
+ * -1 with errno if the file refuses them: they stay pending, in order.
+ */
+int auditlog_flush(struct auditlog *log);
+/* Bytes of records accepted but not yet written (batch_bytes mode). */
+size_t auditlog_pending(const struct auditlog *log);
+
+/*
+ * auditlog_flush, then fdatasync now if anything is unsynced. -1 with errno
+ * if either fails, or if a sync done by append (BATCH/ALWAYS) failed since
+ * the last call: append has no way to report a sync failure for a record
+ * already written.
  */
 int auditlog_sync(struct auditlog *log);
-/* ms until a BATCH sync is due (an epoll timeout), -1 when none is pending. */
+/*
+ * ms until a BATCH sync is due (an epoll timeout), -1 when none is pending;
+ * 0 while records are pending in a batch (they are due now).
+ */
 int auditlog_sync_due_ms(const struct auditlog *log);
 /* Apply max_files/max_age_days now (done on open and after each rotation). */
 int auditlog_retention(struct auditlog *log);
 /* Every later record gets "enforcement": mode unless it has its own. */
 int auditlog_set_enforcement(struct auditlog *log, const char *mode);
+/* Of the last record accepted (pending ones included). */
 uint64_t auditlog_last_seq(const struct auditlog *log);
 const char *auditlog_last_hash(const struct auditlog *log);
-/* Syncs (unless NEVER), unlocks, frees. NULL is fine. */
+/* Flushes, syncs (unless NEVER), unlocks, frees. NULL is fine. */
 void auditlog_close(struct auditlog *log);
 
 struct auditlog_verify_result {
