@@ -570,17 +570,15 @@ int BPF_PROG(ragged_path_rename, const struct path *old_dir, struct dentry *old_
  */
 #define AF_UNIX 1
 
-static __always_inline int unix_peer(struct socket *sock, struct socket *other, __u32 hook)
+static __always_inline int unix_peer(struct sock *peer, __u32 type, __u32 hook)
 {
 	struct ragged_run_policy *run;
 	struct unix_address *ua;
 	struct ragged_event *ev;
-	struct sock *peer;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run))
 		return 0;
-	peer = BPF_CORE_READ(other, sk);
 	if (run && BPF_CORE_READ(peer, sk_cgrp_data.cgroup, kn, id) == cgid)
 		return 0;
 	account(cgid, hook, 1, 1, &ev);
@@ -588,7 +586,7 @@ static __always_inline int unix_peer(struct socket *sock, struct socket *other, 
 		ev->kind = RAGGED_EV_NET;
 		ev->err = EPERM;
 		ev->family = AF_UNIX;
-		ev->sock_type = BPF_CORE_READ(sock, type);
+		ev->sock_type = type;
 		ua = BPF_CORE_READ((struct unix_sock *)peer, addr);
 		if (ua) {
 			bpf_probe_read_kernel(ev->path, sizeof(ua->name[0].sun_path),
@@ -602,16 +600,18 @@ static __always_inline int unix_peer(struct socket *sock, struct socket *other, 
 	return -EPERM;
 }
 
+/* Stream and seqpacket connects; the hook passes struct sock, not socket. */
 SEC("lsm/unix_stream_connect")
-int BPF_PROG(ragged_unix_stream_connect, struct socket *sock, struct socket *other,
+int BPF_PROG(ragged_unix_stream_connect, struct sock *sock, struct sock *other,
 	     struct sock *newsk)
 {
-	return unix_peer(sock, other, RAGGED_HOOK_UNIX_CONNECT);
+	return unix_peer(other, BPF_CORE_READ(sock, sk_type), RAGGED_HOOK_UNIX_CONNECT);
 }
 
 /* Datagrams: every send to a named or abstract peer, connected or not. */
 SEC("lsm/unix_may_send")
 int BPF_PROG(ragged_unix_may_send, struct socket *sock, struct socket *other)
 {
-	return unix_peer(sock, other, RAGGED_HOOK_UNIX_SEND);
+	return unix_peer(BPF_CORE_READ(other, sk), BPF_CORE_READ(sock, type),
+			 RAGGED_HOOK_UNIX_SEND);
 }

@@ -16,10 +16,11 @@ esc_serve() {
 		"$( [ "$1" = sendfd ] && echo "$2:/dev/null" || echo "$2")" > "$RAGGED_T/serve.out" 2>&1 &
 	ESC_SERVER=$!
 	_sw=0
-	while ! grep -q '^serving' "$RAGGED_T/serve.out" 2>/dev/null && [ $_sw -lt 50 ]; do
+	while ! grep -q '^serving' "$RAGGED_T/serve.out" 2>/dev/null && [ $_sw -lt 300 ]; do
 		sleep 0.1; _sw=$((_sw + 1))
 	done
-	grep -q '^serving' "$RAGGED_T/serve.out" || fail "the outside $1 server did not start"
+	grep -q '^serving' "$RAGGED_T/serve.out" ||
+		fail "the outside $1 server did not start: $(cat "$RAGGED_T/serve.out")"
 }
 esc_serve_stop() { kill "$ESC_SERVER" 2>/dev/null; wait "$ESC_SERVER" 2>/dev/null; ESC_SERVER=""; }
 
