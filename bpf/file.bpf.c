@@ -104,7 +104,7 @@ int BPF_PROG(ragged_file_open, struct file *file)
 		ev->access = want;
 		if (len > 0)
 			bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), s->fkey.path);
-		bpf_ringbuf_submit(ev, 0);
+		submit(ev, !allow);
 	}
 	if (!allow)
 		bpf_set_retval(-EACCES);

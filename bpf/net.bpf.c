@@ -94,7 +94,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 		ev->protocol = proto;
 		ev->access = rule ? rule->perm : RAGGED_PERM_COUNT;
 		__builtin_memcpy(ev->addr, key.addr, 16);
-		bpf_ringbuf_submit(ev, 0);
+		submit(ev, !allow);
 	}
 	return allow;
 }

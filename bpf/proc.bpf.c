@@ -34,7 +34,7 @@ int BPF_PROG(ragged_fork, struct task_struct *parent, struct task_struct *child)
 	ev->pid = BPF_CORE_READ(child, tgid);
 	ev->ppid = BPF_CORE_READ(parent, tgid);
 	ev->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_ringbuf_submit(ev, 0);
+	submit(ev, 0);
 	return 0;
 }
 
@@ -54,7 +54,7 @@ int BPF_PROG(ragged_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	ev->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	ev->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), BPF_CORE_READ(bprm, filename));
-	bpf_ringbuf_submit(ev, 0);
+	submit(ev, 0);
 	return 0;
 }
 
@@ -77,6 +77,6 @@ int BPF_PROG(ragged_exit, struct task_struct *p)
 	ev->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	ev->exit_code = BPF_CORE_READ(p, exit_code);
 	ev->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_ringbuf_submit(ev, 0);
+	submit(ev, 0);
 	return 0;
 }

@@ -93,6 +93,17 @@ static __always_inline struct ragged_run_policy *run_of(__u64 cgid)
  * never as a decision that did not happen. Returns nothing: logging never
  * changes the verdict.
  */
+/*
+ * Denials wake the agent at once. Records of allowed operations and of
+ * monitoring do not: the agent drains them on its next wakeup or its 50 ms
+ * run tick, and always before it closes a run's arithmetic. A plugin's
+ * tight loop of allowed connects then costs no wakeup per call.
+ */
+static __always_inline void submit(struct ragged_event *ev, int deny)
+{
+	bpf_ringbuf_submit(ev, deny ? 0 : BPF_RB_NO_WAKEUP);
+}
+
 /* Monitoring records (no decision): count "observed", then offer the record. */
 static __always_inline struct ragged_event *observe(__u64 cgid)
 {

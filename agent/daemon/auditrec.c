@@ -81,6 +81,14 @@ void auditrec_run_fields(cJSON *rec, const struct run *r)
 	auditrec_perms(rec, "permissions_used", r->perms);
 }
 
+static bool auditrec_followed(const struct agent *a)
+{
+	for (const struct client *c = a->clients; c; c = c->next)
+		if (c->follow)
+			return true;
+	return false;
+}
+
 int auditrec_emit(struct agent *a, cJSON *rec)
 {
 	char *line = NULL;
@@ -88,7 +96,8 @@ int auditrec_emit(struct agent *a, cJSON *rec)
 
 	if (!cJSON_GetObjectItemCaseSensitive(rec, "details"))
 		cJSON_AddObjectToObject(rec, "details");
-	rc = auditlog_append(a->audit, rec, &line);
+	/* Asking for the line writes the batch at once: only for followers. */
+	rc = auditlog_append(a->audit, rec, auditrec_followed(a) ? &line : NULL);
 	if (rc < 0) {
 		/* Say so: an unwritable audit log is an incident, not a detail. */
 		fprintf(stderr, "raggedd: audit write failed for %s\n",

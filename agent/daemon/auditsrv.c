@@ -89,6 +89,7 @@ void auditsrv_show(struct agent *a, struct client *c, const cJSON *msg)
 
 	if (build_query(c, msg, &q) < 0)
 		return;
+	auditlog_flush(a->audit);	/* the worker reads the file */
 	rc = detach();
 	if (rc < 0) {
 		reply_error(c, 1, "fork: %s", strerror(errno));

@@ -163,7 +163,8 @@ void restart_settle(struct agent *a)
 					d = cJSON_AddObjectToObject(lost, "details");
 					cJSON_AddNumberToObject(d, "count", (double)r->lost_extra);
 					cJSON_AddStringToObject(d, "reason", "drained by the agent that died, "
-								"but not yet written (flood counts in its memory)");
+								"but not yet written (flood counts and the unwritten "
+								"part of its last write batch)");
 					auditrec_emit(a, lost);
 				}
 			}

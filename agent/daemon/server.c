@@ -23,6 +23,9 @@
 #include "proto.h"
 #include "util.h"
 
+/* The agent whose audit log a reply waits for (set by server_listen). */
+static struct agent *replying_agent;
+
 int ep_add(struct agent *a, int fd, enum ep_kind kind, void *ptr)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -39,6 +42,7 @@ void ep_del(struct agent *a, int fd)
 
 int server_listen(struct agent *a, char *err, size_t errlen)
 {
+	replying_agent = a;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char dir[PATH_MAX];
 	char *slash;
@@ -128,6 +132,13 @@ void client_close(struct agent *a, struct client *c)
 
 void client_send(struct client *c, cJSON *msg)
 {
+	/*
+	 * A reply may tell the caller its records exist (a run's exit status,
+	 * a grant): write the pending audit batch first, so whoever reads the
+	 * file next finds them.
+	 */
+	if (replying_agent && replying_agent->audit)
+		auditlog_flush(replying_agent->audit);
 	/* Best effort: a client that cannot take a reply is closed on its next event. */
 	proto_send(c->fd, msg, NULL, 0);
 }

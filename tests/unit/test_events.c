@@ -532,7 +532,7 @@ static void t_escapes(void **state)
 static void t_unknown_hook(void **state)
 {
 	struct fx *f = *state;
-	struct ragged_event e = ev(CGID, RAGGED_EV_FILE, 31, RAGGED_DENY);
+	struct ragged_event e = ev(CGID, RAGGED_EV_FILE, RAGGED_HOOK_MAX + 8, RAGGED_DENY);
 	cJSON *rec, *d;
 
 	e.err = 0;	/* no errno: none in the record */
@@ -544,6 +544,53 @@ static void t_unknown_hook(void **state)
 	assert_string_equal(str(d, "hook"), "unknown");
 	assert_string_equal(str(d, "mechanism"), "unknown");
 	assert_null(cJSON_GetObjectItem(d, "errno"));
+	cJSON_Delete(rec);
+}
+
+/* UNIX socket and bind denials: the name or address, the operation, the
+ * program of the mode that decided. */
+static void t_unix_and_bind(void **state)
+{
+	struct fx *f = *state;
+	struct ragged_event e = ev(CGID, RAGGED_EV_NET, RAGGED_HOOK_UNIX_CONNECT, RAGGED_DENY);
+	cJSON *rec, *d;
+
+	e.family = AF_UNIX;
+	e.sock_type = SOCK_STREAM;
+	snprintf(e.path, sizeof(e.path), "/run/dbus/system_bus_socket");
+	inject(f, &e);
+	rec = drain_one(f);
+	assert_string_equal(str(rec, "event"), "permission_violation");
+	d = cJSON_GetObjectItem(rec, "details");
+	assert_string_equal(str(d, "address"), "/run/dbus/system_bus_socket");
+	assert_string_equal(str(d, "protocol"), "unix-stream");
+	assert_string_equal(str(d, "operation"), "connect");
+	assert_string_equal(str(d, "hook"), f->a.feat.mode == MODE_BPF_LSM ?
+			    "unix_stream_connect" : "connect_unix");
+	assert_null(cJSON_GetObjectItem(d, "port"));
+	cJSON_Delete(rec);
+
+	e = ev(CGID, RAGGED_EV_NET, RAGGED_HOOK_UNIX_SEND, RAGGED_DENY);
+	e.family = AF_UNIX;
+	e.sock_type = SOCK_DGRAM;
+	inject(f, &e);
+	rec = drain_one(f);
+	d = cJSON_GetObjectItem(rec, "details");
+	assert_string_equal(str(d, "address"), "(unnamed)");
+	assert_string_equal(str(d, "protocol"), "unix-dgram");
+	assert_string_equal(str(d, "operation"), "sendmsg");
+	cJSON_Delete(rec);
+
+	e = ev(CGID, RAGGED_EV_NET, RAGGED_HOOK_BIND4, RAGGED_DENY);
+	e.family = AF_INET;
+	e.port = 8080;
+	e.protocol = 17;
+	inject(f, &e);
+	rec = drain_one(f);
+	d = cJSON_GetObjectItem(rec, "details");
+	assert_string_equal(str(d, "operation"), "bind");
+	assert_string_equal(str(d, "address"), "0.0.0.0");
+	assert_string_equal(str(d, "protocol"), "udp");
 	cJSON_Delete(rec);
 }
 
@@ -790,6 +837,7 @@ int main(void)
 		T(t_syscall_denied),
 		T(t_escapes),
 		T(t_unknown_hook),
+		T(t_unix_and_bind),
 		T(t_short_record),
 		T(t_flood),
 		T(t_flood_kinds),

@@ -27,6 +27,7 @@
 #define R RAGGED_ACC_READ
 #define W RAGGED_ACC_WRITE
 #define X RAGGED_ACC_EXEC
+#define S RAGGED_ACC_SOCK
 #define BASELINE RAGGED_PERM_COUNT
 #define BIT(p) RAGGED_PERM_BIT(RAGGED_PERM_##p)
 #define TCP (1u << IPPROTO_TCP)
@@ -316,8 +317,8 @@ static void t_baseline_only(void **state)
 	/* Plugin dir read+exec, never writable; scratch writable, never executable. */
 	want_tmp(f, "plugin", R | X, BASELINE);
 	want_tmp(f, "plugin/", R | X, BASELINE);
-	want_tmp(f, "scratch", R | W, BASELINE);
-	want_tmp(f, "scratch/", R | W, BASELINE);
+	want_tmp(f, "scratch", R | W | S, BASELINE);
+	want_tmp(f, "scratch/", R | W | S, BASELINE);
 	/* Nothing else: not the home, not /etc as a whole, no network. */
 	assert_null(find_file(&f->p, "/etc/"));
 	assert_null(find_file(&f->p, "/"));
@@ -776,7 +777,7 @@ static void t_many_documents(void **state)
 	}
 	/* The baseline survived the reallocations. */
 	want_file(&f->p, "/usr/", R | X, BASELINE);
-	want_tmp(f, "scratch/", R | W, BASELINE);
+	want_tmp(f, "scratch/", R | W | S, BASELINE);
 }
 
 /* Many endpoints: the rule array grows past its initial size intact. */
