@@ -15,11 +15,12 @@ esc_serve() {
 	"$ESC_DIR/probe" "$1" \
 		"$( [ "$1" = sendfd ] && echo "$2:/dev/null" || echo "$2")" > "$RAGGED_T/serve.out" 2>&1 &
 	ESC_SERVER=$!
+	# Bound once the kernel lists the name (a path, or @name when abstract).
 	_sw=0
-	while ! grep -q '^serving' "$RAGGED_T/serve.out" 2>/dev/null && [ $_sw -lt 300 ]; do
+	while ! grep -q " $2\$" /proc/net/unix && [ $_sw -lt 300 ]; do
 		sleep 0.1; _sw=$((_sw + 1))
 	done
-	grep -q '^serving' "$RAGGED_T/serve.out" ||
+	grep -q " $2\$" /proc/net/unix ||
 		fail "the outside $1 server did not start: $(cat "$RAGGED_T/serve.out")"
 }
 esc_serve_stop() { kill "$ESC_SERVER" 2>/dev/null; wait "$ESC_SERVER" 2>/dev/null; ESC_SERVER=""; }
