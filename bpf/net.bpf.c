@@ -32,6 +32,45 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } net_rules SEC(".maps");
 
+/*
+ * Allowed connects to one destination are recorded at most once a second
+ * per run (network_access); each one is still counted (allow[hook]). A
+ * plugin's connection pool or DNS lookups in a loop would otherwise fill a
+ * 376-byte record per call, the bulk of this program's cost, only for the
+ * agent's flood control to fold them into a count. Not pinned: a restarted
+ * agent starts with a fresh window, which records more, never less.
+ */
+#define NET_AUDIT_INTERVAL_NS 1000000000ULL
+
+struct net_seen_key {
+	__u64 cgid;
+	__u8 addr[16];
+	__u16 port;
+	__u16 family;
+	__u32 proto;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct net_seen_key);
+	__type(value, __u64);
+} net_seen SEC(".maps");
+
+static __always_inline int audit_allowed(__u64 cgid, const struct ragged_net_key *key, __u32 proto)
+{
+	struct net_seen_key k = { .cgid = cgid, .port = key->port, .family = key->family,
+				  .proto = proto };
+	__u64 now = bpf_ktime_get_ns(), *last;
+
+	__builtin_memcpy(k.addr, key->addr, 16);
+	last = bpf_map_lookup_elem(&net_seen, &k);
+	if (last && now - *last < NET_AUDIT_INTERVAL_NS)
+		return 0;
+	bpf_map_update_elem(&net_seen, &k, &now, BPF_ANY);
+	return 1;
+}
+
 static __always_inline __u32 proto_of(__u32 type, __u32 protocol)
 {
 	if (protocol)
@@ -83,8 +122,8 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 		rule = bpf_map_lookup_elem(&net_rules, &key);
 		allow = rule && proto < 32 && (rule->proto_mask & (1u << proto));
 	}
-	/* Every connect/sendmsg a plugin makes is worth a record: it is rare. */
-	account(cgid, hook, !allow, 1, &ev);
+	/* Every denial is recorded; an allowed destination once a second. */
+	account(cgid, hook, !allow, allow ? audit_allowed(cgid, &key, proto) : 1, &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_NET;
 		ev->err = allow ? 0 : EPERM;
