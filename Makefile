@@ -115,6 +115,7 @@ bench: all
 	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common tools/bench/auditbench.c \
 		agent/common/audit*.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
 	$(BUILD)/bench/auditbench 200000
+	./tools/bench/flood.sh
 
 # Enforcement bench (tools/bench/enforce.sh): empty programs on the ragged
 # hooks and the stats/attach helper, in build/bench/ (shipped to vmtest).
