@@ -199,6 +199,10 @@ static void handle_status(struct agent *a, struct client *c)
 				strerror(a->feat.lsm_load_err) : "ok");
 	cJSON_AddStringToObject(k, "cgroup_controllers",
 				a->cg.v2_memory ? "v2" : "v1 (hybrid host)");
+	/* Fail closed, and say so: without per-socket decisions, no AF_UNIX. */
+	cJSON_AddStringToObject(k, "unix_sockets", !a->feat.unix_sockets ? "refused (no hook)" :
+				a->feat.mode == MODE_BPF_LSM ? "peer must be the run's own" :
+				"name must be under the run's scratch dir");
 	for (struct run *r = a->runs; r; r = r->next)
 		if (c->uid == 0 || r->owner == c->uid)
 			n++;

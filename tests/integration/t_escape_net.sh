@@ -100,3 +100,11 @@ t_escape_bind() {
 	expect_line "$RAGGED_T/esc.rec" '"hook":"bind4".*"address":"0.0.0.0","port":8080' \
 		"the bind4 record names the address and port"
 }
+
+# The mode is never silent: status says how UNIX sockets are decided.
+t_escape_unix_status() {
+	esc_setup || return
+	want=$(by_mode "name must be under the run's scratch dir" "peer must be the run's own")
+	ctl status > "$RAGGED_T/status.out" 2>&1
+	expect_line "$RAGGED_T/status.out" "unix_sockets.*$want" "status: UNIX sockets: $want"
+}
