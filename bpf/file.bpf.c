@@ -26,6 +26,38 @@ struct {
 } file_rules SEC(".maps");
 
 /*
+ * Opens under a granted permission are recorded (file_access) at most once
+ * a second per run, file and access mode; every open is still counted. A
+ * plugin reading its documents in a loop would otherwise fill a record per
+ * open for flood control to fold into a count. Not pinned: a restarted
+ * agent starts a fresh window (more records, never fewer).
+ */
+#define FILE_AUDIT_INTERVAL_NS 1000000000ULL
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct ragged_file_seen);
+	__type(value, __u64);
+} file_seen SEC(".maps");
+
+static __always_inline int audit_granted(struct ragged_scratch *s, __u64 cgid, __u32 want)
+{
+	__u64 now = bpf_ktime_get_ns(), *last;
+
+	s->seen.cgid = cgid;
+	s->seen.access = want;
+	/* Only the name: what lies past its NUL is a previous call's. */
+	__builtin_memset(s->seen.path, 0, sizeof(s->seen.path));
+	bpf_probe_read_kernel_str(s->seen.path, sizeof(s->seen.path), s->fkey.path);
+	last = bpf_map_lookup_elem(&file_seen, &s->seen);
+	if (last && now - *last < FILE_AUDIT_INTERVAL_NS)
+		return 0;
+	bpf_map_update_elem(&file_seen, &s->seen, &now, BPF_ANY);
+	return 1;
+}
+
+/*
  * "/proc/<own tgid>/..." is the baseline's /proc/self (d_path shows the
  * number, not "self"). Read-only; /proc/<any other pid> stays denied.
  */
@@ -97,7 +129,7 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	}
 	/* Baseline allows (runtime libraries) are not worth a record; grants are. */
 	account(cgid, RAGGED_HOOK_FILE_OPEN, !allow,
-		allow && rule && rule->perm != RAGGED_PERM_COUNT, &ev);
+		allow && rule && rule->perm != RAGGED_PERM_COUNT && audit_granted(s, cgid, want), &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_FILE;
 		ev->err = allow ? 0 : EACCES;

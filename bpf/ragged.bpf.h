@@ -66,8 +66,16 @@ struct {
 } events SEC(".maps");
 
 /* Big keys do not fit the 512-byte stack next to an event: per-CPU scratch. */
+/* A granted file a run has opened, for file.bpf.c's once-a-second record. */
+struct ragged_file_seen {
+	__u64 cgid;
+	__u32 access;
+	char path[RAGGED_RULE_PATH_MAX];
+};
+
 struct ragged_scratch {
 	struct ragged_file_key fkey;
+	struct ragged_file_seen seen;
 };
 
 struct {
