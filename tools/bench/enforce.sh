@@ -96,19 +96,8 @@ chmod 755 "$D/plugin"
 LOOP="-r $LOOP_ROUNDS -b $BLOCK -o $D/docs/doc.txt -u 127.0.0.1:53 -t 127.0.0.1:$TPORT -x $D/plugin/loopbench -k"
 OPS="open udp tcp mmap kill"
 
-agent_start() {
-	"$B/raggedd" --config "$D/agent.toml" --foreground >> "$D/agent.log" 2>&1 &
-	APID=$!
-	i=0; while [ ! -S "$RAGGED_SOCKET" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -S "$RAGGED_SOCKET" ] || { echo "enforce bench: agent did not start:" >&2; tail "$D/agent.log" >&2; exit 1; }
-}
-agent_stop() {
-	[ -n "$APID" ] || return 0
-	kill -TERM "$APID" 2>/dev/null || true
-	wait "$APID" 2>/dev/null || true
-	APID=
-	rm -f "$RAGGED_SOCKET"
-}
+BENCH=enforce
+. "$ROOT/tools/bench/agent.sh"
 cleanup() {
 	set +e
 	[ -n "$EPID" ] && { exec 7>&- || true; wait "$EPID" 2>/dev/null || true; }

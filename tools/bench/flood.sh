@@ -27,7 +27,6 @@ fi
 D=$(mktemp -d /tmp/ragged-fbench.XXXXXX); chmod 755 "$D"
 TAG="ragged-fbench-$$"
 export RAGGED_SOCKET="$D/agent.sock"
-APID=
 cat > "$D/agent.toml" <<EOC
 [paths]
 socket = "$RAGGED_SOCKET"
@@ -45,18 +44,8 @@ printf '[plugin]\nname = "flood"\nversion = "1.0.0"\ntype = "command"\nentry = [
 chmod 755 "$D/plugin"
 echo secret > "$D/secret"; chmod 600 "$D/secret"	# nobody may not read it
 
-agent_start() {
-	"$B/raggedd" --config "$D/agent.toml" --foreground >> "$D/agent.log" 2>&1 &
-	APID=$!
-	i=0; while [ ! -S "$RAGGED_SOCKET" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -S "$RAGGED_SOCKET" ] || { echo "flood bench: agent did not start" >&2; tail "$D/agent.log" >&2; exit 1; }
-}
-agent_stop() {
-	[ -n "$APID" ] || return 0
-	kill -TERM "$APID" 2>/dev/null || true
-	wait "$APID" 2>/dev/null || true
-	APID=
-}
+BENCH=flood
+. "$ROOT/tools/bench/agent.sh"
 cleanup() {
 	set +e
 	agent_stop
