@@ -32,8 +32,6 @@ struct {
  * open for flood control to fold into a count. Not pinned: a restarted
  * agent starts a fresh window (more records, never fewer).
  */
-#define FILE_AUDIT_INTERVAL_NS 1000000000ULL
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -43,18 +41,12 @@ struct {
 
 static __always_inline int audit_granted(struct ragged_scratch *s, __u64 cgid, __u32 want)
 {
-	__u64 now = bpf_ktime_get_ns(), *last;
-
 	s->seen.cgid = cgid;
 	s->seen.access = want;
 	/* Only the name: what lies past its NUL is a previous call's. */
 	__builtin_memset(s->seen.path, 0, sizeof(s->seen.path));
 	bpf_probe_read_kernel_str(s->seen.path, sizeof(s->seen.path), s->fkey.path);
-	last = bpf_map_lookup_elem(&file_seen, &s->seen);
-	if (last && now - *last < FILE_AUDIT_INTERVAL_NS)
-		return 0;
-	bpf_map_update_elem(&file_seen, &s->seen, &now, BPF_ANY);
-	return 1;
+	return first_this_second(&file_seen, &s->seen);
 }
 
 /*

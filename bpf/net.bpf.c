@@ -40,8 +40,6 @@ struct {
  * agent's flood control to fold them into a count. Not pinned: a restarted
  * agent starts with a fresh window, which records more, never less.
  */
-#define NET_AUDIT_INTERVAL_NS 1000000000ULL
-
 struct net_seen_key {
 	__u64 cgid;
 	__u8 addr[16];
@@ -61,14 +59,9 @@ static __always_inline int audit_allowed(__u64 cgid, const struct ragged_net_key
 {
 	struct net_seen_key k = { .cgid = cgid, .port = key->port, .family = key->family,
 				  .proto = proto };
-	__u64 now = bpf_ktime_get_ns(), *last;
 
 	__builtin_memcpy(k.addr, key->addr, 16);
-	last = bpf_map_lookup_elem(&net_seen, &k);
-	if (last && now - *last < NET_AUDIT_INTERVAL_NS)
-		return 0;
-	bpf_map_update_elem(&net_seen, &k, &now, BPF_ANY);
-	return 1;
+	return first_this_second(&net_seen, &k);
 }
 
 static __always_inline __u32 proto_of(__u32 type, __u32 protocol)
@@ -76,6 +69,19 @@ static __always_inline __u32 proto_of(__u32 type, __u32 protocol)
 	if (protocol)
 		return protocol;
 	return type == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP;
+}
+
+/* The address the caller named: IPv4 in ip6[0], network order. */
+static __always_inline void user_addr(struct bpf_sock_addr *ctx, int v6, __u32 ip6[4])
+{
+	if (v6) {
+		ip6[0] = ctx->user_ip6[0];
+		ip6[1] = ctx->user_ip6[1];
+		ip6[2] = ctx->user_ip6[2];
+		ip6[3] = ctx->user_ip6[3];
+	} else {
+		ip6[0] = ctx->user_ip4;
+	}
 }
 
 /* ::ffff:a.b.c.d is an IPv4 destination wearing an IPv6 coat. */
@@ -96,11 +102,8 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 	int allow = 0;
 
 	key.port = (__u16)ctx->user_port;	/* already network order */
+	user_addr(ctx, v6, ip6);
 	if (v6) {
-		ip6[0] = ctx->user_ip6[0];
-		ip6[1] = ctx->user_ip6[1];
-		ip6[2] = ctx->user_ip6[2];
-		ip6[3] = ctx->user_ip6[3];
 		if (v4_mapped(ip6)) {
 			key.family = bpf_htons(AF_INET);
 			__builtin_memcpy(key.addr, &ip6[3], 4);
@@ -112,7 +115,6 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 		}
 	} else {
 		key.family = bpf_htons(AF_INET);
-		ip6[0] = ctx->user_ip4;
 		__builtin_memcpy(key.addr, &ip6[0], 4);
 		key.prefixlen = 64 + 32;
 	}
@@ -190,14 +192,7 @@ static __always_inline int bind_decide(struct bpf_sock_addr *ctx, __u32 hook, in
 	__u32 ip6[4] = {};
 	int allow;
 
-	if (v6) {
-		ip6[0] = ctx->user_ip6[0];
-		ip6[1] = ctx->user_ip6[1];
-		ip6[2] = ctx->user_ip6[2];
-		ip6[3] = ctx->user_ip6[3];
-	} else {
-		ip6[0] = ctx->user_ip4;
-	}
+	user_addr(ctx, v6, ip6);
 	allow = run && port == 0 && loopback(ip6, v6);
 	/* Allowed binds are unremarkable (the connect that follows is logged). */
 	account(cgid, hook, !allow, 0, &ev);

@@ -112,6 +112,23 @@ static __always_inline void submit(struct ragged_event *ev, int deny)
 	bpf_ringbuf_submit(ev, deny ? 0 : BPF_RB_NO_WAKEUP);
 }
 
+/*
+ * Allowed decisions worth a record (a granted file, a network destination)
+ * are recorded at most once a second per key; every one is still counted.
+ * seen: an LRU hash of key -> the last recorded time.
+ */
+#define AUDIT_INTERVAL_NS 1000000000ULL
+
+static __always_inline int first_this_second(void *seen, const void *key)
+{
+	__u64 now = bpf_ktime_get_ns(), *last = bpf_map_lookup_elem(seen, key);
+
+	if (last && now - *last < AUDIT_INTERVAL_NS)
+		return 0;
+	bpf_map_update_elem(seen, key, &now, BPF_ANY);
+	return 1;
+}
+
 /* Monitoring records (no decision): count "observed", then offer the record. */
 static __always_inline struct ragged_event *observe(__u64 cgid)
 {
