@@ -75,8 +75,11 @@ runner=/ragged/tests/integration/run.sh
 # enforcement benchmark instead of the test suite; its exit status is rc.
 # ragged.bench_env=R=8,S=3 passes its settings (see tools/bench/enforce.sh).
 benchenv=
+# ragged.tests=t_a,t_b runs only those integration tests (RAGGED_TESTS).
+only=
 for a in $(cat /proc/cmdline); do
     case $a in
+    ragged.tests=*) only=$(echo "${a#ragged.tests=}" | tr ',' ' ') ;;
     ragged.run=bench) runner=/ragged/tools/bench/enforce.sh ;;
     ragged.bench_env=*) benchenv=$(echo "${a#ragged.bench_env=}" | tr ',' ' ') ;;
     esac
@@ -92,7 +95,7 @@ if [ -f "$runner" ]; then
     teepid=$!
     # shellcheck disable=SC2086  # benchenv: words of VAR=value
     (cd /ragged && RAGGED_ROOT=/ragged RAGGED_IN_VM=1 RAGGED_EXPECT_MODE=bpf-lsm \
-        exec env $benchenv sh "$runner") </dev/null >/run/vmtest.fifo 2>&1 9>&-
+        RAGGED_TESTS="$only" exec env $benchenv sh "$runner") </dev/null >/run/vmtest.fifo 2>&1 9>&-
     rc=$?
     # give tee up to 2 s to copy what is still in the pipe (it exits on EOF
     # unless a stray process holds the FIFO), then stop it
