@@ -12,7 +12,7 @@ PKGS="
   libcjson-dev libcmocka-dev libseccomp-dev libssl-dev
   lcov gcovr valgrind
   qemu-system-x86 busybox-static cpio util-linux
-  bubblewrap hyperfine python3 python3-jsonschema
+  bubblewrap hyperfine python3 python3-jsonschema python3-pytest python3-click
 "
 
 missing=""

@@ -142,6 +142,8 @@ struct run {
 	struct run_usage usage;
 	char breach[32];		/* the limit that ended it, "" if none */
 	char breach_reason[160];	/* one line for the caller */
+	uint64_t breach_usage, breach_bound;	/* what was measured against what */
+	const char *breach_unit;	/* a string literal: "bytes", "ms", "processes" */
 	uint64_t records;		/* ring-buffer records logged for this run */
 	uint64_t forks, execs, unexpected_execs;
 	struct flood *flood;		/* flood.c bookkeeping, lazily allocated */

@@ -417,6 +417,11 @@ static void run_finish(struct agent *a, struct run *r, int status, bool have_sta
 			cJSON_DeleteItemFromObject(rep, "signal");
 			cJSON_AddNumberToObject(rep, "signal", SIGKILL);
 			cJSON_AddStringToObject(rep, "reason", r->breach_reason);
+			/* The same facts as the resource_limit_exceeded record, for library clients. */
+			cJSON_AddStringToObject(rep, "limit", r->breach);
+			cJSON_AddNumberToObject(rep, "usage", (double)r->breach_usage);
+			cJSON_AddNumberToObject(rep, "bound", (double)r->breach_bound);
+			cJSON_AddStringToObject(rep, "unit", r->breach_unit ? r->breach_unit : "");
 		}
 		client_send(r->client, rep);
 		cJSON_Delete(rep);
