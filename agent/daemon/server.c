@@ -21,6 +21,7 @@
 #include "auditlog.h"
 #include "perms.h"
 #include "proto.h"
+#include "protocheck.h"
 #include "util.h"
 
 /* The agent whose audit log a reply waits for (set by server_listen). */
@@ -336,9 +337,11 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, int nfds)
 {
 	const char *cmd = proto_str(msg, "cmd");
+	char err[256];
 
-	if (!cmd)
-		reply_error(c, 1, "request has no \"cmd\"");
+	/* Shape and version first (agent/common/protocheck.c): a handler sees only well-formed requests. */
+	if (proto_check_request(msg, nfds, err, sizeof(err)) < 0)
+		reply_error(c, 2, "%s", err);
 	else if (strcmp(cmd, "status") == 0)
 		handle_status(a, c);
 	else if (strcmp(cmd, "plugin_install") == 0)
@@ -363,12 +366,11 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 		auditsrv_show(a, c, msg);
 		cJSON_Delete(msg);
 		return;	/* the client may be gone now: do not touch it */
-	} else if (strcmp(cmd, "audit_verify") == 0) {
+	} else {	/* audit_verify: the table knows no other command */
 		auditsrv_verify(a, c);
 		cJSON_Delete(msg);
 		return;
-	} else
-		reply_error(c, 1, "unknown command: %.64s", cmd);
+	}
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
 	cJSON_Delete(msg);

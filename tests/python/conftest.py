@@ -85,3 +85,41 @@ def out():
 
     yield Out
     f.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def schema_checked_wire():
+    """Every message the Python client sends and every reply it receives in
+    these tests must match docs/protocol-schema.json."""
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema", reason="python3-jsonschema is not installed (make deps)")
+    from ragged_sandbox import wire
+
+    with open(os.path.join(ROOT, "docs", "protocol-schema.json")) as f:
+        schema = json.load(f)
+
+    def validator(ref):
+        s = dict(schema)
+        s.pop("oneOf")
+        s["$ref"] = "#/$defs/" + ref
+        return jsonschema.Draft202012Validator(s)
+
+    requests, replies = validator("request"), validator("reply")
+    send, recv = wire.Connection.send, wire.Connection.recv
+
+    def checked_send(self, msg, fds=()):
+        m = dict(msg)
+        m.setdefault("proto", wire.PROTOCOL_VERSION)
+        requests.validate(m)
+        return send(self, msg, fds)
+
+    def checked_recv(self):
+        m = recv(self)
+        if m is not None:
+            replies.validate(m)
+        return m
+
+    wire.Connection.send, wire.Connection.recv = checked_send, checked_recv
+    yield
+    wire.Connection.send, wire.Connection.recv = send, recv
