@@ -28,6 +28,7 @@ const struct preq proto_requests[] = {
 	{ "plugin_list", 0, f_none },
 	{ "answer", 0, f_answer },
 	{ "permissions", 0, f_plugin },
+	{ "catalog", 0, f_none },
 	{ "grant", 0, f_consent },
 	{ "revoke", 0, f_consent },
 	{ "run", 3, f_run },

@@ -139,7 +139,10 @@ static int consent(struct ctl *c, int argc, char **argv, bool grant)
 				return EXIT_USAGE;
 			}
 			if (perm_from_name(argv[i]) < 0) {
-				ctl_err("--permission: unknown permission \"%s\"", argv[i]);
+				const char *sug = perm_suggest(argv[i]);
+
+				ctl_err("--permission: unknown permission \"%.64s\"%s%s%s", argv[i],
+					sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
 				cJSON_Delete(req);
 				return EXIT_USAGE;
 			}

@@ -40,6 +40,7 @@ int cmd_plugin(struct ctl *c, int argc, char **argv);
 int cmd_run(struct ctl *c, int argc, char **argv);
 int cmd_audit(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
+int cmd_permissions(struct ctl *c, int argc, char **argv);
 int cmd_validate(struct ctl *c, int argc, char **argv);
 int cmd_security(struct ctl *c, int argc, char **argv);
 

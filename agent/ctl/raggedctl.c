@@ -20,6 +20,7 @@ static void usage(FILE *f)
 	      "  audit show [--plugin N] [--since T] [--until T] [--event E] [--result R]\n"
 	      "  audit follow [filters] | audit verify [--file PATH]\n"
 	      "  security report --plugins\n"
+	      "  permissions [PERMISSION]     every permission: risk, what it grants here\n"
 	      "  status\n", f);
 }
 
@@ -73,6 +74,8 @@ int main(int argc, char **argv)
 		return cmd_run(&c, n - 1, rest + 1);
 	if (strcmp(rest[0], "audit") == 0)
 		return cmd_audit(&c, n - 1, rest + 1);
+	if (strcmp(rest[0], "permissions") == 0)
+		return cmd_permissions(&c, n - 1, rest + 1);
 	if (strcmp(rest[0], "status") == 0)
 		return cmd_status(&c, n - 1, rest + 1);
 	if (strcmp(rest[0], "security") == 0)

@@ -289,6 +289,8 @@ void run_refuse(struct agent *a, struct client *c, struct run *r, int code,
 		const char *event, const char *err);
 struct run *run_find_chan(struct agent *a, int fd);
 int run_account(struct agent *a, struct client *c, struct run *r, char *err, size_t errlen);
+/* catalog.c: every permission and what it grants the caller here. */
+void catalog_reply(struct agent *a, struct client *c);
 void run_reconcile(struct agent *a, struct run *r, cJSON *details);
 void run_free(struct agent *a, struct run *r);
 void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, int nfds);

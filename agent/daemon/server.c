@@ -288,8 +288,10 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 		int p = cJSON_IsString(it) ? perm_from_name(it->valuestring) : -1;
 
 		if (p < 0) {
-			reply_error(c, 1, "unknown permission: %s",
-				    cJSON_IsString(it) ? it->valuestring : "(not a string)");
+			const char *sug = perm_suggest(it->valuestring);
+
+			reply_error(c, 1, "unknown permission: %.64s%s%s%s", it->valuestring,
+				    sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
 			cJSON_Delete(e);
 			return;
 		}
@@ -350,6 +352,8 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 		handle_list(a, c);
 	else if (strcmp(cmd, "answer") == 0)
 		consent_answer(a, c, msg);
+	else if (strcmp(cmd, "catalog") == 0)
+		catalog_reply(a, c);
 	else if (strcmp(cmd, "permissions") == 0)
 		consent_permissions(a, c, msg);
 	else if (strcmp(cmd, "grant") == 0)

@@ -60,3 +60,21 @@ PYEOF
 		fail "follower exit $rc:"; sed 's/^/    | /' "$RAGGED_T/follow.out"
 	fi
 }
+
+# raggedctl permissions: every permission, what it grants here, did you mean.
+t_permissions_catalog() {
+	ctl permissions > "$RAGGED_T/perm.out" 2>&1
+	expect_rc $? 0 "raggedctl permissions"
+	expect_line "$RAGGED_T/perm.out" '^read:documents +medium +Read the files' "read:documents with risk and description"
+	expect_line "$RAGGED_T/perm.out" "^ +read +$RAGGED_T/docs\$" "the documents dir it grants on this machine"
+	expect_line "$RAGGED_T/perm.out" '^ +tcp +127\.0\.0\.1/32 port 11434$' "the embedding endpoint"
+	[ "$(grep -c '^[a-z]*:[a-z]* ' "$RAGGED_T/perm.out")" -eq 10 ] && pass "all 10 permissions" ||
+		fail "not 10 permissions"
+	ctl --format json permissions network:download > "$RAGGED_T/perm.json"
+	expect_line "$RAGGED_T/perm.json" '^\{"permission":"network:download","risk":"high"' "one permission as JSON"
+	ctl permissions read:document > "$RAGGED_T/perm.err" 2>&1
+	expect_rc $? 2 "unknown permission is bad input"
+	expect_line "$RAGGED_T/perm.err" 'unknown permission "read:document" \(did you mean read:documents\?\)' "did you mean"
+	ctl plugin grant nosuch --permission network:apii > "$RAGGED_T/perm.err" 2>&1
+	expect_line "$RAGGED_T/perm.err" 'did you mean network:api\?' "did you mean on grant"
+}

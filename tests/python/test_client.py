@@ -128,3 +128,20 @@ def test_list_and_status(client, make_plugin):
     st = client.status()
     assert st["enforcement"] in ("bpf-lsm", "landlock")
     assert PROTOCOL_VERSION == 1
+
+
+def test_catalog_lists_every_permission_with_what_it_grants(client, env):
+    rows = client.catalog()
+    names = [r["permission"] for r in rows]
+    assert names[:2] == ["read:documents", "write:documents"] and len(names) == 10
+    docs = client.catalog("read:documents")
+    assert docs["risk"] == "medium" and docs["description"]
+    assert {"path": os.path.realpath(os.path.join(env["t"], "docs")), "access": "read"} in docs["files"]
+    assert {"path": os.path.realpath(os.path.join(env["t"], "docs")), "access": "read-write"} in \
+        client.catalog("write:documents")["files"]
+    emb = client.catalog("system:embedding")
+    assert any(n["port"] == 11434 and n["address"] == "127.0.0.1/32" for n in emb["network"])
+    assert "manifest" in client.catalog("network:api")["note"]
+    with pytest.raises(AgentError) as e:
+        client.catalog("read:document")
+    assert "did you mean read:documents?" in str(e.value)

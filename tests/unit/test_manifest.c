@@ -398,10 +398,10 @@ REJECT(t_perm_unknown, HEAD "[permissions]\nrequired = [\"read:documents\", "
     "\"read:everything\"")
 REJECT(t_perm_case, HEAD "[permissions]\noptional = [\"Read:Documents\"]\n",
     "plugin.toml:7: permissions.optional[0]: unknown permission "
-    "\"Read:Documents\"")
+    "\"Read:Documents\" (did you mean \"read:documents\"?)")
 REJECT(t_perm_space, HEAD "[permissions]\noptional = [\"read:documents \"]\n",
     "plugin.toml:7: permissions.optional[0]: unknown permission "
-    "\"read:documents \"")
+    "\"read:documents \" (did you mean \"read:documents\"?)")
 REJECT(t_perm_dup, HEAD "[permissions]\nrequired = [\n\"read:config\",\n"
     "\"read:config\"]\n",
     "plugin.toml:9: permissions.required[1]: duplicate permission "

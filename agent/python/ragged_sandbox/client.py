@@ -1,5 +1,6 @@
 """The client: what raggedctl does, as Python calls. Standard library only."""
 
+import difflib
 import json
 import os
 import shutil
@@ -163,6 +164,22 @@ class Client:
         if not permissions:
             raise AgentError("revoke needs a permission", 2)
         self._request({"cmd": "revoke", "plugin": plugin, "permissions": list(permissions)})
+
+    def catalog(self, permission=None):
+        """Every permission (or one): risk, description, and what it grants
+        the caller on this machine (files, network). An unknown name raises
+        AgentError with "did you mean"."""
+        rows = self._request({"cmd": "catalog"}) or []
+        if permission is None:
+            return rows
+        for r in rows:
+            if r.get("permission") == permission:
+                return r
+        names = [r.get("permission", "") for r in rows]
+        close = difflib.get_close_matches(permission, names, n=1, cutoff=0.6)
+        if not close:
+            close = [n for n in names if permission in n.split(":")]
+        raise AgentError("unknown permission \"%s\"%s" % (permission, " (did you mean %s?)" % close[0] if close else ""), 2)
 
     def status(self):
         return self._request({"cmd": "status"})
