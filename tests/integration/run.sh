@@ -20,7 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 for b in raggedd raggedctl plugins/probe; do
 	if [ ! -x "$RAGGED_BUILD/$b" ]; then
-		echo "integration: $RAGGED_BUILD/$b missing: run make first"
+		echo "integration: $RAGGED_BUILD/$b missing: run make test-bins first"
 		echo "integration: 0 passed, 1 failed, 0 skipped"
 		exit 1
 	fi
