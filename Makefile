@@ -23,7 +23,9 @@ DEPFLAGS := -MMD -MP
 # archives (only the members a binary needs are pulled in) and --as-needed
 # drops a library no pulled member calls.
 LDFLAGS  += -Wl,--as-needed
-LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto
+LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd
+RAGGED_VERSION := $(shell cat VERSION)
+CFLAGS   += -DRAGGED_VERSION='"$(RAGGED_VERSION)"'
 LDLIBS_CTL    := -lcjson -lcrypto -lelf
 LDLIBS        := $(LDLIBS_DAEMON)
 ifeq ($(COVERAGE),1)
@@ -83,6 +85,9 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BUILD)/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+# The one version source (VERSION) is compiled into both binaries.
+$(BUILD)/obj/agent/daemon/raggedd.o $(BUILD)/obj/agent/ctl/raggedctl.o: VERSION
 
 $(BUILD)/libcommon.a: $(COMMON_OBJS)
 	rm -f $@ && $(AR) rcs $@ $^

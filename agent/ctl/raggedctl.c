@@ -12,7 +12,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: raggedctl [--format table|json] [--socket PATH] COMMAND ...\n"
+	fputs("usage: raggedctl [--format table|json] [--socket PATH] [--version] COMMAND ...\n"
 	      "  plugin install DIR [--replace] [--accept-risk] | list | permissions NAME\n"
 	      "  plugin validate DIR [--threshold info|low|medium|high|critical]\n"
 	      "  plugin grant NAME [--permission P]... | revoke NAME --permission P\n"
@@ -52,6 +52,10 @@ int main(int argc, char **argv)
 			if (ctl_parse_format(argv[i] + 9, &c.format) < 0)
 				return EXIT_USAGE;
 			continue;
+		}
+		if (!passthrough && strcmp(argv[i], "--version") == 0) {
+			printf("raggedctl %s\n", RAGGED_VERSION);
+			return 0;
 		}
 		if (!passthrough && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
 			usage(stdout);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "log.h"
 #include "perms.h"
 #include "proto.h"
 #include "util.h"
@@ -147,7 +148,7 @@ static const char *apply_live(struct agent *a, struct run *r, uint32_t granted)
 
 	if (policy_build(a, r, &r->m, granted, &np, err, sizeof(err)) < 0 ||
 	    kmaps_install(a, r, &np, err, sizeof(err)) < 0) {
-		fprintf(stderr, "raggedd: live policy change for %s failed: %s\n", r->plugin, err);
+		log_msg(LOG_ERR, "live policy change for %s failed: %s", r->plugin, err);
 		return NULL;
 	}
 	policy_free(&r->pol);

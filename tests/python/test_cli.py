@@ -86,3 +86,11 @@ def test_register_mounts_the_groups():
 def test_safe_escapes_terminal_controls():
     assert safe("a\x1b[2J\rb\u202ec\x9b") == "a\\x1b[2J\\x0db\\u202ec\\x9b"
     assert safe("naïve ☃") == "naïve ☃"
+
+
+def test_one_version_source():
+    import ragged_sandbox
+    from conftest import ROOT
+
+    with open(os.path.join(ROOT, "VERSION")) as f:
+        assert ragged_sandbox.__version__ == f.read().strip()
