@@ -164,6 +164,46 @@ vmbench: vmtest-kernels all test-bins $(ENFORCE_BENCH)
 		$(VMTEST_DIR)/run.sh \
 		$(if $(strip $(KERNELS)),--kernels "$(KERNELS)") --timeout $(VMBENCH_TIMEOUT)
 
+# Install (FHS). PREFIX and DESTDIR as usual; the config goes to /etc
+# (the agent's default path) and is never overwritten; uninstall keeps it.
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+BINDIR      ?= $(PREFIX)/bin
+SYSCONFDIR  ?= /etc
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/ragged
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+PYTHONDIR   ?= $(PREFIX)/lib/python3/dist-packages
+INSTALL     ?= install
+INSTALLED_DOCS := README.md LICENSE $(wildcard docs/*.md docs/*.json)
+PY_FILES    := $(wildcard agent/python/ragged_sandbox/*.py)
+.PHONY: install uninstall
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/ragged \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(PYTHONDIR)/ragged_sandbox
+	$(INSTALL) -m 0755 $(BUILD)/raggedd $(DESTDIR)$(SBINDIR)/raggedd
+	$(INSTALL) -m 0755 $(BUILD)/raggedctl $(DESTDIR)$(BINDIR)/raggedctl
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ragged/agent.toml ] || \
+		$(INSTALL) -m 0644 etc/agent.toml $(DESTDIR)$(SYSCONFDIR)/ragged/agent.toml
+	sed 's|@SBINDIR@|$(SBINDIR)|g' etc/systemd/raggedd.service > $(DESTDIR)$(UNITDIR)/raggedd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/raggedd.service
+	for m in man/*.[158]; do sed 's|@VERSION@|$(RAGGED_VERSION)|g' $$m > \
+		$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; chmod 0644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
+	$(INSTALL) -m 0644 completion/raggedctl.bash $(DESTDIR)$(BASHCOMPDIR)/raggedctl
+	ln -sf raggedctl $(DESTDIR)$(BASHCOMPDIR)/raggedd
+	$(INSTALL) -m 0644 $(INSTALLED_DOCS) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 $(PY_FILES) $(DESTDIR)$(PYTHONDIR)/ragged_sandbox/
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/raggedd $(DESTDIR)$(BINDIR)/raggedctl \
+		$(DESTDIR)$(UNITDIR)/raggedd.service $(DESTDIR)$(BASHCOMPDIR)/raggedctl \
+		$(DESTDIR)$(BASHCOMPDIR)/raggedd \
+		$(addprefix $(DESTDIR)$(MANDIR)/,man8/raggedd.8 man1/raggedctl.1 man5/agent.toml.5 man5/plugin.toml.5)
+	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PYTHONDIR)/ragged_sandbox
+	@echo "uninstall: $(SYSCONFDIR)/ragged/agent.toml, /var/lib/ragged and /var/log/ragged are kept"
+
 clean:
 	rm -rf $(BUILD) build-cov
 

@@ -92,6 +92,36 @@ t_defaults(void **state)
 	config_free(&c);
 }
 
+/* The file `make install` puts in /etc/ragged: every key, every default. */
+static void
+t_installed_file_is_the_defaults(void **state)
+{
+	const char *root = getenv("RAGGED_ROOT");
+	char path[4096], buf[65536];
+	struct ragged_config c;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/etc/agent.toml", root ? root : ".");
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s (run from the repository root)", path);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (config_parse(buf, n, "agent.toml", &c, err, sizeof(err)) != 0)
+		fail_msg("etc/agent.toml: %s", err);
+	assert_defaults(&c);
+	config_free(&c);
+	/* every key of the reference is in it */
+	for (const char *const *k = (const char *const[]){ "socket =", "state_dir =", "audit_log =",
+	     "bpffs =", "cgroup =", "advisory_db =", "enforcement =", "root_run_as =", "memory_mb =",
+	     "cpu_seconds =", "pids =", "wall_seconds =", "scratch_mb =", "documents =", "config =",
+	     "models =", "memory =", "vectorstore_dir =", "cache =", "embedding_endpoint =",
+	     "vectorstore_endpoint =", "dns_resolvers =", NULL }; *k; k++)
+		if (!strstr(buf, *k))
+			fail_msg("etc/agent.toml lacks %s", *k);
+}
+
 static void
 t_overrides(void **state)
 {
@@ -470,6 +500,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_defaults), cmocka_unit_test(t_overrides),
+		cmocka_unit_test(t_installed_file_is_the_defaults),
 		cmocka_unit_test(t_enforcement),
 		cmocka_unit_test(t_limit_max_follows_default),
 		cmocka_unit_test(t_limit_default_lowered_to_max),
