@@ -13,6 +13,7 @@ PKGS="
   lcov gcovr valgrind
   qemu-system-x86 busybox-static cpio util-linux
   bubblewrap hyperfine python3 python3-jsonschema python3-pytest python3-click
+  prometheus-node-exporter rsyslog
 "
 
 missing=""

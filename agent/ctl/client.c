@@ -87,8 +87,10 @@ int ctl_parse_format(const char *s, enum out_format *f)
 		*f = FMT_JSON;
 	else if (strcmp(s, "table") == 0 || strcmp(s, "text") == 0)
 		*f = FMT_TABLE;
+	else if (strcmp(s, "prometheus") == 0)
+		*f = FMT_PROMETHEUS;	/* status only (raggedctl.c checks) */
 	else {
-		ctl_err("--format: expected table or json, got \"%s\"", s);
+		ctl_err("--format: expected table, json or prometheus, got \"%s\"", s);
 		return -1;
 	}
 	return 0;

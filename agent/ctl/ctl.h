@@ -7,7 +7,7 @@
 
 #include <cjson/cJSON.h>
 
-enum out_format { FMT_TABLE, FMT_JSON };
+enum out_format { FMT_TABLE, FMT_JSON, FMT_PROMETHEUS };
 
 struct ctl {
 	const char *socket_path;

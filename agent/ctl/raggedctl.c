@@ -72,6 +72,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (c.format == FMT_PROMETHEUS && strcmp(rest[0], "status") != 0) {
+		fprintf(stderr, "raggedctl: --format prometheus: only status has metrics\n");
+		return EXIT_USAGE;
+	}
 	if (strcmp(rest[0], "plugin") == 0)
 		return cmd_plugin(&c, n - 1, rest + 1);
 	if (strcmp(rest[0], "run") == 0)

@@ -197,6 +197,12 @@ struct agent {
 	uint64_t audit_errors;		/* records the log refused (disk full...) */
 	uint64_t records_total;		/* ring-buffer records logged */
 	uint64_t orphan_records;	/* records for cgroups with no run */
+	struct agent_stats {		/* since start, for metrics (metrics.c) */
+		uint64_t runs_started, runs_finished, limit_kills;
+		uint64_t suppressed, lost;	/* of finished runs */
+		uint64_t allow[RAGGED_HOOK_MAX], deny[RAGGED_HOOK_MAX];	/* of finished runs */
+		int64_t textfile_written_ms;
+	} stats;
 	int drain_budget;		/* records left in this drain pass */
 	volatile int stop;
 };
@@ -291,6 +297,12 @@ struct run *run_find_chan(struct agent *a, int fd);
 int run_account(struct agent *a, struct client *c, struct run *r, char *err, size_t errlen);
 /* catalog.c: every permission and what it grants the caller here. */
 void catalog_reply(struct agent *a, struct client *c);
+/* metrics.c: counters since start (status reply, Prometheus textfile). */
+cJSON *metrics_snapshot(struct agent *a);
+void metrics_tick(struct agent *a);
+/* events.c: a hook's name as records give it. */
+const char *events_hook_name(int hook);
+const char *events_hook_mechanism(int hook);
 void run_reconcile(struct agent *a, struct run *r, cJSON *details);
 void run_free(struct agent *a, struct run *r);
 void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, int nfds);

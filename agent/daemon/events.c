@@ -362,3 +362,13 @@ void events_drain_all(struct agent *a)
 	while (events_drain(a) == -EAGAIN)
 		;
 }
+
+const char *events_hook_name(int hook)
+{
+	return hook >= 0 && hook < RAGGED_HOOK_MAX && hooks[hook].name ? hooks[hook].name : NULL;
+}
+
+const char *events_hook_mechanism(int hook)
+{
+	return hook >= 0 && hook < RAGGED_HOOK_MAX && hooks[hook].name ? hooks[hook].mechanism : NULL;
+}

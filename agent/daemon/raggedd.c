@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,9 +109,21 @@ static int start(struct agent *a, char *err, size_t errlen)
 		return -1;
 	}
 	ao.path = a->cfg.audit_log;
-	ao.max_bytes = 64ull << 20;
-	ao.max_files = 10;
+	ao.max_bytes = (uint64_t)a->cfg.audit_rotate_mb << 20;
+	ao.max_files = a->cfg.audit_keep_files;
+	ao.max_age_days = a->cfg.audit_max_age_days;
 	ao.fsync = AUDITLOG_FSYNC_BATCH;
+	if (a->cfg.audit_group[0]) {
+		struct group gr, *res = NULL;
+		char buf[4096];
+
+		if (getgrnam_r(a->cfg.audit_group, &gr, buf, sizeof(buf), &res) != 0 || !res) {
+			snprintf(err, errlen, "audit.group: no group named %s", a->cfg.audit_group);
+			return -1;
+		}
+		ao.read_group = res->gr_gid;
+		ao.has_read_group = true;
+	}
 	/*
 	 * Records of one pass of the loop go to the file in 64 KiB writes; the
 	 * pass ends with a flush (loop()), so a record waits microseconds, not
@@ -262,6 +275,7 @@ static void loop(struct agent *a)
 			log_msg(LOG_ERR, "audit log write: %s", strerror(errno));
 			a->audit_errors++;
 		}
+		metrics_tick(a);
 	}
 }
 
@@ -426,6 +440,7 @@ int main(int argc, char **argv)
 	log_msg(LOG_NOTICE, "ready: enforcement %s (%s)", mode_name(a.feat.mode), a.feat.reason);
 	/* Type=notify: systemd starts dependants now (a no-op elsewhere). */
 	sd_notifyf(0, "READY=1\nSTATUS=enforcement %s", mode_name(a.feat.mode));
+	metrics_tick(&a);
 	loop(&a);
 	sd_notify(0, "STOPPING=1");
 	stop(&a);

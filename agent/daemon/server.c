@@ -212,6 +212,7 @@ static void handle_status(struct agent *a, struct client *c)
 	cJSON_AddNumberToObject(runs, "records_logged", (double)a->records_total);
 	cJSON_AddNumberToObject(runs, "orphan_records", (double)a->orphan_records);
 	cJSON_AddNumberToObject(runs, "audit_write_errors", (double)a->audit_errors);
+	cJSON_AddItemToObject(d, "metrics", metrics_snapshot(a));
 	reply_ok(c, d);
 }
 

@@ -31,7 +31,7 @@ chmod 755 "$RAGGED_T"
 TAG="ragged-it-$$"
 export RAGGED_T TAG
 export RAGGED_SOCKET="$RAGGED_T/agent.sock"
-mkdir -p "$RAGGED_T/plugins" "$RAGGED_T/home"
+mkdir -p "$RAGGED_T/plugins" "$RAGGED_T/home" "$RAGGED_T/metrics"
 chmod 755 "$RAGGED_T/plugins"
 # A file every user may read (DAC allows it): only the sandbox can stop a plugin.
 echo "top secret" > "$RAGGED_T/secret.txt"; chmod 644 "$RAGGED_T/secret.txt"
@@ -44,6 +44,7 @@ state_dir = "$RAGGED_T/state"
 audit_log = "$RAGGED_T/log/audit.jsonl"
 bpffs = "/sys/fs/bpf/$TAG"
 cgroup = "$TAG"
+metrics_textfile = "$RAGGED_T/metrics/ragged.prom"
 
 [agent]
 root_run_as = "nobody"

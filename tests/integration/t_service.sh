@@ -166,3 +166,104 @@ t_cgroup_delegated_leaf() {
 	[ -e "$d" ] && fail "could not remove $d" || pass "nothing left"
 	rm -rf "/sys/fs/bpf/$TAG-d"
 }
+
+# Metrics: the agent keeps a Prometheus textfile current ([paths]
+# metrics_textfile) and `raggedctl status --format prometheus` prints the
+# same; Debian's node_exporter scrapes the file.
+t_metrics_prometheus() {
+	pd=$(make_plugin metrics-probe)
+	ctl plugin install --accept-risk "$pd" > /dev/null
+	ctl run metrics-probe -- read "$RAGGED_T/secret.txt" > /dev/null 2>&1
+	ctl --format prometheus status > "$RAGGED_T/prom.txt"
+	expect_rc $? 0 "status --format prometheus"
+	expect_line "$RAGGED_T/prom.txt" '^ragged_runs_started_total [1-9][0-9]*$' "runs started counted"
+	expect_line "$RAGGED_T/prom.txt" '^ragged_info\{version="[^"]+",enforcement="(landlock|bpf-lsm)"\} 1$' "info line"
+	expect_line "$RAGGED_T/prom.txt" '^ragged_decisions_total\{hook="[a-z_0-9/]+",mechanism="[a-z-]+",decision="deny"\} [1-9]' \
+		"the denied read is a counted decision"
+	bad=$(grep -vE '^(# (HELP|TYPE) ragged_[a-z_]+ .+|ragged_[a-z_]+(\{[^}]*\})? [0-9]+)$' "$RAGGED_T/prom.txt")
+	[ -z "$bad" ] && pass "every line is exposition format" || fail "not exposition format: $bad"
+	ctl --format prometheus plugin list > /dev/null 2>&1
+	expect_rc $? 2 "prometheus is for status only"
+	# The textfile: written at start and then at most every 10 s.
+	i=0
+	while ! grep -Eq '^ragged_runs_started_total [1-9]' "$RAGGED_T/metrics/ragged.prom" 2> /dev/null &&
+		[ $i -lt 300 ]; do
+		ctl status > /dev/null; sleep 0.1; i=$((i + 1))
+	done
+	expect_line "$RAGGED_T/metrics/ragged.prom" '^ragged_runs_started_total [1-9]' "the textfile follows the counters"
+	ls "$RAGGED_T/metrics" | grep -v '^ragged.prom$' | grep -q . && fail "temporary files left in the textfile dir" ||
+		pass "replaced atomically (no temporary file left)"
+	ne=$(command -v prometheus-node-exporter || command -v node_exporter)
+	if [ -z "$ne" ] || ! command -v python3 > /dev/null; then
+		skip "no node_exporter here (make deps installs prometheus-node-exporter natively)"; return
+	fi
+	port=$(next_port)
+	"$ne" --collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$RAGGED_T/metrics" \
+		--web.listen-address="127.0.0.1:$port" > "$RAGGED_T/ne.log" 2>&1 &
+	nep=$!
+	python3 - "$port" > "$RAGGED_T/scrape.txt" 2>&1 <<'PY'
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())
+        break
+    except OSError:
+        time.sleep(0.1)
+PY
+	kill $nep 2> /dev/null; wait $nep 2> /dev/null
+	expect_line "$RAGGED_T/scrape.txt" '^ragged_runs_started_total [1-9]' "node_exporter serves the agent's metrics"
+	expect_line "$RAGGED_T/scrape.txt" '^node_textfile_scrape_error 0$' "and parsed the file without error"
+}
+
+# Shipping with existing software: rsyslog tails the audit log (imfile) and
+# forwards it over TCP to a second rsyslog, which writes what it receives.
+# Every record must arrive intact: the received file verifies as a chain.
+t_ship_rsyslog_pipeline() {
+	rs=$(command -v rsyslogd)
+	if [ -z "$rs" ]; then
+		skip "no rsyslogd here (make deps installs rsyslog natively)"; return
+	fi
+	w="$RAGGED_T/rsyslog"; mkdir -p "$w/recv" "$w/send"
+	port=$(next_port)
+	cat > "$w/recv.conf" <<EOC
+global(workDirectory="$w/recv" maxMessageSize="64k")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="$port")
+template(name="raw" type="string" string="%msg%\n")
+action(type="omfile" file="$w/received.jsonl" template="raw")
+EOC
+	cat > "$w/send.conf" <<EOC
+global(workDirectory="$w/send" maxMessageSize="64k")
+module(load="imfile")
+input(type="imfile" file="$RAGGED_T/log/audit.jsonl" tag="ragged-audit" freshStartTail="off")
+action(type="omfwd" target="127.0.0.1" port="$port" protocol="tcp"
+       tcp_framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format")
+EOC
+	"$rs" -n -f "$w/recv.conf" -i "$w/recv.pid" > "$w/recv.log" 2>&1 &
+	rp=$!
+	"$rs" -n -f "$w/send.conf" -i "$w/send.pid" > "$w/send.log" 2>&1 &
+	sp=$!
+	pd=$(make_plugin ship-probe)
+	ctl plugin install --accept-risk "$pd" > /dev/null
+	ctl run ship-probe -- read "$RAGGED_T/secret.txt" connect 127.0.0.1:9 > /dev/null 2>&1
+	# everything written so far must arrive, in order
+	ctl audit show > /dev/null
+	want=$(wc -l < "$RAGGED_T/log/audit.jsonl")
+	i=0
+	while [ "$(wc -l < "$w/received.jsonl" 2> /dev/null || echo 0)" -lt "$want" ] && [ $i -lt 600 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	kill $sp $rp 2> /dev/null; wait $sp $rp 2> /dev/null
+	head -n "$want" "$RAGGED_T/log/audit.jsonl" > "$w/sent.jsonl"
+	head -n "$want" "$w/received.jsonl" > "$w/got.jsonl" 2> /dev/null
+	if cmp -s "$w/sent.jsonl" "$w/got.jsonl"; then
+		pass "all $want records arrived byte for byte"
+	else
+		fail "records differ after shipping ($(wc -l < "$w/got.jsonl" 2>/dev/null) of $want lines)"
+		diff "$w/sent.jsonl" "$w/got.jsonl" | head -5 | sed 's/^/    | /'
+		sed 's/^/    | /' "$w/send.log" "$w/recv.log" | head -10
+	fi
+	ctl audit verify --file "$w/got.jsonl" > "$w/verify.out" 2>&1
+	expect_rc $? 0 "the shipped copy verifies as a hash chain"
+}
