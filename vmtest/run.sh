@@ -216,7 +216,7 @@ build_initramfs() {
 
     # the tree under test, same relative layout as the checkout
     for d in build tests docs/examples tools/bench agent/python docs/audit-schema.json \
-        docs/protocol-schema.json docs/calling-from-ragged.md; do
+        docs/protocol-schema.json docs/calling-from-ragged.md VERSION; do
         [ -e "$src/$d" ] || { echo "vmtest: note: $src/$d does not exist"; continue; }
         mkdir -p "$root/ragged/$(dirname "$d")"
         cp -a "$src/$d" "$root/ragged/$d"

@@ -3,7 +3,7 @@
 # can read, SIGHUP reloading the config (or refusing, and saying so).
 
 t_version_one_source() {
-	v=$(cat "$RAGGED_ROOT/VERSION" 2>/dev/null || cat "$RAGGED_BUILD/../VERSION")
+	v=$(cat "$RAGGED_ROOT/VERSION")
 	[ "$("$RAGGED_BUILD/raggedd" --version)" = "raggedd $v" ] && pass "raggedd --version" ||
 		fail "raggedd --version: $("$RAGGED_BUILD/raggedd" --version)"
 	[ "$(ctl --version)" = "raggedctl $v" ] && pass "raggedctl --version" ||
@@ -154,7 +154,7 @@ t_cgroup_delegated_leaf() {
 		pd=$(make_plugin deleg-probe)
 		RAGGED_SOCKET="$RAGGED_T/deleg.sock" ctl plugin install --accept-risk "$pd" > /dev/null
 		RAGGED_SOCKET="$RAGGED_T/deleg.sock" ctl run deleg-probe -- cgroup - > "$RAGGED_T/deleg.out" 2>&1
-		expect_line "$RAGGED_T/deleg.out" "^0::${own%/}/$TAG-deleg.service/$TAG-d/run-" \
+		expect_line "$RAGGED_T/deleg.out" "^cgroup 0::${own%/}/$TAG-deleg.service/$TAG-d/run-" \
 			"the run's cgroup is a sibling of the agent's leaf"
 	else
 		fail "the agent did not start:"; sed 's/^/    | /' "$RAGGED_T/deleg.log"
