@@ -184,7 +184,7 @@ static void reload_config(struct agent *a)
 
 	sd_notify(0, "RELOADING=1");
 	if (config_load(path, a->config_path != NULL, &nc, err, sizeof(err)) < 0) {
-		/* err says where */
+		config_free(&nc);	/* holds the defaults on error; err says where */
 	} else if (strcmp(nc.socket_path, a->cfg.socket_path) || strcmp(nc.state_dir, a->cfg.state_dir) ||
 		   strcmp(nc.audit_log, a->cfg.audit_log) || strcmp(nc.bpffs_dir, a->cfg.bpffs_dir) ||
 		   strcmp(nc.cgroup_name, a->cfg.cgroup_name)) {
