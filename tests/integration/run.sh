@@ -136,6 +136,8 @@ n=$(awk '$5 == "/"' /proc/self/mountinfo | wc -l)
 if [ "$T_FAIL" -gt 0 ]; then
 	echo "# agent log:"; sed 's/^/    | /' "$RAGGED_T/agent.log" | tail -${RAGGED_LOG_LINES:-30}
 fi
+# RAGGED_KEEP_AUDIT=FILE keeps a copy of the run's audit log (schema work).
+[ -n "${RAGGED_KEEP_AUDIT:-}" ] && cp "$RAGGED_T/log/audit.jsonl" "$RAGGED_KEEP_AUDIT"
 rm -rf "$RAGGED_T"
 echo "integration: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
 [ "$T_FAIL" -eq 0 ]
