@@ -61,6 +61,9 @@ static void on_tstp(int sig)
 		tcsetattr(g_tty, TCSADRAIN, &g_found);
 	raise(SIGTSTP);		/* default action now: we stop here until SIGCONT */
 	install(SIGTSTP, on_tstp, SA_RESETHAND | SA_NODEFER);
+	/* An orphaned process group is not stopped (and gets no SIGCONT): back to our mode. */
+	if (g_tty >= 0 && g_want)
+		tcsetattr(g_tty, TCSADRAIN, wanted());
 	errno = e;
 }
 

@@ -47,6 +47,25 @@ t_tty_plugin_gets_its_own_pty() {
 	expect_line "$RAGGED_T/tt3.out" "^fd 1 notty$" "no terminal: stdout as before"
 }
 
+t_tty_size_follows_the_terminal() {
+	tty_plugin ttywinch
+	PTYDRIVE_RESIZE=1 tty_drive no "$RAGGED_BUILD/raggedctl" run ttywinch -- winch > "$RAGGED_T/tz.out" 2>&1
+	expect_rc $? 0 "the run exits 0"
+	expect_line "$RAGGED_T/tz.out" "^winsize 40x100" "the pty starts with the caller's terminal size"
+	expect_line "$RAGGED_T/tz.out" "^winsize 30x90" "a resize of the caller's terminal reaches the pty (SIGWINCH)"
+}
+
+t_tty_ctrl_c_ends_the_run() {
+	tty_plugin ttyctrlc
+	PTYDRIVE_CHECK=1 PTYDRIVE_INTR_AT="resize me" \
+		tty_drive no "$RAGGED_BUILD/raggedctl" run ttyctrlc -- winch > "$RAGGED_T/tc.out" 2>&1
+	expect_rc $? 130 "Ctrl-C while the plugin waits for input ends raggedctl (SIGINT)"
+	i=0
+	while [ $i -lt 100 ] && [ -n "$(pids_of "ttyprobe winch")" ]; do sleep 0.05; i=$((i + 1)); done
+	[ -z "$(pids_of "ttyprobe winch")" ] && pass "and the run with it" || fail "plugin left running: $(pids_of "ttyprobe winch")"
+	expect_line "$RAGGED_T/tc.out" "^ptydrive termios same" "the caller's terminal is out of raw mode again"
+}
+
 t_tty_changes_end_with_the_run() {
 	tty_plugin ttyatk
 	PTYDRIVE_CHECK=1 tty_drive no "$RAGGED_BUILD/raggedctl" run ttyatk -- attack > "$RAGGED_T/ta.out" 2>&1

@@ -12,6 +12,10 @@
  *                     where the answer was typed.
  *   PTYDRIVE_HOOK=CMD a shell command run (its output into ours) while a
  *                     prompt is on screen, before it is answered.
+ *   PTYDRIVE_RESIZE=1 the terminal starts at 40x100; when CMD prints
+ *                     "resize me" it becomes 30x90 (SIGWINCH to CMD) and
+ *                     we type a newline.
+ *   PTYDRIVE_INTR_AT=TEXT  type Ctrl-C once CMD has printed TEXT.
  *   PTYDRIVE_CHECK=1  report our terminal (the one CMD was given) before
  *                     ("ptydrive tty rdev=MAJ:MIN") and its state after CMD
  *                     ended: "ptydrive termios same|changed", "ptydrive
@@ -77,6 +81,8 @@ int main(int argc, char **argv)
 	size_t seen_len = 0;
 	const char *answer, *hook = getenv("PTYDRIVE_HOOK");
 	bool vis = getenv("PTYDRIVE_VIS") != NULL, check = getenv("PTYDRIVE_CHECK") != NULL;
+	bool resize = getenv("PTYDRIVE_RESIZE") != NULL;
+	const char *intr_at = getenv("PTYDRIVE_INTR_AT");
 	struct termios before;
 	int master, status, slave = -1;
 	bool reaped = false;
@@ -91,6 +97,11 @@ int main(int argc, char **argv)
 	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
 		perror("ptydrive: pty");
 		return 2;
+	}
+	if (resize) {
+		struct winsize ws = { .ws_row = 40, .ws_col = 100 };
+
+		ioctl(master, TIOCSWINSZ, &ws);
 	}
 	if (check) {
 		struct stat st;
@@ -140,6 +151,20 @@ int main(int argc, char **argv)
 			memcpy(seen + seen_len, buf, (size_t)n);
 			seen_len += (size_t)n;
 			seen[seen_len] = '\0';
+		}
+		if (resize && strstr(seen, "resize me")) {
+			struct winsize ws = { .ws_row = 30, .ws_col = 90 };
+
+			/* The kernel signals the terminal's foreground group: CMD. */
+			ioctl(master, TIOCSWINSZ, &ws);
+			if (write(master, "\r", 1) < 0)
+				break;
+			resize = false;
+		}
+		if (intr_at && strstr(seen, intr_at)) {
+			if (write(master, "\003", 1) < 0)
+				break;
+			intr_at = NULL;
 		}
 		/* Answer each prompt once; forget what was answered. */
 		if (strstr(seen, "? [y/N] ") && strcmp(answer, "wait") != 0) {

@@ -2,6 +2,8 @@
 /*
  * ttyprobe: a plugin that goes after the caller's terminal.
  *   ttyprobe id          for fds 0-2: "fd N tty rdev=MAJ:MIN" or "fd N notty"
+ *   ttyprobe winch       "winsize ROWSxCOLS", "resize me", read a line, again
+ *                        "winsize ROWSxCOLS"
  *   ttyprobe attack      id, then on its terminal: tcsetattr (no echo, no
  *                        canonical mode, 300 baud), TIOCEXCL, and last,
  *                        with nothing printed after them, TCOOFF and
@@ -42,6 +44,15 @@ static void id(void)
 		else
 			printf("fd %d notty\n", fd);
 	}
+	fflush(stdout);
+}
+
+static void winsize(void)
+{
+	struct winsize ws = { 0 };
+
+	ioctl(0, TIOCGWINSZ, &ws);
+	printf("winsize %ux%u\n", ws.ws_row, ws.ws_col);
 	fflush(stdout);
 }
 
@@ -157,10 +168,21 @@ int main(int argc, char **argv)
 		id();
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[1], "winch") == 0) {
+		char line[64];
+
+		winsize();
+		printf("resize me\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return 1;
+		winsize();
+		return 0;
+	}
 	if (argc >= 2 && strcmp(argv[1], "attack") == 0)
 		return attack();
 	if (argc >= 3 && strcmp(argv[1], "ask") == 0)
 		return ask(argv[2]);
-	fprintf(stderr, "usage: ttyprobe id | attack | ask PERM\n");
+	fprintf(stderr, "usage: ttyprobe id | winch | attack | ask PERM\n");
 	return 2;
 }
