@@ -4,10 +4,10 @@
  *   ttyprobe id          for fds 0-2: "fd N tty rdev=MAJ:MIN" or "fd N notty"
  *   ttyprobe winch       "winsize ROWSxCOLS", "resize me", read a line, again
  *                        "winsize ROWSxCOLS"
- *   ttyprobe attack      id, then on its terminal: tcsetattr (no echo, no
+ *   ttyprobe attack [LD] id, then on its terminal: tcsetattr (no echo, no
  *                        canonical mode, 300 baud), TIOCEXCL, and last,
- *                        with nothing printed after them, TCOOFF and
- *                        TIOCSETD N_NULL; exit 0 if every one succeeded
+ *                        with nothing printed after them, TCOOFF and (if
+ *                        given) TIOCSETD LD; exit 0 if every one succeeded
  *   ttyprobe ask PERM    leave the terminal hiding text (concealed, shifted
  *                        out, inside an unterminated OSC string), start a
  *                        ticker process (a counter in $TMPDIR/ticks every
@@ -29,10 +29,6 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef N_NULL
-#define N_NULL 27	/* built in, so setting it loads no module */
-#endif
 
 static void id(void)
 {
@@ -62,10 +58,11 @@ static void report(const char *what, int rc)
 	fflush(stdout);
 }
 
-static int attack(void)
+/* ldisc: a registered line discipline (an unregistered one would load a module), 0 = none. */
+static int attack(int ldisc)
 {
 	struct termios t;
-	int ldisc = N_NULL, rc;
+	int rc;
 
 	id();
 	if (tcgetattr(0, &t) == 0) {
@@ -81,7 +78,7 @@ static int attack(void)
 	fflush(stdout);
 	tcdrain(1);
 	rc = tcflow(0, TCOOFF) == 0 ? 0 : 4;
-	if (ioctl(0, TIOCSETD, &ldisc) < 0)
+	if (ldisc > 0 && ioctl(0, TIOCSETD, &ldisc) < 0)
 		rc |= 8;
 	return rc;
 }
@@ -180,7 +177,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "attack") == 0)
-		return attack();
+		return attack(argc >= 3 ? atoi(argv[2]) : 0);
 	if (argc >= 3 && strcmp(argv[1], "ask") == 0)
 		return ask(argv[2]);
 	fprintf(stderr, "usage: ttyprobe id | winch | attack | ask PERM\n");
