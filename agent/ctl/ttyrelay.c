@@ -6,11 +6,14 @@
  * plugin does to its terminal (TIOCSETD, TIOCEXCL, TCOOFF, termios, TIOCSCTTY)
  * happens to the pty and ends with the run.
  *
- * The user's terminal is in raw mode while we relay, except that the signal
- * keys stay on: Ctrl-C, Ctrl-\ and Ctrl-Z reach raggedctl as they always did
- * (the plugin is in a session of its own and never got them), so Ctrl-C ends
+ * The user's terminal is in raw mode while we relay keystrokes (stdin is
+ * the terminal, we are in the foreground), except that the signal keys stay
+ * on: Ctrl-C, Ctrl-\ and Ctrl-Z reach raggedctl as they always did (the
+ * plugin is in a session of its own and never got them), so Ctrl-C ends
  * raggedctl, and the agent ends the run of a client that went away. Every
  * way out restores the terminal: normal exit, fatal signals, job control.
+ * In the background we leave the terminal's modes alone; reading it there
+ * stops us (SIGTTIN) like any job, where the plugin used to read it unseen.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,13 +42,31 @@ static const struct termios *wanted(void)
 	return g_want == 1 ? &g_raw : g_want == 2 ? &g_line : &g_found;
 }
 
+/*
+ * Modes are only ours to change in the foreground: from the background
+ * tcsetattr stops us (SIGTTOU), and the shell owns the terminal then. A
+ * terminal that is not our controlling one has no foreground to ask about.
+ * Async-signal-safe (ioctls only).
+ */
+static bool foreground(void)
+{
+	pid_t pg = tcgetpgrp(g_tty);
+
+	return pg < 0 || pg == getpgrp();
+}
+
+static void apply(const struct termios *t)
+{
+	if (g_tty >= 0 && foreground())
+		tcsetattr(g_tty, TCSADRAIN, t);
+}
+
 static void on_fatal(int sig)
 {
 	int e = errno;
 
 	/* SA_RESETHAND | SA_NODEFER: the raise below takes the default action at once. */
-	if (g_tty >= 0)
-		tcsetattr(g_tty, TCSADRAIN, &g_found);
+	apply(&g_found);
 	raise(sig);
 	errno = e;
 }
@@ -57,13 +78,12 @@ static void on_tstp(int sig)
 	int e = errno;
 
 	(void)sig;
-	if (g_tty >= 0)
-		tcsetattr(g_tty, TCSADRAIN, &g_found);
+	apply(&g_found);
 	raise(SIGTSTP);		/* default action now: we stop here until SIGCONT */
 	install(SIGTSTP, on_tstp, SA_RESETHAND | SA_NODEFER);
 	/* An orphaned process group is not stopped (and gets no SIGCONT): back to our mode. */
-	if (g_tty >= 0 && g_want)
-		tcsetattr(g_tty, TCSADRAIN, wanted());
+	if (g_want)
+		apply(wanted());
 	errno = e;
 }
 
@@ -72,9 +92,9 @@ static void on_wake(int sig)
 	int e = errno;
 	char c = 'w';
 
-	/* Continued after a stop: the shell may have changed the modes meanwhile. */
-	if (sig == SIGCONT && g_tty >= 0 && g_want)
-		tcsetattr(g_tty, TCSADRAIN, wanted());
+	/* Continued after a stop (fg): the shell has had the terminal meanwhile. */
+	if (sig == SIGCONT && g_want)
+		apply(wanted());
 	if (g_sigpipe[1] >= 0 && write(g_sigpipe[1], &c, 1) < 0) {
 		/* full: a wake-up is already pending */
 	}
@@ -94,8 +114,7 @@ static void install(int sig, void (*fn)(int), int flags)
 static void set_mode(int want)
 {
 	g_want = want;
-	if (g_tty >= 0)
-		tcsetattr(g_tty, TCSADRAIN, wanted());
+	apply(wanted());
 }
 
 static void copy_winsize(const struct tty_relay *t)
@@ -173,7 +192,9 @@ int tty_relay_setup(struct tty_relay *t, int stdio[3], char *err, size_t errlen)
 	install(SIGCONT, on_wake, 0);
 	/* A terminal that went away must not kill us mid-drain: EPIPE/EIO are handled. */
 	signal(SIGPIPE, SIG_IGN);
-	set_mode(1);
+	/* Raw mode is for passing keystrokes on: only when stdin is the terminal. */
+	if (t->in_fd >= 0)
+		set_mode(1);
 	t->active = true;
 	return 0;
 }
