@@ -139,6 +139,7 @@ struct run {
 	uint64_t start_ns;
 	int timerfd;			/* limit checks while it runs */
 	bool scratch_mounted;
+	bool paused;			/* frozen while a consent question is on screen */
 	struct run_usage usage;
 	char breach[32];		/* the limit that ended it, "" if none */
 	char breach_reason[160];	/* one line for the caller */
@@ -233,6 +234,7 @@ int run_cgroup_create(const struct cgroup_env *env, const char *name,
 		      char *err, size_t errlen);
 int run_cgroup_enter_v1(const struct run_cgroup *cg);	/* in the child, before exec */
 void run_cgroup_kill(const struct cgroup_env *env, struct run_cgroup *cg);
+int run_cgroup_freeze(const struct run_cgroup *cg, bool frozen);
 int run_cgroup_destroy(const struct cgroup_env *env, struct run_cgroup *cg);
 struct stale_run {
 	char name[40];			/* run id prefix from the cgroup name */
@@ -287,6 +289,10 @@ void consent_answer(struct agent *a, struct client *c, const cJSON *msg);
 void consent_channel_event(struct agent *a, struct run *r);
 void consent_client_gone(struct agent *a, struct client *c);
 void consent_permissions(struct agent *a, struct client *c, const cJSON *msg);
+
+/* consent_pause.c: the run is frozen while its question is on screen */
+int consent_pause(struct agent *a, struct run *r);
+void consent_resume(struct agent *a, struct run *r);
 
 /* runs.c */
 void run_launch(struct agent *a, struct client *c, struct run *r, uint32_t granted,

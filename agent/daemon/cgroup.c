@@ -374,6 +374,21 @@ void run_cgroup_kill(const struct cgroup_env *env, struct run_cgroup *cg)
 	}
 }
 
+/*
+ * Freeze or thaw every process of the run (cgroup v2 cgroup.freeze, in every
+ * non-root v2 cgroup since 5.2; the run always has one, the BPF programs key
+ * on it). Frozen processes still die of SIGKILL, so cgroup.kill and the
+ * limits keep working. Asynchronous: cgroup.events says "frozen 1" when done.
+ */
+int run_cgroup_freeze(const struct run_cgroup *cg, bool frozen)
+{
+	if (cg->v2_fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	return write_fileat(cg->v2_fd, "cgroup.freeze", frozen ? "1" : "0");
+}
+
 static int rmdir_retry(int dirfd, const char *path)
 {
 	struct timespec ts = { 0, 1000000 };

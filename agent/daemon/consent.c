@@ -215,6 +215,7 @@ void consent_answer(struct agent *a, struct client *c, const cJSON *msg)
 		const char *name = perm_name(__builtin_ctz(bit)), *eff;
 
 		c->asking = 0;
+		consent_resume(a, r);
 		digest_of(r, digest);
 		if (!yes) {
 			record(a, r, "permission_denied", "denied", bit, "prompt");
@@ -274,6 +275,10 @@ void consent_channel_event(struct agent *a, struct run *r)
 	} else if (!r->client || !r->client->tty || r->client->asking) {
 		record(a, r, "permission_denied", "denied", RAGGED_PERM_BIT(p), "no terminal");
 		chan_reply(r, name, false, "nobody to ask: no terminal attached");
+	} else if (consent_pause(a, r) < 0) {
+		/* Never ask while the plugin could draw over the question. */
+		record(a, r, "permission_denied", "denied", RAGGED_PERM_BIT(p), "run not paused");
+		chan_reply(r, name, false, "the run could not be paused for the question");
 	} else {
 		r->client->asking = RAGGED_PERM_BIT(p);
 		consent_prompt(r->client, r, RAGGED_PERM_BIT(p), "optional");
@@ -291,6 +296,7 @@ void consent_client_gone(struct agent *a, struct client *c)
 		free_pending(p);
 	}
 	if (c->asking && c->run) {
+		consent_resume(a, c->run);
 		record(a, c->run, "permission_denied", "denied", c->asking, "prompt abandoned");
 		chan_reply(c->run, perm_name(__builtin_ctz(c->asking)), false, "the user went away");
 		c->asking = 0;
