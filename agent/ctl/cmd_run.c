@@ -28,13 +28,13 @@ static bool ask(const cJSON *msg)
 
 	if (!tty)
 		return false;
-	fprintf(tty, "\nPlugin \"%s\" %s %s:\n", proto_str(msg, "plugin") ?: "?",
-		proto_str(msg, "version") ?: "",
+	fprintf(tty, "\nPlugin \"%s\" %s %s:\n", ctl_safe(proto_str(msg, "plugin")) ?: "?",
+		ctl_safe(proto_str(msg, "version")) ?: "",
 		strcmp(proto_str(msg, "kind") ?: "", "optional") == 0 ? "asks, while running, for"
 									: "needs these permissions");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "permissions"))
-		fprintf(tty, "  %-20s %-7s %s\n", proto_str(it, "name") ?: "?",
-			proto_str(it, "risk") ?: "?", proto_str(it, "description") ?: "");
+		fprintf(tty, "  %-20s %-7s %s\n", ctl_safe(proto_str(it, "name")) ?: "?",
+			ctl_safe(proto_str(it, "risk")) ?: "?", ctl_safe(proto_str(it, "description")) ?: "");
 	fprintf(tty, "Allow? [y/N] ");
 	fflush(tty);
 	if (fgets(line, sizeof(line), tty)) {
