@@ -234,6 +234,7 @@ struct jbuf {
 	char *p;
 	size_t len, cap;
 	bool failed;
+	int err;	/* EINVAL: not printable as JSON; else out of memory */
 };
 
 static char *jb_room(struct jbuf *b, size_t n)
@@ -301,6 +302,7 @@ static void jb_value(struct jbuf *b, const cJSON *v, int depth)
 
 	if (depth > 64) {
 		b->failed = true;
+		b->err = EINVAL;
 		return;
 	}
 	switch (v->type & 0xff) {
@@ -313,6 +315,7 @@ static void jb_value(struct jbuf *b, const cJSON *v, int depth)
 	case cJSON_Object: obj = true; break;
 	default:	/* raw text: nothing says it is JSON */
 		b->failed = true;
+		b->err = EINVAL;
 		return;
 	}
 	jb_put(b, obj ? "{" : "[", 1);
@@ -339,7 +342,7 @@ char *json_print(const cJSON *v)
 	jb_value(&b, v, 0);
 	if (b.failed || !jb_room(&b, 0)) {
 		free(b.p);
-		errno = b.failed ? ENOMEM : errno;
+		errno = b.err ? b.err : ENOMEM;
 		return NULL;
 	}
 	b.p[b.len] = '\0';

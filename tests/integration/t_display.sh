@@ -86,6 +86,9 @@ t_display_audit_show() {
 	dsp_json "$RAGGED_T/dsp.log" "the log line itself is the same UTF-8 JSON"
 	ctl audit verify > /dev/null
 	expect_rc $? 0 "audit verify accepts the chain"
+	ctl security report --plugins --plugin display > "$RAGGED_T/dsp.report"
+	dsp_ascii "$RAGGED_T/dsp.report" "the security report's recent activity is escaped too"
+	expect_line "$RAGGED_T/dsp.report" 'permission_violation .*FORGED\\x07-\\xff-' "and shows the denial's path"
 }
 
 t_display_audit_follow() {
@@ -110,4 +113,35 @@ t_display_audit_follow() {
 	grep -q FORGED "$RAGGED_T/dspf.table" && pass "follow shows the record" || fail "follow missed the record"
 	dsp_ascii "$RAGGED_T/dspf.table" "audit follow (table) prints no raw control byte"
 	dsp_json "$RAGGED_T/dspf.json" "audit follow --format json: UTF-8 JSON that gives back the exact name"
+}
+
+# A plugin installed from a directory whose path holds escapes and a byte
+# that is not UTF-8: the plugin list and the security report, as tables and
+# as JSON, stay safe (the path reaches raggedctl as raw bytes).
+t_display_plugin_dir() {
+	command -v python3 > /dev/null || { skip "python3 is needed to parse the JSON"; return; }
+	d="$RAGGED_T/plugins/$(printf 'dsp\033[2J\033]0;owned\007\377\342\200\256dir')"
+	rm -rf "$d"; mkdir -p "$d"
+	cp "$RAGGED_BUILD/plugins/hog" "$d/hog"
+	printf '[plugin]\nname = "dspdir"\nversion = "1.0.0"\ntype = "command"\nentry = ["./hog"]\n' > "$d/plugin.toml"
+	chmod 755 "$d"; chmod 644 "$d/plugin.toml"
+	ctl plugin install "$d" > "$RAGGED_T/dspd.install" 2>&1 || { fail "install from the odd directory"; return; }
+	dsp_ascii "$RAGGED_T/dspd.install" "plugin install prints the path escaped"
+	ctl plugin list > "$RAGGED_T/dspd.list"
+	dsp_ascii "$RAGGED_T/dspd.list" "plugin list (table) prints no raw control byte"
+	expect_line "$RAGGED_T/dspd.list" 'dsp\\x1b\[2J\\x1b\]0;owned\\x07\\xff\\u202edir' "and shows every escape"
+	ctl security report --plugins --plugin dspdir > "$RAGGED_T/dspd.report"
+	dsp_ascii "$RAGGED_T/dspd.report" "security report (text) prints no raw control byte"
+	for cmd in "plugin list" "security report --plugins --plugin dspdir"; do
+		# shellcheck disable=SC2086
+		ctl --format json $cmd > "$RAGGED_T/dspd.json"
+		if python3 -c '
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+json.loads(raw.decode("utf-8"))
+assert not any(b < 0x20 and b != 0x0a for b in raw), "raw control byte"
+assert "\u202e".encode() not in raw, "raw bidi override"
+' "$RAGGED_T/dspd.json"; then pass "$cmd --format json: UTF-8 JSON, no raw control"; else
+			fail "$cmd --format json is not safe UTF-8 JSON"; fi
+	done
 }
