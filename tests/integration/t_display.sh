@@ -5,6 +5,7 @@
 # them escaped (printable ASCII only, one line per record), the JSON is
 # valid UTF-8 JSON whose "\xNN" escapes give back the exact name, and
 # `audit follow` does the same live (docs/audit-format.md, "Strings").
+# The JSON checks need python3 (not in the vmtest guests: skipped there).
 
 DSP_READY="" DSP_PATH="" DSP_RAW=""
 
@@ -47,6 +48,7 @@ dsp_ascii() {
 # dsp_json FILE DESC: each line is UTF-8 JSON, and the path of the denied
 # open, its \xNN escapes decoded, is the exact file name.
 dsp_json() {
+	command -v python3 > /dev/null || { skip "$2: python3 is needed to parse the JSON"; return; }
 	if python3 - "$1" "$DSP_RAW" "$RAGGED_T/dsp/" <<'EOF'
 import json, re, sys
 want = sys.argv[3].encode() + open(sys.argv[2], 'rb').read()
@@ -68,7 +70,6 @@ EOF
 }
 
 t_display_audit_show() {
-	command -v python3 > /dev/null || { skip "python3 is needed to parse the JSON"; return; }
 	dsp_setup || return
 	ctl run display -- read "$DSP_PATH" > "$RAGGED_T/dsp.out" 2>&1
 	expect_line "$RAGGED_T/dsp.out" " -> EACCES$" "the open is denied"
@@ -92,7 +93,6 @@ t_display_audit_show() {
 }
 
 t_display_audit_follow() {
-	command -v python3 > /dev/null || { skip "python3 is needed to parse the JSON"; return; }
 	dsp_setup || return
 	ctl --format json audit follow --plugin display > "$RAGGED_T/dspf.json" 2>&1 &
 	jpid=$!
@@ -119,7 +119,6 @@ t_display_audit_follow() {
 # that is not UTF-8: the plugin list and the security report, as tables and
 # as JSON, stay safe (the path reaches raggedctl as raw bytes).
 t_display_plugin_dir() {
-	command -v python3 > /dev/null || { skip "python3 is needed to parse the JSON"; return; }
 	d="$RAGGED_T/plugins/$(printf 'dsp\033[2J\033]0;owned\007\377\342\200\256dir')"
 	rm -rf "$d"; mkdir -p "$d"
 	cp "$RAGGED_BUILD/plugins/hog" "$d/hog"
@@ -132,6 +131,7 @@ t_display_plugin_dir() {
 	expect_line "$RAGGED_T/dspd.list" 'dsp\\x1b\[2J\\x1b\]0;owned\\x07\\xff\\u202edir' "and shows every escape"
 	ctl security report --plugins --plugin dspdir > "$RAGGED_T/dspd.report"
 	dsp_ascii "$RAGGED_T/dspd.report" "security report (text) prints no raw control byte"
+	command -v python3 > /dev/null || { skip "the JSON checks need python3"; return; }
 	for cmd in "plugin list" "security report --plugins --plugin dspdir"; do
 		# shellcheck disable=SC2086
 		ctl --format json $cmd > "$RAGGED_T/dspd.json"

@@ -8,6 +8,7 @@
 # rpt_json FILE NAME PYTHON-CONDITION DESC: the report's entry for NAME, as p,
 # satisfies the condition.
 rpt_json() {
+	command -v python3 > /dev/null || { skip "$4: python3 is needed to read the JSON report"; return; }
 	if python3 - "$1" "$2" "$3" <<'EOF'
 import json, sys
 rep = json.loads(open(sys.argv[1], encoding='utf-8').read())
@@ -21,7 +22,6 @@ EOF
 }
 
 t_report_accepted_findings() {
-	command -v python3 > /dev/null || { skip "python3 is needed to read the JSON report"; return; }
 	d=$(make_plugin rptrisky)
 	ctl plugin install --accept-risk "$d" > /dev/null || { fail "install with --accept-risk"; return; }
 	ctl security report --plugins --plugin rptrisky > "$RAGGED_T/rpt.txt" 2> "$RAGGED_T/rpt.err"
@@ -51,7 +51,6 @@ t_report_accepted_findings() {
 }
 
 t_report_clean_plugin() {
-	command -v python3 > /dev/null || { skip "python3 is needed to read the JSON report"; return; }
 	hog_plugin rpttidy
 	ctl security report --plugins --plugin rpttidy > "$RAGGED_T/rpt2.txt"
 	expect_rc $? 0 "the report runs"
@@ -66,7 +65,6 @@ t_report_clean_plugin() {
 # Changed content is vetted again before the run: that result is kept and
 # shown, and the acceptance (which held for the installed content) is not.
 t_report_run_check_kept() {
-	command -v python3 > /dev/null || { skip "python3 is needed to read the JSON report"; return; }
 	d=$(make_plugin rptchanged)
 	ctl plugin install --accept-risk "$d" > /dev/null || { fail "install with --accept-risk"; return; }
 	printf 'notes\n' > "$d/NOTES"; chmod 644 "$d/NOTES"
