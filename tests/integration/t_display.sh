@@ -48,6 +48,10 @@ dsp_ascii() {
 # dsp_json FILE DESC: each line is UTF-8 JSON, and the path of the denied
 # open, its \xNN escapes decoded, is the exact file name.
 dsp_json() {
+	# Without a JSON parser too: the lines are ASCII here, with the exact escapes.
+	dsp_ascii "$1" "$2 (printable ASCII)"
+	expect_line "$1" '"path":"[^"]*/dsp/e\\u001b\[2J\\u001b\[1A\\rFORGED\\u0007-\\\\xff-\\\\xc0\\\\x80-\\\\xed\\\\xa0\\\\x80-\\u202egpj\.exe\\nx\\u009b-\\\\x5cx41"' \
+		"$2 (the exact escapes)"
 	command -v python3 > /dev/null || { skip "$2: python3 is needed to parse the JSON"; return; }
 	if python3 - "$1" "$DSP_RAW" "$RAGGED_T/dsp/" <<'EOF'
 import json, re, sys

@@ -37,6 +37,10 @@ t_report_accepted_findings() {
 	no_line "$RAGGED_T/rpt.txt" 'libelf is not linked' "no finding from a client-side scan without libelf"
 	no_line "$RAGGED_T/rpt.txt" "files changed since install" "the unchanged plugin is not reported as changed"
 	ctl --format json security report --plugins --plugin rptrisky > "$RAGGED_T/rpt.json"
+	# Plain matches first (they need no JSON parser, so they run in the vmtest guests too).
+	expect_line "$RAGGED_T/rpt.json" '"severity":"critical","file":"probe","line":0,"message":"imports mount\(\)[^"]*","remediation":"[^"]*","blocking":true,"accepted":true,"accepted_by_uid":0,"accepted_how":"--accept-risk","accepted_at":"20' \
+		"JSON: the mount import, accepted by uid 0 with --accept-risk, and when"
+	expect_line "$RAGGED_T/rpt.json" '"exposure":\{"score":[1-9]' "JSON: a non-zero exposure"
 	rpt_json "$RAGGED_T/rpt.json" rptrisky "v['source'] == 'agent' and v['when'] == 'install' and v['blocked']" \
 		"JSON: the agent's install-time result"
 	rpt_json "$RAGGED_T/rpt.json" rptrisky \
