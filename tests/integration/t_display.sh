@@ -5,7 +5,8 @@
 # them escaped (printable ASCII only, one line per record), the JSON is
 # valid UTF-8 JSON whose "\xNN" escapes give back the exact name, and
 # `audit follow` does the same live (docs/audit-format.md, "Strings").
-# The JSON checks need python3 (not in the vmtest guests: skipped there).
+# Parsing the JSON needs python3; without it (the vmtest guests) only the
+# plain checks of the JSON run: printable ASCII, the exact escapes.
 
 DSP_READY="" DSP_PATH="" DSP_RAW=""
 
