@@ -140,7 +140,7 @@ bench: all test-bins
 	./tools/bench/consent.sh
 	./tools/bench/enforce.sh
 	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common tools/bench/auditbench.c \
-		agent/common/audit*.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
+		agent/common/audit*.c agent/common/textesc.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
 	$(BUILD)/bench/auditbench 200000
 	./tools/bench/flood.sh
 

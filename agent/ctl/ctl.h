@@ -19,8 +19,16 @@ struct ctl {
 #define EXIT_CONSENT 77
 #define EXIT_SANDBOX 125
 
-/* err(3)-style: "raggedctl: message" on stderr, one line. */
+/* err(3)-style: "raggedctl: message" on stderr, one line, escaped (textesc.h). */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * s in the text encoding of textesc.h, for a printf argument: every string
+ * raggedctl prints that the agent or a plugin supplied goes through it.
+ * NULL for NULL; valid until 16 more calls.
+ */
+const char *ctl_safe(const char *s);
+/* The same for a string of an audit record, whose \xNN escapes stand for bytes (textesc.h). */
+const char *ctl_safe_logged(const char *s);
 
 int ctl_connect(const struct ctl *c);
 /* Send one request (optionally with our stdio) and read one reply; -1 on error. */

@@ -357,6 +357,19 @@ int consent_granted(struct agent *a, uid_t uid, const char *name, const char *di
 		    uint32_t *granted);
 int consent_store(struct agent *a, uid_t uid, const char *name, const char *digest,
 		  uint32_t granted, char *err, size_t errlen);
+/*
+ * A run's vetting result (validate_record_json) whose digest is neither the
+ * install's nor the last one kept goes into the entry as
+ * "validation_last_run". Best effort: the run's decision does not wait on it.
+ */
+void registry_note_vetting(struct agent *a, uid_t uid, const cJSON *entry, const cJSON *vet);
+/*
+ * {"plugin": NAME, "uid"?: N} -> {"name","uid","validation","validation_last_run"}
+ * with their findings (the plugin list leaves them out); a user reads only
+ * their own plugins, root every user's.
+ */
+int registry_vetting(struct agent *a, uid_t caller, const cJSON *msg, cJSON **out,
+		     char *err, size_t errlen);
 /* The stored consent document ({"digest","granted":{perm: since}}), NULL if none or unreadable. */
 cJSON *consent_read(struct agent *a, uid_t uid, const char *name);
 

@@ -75,8 +75,13 @@ int consent_admit(struct agent *a, struct client *c, const cJSON *msg, struct ru
 	{
 		const char *acc = proto_str(e, "accepted_risk_digest");
 		char vd[65];
-		int vrc = vet_plugin(a, r->plugin_dir, &r->m, c->uid, false, false, NULL, vd,
+		cJSON *vet = NULL;
+		int vrc = vet_plugin(a, r->plugin_dir, &r->m, c->uid, false, false, &vet, vd,
 				     err, errlen);
+
+		/* Content changed since install: what this check found is kept for the report. */
+		registry_note_vetting(a, c->uid, e, vet);
+		cJSON_Delete(vet);
 
 		/* Blocked, unless the user accepted exactly this content's risk. */
 		if (vrc < 0 || (vrc == 1 && !(acc && strcmp(acc, vd) == 0))) {

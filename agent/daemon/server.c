@@ -246,6 +246,18 @@ static void handle_list(struct agent *a, struct client *c)
 	reply_ok(c, arr);
 }
 
+static void handle_vetting(struct agent *a, struct client *c, const cJSON *msg)
+{
+	char err[512];
+	cJSON *d;
+
+	if (registry_vetting(a, c->uid, msg, &d, err, sizeof(err)) < 0) {
+		reply_error(c, 1, "%s", err);
+		return;
+	}
+	reply_ok(c, d);
+}
+
 /* Permission names (a registry array) to a mask; -1 on anything unknown. */
 static int perm_mask(const cJSON *arr, uint32_t *mask)
 {
@@ -351,6 +363,8 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 		handle_install(a, c, msg);
 	else if (strcmp(cmd, "plugin_list") == 0)
 		handle_list(a, c);
+	else if (strcmp(cmd, "plugin_vetting") == 0)
+		handle_vetting(a, c, msg);
 	else if (strcmp(cmd, "answer") == 0)
 		consent_answer(a, c, msg);
 	else if (strcmp(cmd, "catalog") == 0)

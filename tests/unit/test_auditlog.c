@@ -263,15 +263,15 @@ test_serializer(void **state)
 	free(line);
 	cJSON_Delete(w);
 	cJSON_Delete(r);
-	/* Not UTF-8: each bad byte becomes U+FFFD, good sequences stay. */
+	/* Not UTF-8: each bad byte becomes the text \xNN (lossless), good sequences stay. */
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "event", "file_access");
 	cJSON_AddStringToObject(r, "p", "a\xff|\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|"
 	    "\xf0\x9f\x98\x80|\xe2\x82\xac|\xe2\x82");
 	assert_int_equal(auditlog_append(log, r, &line), 0);
-	assert_non_null(strstr(line, "\"p\":\"a\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|"
-	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|"
-	    "\xf0\x9f\x98\x80|\xe2\x82\xac|\xef\xbf\xbd\xef\xbf\xbd\""));
+	assert_non_null(strstr(line, "\"p\":\"a\\\\xff|\\\\xc0\\\\xaf|"
+	    "\\\\xed\\\\xa0\\\\x80|\\\\xf4\\\\x90\\\\x80\\\\x80|"
+	    "\xf0\x9f\x98\x80|\xe2\x82\xac|\\\\xe2\\\\x82\""));
 	free(line);
 	cJSON_Delete(r);
 	auditlog_close(log);
