@@ -255,6 +255,13 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 	 * wait for the exec anyway. The child must not allocate or return.
 	 */
 	ca.flags = CLONE_PIDFD | RAGGED_CLONE_INTO_CGROUP | CLONE_VM | CLONE_VFORK;
+	/*
+	 * An IPC namespace of its own: SysV shared memory, message queues and
+	 * semaphores, and POSIX message queues, are per namespace, and those
+	 * of the user's other processes (X11 clients keep window contents in
+	 * SysV shm) are otherwise theirs to read and write by key or id.
+	 */
+	ca.flags |= CLONE_NEWIPC;
 	ca.stack = (uint64_t)(uintptr_t)child_stack;
 	ca.stack_size = sizeof(child_stack);
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
