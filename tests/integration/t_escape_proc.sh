@@ -29,7 +29,8 @@ ep_batch() {
 	EP_BEFORE=$(ep_state "$EP_PS")
 	esc_run prlimit "$EP_PS" prlimit_cpu "$EP_PS" prlimit_hi "$EP_PS" prlimit_read "$EP_PS" \
 		setprio_user - setprio_self_pid - affinity "$EP_PS" setattr "$EP_PS" \
-		setsched "$EP_PS" setparam "$EP_PS" ioprio "$EP_PS" ioprio_user -
+		setsched "$EP_PS" setparam "$EP_PS" ioprio "$EP_PS" ioprio_user - \
+		move_pages "$EP_PS" robust_list "$EP_PS"
 	EP_AFTER=$(ep_state "$EP_PS")
 	kill -0 "$EP_PS" 2>/dev/null && EP_ALIVE=1 || EP_ALIVE=0
 	esc_sleeper_stop
@@ -123,6 +124,25 @@ t_escape_proc_ioprio() {
 	ep_refused ioprio_user - ioprio_set ',"arg":3,'
 	ep_unchanged '^getioprio ' "the outside process's I/O priority"
 }
+
+# Calls under the kernel's ptrace-mode check (like process_madvise, kcmp,
+# pidfd_getfd): Landlock's ptrace rule or the ptrace_access_check hook.
+ep_ptrace_mode() { # OP SYSCALL
+	ep_batch || return
+	expect_line "$RAGGED_T/ep.out" "^$1 $EP_PS -> EPERM\$" "$1 fails with EPERM"
+	if [ "$ESC_MODE" = landlock ]; then
+		pat="\"hook\":\"sys_exit\",\"mechanism\":\"landlock\".*\"syscall\":\"$2\".*\"target_pid\":$EP_PS"
+	else
+		pat="\"hook\":\"ptrace_access_check\".*\"target_pid\":$EP_PS"
+	fi
+	n=$(grep '"event":"sandbox_escape_attempt"' "$RAGGED_T/ep.rec" | grep -Ec -- "$pat")
+	# bpf-lsm: both calls meet the same hook, so two records match there.
+	want=1; [ "$ESC_MODE" = landlock ] || want=2
+	if [ "$n" -eq "$want" ]; then pass "sandbox_escape_attempt record ($pat)"; else
+		fail "want $want records matching '$pat', have $n"; fi
+}
+t_escape_proc_move_pages() { ep_ptrace_mode move_pages move_pages; }
+t_escape_proc_robust_list() { ep_ptrace_mode robust_list get_robust_list; }
 
 # What a process may do to itself keeps working, with no record.
 t_escape_proc_self() {

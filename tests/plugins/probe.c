@@ -713,7 +713,8 @@ static int escape_op(const char *op, const char *arg)
  *   setprio_user - (PRIO_USER, own uid) | setprio_self_pid - (PRIO_PROCESS,
  *   getpid()) | affinity PID (CPU 0 only) | setattr PID (SCHED_OTHER nice 19) |
  *   setsched PID (SCHED_BATCH) | setparam PID | ioprio PID (idle class) |
- *   ioprio_user - (IOPRIO_WHO_USER, own uid) | getioprio PID (outside helper:
+ *   ioprio_user - (IOPRIO_WHO_USER, own uid) | move_pages PID (query) |
+ *   robust_list PID (get_robust_list) | getioprio PID (outside helper:
  *   prints "getioprio PID = VALUE")
  *   self_sched - (one line per step: what a process may do to itself)
  *   ipcsrv KEY (outside helper: SysV shm, msg, sem with KEY and POSIX queue
@@ -913,6 +914,18 @@ static int proc_op(const char *op, const char *arg)
 		return (int)syscall(SYS_ioprio_set, 1 /* WHO_PROCESS */, pid, IOPRIO_IDLE);
 	if (strcmp(op, "ioprio_user") == 0)
 		return (int)syscall(SYS_ioprio_set, 3 /* WHO_USER */, 0, IOPRIO_IDLE);
+	if (strcmp(op, "move_pages") == 0) {	/* query only (no target nodes): where PID's page lies */
+		void *page = (void *)0x400000;
+		int status;
+
+		return (int)syscall(SYS_move_pages, pid, 1, &page, NULL, &status, 0);
+	}
+	if (strcmp(op, "robust_list") == 0) {	/* a pointer into PID's memory (ASLR) */
+		void *head;
+		size_t len;
+
+		return (int)syscall(SYS_get_robust_list, pid, &head, &len);
+	}
 	if (strcmp(op, "getioprio") == 0) {	/* outside helper: PID's I/O priority */
 		int v = (int)syscall(SYS_ioprio_get, 1, pid);
 
