@@ -193,6 +193,11 @@ int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (!landlock_mode || ret == -ENOSYS)
 		return 0;
+	if (ret == -EPERM && nr == RAGGED_NR_PRCTL && (__u32)a.a0 == RAGGED_PR_SCHED_CORE &&
+	    a.a2 != 0) {
+		report(cgid, RAGGED_HOOK_PROC_DENIED, nr, ret, a.a0, (__u32)a.a2, 0, &a);
+		return 0;
+	}
 	if (ret == -EPERM && proc_target(nr)) {
 		/* kill/tkill/tgkill/...: a0 is the target (a pidfd for the
 		 * pidfd_* calls, reported as 0 = unknown pid). Pages of the

@@ -101,7 +101,7 @@ static const char *syscall_name(uint32_t nr)
 #define NR(n, name) { n, #name },
 #define NR3(n, name, which) { n, #name },
 		RAGGED_SECCOMP_DENY(NR) RAGGED_SECCOMP_COND(NR) RAGGED_SECCOMP_SELF_ONLY(NR)
-		RAGGED_PROC_TARGET(NR)
+		RAGGED_PROC_TARGET(NR) RAGGED_PROC_TARGET_PRCTL(NR)
 		RAGGED_PATH_SYSCALLS(NR3)
 #undef NR
 #undef NR3

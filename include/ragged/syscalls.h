@@ -99,6 +99,11 @@ ragged_self_only_refused(long nr, unsigned long long a0, unsigned long long a1,
 	X(274, get_robust_list)
 #define RAGGED_NR_MIGRATE_PAGES 256
 #define RAGGED_NR_MOVE_PAGES 279
+/* prctl(PR_SCHED_CORE, cmd, pid, ...) with pid != 0: also a ptrace-mode
+ * check on the target; other prctl refusals are not about other processes. */
+#define RAGGED_NR_PRCTL 157
+#define RAGGED_PR_SCHED_CORE 62
+#define RAGGED_PROC_TARGET_PRCTL(X) X(157, prctl)
 
 /* Path-taking calls reported in landlock mode, and the argument holding the path. */
 #define RAGGED_PATH_ARG_DI 1

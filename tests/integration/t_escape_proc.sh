@@ -8,7 +8,7 @@
 # t_escape.sh (esc_setup, esc_sleeper, esc_intrude, ...) are shared.
 # docs/security-model.md, "Other processes without signals", has the table.
 
-EP_BATCH="" EP_PS="" EP_ALIVE=0 EP_BEFORE="" EP_AFTER=""
+EP_BATCH="" EP_PS="" EP_ALIVE=0 EP_BEFORE="" EP_AFTER="" EP_PTRACE_MODE_CALLS=0
 
 # ep_state PID: what the attempts could change, one line per item.
 ep_state() {
@@ -30,8 +30,9 @@ ep_batch() {
 	esc_run prlimit "$EP_PS" prlimit_cpu "$EP_PS" prlimit_hi "$EP_PS" prlimit_read "$EP_PS" \
 		setprio_user - setprio_self_pid - affinity "$EP_PS" setattr "$EP_PS" \
 		setsched "$EP_PS" setparam "$EP_PS" ioprio "$EP_PS" ioprio_user - \
-		move_pages "$EP_PS" robust_list "$EP_PS"
+		move_pages "$EP_PS" robust_list "$EP_PS" sched_core "$EP_PS"
 	EP_AFTER=$(ep_state "$EP_PS")
+	EP_PTRACE_MODE_CALLS=$(grep -Ec "^(move_pages|robust_list|sched_core) $EP_PS -> EPERM\$" "$RAGGED_T/esc.out")
 	kill -0 "$EP_PS" 2>/dev/null && EP_ALIVE=1 || EP_ALIVE=0
 	esc_sleeper_stop
 	mv "$RAGGED_T/esc.out" "$RAGGED_T/ep.out"
@@ -136,13 +137,21 @@ ep_ptrace_mode() { # OP SYSCALL
 		pat="\"hook\":\"ptrace_access_check\".*\"target_pid\":$EP_PS"
 	fi
 	n=$(grep '"event":"sandbox_escape_attempt"' "$RAGGED_T/ep.rec" | grep -Ec -- "$pat")
-	# bpf-lsm: both calls meet the same hook, so two records match there.
-	want=1; [ "$ESC_MODE" = landlock ] || want=2
+	# bpf-lsm: these calls meet the same hook, so each of them matches there.
+	want=1; [ "$ESC_MODE" = landlock ] || want=$EP_PTRACE_MODE_CALLS
 	if [ "$n" -eq "$want" ]; then pass "sandbox_escape_attempt record ($pat)"; else
 		fail "want $want records matching '$pat', have $n"; fi
 }
 t_escape_proc_move_pages() { ep_ptrace_mode move_pages move_pages; }
 t_escape_proc_robust_list() { ep_ptrace_mode robust_list get_robust_list; }
+# Only on kernels with core scheduling (CONFIG_SCHED_CORE; else EINVAL).
+t_escape_proc_sched_core() {
+	ep_batch || return
+	if grep -q "^sched_core $EP_PS -> EINVAL\$" "$RAGGED_T/ep.out"; then
+		skip "no core scheduling in this kernel (PR_SCHED_CORE: EINVAL)"; return
+	fi
+	ep_ptrace_mode sched_core prctl
+}
 
 # What a process may do to itself keeps working, with no record.
 t_escape_proc_self() {

@@ -39,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -714,7 +715,8 @@ static int escape_op(const char *op, const char *arg)
  *   getpid()) | affinity PID (CPU 0 only) | setattr PID (SCHED_OTHER nice 19) |
  *   setsched PID (SCHED_BATCH) | setparam PID | ioprio PID (idle class) |
  *   ioprio_user - (IOPRIO_WHO_USER, own uid) | move_pages PID (query) |
- *   robust_list PID (get_robust_list) | getioprio PID (outside helper:
+ *   robust_list PID (get_robust_list) | sched_core PID (PR_SCHED_CORE_GET) |
+ *   getioprio PID (outside helper:
  *   prints "getioprio PID = VALUE")
  *   self_sched - (one line per step: what a process may do to itself)
  *   ipcsrv KEY (outside helper: SysV shm, msg, sem with KEY and POSIX queue
@@ -925,6 +927,11 @@ static int proc_op(const char *op, const char *arg)
 		size_t len;
 
 		return (int)syscall(SYS_get_robust_list, pid, &head, &len);
+	}
+	if (strcmp(op, "sched_core") == 0) {	/* read PID's core-scheduling cookie */
+		unsigned long cookie;
+
+		return prctl(62 /* PR_SCHED_CORE */, 0 /* GET */, pid, 0 /* PIDTYPE_PID */, &cookie);
 	}
 	if (strcmp(op, "getioprio") == 0) {	/* outside helper: PID's I/O priority */
 		int v = (int)syscall(SYS_ioprio_get, 1, pid);

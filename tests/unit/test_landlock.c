@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <linux/landlock.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -522,6 +523,29 @@ static void c_mqueue(int abi, bool grant)
 	mq_unlink("/ragged-ut");
 }
 
+/* Failures say so: no CAP_SYS_ADMIN, no queue root; a descriptor no rule can take. */
+static void c_mqueue_errors(int abi)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	char err[256] = "";
+	struct pol pl;
+	int pfd[2];
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		child_fail("pipe: %s", strerror(errno));
+	pol_init(&pl);
+	if (landlock_apply(&pl.p, abi, pfd[0], err, sizeof(err)) == 0)
+		child_fail("a pipe was accepted as the queue root");
+	if (strncmp(err, "landlock rule for the run's message queues: ", 44) != 0)
+		child_fail("err \"%s\"", err);
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d) < 0)
+		child_fail("capset: %s", strerror(errno));
+	if (landlock_mqueue_root() != -1)
+		child_fail("a queue root without CAP_SYS_ADMIN");
+}
+
 static void c_mqueue_granted(int abi) { c_mqueue(abi, true); }
 static void c_mqueue_refused(int abi) { c_mqueue(abi, false); }
 
@@ -531,6 +555,7 @@ static void t_mqueue(void **state)
 	need_landlock();
 	in_child(c_mqueue_granted, kernel_abi);
 	in_child(c_mqueue_refused, kernel_abi);
+	in_child(c_mqueue_errors, kernel_abi);
 }
 
 int main(void)
