@@ -256,7 +256,8 @@ int kmaps_counters(struct agent *a, uint64_t cgid, struct ragged_run_counters *s
 
 /* landlock.c (runs in the child) */
 int landlock_abi_version(void);
-int landlock_apply(const struct policy *p, int abi, char *err, size_t errlen);
+int landlock_apply(const struct policy *p, int abi, int mqueue_root, char *err, size_t errlen);
+int landlock_mqueue_root(void);	/* as root, in the run's IPC namespace; -1: none */
 
 /* seccomp.c (runs in the child, after no_new_privs, right before exec) */
 int seccomp_apply(enum enforcement_mode mode, char *err, size_t errlen);
