@@ -15,14 +15,15 @@
  * ->open for the layer's file that holds the data, opened with the
  * mounter's credentials. Measured in the vmtest guests (t_overlay.sh):
  *
- *   kernel  second open: f_path, as bpf_d_path shows it          f_mode
- *   6.1     the overlay path (open_with_fake_path)               0x24008001
- *   6.12    real path on overlayfs's private clone of the layer,
- *           relative to the layer root ("/lower.txt"); a struct
- *           backing_file whose user_path is the overlay path     0x22008001 (FMODE_BACKING 1 << 25)
- *   7.3     the same as 6.12                                      0x25008001 (FMODE_BACKING 1 << 24)
+ *   kernel  the second open's f_path, as bpf_d_path shows it   f_mode (O_RDONLY)
+ *   6.1     the overlay path (open_with_fake_path)             0x24008001
+ *   6.12    the real path on overlayfs's private clone of the
+ *           layer mount, relative to the layer root
+ *           ("/lower.txt"); a struct backing_file whose
+ *           user_path is the overlay path                      0x22008001 (FMODE_BACKING: bit 25)
+ *   7.3     as 6.12                                            0x25008001 (FMODE_BACKING: bit 24)
  *
- * (f_mode of an O_RDONLY open; 0x20000000 is FMODE_NOACCOUNT.) Deciding on
+ * (0x20000000 is FMODE_NOACCOUNT.) Deciding on
  * f_path refused every granted overlay file on 6.12 and 7.3. Every kernel
  * also opens layer files for overlayfs itself (copy-up, merged directory
  * reads) on those private mounts with the mounter's credentials. The

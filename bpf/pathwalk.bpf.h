@@ -212,8 +212,10 @@ extern int LINUX_KERNEL_VERSION __kconfig;
  * A backing file of an overlay: struct backing_file exists in this kernel,
  * f_mode carries FMODE_BACKING at this kernel's bit, and the file lies on
  * an overlay's private layer mount. All three, so user_path is only ever
- * read from a real struct backing_file; a file that fails the test is
- * decided on its own f_path, which no rule grants (fail closed).
+ * read from a real struct backing_file. A layer file that fails the test
+ * keeps its own f_path, the private layer path no rule grants: the escape
+ * hooks refuse it, and file_open can only take it for one of overlayfs's
+ * internal opens (overlay_internal_open()).
  */
 static __always_inline int backing_file(struct file *f)
 {
