@@ -118,7 +118,7 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return 0;	/* cannot happen; if it does, deny */
-	if (run && backing_file(file)) {
+	if (run && backing_file(file) && !backing_of_layer(file)) {
 		/*
 		 * Overlayfs's open of the layer file behind an overlay file the
 		 * plugin opened (6.6+): decided on backing_file.user_path, the
@@ -138,7 +138,9 @@ int BPF_PROG(ragged_file_open, struct file *file)
 		/*
 		 * Overlayfs working for itself on its private layer mounts, with
 		 * the mounter's credentials: copy-up (read the lower file, write
-		 * the new upper one) and merged directory reads. The file never
+		 * the new upper one), merged directory reads, and the backing
+		 * file of a layer that lies on another overlay (the inner
+		 * overlay's backing open was decided above). The file never
 		 * reaches the plugin, and there is no user path to decide on: the
 		 * plugin's operation was decided at the overlay path (its open
 		 * of the overlay file or directory by this hook, a rename or link

@@ -227,6 +227,20 @@ static __always_inline int backing_file(struct file *f)
 	return (BPF_CORE_READ(f, f_mode) & fmode_backing) && layer_mount(BPF_CORE_READ(f, f_path.mnt));
 }
 
+/*
+ * An overlay whose layer lies on another overlay (a container's overlay
+ * root under an overlay of documents): the outer overlay's backing file
+ * then serves the inner overlay's layer file, and its user_path is that
+ * layer file's path on the inner overlay's private mount, not a path any
+ * user named. The inner overlay's backing file carried the user's path.
+ */
+static __always_inline int backing_of_layer(struct file *f)
+{
+	struct backing_file___ragged *bf = (void *)f;
+
+	return layer_mount(BPF_CORE_READ(bf, user_path.mnt));
+}
+
 /* The path the user opened: a backing file's user_path, else f_path. */
 static __always_inline int user_path_of(struct file *f, struct esc_scratch *s)
 {

@@ -3,7 +3,9 @@
 # the documents dir and a plugin dir are overlay mounts (a lower dir, upper
 # and work dirs on a tmpfs of their own), and plugins use them through the
 # overlay path while the same files through the layers' own paths stay
-# refused. In bpf-lsm mode file_open runs twice per open there, once for
+# refused. One lower layer of the documents overlay is itself an overlay
+# (as a container's overlay root under an overlay of documents would be).
+# In bpf-lsm mode file_open runs twice per open there, once for
 # the overlay file and once for overlayfs's own open of the layer's file
 # (bpf/pathwalk.bpf.h); in landlock mode Landlock sees the overlay only.
 #
@@ -22,7 +24,7 @@ ovl_mount() {
 }
 
 ovl_umount_all() {
-	for m in "$OVL_P" "$OVL_D" "$OVL/rw"; do
+	for m in "$OVL_P" "$OVL_D" "$OVL/nest" "$OVL/rw"; do
 		[ -n "$m" ] || continue
 		if awk -v m="$m" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo; then
 			umount "$m" || OVL_WHY="$OVL_WHY; umount $m failed"
@@ -57,7 +59,14 @@ ovl_batch() {
 	mkdir -p "$OVL/rw/upper"
 	echo "upper" > "$OVL/rw/upper/upper.txt"; chmod 644 "$OVL/rw/upper/upper.txt"
 	chown 65534:65534 "$OVL/rw/upper"	# the plugin's user may create files in the overlay
-	if ! ovl_mount "$OVL/lower" "$OVL/rw/upper" "$OVL/rw/work" "$OVL_D"; then
+	# A second lower layer that is itself an overlay (as a container's
+	# overlay root under an overlay of documents would be).
+	mkdir -p "$OVL/nest0" "$OVL/nest"
+	echo "nested" > "$OVL/nest0/nested.txt"; chmod 666 "$OVL/nest0/nested.txt"
+	chmod 755 "$OVL/nest0"
+	ovl_mount "$OVL/nest0" "$OVL/rw/nupper" "$OVL/rw/nwork" "$OVL/nest" ||
+		{ OVL_WHY="mount the nested overlay"; ovl_umount_all; return 1; }
+	if ! ovl_mount "$OVL/lower:$OVL/nest" "$OVL/rw/upper" "$OVL/rw/work" "$OVL_D"; then
 		OVL_WHY="mount -t overlay refused"; ovl_umount_all; return 1
 	fi
 	# The plugin dir: its files also lie under the mount point, so the
@@ -73,15 +82,18 @@ ovl_batch() {
 	ctl plugin install --accept-risk "$OVL_P" > /dev/null || OVL_WHY="$OVL_WHY; install ovlexec from the overlay"
 
 	ovl_run ovlread ovl-read read "$OVL_D/lower.txt" read "$OVL_D/upper.txt" list "$OVL_D" \
+		read "$OVL_D/nested.txt" read "$OVL/nest/nested.txt" \
 		read "$OVL/lower/lower.txt" read "$OVL/rw/upper/upper.txt" write "$OVL_D/lower.txt"
 	[ -e "$OVL/rw/upper/lower.txt" ] && echo "copied-up" >> "$RAGGED_T/ovl-read.out"
-	ovl_run ovlwrite ovl-write write "$OVL_D/lower.txt" write "$OVL_D/new.txt" \
+	ovl_run ovlwrite ovl-write write "$OVL_D/lower.txt" write "$OVL_D/nested.txt" write "$OVL_D/new.txt" \
 		read "$OVL_D/new.txt" list "$OVL_D" write "$OVL/rw/upper/sneak.txt" \
 		mprotect_exec "$OVL_D/lower.txt"
 	# The layers as they are now (the tmpfs with the upper dir goes below).
 	{
 		echo "upper lower.txt: $(cat "$OVL/rw/upper/lower.txt" 2>&1)"
 		echo "lower lower.txt: $(cat "$OVL/lower/lower.txt" 2>&1)"
+		echo "upper nested.txt: $(cat "$OVL/rw/upper/nested.txt" 2>&1)"
+		echo "nested lower nested.txt: $(cat "$OVL/nest0/nested.txt" 2>&1)"
 		[ -s "$OVL/rw/upper/new.txt" ] && echo "upper new.txt"
 		[ -s "$OVL/rw/upper/sneak.txt" ] && echo "upper sneak.txt has data"
 	} >> "$RAGGED_T/ovl-write.out"
@@ -121,6 +133,8 @@ t_overlay_read_documents() {
 	expect_line "$f" "^list $OVL_D -> ok\$" "the merged documents dir lists"
 	expect_line "$f" "^entry lower.txt\$" "the listing shows the lower file"
 	expect_line "$f" "^entry upper.txt\$" "the listing shows the upper file"
+	expect_line "$f" "^entry nested.txt\$" "the listing shows the file of the nested lower layer"
+	expect_line "$f" "^read $OVL_D/nested.txt -> ok\$" "a file of a lower layer that is itself an overlay"
 	# bpf-lsm mode records granted opens (once a second per file and mode).
 	[ "$OVL_MODE" = bpf-lsm ] && ovl_records ovl-read file_access 1 "\"path\":\"$OVL_D/lower.txt\"" \
 		"the lower file's read is recorded once, at its overlay path"
@@ -132,6 +146,8 @@ t_overlay_layer_paths_refused() {
 	f="$RAGGED_T/ovl-read.out"
 	expect_line "$f" "^read $OVL/lower/lower.txt -> EACCES\$" "the lower file by its real path"
 	expect_line "$f" "^read $OVL/rw/upper/upper.txt -> EACCES\$" "the upper file by its real path"
+	expect_line "$f" "^read $OVL/nest/nested.txt -> EACCES\$" "the nested layer's file by its path on that overlay"
+	ovl_records ovl-read permission_violation 1 "\"path\":\"$OVL/nest/nested.txt\"" "one record for that path"
 	ovl_records ovl-read permission_violation 1 "\"path\":\"$OVL/lower/lower.txt\"" "one record for the lower path"
 	ovl_records ovl-read permission_violation 1 "\"path\":\"$OVL/rw/upper/upper.txt\"" "one record for the upper path"
 	f="$RAGGED_T/ovl-write.out"
@@ -146,7 +162,7 @@ t_overlay_read_only() {
 	expect_line "$f" "^write $OVL_D/lower.txt -> EACCES\$" "writing a lower file under read:documents"
 	no_line "$f" "^copied-up\$" "the refused write copied nothing up"
 	ovl_records ovl-read permission_violation 1 "\"path\":\"$OVL_D/lower.txt\"" "one record, at the overlay path"
-	ovl_records ovl-read permission_violation 3 "" "no other refusal in the run"
+	ovl_records ovl-read permission_violation 4 "" "no other refusal in the run"
 }
 
 t_overlay_write_documents() {
@@ -158,6 +174,9 @@ t_overlay_write_documents() {
 	expect_line "$f" "^list $OVL_D -> ok\$" "the merged dir lists after the copy-up"
 	expect_line "$f" "^upper lower.txt: xower\$" "the write went to the upper copy"
 	expect_line "$f" "^lower lower.txt: lower\$" "the lower file is unchanged"
+	expect_line "$f" "^write $OVL_D/nested.txt -> ok\$" "writing a file of the nested lower layer (copy-up from an overlay)"
+	expect_line "$f" "^upper nested.txt: xested\$" "its copy went to the upper dir"
+	expect_line "$f" "^nested lower nested.txt: nested\$" "the nested layer is unchanged"
 	expect_line "$f" "^upper new.txt\$" "the new file is in the upper dir"
 	# (An O_CREAT open refused by file_open may leave an empty file behind:
 	# creation comes before the open. Not a matter of overlays.)
