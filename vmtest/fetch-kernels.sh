@@ -82,8 +82,9 @@ keep_modules() {
     if [ -z "$(find "$1" -path "*/modules/$krel/kernel/*" -print -quit)" ]; then
         mkdir -p "$dl/m"
         # shellcheck disable=SC2086
-        (cd "$dl" && apt-get $opts -qq download "linux-modules-$krel=$ver" </dev/null) &&
-            dpkg-deb -x "$dl"/linux-modules-*.deb "$dl/m" || true
+        if (cd "$dl" && apt-get $opts -qq download "linux-modules-$krel=$ver" </dev/null); then
+            dpkg-deb -x "$dl"/linux-modules-*.deb "$dl/m"
+        fi
         set -- "$dl/m" "$2"
     fi
     for m in $MODULES; do
