@@ -23,11 +23,12 @@
  *           user_path is the overlay path                      0x22008001 (FMODE_BACKING: bit 25)
  *   7.3     as 6.12                                            0x25008001 (FMODE_BACKING: bit 24)
  *
- * (0x20000000 is FMODE_NOACCOUNT.) Deciding on
- * f_path refused every granted overlay file on 6.12 and 7.3. Every kernel
- * also opens layer files for overlayfs itself (copy-up, merged directory
- * reads) on those private mounts with the mounter's credentials. The
- * decision for each case is explained where it is taken, below.
+ * (0x20000000 is FMODE_NOACCOUNT.) Every kernel also opens layer files for
+ * overlayfs itself (copy-up, merged directory reads) on those private
+ * mounts with the mounter's credentials. Deciding on f_path alone refused
+ * every granted overlay file on 6.12 and 7.3, and merged directory reads
+ * and copy-up on 6.1. The decision for each case is explained where it is
+ * taken, below.
  */
 #include "ragged.bpf.h"
 
