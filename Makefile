@@ -17,6 +17,9 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-tru
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto
+# The plugin validator's Unicode data (Python identifiers, agent/common/pyident.c):
+# linked into what contains the validator, not into plugins or benches.
+VALIDATOR_LIBS := -lutf8proc
 ifeq ($(COVERAGE),1)
 CFLAGS   += --coverage -O0 -DRAGGED_COVERAGE
 LDFLAGS  += --coverage
@@ -69,10 +72,10 @@ $(BUILD)/obj/%.o: %.c $(SKELS) $(wildcard include/ragged/*.h agent/common/*.h ag
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/raggedd: $(BUILD)/obj/agent/daemon/raggedd.o $(DAEMON_OBJS) $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(VALIDATOR_LIBS)
 
 $(BUILD)/raggedctl: $(BUILD)/obj/agent/ctl/raggedctl.o $(CTL_OBJS) $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(VALIDATOR_LIBS)
 
 # Test plugins are real programs run inside the sandbox: plain C, no agent code.
 $(BUILD)/plugins/%: tests/plugins/%.c
@@ -81,13 +84,13 @@ $(BUILD)/plugins/%: tests/plugins/%.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(VALIDATOR_LIBS) -lcmocka
 
 # libFuzzer targets: clang, ASan + UBSan, common parsers only.
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRCS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lcjson -lcrypto -lelf
+	$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lcjson -lcrypto -lelf $(VALIDATOR_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	./tests/fuzz/run.sh $(BUILD)/fuzz $${FUZZ_SECONDS:-30}

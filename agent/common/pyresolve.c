@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyident.h"
 #include "pyrules_int.h"
 
 bool py_name(const struct py_scan *s, size_t i, char buf[PY_NAME_MAX])
@@ -17,7 +18,9 @@ bool py_name(const struct py_scan *s, size_t i, char buf[PY_NAME_MAX])
 	if (!t || t->kind != PYT_NAME)
 		return false;
 	if (t->flags & PYT_NAME_NONASCII) {
-		pyt_name_fold(s->src, t, buf, PY_NAME_MAX);
+		/* NFKC of the whole name, as Python reads it; too long stays unmatchable. */
+		if (pyid_nfkc(s->src + t->off, t->len, buf, PY_NAME_MAX) >= PY_NAME_MAX)
+			memcpy(buf, "<long>", 7);
 		return true;
 	}
 	if (t->len >= PY_NAME_MAX) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyident.h"
 #include "pyrules_int.h"
 
 static void scan_code(struct py_module *mod, const char *src, size_t len, uint32_t line, int level);
@@ -500,6 +501,15 @@ static void pass_main(struct py_scan *s)
 			snprintf(raw, sizeof(raw), "%.*s", (int)t->len, s->src + t->off);
 			vfind(s->mod->v, "py-unicode-identifier", VSEV_DEFAULT, s->mod->file, t->line,
 			      "\"%s\" is read by Python as \"%s\"", raw, d);
+		} else if (t->flags & PYT_NAME_UNKNOWN) {
+			uint32_t cp = 0;
+			size_t at = 0;
+
+			pyid_check(s->src + t->off, t->len, &cp, &at);
+			snprintf(raw, sizeof(raw), "%.*s", (int)t->len, s->src + t->off);
+			vfind(s->mod->v, "py-unicode-identifier", VSEV_DEFAULT, s->mod->file, t->line,
+			      "\"%s\" has U+%04X, unassigned in Unicode %s: a newer Python may read it as another name",
+			      raw, cp, pyid_unicode_version());
 		}
 		if (py_after_dot(s, i)) {
 			attribute(s, i, name);
@@ -624,8 +634,17 @@ void pyrules_scan(struct vctx *v, const char *file, const char *src, size_t len,
 			const struct pyt_token *t = &ts.t[i];
 			unsigned char c = (unsigned char)src[t->off];
 
+			uint32_t cp = 0;
+			size_t at = 0;
+
 			if (t->flags & PYT_STR_UNTERM)
 				vfind(v, "py-unparsable", VSEV_DEFAULT, file, t->line, "unterminated string");
+			else if ((t->flags & PYT_NAME_INVALID) &&
+				 pyid_check(src + t->off, t->len, &cp, &at) == PYID_INVALID)
+				vfind(v, "py-unparsable", VSEV_DEFAULT, file, t->line, cp == UINT32_MAX ?
+				      "byte 0x%02X in an identifier is not UTF-8" :
+				      "U+%04X cannot be part of a Python identifier",
+				      cp == UINT32_MAX ? (unsigned char)src[t->off + at] : cp);
 			else
 				vfind(v, "py-unparsable", VSEV_DEFAULT, file, t->line,
 				      c >= 0x20 && c < 0x7f ? "unexpected character '%c'" : "unexpected byte 0x%02x", c);
