@@ -487,6 +487,13 @@ static void sink(struct py_scan *s, size_t i, long e, const char *d, unsigned fl
 	}
 }
 
+static bool ascii(const char *s)
+{
+	while (*s && (unsigned char)*s < 0x80)
+		s++;
+	return !*s;
+}
+
 static void pass_main(struct py_scan *s)
 {
 	char name[PY_NAME_MAX], d[PY_DOTTED_MAX], raw[PY_NAME_MAX], fetched[PY_NAME_MAX];
@@ -497,7 +504,8 @@ static void pass_main(struct py_scan *s)
 
 		if (!py_name(s, i, name))
 			continue;
-		if ((t->flags & PYT_NAME_NONASCII) && pyt_name_fold(s->src, t, d, sizeof(d))) {
+		/* name is the fold (or "<long>"): only one that is ASCII can be a disguise. */
+		if ((t->flags & PYT_NAME_NONASCII) && ascii(name) && pyt_name_fold(s->src, t, d, sizeof(d))) {
 			snprintf(raw, sizeof(raw), "%.*s", (int)t->len, s->src + t->off);
 			vfind(s->mod->v, "py-unicode-identifier", VSEV_DEFAULT, s->mod->file, t->line,
 			      "\"%s\" is read by Python as \"%s\"", raw, d);

@@ -427,8 +427,10 @@ int pyt_tokenize(const char *src, size_t len, uint32_t first_line, struct pyt_st
 				continue;
 			}
 			t.kind = PYT_NAME;
-			if (t.flags & PYT_NAME_NONASCII)
+			if (t.flags & PYT_NAME_NONASCII) {
 				t = ident_token(src, p, n, t);
+				out->nonascii += t.kind == PYT_NAME;
+			}
 		} else if (c == '\'' || c == '"') {
 			int r = emit_string(&lx, p, p, 0);
 

@@ -67,6 +67,7 @@ struct pyt_stream {
 	size_t nfields, fcap;
 	uint32_t lines;		/* physical lines seen */
 	uint32_t errors;	/* PYT_ERROR tokens */
+	uint32_t nonascii;	/* NAME tokens with PYT_NAME_NONASCII */
 };
 
 /*
