@@ -4,7 +4,8 @@
  * and a set of whole identifiers compared with this machine's python3
  * (tests/unit/pyident_oracle.py), the verdicts for what CPython rejects, and
  * the validator giving a disguised plugin file the findings of its ASCII
- * spelling (tests/data/validate/unicode/).
+ * spelling (tests/data/validate/unicode/), and the declared source
+ * encoding (pysource.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -445,6 +446,52 @@ static void test_rejected_and_unknown(void **state)
 	validate_report_free(&r);
 }
 
+static unsigned encoding_findings(const char *src, unsigned *line)
+{
+	struct validate_report r;
+	unsigned n = 0;
+
+	assert_int_equal(validate_python_buffer("e.py", src, strlen(src), &r), 0);
+	for (size_t i = 0; i < r.n; i++)
+		if (!strcmp(r.findings[i].rule->id, "py-source-encoding")) {
+			assert_int_equal(r.findings[i].severity, SEV_CRITICAL);
+			*line = r.findings[i].line;
+			n++;
+		}
+	validate_report_free(&r);
+	return n;
+}
+
+/* The declared source encoding, found where CPython looks for it (PEP 263). */
+static void test_source_encoding(void **state)
+{
+	unsigned line = 0;
+
+	assert_int_equal(encoding_findings("# -*- coding: utf-7 -*-\nx = 1\n", &line), 1);
+	assert_int_equal(line, 1);
+	/* The second line, after a comment-only or blank first line; CRLF; a BOM. */
+	assert_int_equal(encoding_findings("#!/usr/bin/python3\r\n# coding=rot13\r\n", &line), 1);
+	assert_int_equal(line, 2);
+	assert_int_equal(encoding_findings("\n  # vim: fileencoding=UTF-16 :\n", &line), 1);
+	assert_int_equal(encoding_findings("\xef\xbb\xbf# coding: utf-7\n", &line), 1);
+	assert_int_equal(encoding_findings("\r# coding: utf-7\r", &line), 1);
+	/* Not a declaration: after code, on the third line, outside a comment, no name. */
+	assert_int_equal(encoding_findings("x = 1\n# coding: utf-7\n", &line), 0);
+	assert_int_equal(encoding_findings("#\n#\n# coding: utf-7\n", &line), 0);
+	assert_int_equal(encoding_findings("x = '# coding: utf-7'\n", &line), 0);
+	assert_int_equal(encoding_findings("# coding: \n# coding:utf-7\n", &line), 1);
+	assert_int_equal(encoding_findings("# coding is fun\n", &line), 0);
+	/* UTF-8 under any of its names, ASCII; single-byte encodings while the file is ASCII. */
+	assert_int_equal(encoding_findings("# coding: UTF_8\n", &line), 0);
+	assert_int_equal(encoding_findings("# coding: utf-8-sig\n", &line), 0);
+	assert_int_equal(encoding_findings("# coding: utf8\n", &line), 0);
+	assert_int_equal(encoding_findings("# coding: us-ascii\n", &line), 0);
+	assert_int_equal(encoding_findings("# coding: windows-1252\nx = 1\n", &line), 0);
+	assert_int_equal(encoding_findings("# coding: iso-8859-15\nx = 1\n", &line), 0);
+	assert_int_equal(encoding_findings("# coding: cp1252\nx = '\xe9'\n", &line), 1);
+	assert_int_equal(encoding_findings("# coding: latin-1\n__imp\xbart__('os')\n", &line), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_disguised_plugin),
 		cmocka_unit_test(test_rejected_and_unknown),
+		cmocka_unit_test(test_source_encoding),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
