@@ -113,7 +113,8 @@ struct validate_opts {
 /*
  * Part of every cache key: bump it whenever the same files can get different
  * findings, or a report cached by the older rules would stand. 2: Python
- * identifiers are checked and NFKC-folded as CPython does (pyident.c).
+ * identifiers are checked and NFKC-folded as CPython does (pyident.c), and
+ * declared source encodings are checked (pysource.c).
  */
 #define VALIDATE_RULESET_VERSION "2"
 /* Cached dependency results expire after this many seconds (the database may have changed in place). */
