@@ -494,6 +494,18 @@ static bool ascii(const char *s)
 	return !*s;
 }
 
+/* A name as written, for a message: cut between UTF-8 characters, never inside one. */
+static void raw_name(const struct py_scan *s, const struct pyt_token *t, char raw[PY_NAME_MAX])
+{
+	size_t n = t->len < PY_NAME_MAX ? t->len : PY_NAME_MAX - 1;
+
+	if (n < t->len)
+		while (n > 0 && ((unsigned char)s->src[t->off + n] & 0xc0) == 0x80)
+			n--;
+	memcpy(raw, s->src + t->off, n);
+	raw[n] = '\0';
+}
+
 static void pass_main(struct py_scan *s)
 {
 	char name[PY_NAME_MAX], d[PY_DOTTED_MAX], raw[PY_NAME_MAX], fetched[PY_NAME_MAX];
@@ -506,7 +518,7 @@ static void pass_main(struct py_scan *s)
 			continue;
 		/* name is the fold (or "<long>"): only one that is ASCII can be a disguise. */
 		if ((t->flags & PYT_NAME_NONASCII) && ascii(name) && pyt_name_fold(s->src, t, d, sizeof(d))) {
-			snprintf(raw, sizeof(raw), "%.*s", (int)t->len, s->src + t->off);
+			raw_name(s, t, raw);
 			vfind(s->mod->v, "py-unicode-identifier", VSEV_DEFAULT, s->mod->file, t->line,
 			      "\"%s\" is read by Python as \"%s\"", raw, d);
 		} else if (t->flags & PYT_NAME_UNKNOWN) {
@@ -514,7 +526,7 @@ static void pass_main(struct py_scan *s)
 			size_t at = 0;
 
 			pyid_check(s->src + t->off, t->len, &cp, &at);
-			snprintf(raw, sizeof(raw), "%.*s", (int)t->len, s->src + t->off);
+			raw_name(s, t, raw);
 			vfind(s->mod->v, "py-unicode-identifier", VSEV_DEFAULT, s->mod->file, t->line,
 			      "\"%s\" has U+%04X, unassigned in Unicode %s: a newer Python may read it as another name",
 			      raw, cp, pyid_unicode_version());
@@ -641,7 +653,6 @@ void pyrules_scan(struct vctx *v, const char *file, const char *src, size_t len,
 		if (ts.t[i].kind == PYT_ERROR) {
 			const struct pyt_token *t = &ts.t[i];
 			unsigned char c = (unsigned char)src[t->off];
-
 			uint32_t cp = 0;
 			size_t at = 0;
 

@@ -444,6 +444,21 @@ static void test_rejected_and_unknown(void **state)
 	assert_true(has(&r, "py-unicode-identifier", 2, SEV_HIGH));
 	assert_non_null(strstr(r.findings[0].message, "U+0378"));
 	validate_report_free(&r);
+	/* A long disguised name is quoted cut between characters: the message stays UTF-8. */
+	{
+		char src[200] = "a", msg[600];
+		size_t n = 1;
+
+		for (int i = 0; i < 30; i++, n += 3)
+			memcpy(src + n, "\xef\xbd\x85", 3);
+		memcpy(src + n, " = 1\n", 6);
+		assert_int_equal(validate_python_buffer("l.py", src, strlen(src), &r), 0);
+		assert_true(has(&r, "py-unicode-identifier", 1, SEV_HIGH));
+		assert_true(pyid_nfkc(r.findings[0].message, strlen(r.findings[0].message), msg,
+				      sizeof(msg)) >= 0);
+		assert_non_null(strstr(r.findings[0].message, "\"aeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\""));
+		validate_report_free(&r);
+	}
 }
 
 static unsigned encoding_findings(const char *src, unsigned *line)
