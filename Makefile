@@ -23,10 +23,13 @@ DEPFLAGS := -MMD -MP
 # archives (only the members a binary needs are pulled in) and --as-needed
 # drops a library no pulled member calls.
 LDFLAGS  += -Wl,--as-needed
-LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd
+# The plugin validator's Unicode data (Python identifiers, agent/common/pyident.c)
+# is in both binaries: the agent vets at install and run, the client validates.
+VALIDATOR_LIBS := -lutf8proc
+LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd $(VALIDATOR_LIBS)
 RAGGED_VERSION := $(shell cat VERSION)
 CFLAGS   += -DRAGGED_VERSION='"$(RAGGED_VERSION)"'
-LDLIBS_CTL    := -lcjson -lcrypto -lelf
+LDLIBS_CTL    := -lcjson -lcrypto -lelf $(VALIDATOR_LIBS)
 LDLIBS        := $(LDLIBS_DAEMON)
 ifeq ($(COVERAGE),1)
 CFLAGS   += --coverage -O0 -DRAGGED_COVERAGE
@@ -114,7 +117,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libcommon.a
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRCS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lcjson -lcrypto -lelf
+	$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lcjson -lcrypto -lelf $(VALIDATOR_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	./tests/fuzz/run.sh $(BUILD)/fuzz $${FUZZ_SECONDS:-30}
