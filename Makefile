@@ -1,6 +1,7 @@
 # ragged plugin sandbox — top-level build.
 #
 #   make deps       install Debian packages + fetch vmtest kernels (idempotent)
+#   make deps-build only the packages building and running the agent need
 #   make            the product: BPF objects, skeletons, raggedd, raggedctl
 #   make test-bins  what the tests run: test plugins, unit-test binaries
 #   make test       builds both, then unit, fuzz, integration, coverage, vmtest
@@ -57,7 +58,7 @@ PLUGINS     := $(PLUGIN_SRCS:tests/plugins/%.c=$(BUILD)/plugins/%)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_BINS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all test-bins deps test test-unit test-native coverage demo fuzz bench clean
+.PHONY: all test-bins deps deps-build test test-unit test-native coverage demo fuzz bench clean
 all: $(BUILD)/raggedd $(BUILD)/raggedctl
 test-bins: $(PLUGINS) $(UNIT_BINS)
 
@@ -67,6 +68,9 @@ test-bins: $(PLUGINS) $(UNIT_BINS)
 
 deps:
 	./tools/deps.sh
+# Only what building and running the agent need (no test, coverage or VM packages).
+deps-build:
+	./tools/deps.sh --build
 
 # vmlinux.h comes from the build machine's own BTF (see docs/build.md): the
 # programs are CO-RE, so one object built against it relocates onto every
