@@ -47,7 +47,9 @@ class Connection:
     def send(self, msg, fds=()):
         msg = dict(msg)
         msg.setdefault("proto", PROTOCOL_VERSION)
-        data = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode()
+        # surrogateescape: a path that came from the system as non-UTF-8 bytes
+        # (decoded below, as os.fsdecode does) goes back as the same bytes.
+        data = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogateescape")
         if len(data) > MAX_MESSAGE:
             raise AgentError("request too large (%d bytes, at most %d)" % (len(data), MAX_MESSAGE), 2)
         anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
@@ -73,7 +75,9 @@ class Connection:
         if len(data) > MAX_MESSAGE or flags & socket.MSG_TRUNC:
             raise ProtocolError("message from agent larger than %d bytes" % MAX_MESSAGE)
         try:
-            msg = json.loads(data)
+            # Strings are UTF-8; bytes the agent passes on from the system
+            # (paths, plugin directories) that are not arrive as surrogates.
+            msg = json.loads(data.decode("utf-8", "surrogateescape"))
         except ValueError as e:
             raise ProtocolError("message from agent is not JSON: %s" % e) from None
         if not isinstance(msg, dict):
