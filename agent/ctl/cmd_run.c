@@ -32,9 +32,11 @@ static bool ask(const cJSON *msg)
 		proto_str(msg, "version") ?: "",
 		strcmp(proto_str(msg, "kind") ?: "", "optional") == 0 ? "asks, while running, for"
 									: "needs these permissions");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "permissions"))
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "permissions")) {
 		fprintf(tty, "  %-20s %-7s %s\n", proto_str(it, "name") ?: "?",
 			proto_str(it, "risk") ?: "?", proto_str(it, "description") ?: "");
+		ctl_show_endpoints(tty, cJSON_GetObjectItemCaseSensitive(it, "endpoints"));
+	}
 	fprintf(tty, "Allow? [y/N] ");
 	fflush(tty);
 	if (fgets(line, sizeof(line), tty)) {
