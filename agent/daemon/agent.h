@@ -365,6 +365,8 @@ int ep_add(struct agent *a, int fd, enum ep_kind kind, void *ptr);
 /* hostaddr.c: this host's own addresses in the network program's map. */
 int hostaddr_setup(struct agent *a, char *err, size_t errlen);
 int hostaddr_sync(struct agent *a, char *err, size_t errlen);
+/* The map part: fd's entries become exactly this host's addresses now. */
+int hostaddr_sync_map(int map_fd, char *err, size_t errlen);
 void hostaddr_event(struct agent *a);
 void hostaddr_close(struct agent *a);
 void ep_del(struct agent *a, int fd);

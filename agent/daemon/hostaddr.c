@@ -177,19 +177,16 @@ static void set_unknown(struct agent *a, bool unknown)
 	a->bpf.net->data->host_addrs_unknown = unknown;
 }
 
-static int sync_map(struct agent *a, char *err, size_t errlen);
-
 int hostaddr_sync(struct agent *a, char *err, size_t errlen)
 {
-	int rc = sync_map(a, err, errlen);
+	int rc = hostaddr_sync_map(bpf_map__fd(a->bpf.net->maps.host_addrs), err, errlen);
 
 	set_unknown(a, rc < 0);
 	return rc;
 }
 
-static int sync_map(struct agent *a, char *err, size_t errlen)
+int hostaddr_sync_map(int fd, char *err, size_t errlen)
 {
-	int fd = bpf_map__fd(a->bpf.net->maps.host_addrs);
 	struct addr_set s = { 0 };
 	struct ragged_host_addr key, next, *stale = NULL;
 	size_t n_stale = 0;
@@ -202,8 +199,11 @@ static int sync_map(struct agent *a, char *err, size_t errlen)
 	/* Add first: the map never holds less than the host has. */
 	for (size_t i = 0; i < s.n; i++) {
 		if (bpf_map_update_elem(fd, &s.v[i], &one, BPF_ANY) < 0) {
-			snprintf(err, errlen, "host_addrs map: %s (more than %d addresses?)",
-				 strerror(errno), RAGGED_MAX_HOST_ADDRS);
+			if (errno == E2BIG)
+				snprintf(err, errlen, "host_addrs map: this host has more than %d "
+					 "addresses", RAGGED_MAX_HOST_ADDRS);
+			else
+				snprintf(err, errlen, "host_addrs map: %s", strerror(errno));
 			goto out;
 		}
 	}
