@@ -5,8 +5,10 @@
  * reach a service on this host through one of its own addresses, and those
  * change at run time (DHCP, VPNs, interfaces coming up).
  *
- * cgroup sock_addr programs cannot ask the kernel's routing table (no FIB
- * lookup helper for them), so the agent keeps the list: the pinned map
+ * cgroup sock_addr programs cannot ask the kernel's routing table
+ * (bpf_fib_lookup is for XDP and tc programs; bpf_sk_lookup_* finds sockets,
+ * and a listener on 0.0.0.0 matches any destination), so the agent keeps
+ * the list: the pinned map
  * host_addrs holds every address of every interface and every IPv4 subnet
  * broadcast address. It is filled before the agent serves its first request
  * and resynchronised from a full rtnetlink dump whenever the kernel reports
