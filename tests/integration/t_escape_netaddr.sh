@@ -14,20 +14,29 @@ NA_READY=""
 NA_LISTENER=""
 na_setup() {
 	[ -n "$NA_READY" ] && return 0
+	# Ports of our own, one per test that listens (a listener a test leaves
+	# cannot disturb the next): next_port in a subshell repeats itself.
 	NA_PORT=$(next_port)
-	NA_OK_PORT=$((NA_PORT + 2500))	# next_port in a subshell repeats itself
-	# network:api with wildcard endpoints on a free port (a listener of our
-	# own there), an exact loopback endpoint, and network:download (80/443).
+	NA_PORT2=$((NA_PORT + 2500)); NA_PORT3=$((NA_PORT + 2600)); NA_PORT4=$((NA_PORT + 2700))
+	NA_OK_PORT=$((NA_PORT + 2800))
+	# network:api with wildcard endpoints on those ports, an exact loopback
+	# endpoint, and network:download (80/443).
+	eps=""
+	for p in "$NA_PORT" "$NA_PORT2" "$NA_PORT3" "$NA_PORT4"; do
+		eps="$eps\"0.0.0.0/0:$p\", \"[::/0]:$p\", "
+	done
 	NA_DIR=$(make_plugin netaddr '[permissions]' \
 		'required = ["network:download", "network:api"]' '[network]' \
-		"endpoints = [\"0.0.0.0/0:$NA_PORT\", \"[::/0]:$NA_PORT\", \"127.0.0.1:$NA_OK_PORT\"]")
+		"endpoints = [$eps\"127.0.0.1:$NA_OK_PORT\"]")
 	ctl plugin install --accept-risk "$NA_DIR" > "$RAGGED_T/na-install.out" 2>&1 ||
 		{ fail "install the netaddr plugin: $(cat "$RAGGED_T/na-install.out")"; return 1; }
 	NA_READY=1
 }
 
-# na_listen ADDR:PORT: an outside dual-stack listener (one connection, 60 s).
+# na_listen ADDR:PORT: an outside listener (one connection, 60 s at most);
+# [::] is dual-stack, so it answers on every address of this host.
 na_listen() {
+	NA_LPORT=${1##*:}
 	"$RAGGED_BUILD/plugins/probe" listen "$1" > "$RAGGED_T/na-listen.out" 2>&1 &
 	NA_LISTENER=$!
 	_nw=0
@@ -36,9 +45,16 @@ na_listen() {
 		sleep 0.1; _nw=$((_nw + 1))
 	done
 	grep -q '^listening' "$RAGGED_T/na-listen.out" ||
-		{ fail "the outside listener on $1 did not start: $(cat "$RAGGED_T/na-listen.out")"; return 1; }
+		{ fail "the outside listener on $1 did not start ($_nw waits): $(cat "$RAGGED_T/na-listen.out")"
+		  na_listen_stop; return 1; }
 }
-na_listen_stop() { kill "$NA_LISTENER" 2>/dev/null; wait "$NA_LISTENER" 2>/dev/null; NA_LISTENER=""; }
+# Its one connection, from outside the sandbox, ends it; then reap it.
+na_listen_stop() {
+	"$RAGGED_BUILD/plugins/probe" connect "127.0.0.1:$NA_LPORT" > /dev/null 2>&1
+	kill "$NA_LISTENER" 2>/dev/null
+	wait "$NA_LISTENER" 2>/dev/null
+	NA_LISTENER=""
+}
 
 # na_run OPS...: one plugin run with consent given; output and new records.
 na_run() {
@@ -53,8 +69,8 @@ na_refused() {
 	expect_line "$RAGGED_T/na.out" "^$1 $(echo "$2" | sed 's/[][]/\\&/g') -> EPERM\$" "$1 $2 is refused (EPERM)"
 	n=$(grep '"event":"permission_violation"' "$RAGGED_T/na.rec" |
 		grep -c "\"hook\":\"$3\".*\"address\":\"$4\",\"port\":$5[,}]")
-	[ "$n" -eq 1 ] && pass "one $3 permission_violation names $4 port $5" ||
-		fail "want one $3 permission_violation for $4 port $5, have $n"
+	if [ "$n" -eq 1 ]; then pass "one $3 permission_violation names $4 port $5"
+	else fail "want one $3 permission_violation for $4 port $5, have $n"; fi
 }
 
 # 0.0.0.0, :: and ::ffff:0.0.0.0 are this host to the kernel (all of 0/8 is refused).
@@ -77,14 +93,14 @@ t_escape_netaddr_unspecified() {
 # Loopback beyond the exact grant: 127/8, ::1 and the mapped form.
 t_escape_netaddr_loopback() {
 	na_setup || return
-	na_listen "[::]:$NA_PORT" || return
-	na_run nbconnect "127.0.0.1:$NA_PORT" nbconnect "127.0.0.2:$NA_PORT" \
-		nbconnect "[::ffff:127.0.0.1]:$NA_PORT" nbconnect "[::1]:$NA_PORT" \
+	na_listen "[::]:$NA_PORT2" || return
+	na_run nbconnect "127.0.0.1:$NA_PORT2" nbconnect "127.0.0.2:$NA_PORT2" \
+		nbconnect "[::ffff:127.0.0.1]:$NA_PORT2" nbconnect "[::1]:$NA_PORT2" \
 		nbconnect 127.0.0.1:443
-	na_refused nbconnect "127.0.0.1:$NA_PORT" connect4 127.0.0.1 "$NA_PORT"
-	na_refused nbconnect "127.0.0.2:$NA_PORT" connect4 127.0.0.2 "$NA_PORT"
-	na_refused nbconnect "[::ffff:127.0.0.1]:$NA_PORT" connect6 127.0.0.1 "$NA_PORT"
-	na_refused nbconnect "[::1]:$NA_PORT" connect6 ::1 "$NA_PORT"
+	na_refused nbconnect "127.0.0.1:$NA_PORT2" connect4 127.0.0.1 "$NA_PORT2"
+	na_refused nbconnect "127.0.0.2:$NA_PORT2" connect4 127.0.0.2 "$NA_PORT2"
+	na_refused nbconnect "[::ffff:127.0.0.1]:$NA_PORT2" connect6 127.0.0.1 "$NA_PORT2"
+	na_refused nbconnect "[::1]:$NA_PORT2" connect6 ::1 "$NA_PORT2"
 	na_refused nbconnect 127.0.0.1:443 connect4 127.0.0.1 443
 	na_listen_stop
 }
@@ -98,17 +114,17 @@ t_escape_netaddr_host_address() {
 		skip "this host has no non-loopback address"
 		return
 	fi
-	na_listen "[::]:$NA_PORT" || return
+	na_listen "[::]:$NA_PORT3" || return
 	ops=""
-	[ -n "$v4" ] && ops="nbconnect $v4:$NA_PORT nbconnect [::ffff:$v4]:$NA_PORT"
-	[ -n "$v6" ] && ops="$ops nbconnect [$v6]:$NA_PORT"
+	[ -n "$v4" ] && ops="nbconnect $v4:$NA_PORT3 nbconnect [::ffff:$v4]:$NA_PORT3"
+	[ -n "$v6" ] && ops="$ops nbconnect [$v6]:$NA_PORT3"
 	# shellcheck disable=SC2086 # one word per op and argument
 	na_run $ops
 	if [ -n "$v4" ]; then
-		na_refused nbconnect "$v4:$NA_PORT" connect4 "$v4" "$NA_PORT"
-		na_refused nbconnect "[::ffff:$v4]:$NA_PORT" connect6 "$v4" "$NA_PORT"
+		na_refused nbconnect "$v4:$NA_PORT3" connect4 "$v4" "$NA_PORT3"
+		na_refused nbconnect "[::ffff:$v4]:$NA_PORT3" connect6 "$v4" "$NA_PORT3"
 	fi
-	[ -n "$v6" ] && na_refused nbconnect "[$v6]:$NA_PORT" connect6 "$v6" "$NA_PORT"
+	[ -n "$v6" ] && na_refused nbconnect "[$v6]:$NA_PORT3" connect6 "$v6" "$NA_PORT3"
 	na_listen_stop
 }
 
@@ -146,16 +162,16 @@ t_escape_netaddr_link_local() {
 # UDP without connect (sendmsg4/6) and TCP Fast Open (sendto MSG_FASTOPEN).
 t_escape_netaddr_sendmsg() {
 	na_setup || return
-	na_listen "[::]:$NA_PORT" || return
-	na_run udp "0.0.0.0:$NA_PORT" udp "[::]:$NA_PORT" udp "[::ffff:127.0.0.1]:$NA_PORT" \
-		tfo "0.0.0.0:$NA_PORT" tfo "[::]:$NA_PORT" tfo "127.0.0.2:$NA_PORT"
-	na_refused udp "0.0.0.0:$NA_PORT" sendmsg4 0.0.0.0 "$NA_PORT"
-	na_refused udp "[::]:$NA_PORT" sendmsg6 :: "$NA_PORT"
+	na_listen "[::]:$NA_PORT4" || return
+	na_run udp "0.0.0.0:$NA_PORT4" udp "[::]:$NA_PORT4" udp "[::ffff:127.0.0.1]:$NA_PORT4" \
+		tfo "0.0.0.0:$NA_PORT4" tfo "[::]:$NA_PORT4" tfo "127.0.0.2:$NA_PORT4"
+	na_refused udp "0.0.0.0:$NA_PORT4" sendmsg4 0.0.0.0 "$NA_PORT4"
+	na_refused udp "[::]:$NA_PORT4" sendmsg6 :: "$NA_PORT4"
 	# An IPv6 UDP socket sends to a mapped address through the IPv4 path.
-	na_refused udp "[::ffff:127.0.0.1]:$NA_PORT" sendmsg4 127.0.0.1 "$NA_PORT"
-	na_refused tfo "0.0.0.0:$NA_PORT" connect4 0.0.0.0 "$NA_PORT"
-	na_refused tfo "[::]:$NA_PORT" connect6 :: "$NA_PORT"
-	na_refused tfo "127.0.0.2:$NA_PORT" connect4 127.0.0.2 "$NA_PORT"
+	na_refused udp "[::ffff:127.0.0.1]:$NA_PORT4" sendmsg4 127.0.0.1 "$NA_PORT4"
+	na_refused tfo "0.0.0.0:$NA_PORT4" connect4 0.0.0.0 "$NA_PORT4"
+	na_refused tfo "[::]:$NA_PORT4" connect6 :: "$NA_PORT4"
+	na_refused tfo "127.0.0.2:$NA_PORT4" connect4 127.0.0.2 "$NA_PORT4"
 	na_listen_stop
 }
 
