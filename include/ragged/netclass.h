@@ -131,7 +131,7 @@ static __always_inline __u32 ragged_v6_class(const __u8 *a, __u32 *bits, int wan
 /*
  * This host's own addresses (every interface, both families) and its IPv4
  * subnet broadcast addresses, kept current by the agent from rtnetlink
- * (agent/daemon/hostaddr.c). Map "host_addrs": key -> ifindex.
+ * (agent/daemon/hostaddr.c). Map "host_addrs": key -> 1 (presence is what counts).
  */
 #define RAGGED_MAX_HOST_ADDRS 1024
 
