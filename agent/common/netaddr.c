@@ -179,11 +179,11 @@ net_parse_endpoint(const char *s, bool allow_cidr, struct net_endpoint *ep,
  * reaches like any other but which a user should see named.
  */
 static const char *const scope_names[RAGGED_DEST_COUNT] = {
-	[RAGGED_DEST_UNSPECIFIED] = "the unspecified address (this host)",
-	[RAGGED_DEST_LOOPBACK] = "loopback (this host)",
-	[RAGGED_DEST_LINK_LOCAL] = "link-local (the local link, cloud metadata)",
-	[RAGGED_DEST_MULTICAST] = "multicast (every listener on the link)",
-	[RAGGED_DEST_BROADCAST] = "broadcast (every host on the link)",
+	[RAGGED_DEST_UNSPECIFIED] = "the unspecified address, i.e. this host",
+	[RAGGED_DEST_LOOPBACK] = "loopback, i.e. this host",
+	[RAGGED_DEST_LINK_LOCAL] = "link-local: the local link and cloud metadata",
+	[RAGGED_DEST_MULTICAST] = "multicast: every listener on the link",
+	[RAGGED_DEST_BROADCAST] = "broadcast: every host on the link",
 	[RAGGED_DEST_V4_COMPAT] = "an IPv4-compatible IPv6 address",
 	[RAGGED_DEST_HOST] = "this host's own address",
 	[RAGGED_DEST_PRIVATE] = "a private network",
