@@ -1,8 +1,9 @@
 # ragged plugin sandbox — top-level build.
 #
 #   make deps       install Debian packages + fetch vmtest kernels (idempotent)
-#   make            BPF objects, skeletons, raggedd, raggedctl, test plugins
-#   make test       unit tests, native integration tests, vmtest
+#   make            the product: BPF objects, skeletons, raggedd, raggedctl
+#   make test-bins  what the tests run: test plugins, unit-test binaries
+#   make test       builds both, then unit, fuzz, integration, coverage, vmtest
 #   make coverage   per-file line coverage of the security modules
 #   make demo       start raggedd, run the example plugin, print its audit records
 
@@ -16,7 +17,17 @@ ARCH     := x86
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common -I$(BUILD)
-LDLIBS   := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto
+# Header dependencies come from the compiler (-MMD -MP, the .d files below).
+DEPFLAGS := -MMD -MP
+# Each binary links what it uses: the agent and client code go through
+# archives (only the members a binary needs are pulled in) and --as-needed
+# drops a library no pulled member calls.
+LDFLAGS  += -Wl,--as-needed
+LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd
+RAGGED_VERSION := $(shell cat VERSION)
+CFLAGS   += -DRAGGED_VERSION='"$(RAGGED_VERSION)"'
+LDLIBS_CTL    := -lcjson -lcrypto -lelf
+LDLIBS        := $(LDLIBS_DAEMON)
 ifeq ($(COVERAGE),1)
 CFLAGS   += --coverage -O0 -DRAGGED_COVERAGE
 LDFLAGS  += --coverage
@@ -43,8 +54,13 @@ PLUGINS     := $(PLUGIN_SRCS:tests/plugins/%.c=$(BUILD)/plugins/%)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_BINS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps test test-unit test-native coverage demo fuzz bench clean
-all: $(BUILD)/raggedd $(BUILD)/raggedctl $(PLUGINS) $(UNIT_BINS)
+.PHONY: all test-bins deps test test-unit test-native coverage demo fuzz bench clean
+all: $(BUILD)/raggedd $(BUILD)/raggedctl
+test-bins: $(PLUGINS) $(UNIT_BINS)
+
+# Intermediates are products too (skeletons are read by people, objects by
+# bpftool and vmtest): never deleted after a build.
+.SECONDARY:
 
 deps:
 	./tools/deps.sh
@@ -56,32 +72,43 @@ $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h include/ragged/*.h)
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror $(DEPFLAGS) \
 		-Iinclude -I$(BUILD) -Ibpf -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/%.o: %.c $(SKELS) $(wildcard include/ragged/*.h agent/common/*.h agent/daemon/*.h agent/ctl/*.h)
+# The skeletons exist before the first compile (order-only); after that the
+# .d files say which object includes which skeleton and header.
+$(BUILD)/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/raggedd: $(BUILD)/obj/agent/daemon/raggedd.o $(DAEMON_OBJS) $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+# The one version source (VERSION) is compiled into both binaries.
+$(BUILD)/obj/agent/daemon/raggedd.o $(BUILD)/obj/agent/ctl/raggedctl.o: VERSION
 
-$(BUILD)/raggedctl: $(BUILD)/obj/agent/ctl/raggedctl.o $(CTL_OBJS) $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+$(BUILD)/libcommon.a: $(COMMON_OBJS)
+	rm -f $@ && $(AR) rcs $@ $^
+$(BUILD)/libdaemon.a: $(DAEMON_OBJS)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/raggedd: $(BUILD)/obj/agent/daemon/raggedd.o $(BUILD)/libdaemon.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_DAEMON)
+
+$(BUILD)/raggedctl: $(BUILD)/obj/agent/ctl/raggedctl.o $(CTL_OBJS) $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS_CTL)
 
 # Test plugins are real programs run inside the sandbox: plain C, no agent code.
 $(BUILD)/plugins/%: tests/plugins/%.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
-$(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJS) $(COMMON_OBJS)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< -Wl,--start-group $(BUILD)/libdaemon.a \
+		$(BUILD)/libcommon.a -Wl,--end-group -o $@ $(LDLIBS_DAEMON) -lcmocka
 
 # libFuzzer targets: clang, ASan + UBSan, common parsers only.
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common
@@ -92,28 +119,28 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRCS)
 fuzz: $(FUZZ_BINS)
 	./tests/fuzz/run.sh $(BUILD)/fuzz $${FUZZ_SECONDS:-30}
 
-test-unit: $(UNIT_BINS)
+test-unit: test-bins
 	./tests/unit/run.sh $(BUILD)/tests
 
-test-native: all
+test-native: all test-bins
 	./tests/integration/run.sh
 
-test: all $(FUZZ_BINS)
+test: all test-bins $(FUZZ_BINS)
 	./tests/run-all.sh
 
 coverage:
 	./tools/coverage.sh
 
-demo: all
+demo: all $(BUILD)/plugins/probe
 	./tools/demo.sh
 
-bench: all
+bench: all test-bins
 	./tools/bench/run.sh
 	./tools/bench/limits.sh
 	./tools/bench/consent.sh
 	./tools/bench/enforce.sh
 	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common tools/bench/auditbench.c \
-		agent/common/audit*.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
+		agent/common/audit*.c agent/common/textesc.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
 	$(BUILD)/bench/auditbench 200000
 	./tools/bench/flood.sh
 
@@ -128,17 +155,58 @@ $(BUILD)/bench/bpfstats: tools/bench/bpfstats.c
 	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@ -lbpf -lelf -lz
 VMBENCH_TIMEOUT ?= 1800
 .PHONY: bench-enforce vmbench
-bench-enforce: all $(ENFORCE_BENCH)
+bench-enforce: all test-bins $(ENFORCE_BENCH)
 	./tools/bench/enforce.sh
 # The same bench inside the vmtest guests (bpf-lsm mode), instead of the suite;
 # e.g. make vmbench KERNELS="6.1 7.3" VMBENCH_ENV=R=10,S=3 (results: console log).
-vmbench: vmtest-kernels all $(ENFORCE_BENCH)
+vmbench: vmtest-kernels all test-bins $(ENFORCE_BENCH)
 	VMTEST_APPEND="ragged.run=bench $(if $(VMBENCH_ENV),ragged.bench_env=$(VMBENCH_ENV)) $(VMTEST_APPEND)" \
 		$(VMTEST_DIR)/run.sh \
 		$(if $(strip $(KERNELS)),--kernels "$(KERNELS)") --timeout $(VMBENCH_TIMEOUT)
 
+# Install (FHS). PREFIX and DESTDIR as usual; the config goes to /etc
+# (the agent's default path) and is never overwritten; uninstall keeps it.
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+BINDIR      ?= $(PREFIX)/bin
+SYSCONFDIR  ?= /etc
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/ragged
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+PYTHONDIR   ?= $(PREFIX)/lib/python3/dist-packages
+INSTALL     ?= install
+INSTALLED_DOCS := README.md LICENSE $(wildcard docs/*.md docs/*.json)
+PY_FILES    := $(wildcard agent/python/ragged_sandbox/*.py)
+.PHONY: install uninstall
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/ragged \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(PYTHONDIR)/ragged_sandbox
+	$(INSTALL) -m 0755 $(BUILD)/raggedd $(DESTDIR)$(SBINDIR)/raggedd
+	$(INSTALL) -m 0755 $(BUILD)/raggedctl $(DESTDIR)$(BINDIR)/raggedctl
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ragged/agent.toml ] || \
+		$(INSTALL) -m 0644 etc/agent.toml $(DESTDIR)$(SYSCONFDIR)/ragged/agent.toml
+	sed 's|@SBINDIR@|$(SBINDIR)|g' etc/systemd/raggedd.service > $(DESTDIR)$(UNITDIR)/raggedd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/raggedd.service
+	for m in man/*.[158]; do sed 's|@VERSION@|$(RAGGED_VERSION)|g' $$m > \
+		$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; chmod 0644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
+	$(INSTALL) -m 0644 completion/raggedctl.bash $(DESTDIR)$(BASHCOMPDIR)/raggedctl
+	ln -sf raggedctl $(DESTDIR)$(BASHCOMPDIR)/raggedd
+	$(INSTALL) -m 0644 $(INSTALLED_DOCS) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 $(PY_FILES) $(DESTDIR)$(PYTHONDIR)/ragged_sandbox/
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/raggedd $(DESTDIR)$(BINDIR)/raggedctl \
+		$(DESTDIR)$(UNITDIR)/raggedd.service $(DESTDIR)$(BASHCOMPDIR)/raggedctl \
+		$(DESTDIR)$(BASHCOMPDIR)/raggedd \
+		$(addprefix $(DESTDIR)$(MANDIR)/,man8/raggedd.8 man1/raggedctl.1 man5/agent.toml.5 man5/plugin.toml.5)
+	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PYTHONDIR)/ragged_sandbox
+	@echo "uninstall: $(SYSCONFDIR)/ragged/agent.toml, /var/lib/ragged and /var/log/ragged are kept"
+
 clean:
 	rm -rf $(BUILD) build-cov
 
-VMTEST_DEPS := all
+VMTEST_DEPS := all test-bins
 -include vmtest/vmtest.mk
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

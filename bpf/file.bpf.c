@@ -73,6 +73,21 @@ static __always_inline int own_proc(const char *p)
 	return i > 6 && i < 17 && n == tgid;
 }
 
+/*
+ * A POSIX message queue of the caller's own IPC namespace (each run has
+ * one: agent/daemon/launch.c). mq_open opens a file on the namespace's
+ * internal queue mount, which d_path shows as "/NAME" and no rule can name.
+ * Compared by superblock, so queues of any other namespace (the host's,
+ * through /dev/mqueue) stay under the rules.
+ */
+static __always_inline int own_mqueue(struct file *file)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct super_block *own = BPF_CORE_READ(t, nsproxy, ipc_ns, mq_mnt, mnt_sb);
+
+	return own && BPF_CORE_READ(file, f_path.mnt, mnt_sb) == own;
+}
+
 SEC("lsm_cgroup/file_open")
 int BPF_PROG(ragged_file_open, struct file *file)
 {
@@ -113,7 +128,7 @@ int BPF_PROG(ragged_file_open, struct file *file)
 			 * path to rule on: what creates them (pidfd_open, pipe,
 			 * bpf, io_uring_setup) is where they are decided.
 			 */
-			if (!allow && s->fkey.path[0] != '/') {
+			if (!allow && (s->fkey.path[0] != '/' || own_mqueue(file))) {
 				allow = 1;
 				rule = 0;
 			}

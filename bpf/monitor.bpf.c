@@ -47,16 +47,32 @@
 const volatile __u32 landlock_mode = 0;
 
 struct args {
-	__u64 a0, a1, a4;
+	__u64 a0, a1, a2, a4;
 };
 
 /* Did the seccomp filter refuse this call? Mirrors seccomp.c exactly. */
-static __always_inline int seccomp_refused(long nr, long ret, const struct args *a, __u64 *arg)
+static __always_inline int seccomp_refused(long nr, long ret, const struct args *a, __u64 *arg,
+					   __u32 *target)
 {
 	__u32 lo;
 
 	*arg = a->a0;
 	switch (nr) {
+#define NR(n, name) case n:
+	RAGGED_SECCOMP_SELF_ONLY(NR)
+#undef NR
+		/* arg: setpriority/ioprio_set's "which", prlimit's resource,
+		 * else the pid (all 64 bits); target: the pid named, if any. */
+		if (nr == RAGGED_NR_SETPRIORITY || nr == RAGGED_NR_IOPRIO_SET) {
+			if (a->a0 == (nr == RAGGED_NR_SETPRIORITY ? RAGGED_PRIO_PROCESS :
+				      RAGGED_IOPRIO_WHO_PROCESS))
+				*target = (__u32)a->a1;
+		} else {
+			*target = (__u32)a->a0;
+			if (nr == RAGGED_NR_PRLIMIT64)
+				*arg = a->a1;
+		}
+		return ret == -EPERM && ragged_self_only_refused(nr, a->a0, a->a1, a->a2);
 #define NR(n, name) case n:
 	RAGGED_SECCOMP_DENY(NR)
 #undef NR
@@ -148,6 +164,7 @@ int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct pt_regs *regs;
 	struct args a;
 	__u64 cgid, arg = 0;
+	__u32 target = 0;
 	long nr;
 	int which;
 
@@ -160,6 +177,7 @@ int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	nr = BPF_CORE_READ(regs, orig_ax);
 	a.a0 = BPF_CORE_READ(regs, di);
 	a.a1 = BPF_CORE_READ(regs, si);
+	a.a2 = BPF_CORE_READ(regs, dx);
 	a.a4 = BPF_CORE_READ(regs, r8);
 
 	/* Only a task under a filter can have been refused by ours: a task
@@ -167,19 +185,27 @@ int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	 * its refusals reported by the LSM hooks instead. */
 	task = (struct task_struct *)bpf_get_current_task();
 	if (BPF_CORE_READ(task, seccomp.mode) == SECCOMP_MODE_FILTER &&
-	    seccomp_refused(nr, ret, &a, &arg)) {
+	    seccomp_refused(nr, ret, &a, &arg, &target)) {
 		/* chroot is the one refused call with a path worth showing. */
-		report(cgid, RAGGED_HOOK_SECCOMP, nr, ret, arg, 0,
+		report(cgid, RAGGED_HOOK_SECCOMP, nr, ret, arg, target,
 		       nr == 161 ? (const char *)a.a0 : 0, &a);
 		return 0;
 	}
 	if (!landlock_mode || ret == -ENOSYS)
 		return 0;
+	if (ret == -EPERM && nr == RAGGED_NR_PRCTL && (__u32)a.a0 == RAGGED_PR_SCHED_CORE &&
+	    a.a2 != 0) {
+		report(cgid, RAGGED_HOOK_PROC_DENIED, nr, ret, a.a0, (__u32)a.a2, 0, &a);
+		return 0;
+	}
 	if (ret == -EPERM && proc_target(nr)) {
 		/* kill/tkill/tgkill/...: a0 is the target (a pidfd for the
-		 * pidfd_* calls, reported as 0 = unknown pid). */
-		__u32 target = nr == 424 || nr == 438 || nr == 440 ? 0 : (__u32)a.a0;
-
+		 * pidfd_* calls, reported as 0 = unknown pid). Pages of the
+		 * caller itself (pid 0) are refused only by the kernel's own
+		 * capability check, not by Landlock: not reported. */
+		target = nr == 424 || nr == 438 || nr == 440 ? 0 : (__u32)a.a0;
+		if ((nr == RAGGED_NR_MIGRATE_PAGES || nr == RAGGED_NR_MOVE_PAGES) && a.a0 == 0)
+			return 0;
 		report(cgid, RAGGED_HOOK_PROC_DENIED, nr, ret, a.a1, target, 0, &a);
 		return 0;
 	}

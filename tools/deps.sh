@@ -9,10 +9,11 @@ cd "$(dirname "$0")/.."
 PKGS="
   make gcc clang llvm pkg-config
   bpftool libbpf-dev libelf-dev zlib1g-dev
-  libcjson-dev libcmocka-dev libseccomp-dev libssl-dev
+  libcjson-dev libcmocka-dev libseccomp-dev libssl-dev libsystemd-dev
   lcov gcovr valgrind
   qemu-system-x86 busybox-static cpio util-linux
-  bubblewrap hyperfine python3 python3-jsonschema
+  bubblewrap hyperfine python3 python3-jsonschema python3-pytest python3-click
+  prometheus-node-exporter rsyslog
 "
 
 missing=""

@@ -130,6 +130,40 @@ put_libs() {
         done
 }
 
+# Debian's python3 with the few packages the guest suite uses (the Python
+# client's pytest suite, the JSON Schema checks of audit records and
+# protocol messages): the interpreter and its libraries, the standard
+# library without what no test imports, and those dist-packages with their
+# metadata. VMTEST_PYTHON=0 leaves it out (then those tests skip).
+PY_DIST_PACKAGES="_distutils_hack _pytest attr attrs click iniconfig jsonschema pluggy py.py
+    pyrsistent _pyrsistent_version.py pvectorc.cpython-311-x86_64-linux-gnu.so pytest"
+put_python() {
+    local py lib d f
+    py=$(readlink -f /usr/bin/python3 2>/dev/null) || return 0
+    [ -x "$py" ] || return 0
+    "$py" -c 'import pytest, jsonschema' 2>/dev/null ||
+        { echo "vmtest: note: no python3 with pytest and jsonschema on the host; guest has none"; return 0; }
+    put "$py"; put_libs "$py"
+    ln -sf "$(basename "$py")" "$root/usr/bin/python3"
+    lib=/usr/lib/$(basename "$py")
+    mkdir -p "$root$lib"
+    tar -C "$lib" --exclude='./config-*' --exclude=./test --exclude=./idlelib --exclude=./tkinter \
+        --exclude=./turtledemo --exclude=./ensurepip --exclude=./lib2to3 --exclude=./pydoc_data \
+        --exclude=./distutils --exclude='*/tests' -cf - . | tar -C "$root$lib" -xf -
+    for f in "$root$lib"/lib-dynload/*.so; do put_libs "$f"; done
+    d=/usr/lib/python3/dist-packages
+    mkdir -p "$root$d"
+    for f in $PY_DIST_PACKAGES; do
+        [ -e "$d/$f" ] && cp -a "$d/$f" "$root$d/"
+        [ "${f%.so}" != "$f" ] && put_libs "$d/$f"
+    done
+    for f in "$d"/*.dist-info "$d"/*.egg-info; do
+        case $(basename "$f" | tr 'A-Z-' 'a-z_') in
+        attrs*|click*|iniconfig*|jsonschema*|pluggy*|py-*|py_*|pyrsistent*|pytest*) cp -a "$f" "$root$d/" ;;
+        esac
+    done
+}
+
 is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | tr -d '\0')" = "$(printf '\177ELF')" ]; }
 
 # One newc cpio record with no data (directory or device node), written by
@@ -174,13 +208,15 @@ build_initramfs() {
         mkdir -p "$root$(dirname "$f")"
         cp -a --remove-destination "$f" "$root$f"
     done
+    [ "${VMTEST_PYTHON:-1}" = 1 ] && put_python
     for f in $EXTRA_LIBS; do
         p=$(/sbin/ldconfig -p | awk -v l="$f" '$1 == l && /x86-64/ {print $NF; exit}')
         [ -n "$p" ] && put "$p"
     done
 
     # the tree under test, same relative layout as the checkout
-    for d in build tests docs/examples tools/bench; do
+    for d in build tests docs/examples tools/bench agent/python docs/audit-schema.json \
+        docs/protocol-schema.json docs/calling-from-ragged.md VERSION; do
         [ -e "$src/$d" ] || { echo "vmtest: note: $src/$d does not exist"; continue; }
         mkdir -p "$root/ragged/$(dirname "$d")"
         cp -a "$src/$d" "$root/ragged/$d"

@@ -21,6 +21,7 @@
 #include "audit_int.h"
 #include "auditlog.h"
 #include "auditquery.h"
+#include "textesc.h"
 
 const char audit_zero_hash[AUDITLOG_HASH_HEX + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -146,8 +147,7 @@ audit_line_check(struct hasher *h, const char *line, size_t len, struct line_rec
  * The serializer. cJSON's printer formats every number with "%1.15g" and
  * reads it back with sscanf, which alone halves the throughput; this one
  * prints integers directly, and writes the chain's members without ever
- * touching the caller's object. Escaping follows cJSON: ", \, \b \f \n \r
- * \t and other bytes below 0x20 as \u00xx, UTF-8 verbatim.
+ * touching the caller's object. Escaping is textesc.h's "bytes" mode.
  */
 static bool
 grow(struct auditlog *log, size_t n)
@@ -189,9 +189,9 @@ put(struct auditlog *log, const char *s, size_t n)
 
 /*
  * Copy the run of plain bytes at s to p and return its length: ASCII as it
- * is, not below 0x20, not '"', not '\\'. Eight bytes at a time (SWAR), read,
+ * is, not below 0x20, not DEL, not '"', not '\\'. Eight bytes at a time (SWAR), read,
  * checked and stored in one pass: a byte needs care if it is < 0x20,
- * >= 0x80, '"' or '\\'. n bounds the reads (the string's length).
+ * 0x7f, >= 0x80, '"' or '\\'. n bounds the reads (the string's length).
  */
 static inline size_t
 copy_plain(char *p, const unsigned char *s, size_t n)
@@ -200,55 +200,37 @@ copy_plain(char *p, const unsigned char *s, size_t n)
 	size_t k = 0;
 
 	for (; k + 8 <= n; k += 8) {
-		uint64_t w, ctl, quo, bsl;
+		uint64_t w, ctl, quo, bsl, del;
 
 		memcpy(&w, s + k, 8);
 		ctl = (w - ones * 0x20) & ~w;
 		quo = ((w ^ (ones * '"')) - ones) & ~(w ^ (ones * '"'));
 		bsl = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
-		if (((ctl | quo | bsl | w) & high) != 0)
+		del = ((w ^ (ones * 0x7f)) - ones) & ~(w ^ (ones * 0x7f));
+		if (((ctl | quo | bsl | del | w) & high) != 0)
 			break;
 		memcpy(p + k, &w, 8);
 	}
-	for (; k < n && s[k] >= 0x20 && s[k] < 0x80 && s[k] != '"' && s[k] != '\\'; k++)
+	for (; k < n && s[k] >= 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\'; k++)
 		p[k] = (char)s[k];
 	return k;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if there is none. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-	uint32_t cp = c & (0x7f >> n);
-
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
- * A JSON string. Bytes that are not UTF-8 (a kernel path can hold any)
- * become U+FFFD, so every line is valid JSON for every reader.
+ * A JSON string in the "bytes" encoding of textesc.h: a kernel path can
+ * hold any byte, and every line stays valid UTF-8 JSON that a terminal
+ * cannot be driven by. A byte that is not UTF-8 becomes the text \xNN (a
+ * backslash that would read as one, \x5c): lossless, and the line is hashed
+ * as written, so `audit verify` needs nothing more.
  */
 static int
 put_str(struct auditlog *log, const char *str)
 {
-	static const char hx[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
 	size_t n = strlen(str), k;
 	char *p;
 
-	if (!room(log, 6 * n + 2))
+	if (!room(log, JSON_ESCAPE_MAX(n) + 2))
 		return -1;
 	p = log->buf + log->pend + log->len;
 	*p++ = '"';
@@ -259,34 +241,8 @@ put_str(struct auditlog *log, const char *str)
 		s += k;
 		if (*s == '\0')
 			break;
-		if (*s >= 0x80) {
-			if ((k = utf8_len(s)) == 0) {
-				memcpy(p, "\xef\xbf\xbd", 3);
-				k = 1;
-				p += 3;
-			} else {
-				memcpy(p, s, k);
-				p += k;
-			}
-			s += k;
-			continue;
-		}
-		*p++ = '\\';
-		switch (*s) {
-		case '"': *p++ = '"'; break;
-		case '\\': *p++ = '\\'; break;
-		case '\b': *p++ = 'b'; break;
-		case '\f': *p++ = 'f'; break;
-		case '\n': *p++ = 'n'; break;
-		case '\r': *p++ = 'r'; break;
-		case '\t': *p++ = 't'; break;
-		default:
-			memcpy(p, "u00", 3);
-			p[3] = hx[*s >> 4];
-			p[4] = hx[*s & 15];
-			p += 5;
-		}
-		s++;
+		p += json_escape_char(p, s, &k, true);
+		s += k;
 	}
 	*p++ = '"';
 	log->len = (size_t)(p - log->buf) - log->pend;

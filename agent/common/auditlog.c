@@ -403,6 +403,9 @@ rotate(struct auditlog *log)
 	unlink(log->tmp_path);
 	nfd = open(log->tmp_path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
 	    O_NOFOLLOW, 0640);
+	/* The shipper's group, before the file takes the log's name. */
+	if (nfd >= 0 && log->o.has_read_group)
+		(void)!fchown(nfd, (uid_t)-1, log->o.read_group);
 	if (nfd < 0 || rename(log->tmp_path, log->path) < 0) {
 		if (nfd >= 0) {
 			close(nfd);
@@ -556,6 +559,9 @@ open_current(struct auditlog *log, char *err, size_t errlen)
 	/* Records of every user: never readable beyond the owner and group. */
 	if ((st.st_mode & 0137) != 0 && fchmod(log->fd, 0640) < 0)
 		return fail_errno(err, errlen, log->path, "chmod 0640");
+	if (log->o.has_read_group && st.st_gid != log->o.read_group &&
+	    fchown(log->fd, (uid_t)-1, log->o.read_group) < 0)
+		return fail_errno(err, errlen, log->path, "chgrp");
 	return 0;
 }
 
@@ -576,6 +582,9 @@ open_dir(struct auditlog *log, char *err, size_t errlen)
 	/* One writer per directory: two would fork the chain. */
 	else if (flock(log->dirfd, LOCK_EX | LOCK_NB) < 0)
 		fail_errno(err, errlen, dir, "locked by another audit writer");
+	else if (log->o.has_read_group &&
+		 (fchown(log->dirfd, (uid_t)-1, log->o.read_group) < 0 || fchmod(log->dirfd, 0750) < 0))
+		fail_errno(err, errlen, dir, "chgrp");
 	else
 		rc = 0;
 	free(dir);

@@ -56,6 +56,15 @@ struct auditlog_opts {
 	 * file (a query, a verify). FSYNC_ALWAYS ignores it (write-through).
 	 */
 	size_t batch_bytes;
+	/*
+	 * With has_read_group, read_group may read the log (a shipper's:
+	 * rsyslog, Fluent Bit): the log, its rotated files and its directory
+	 * get that group; files stay 0640, the directory 0750: nobody writes
+	 * but the agent. Without it, the files keep the group they are created
+	 * with (root's) and the directory is left as it is.
+	 */
+	bool has_read_group;
+	gid_t read_group;
 };
 
 #define AUDITLOG_BATCH_MAX (1024 * 1024)

@@ -120,6 +120,8 @@ paths_key(struct cctx *x, const char *t, const struct toml_kv *kv)
 		return set_path(x, t, kv, c->bpffs_dir, PATH_MAX, false, false);
 	if (strcmp(k, "advisory_db") == 0)
 		return set_path(x, t, kv, c->advisory_db, PATH_MAX, false, true);
+	if (strcmp(k, "metrics_textfile") == 0)
+		return set_path(x, t, kv, c->metrics_textfile, PATH_MAX, false, true);
 	if (strcmp(k, "cgroup") != 0)
 		return kerr(x, t, kv, "unknown key");
 	if (toml_want(&x->x, t, kv, TOML_STRING) < 0)
@@ -341,6 +343,29 @@ resources_key(struct cctx *x, const char *t, const struct toml_kv *kv)
 	return kerr(x, t, kv, "unknown key");
 }
 
+/* [audit]: rotation, and who besides root may read the log (a shipper). */
+static int
+audit_key(struct cctx *x, const char *t, const struct toml_kv *kv)
+{
+	struct ragged_config *c = x->c;
+	const char *k = kv->key;
+
+	if (strcmp(k, "rotate_mb") == 0)
+		return toml_want_uint(&x->x, t, kv, 1, 1048576, &c->audit_rotate_mb);
+	if (strcmp(k, "keep_files") == 0)
+		return toml_want_uint(&x->x, t, kv, 0, 100000, &c->audit_keep_files);
+	if (strcmp(k, "max_age_days") == 0)
+		return toml_want_uint(&x->x, t, kv, 0, 36500, &c->audit_max_age_days);
+	if (strcmp(k, "group") != 0)
+		return kerr(x, t, kv, "unknown key");
+	if (toml_want(&x->x, t, kv, TOML_STRING) < 0)
+		return -1;
+	if (kv->val.str[0] != '\0' && !valid_account(kv->val.str))
+		return kerr(x, t, kv, "must be a group name such as \"adm\", or \"\" for root only");
+	strcpy(c->audit_group, kv->val.str);
+	return 0;
+}
+
 static int
 walk(struct cctx *x, const struct toml_doc *doc)
 {
@@ -350,7 +375,7 @@ walk(struct cctx *x, const struct toml_doc *doc)
 	} tables[] = {
 		{ "paths", paths_key }, { "agent", agent_key },
 		{ "limits", limits_key }, { "limits.max", limits_key },
-		{ "resources", resources_key },
+		{ "resources", resources_key }, { "audit", audit_key },
 	};
 	const struct toml_table *t;
 	size_t i, j, k;
@@ -411,6 +436,8 @@ config_defaults(struct ragged_config *c)
 	c->embedding.port = 11434;
 	strcpy(c->vectorstore.host, "127.0.0.1");
 	c->vectorstore.port = 8001;
+	c->audit_rotate_mb = 64;
+	c->audit_keep_files = 10;
 }
 
 int

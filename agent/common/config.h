@@ -32,6 +32,7 @@ struct ragged_config {
 	char bpffs_dir[PATH_MAX];	/* /sys/fs/bpf/ragged */
 	char cgroup_name[64];		/* "ragged": the agent's subtree for plugin runs */
 	char advisory_db[PATH_MAX];	/* OSV directory; "" = none */
+	char metrics_textfile[PATH_MAX];	/* Prometheus textfile the agent keeps current; "" = none */
 	/* [agent] */
 	enum enforcement_pref enforcement;	/* "auto" | "bpf-lsm" | "landlock" */
 	char root_run_as[64];		/* account for root callers; "" = refuse */
@@ -48,6 +49,11 @@ struct ragged_config {
 	struct config_endpoint embedding;	/* 127.0.0.1:11434 */
 	struct config_endpoint vectorstore;	/* 127.0.0.1:8001 */
 	char **dns_resolvers; size_t n_dns_resolvers;	/* [] = from /etc/resolv.conf */
+	/* [audit] */
+	uint32_t audit_rotate_mb;	/* 64: rotate the log at this size */
+	uint32_t audit_keep_files;	/* 10: rotated files kept; 0 = no count limit */
+	uint32_t audit_max_age_days;	/* 0: rotated files kept whatever their age */
+	char audit_group[33];		/* "": root only; else this group may read the log */
 };
 
 void config_defaults(struct ragged_config *c);

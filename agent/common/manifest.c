@@ -182,8 +182,12 @@ perm_list(struct mctx *c, const char *t, const struct toml_kv *kv)
 		return -1;
 	for (i = 0; i < kv->val.n_items; i++) {
 		s = kv->val.items[i].str;
-		if ((p = perm_from_name(s)) < 0)
-			return ierr(c, t, kv, i, "unknown permission \"%.64s\"", s);
+		if ((p = perm_from_name(s)) < 0) {
+			const char *sug = perm_suggest(s);
+
+			return ierr(c, t, kv, i, "unknown permission \"%.64s\"%s%s%s", s,
+				    sug ? " (did you mean \"" : "", sug ? sug : "", sug ? "\"?)" : "");
+		}
 		bit = RAGGED_PERM_BIT(p);
 		if (*mine & bit)
 			return ierr(c, t, kv, i, "duplicate permission \"%s\"", s);

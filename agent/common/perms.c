@@ -74,3 +74,54 @@ perm_risk_name(enum perm_risk r)
 	}
 	return "unknown";
 }
+
+/* Levenshtein distance, capped: names are short (< 32 bytes). */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[33], cur[33];
+
+	if (la > 32 || lb > 32)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			cur[j] = del < ins ? (del < sub ? del : sub) : (ins < sub ? ins : sub);
+		}
+		memcpy(prev, cur, sizeof(cur));
+	}
+	return prev[lb];
+}
+
+/*
+ * The permission an unknown NAME most likely meant: the closest name within
+ * a third of its length, or one whose half before or after the ':' matches
+ * ("documents" -> "read:documents"); NULL when nothing is close.
+ */
+const char *
+perm_suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1, len;
+
+	if (name == NULL || (len = strlen(name)) == 0 || len > 32)
+		return NULL;
+	for (int i = 0; i < RAGGED_PERM_COUNT; i++) {
+		const char *n = catalog[i].name, *colon = strchr(n, ':');
+		size_t d = edit_distance(name, n);
+
+		if (colon && (strcmp(name, colon + 1) == 0 ||
+			      (strncmp(name, n, (size_t)(colon - n)) == 0 && name[colon - n] == '\0')))
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = n;
+		}
+	}
+	return best && best_d * 3 <= (len > 6 ? len : 6) ? best : NULL;
+}

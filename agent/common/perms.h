@@ -20,5 +20,7 @@ const struct perm_info *perm_info(enum ragged_perm p);
 int perm_from_name(const char *name);
 const char *perm_name(enum ragged_perm p);
 const char *perm_risk_name(enum perm_risk r);
+/* The permission an unknown name most likely meant, or NULL ("did you mean"). */
+const char *perm_suggest(const char *name);
 
 #endif

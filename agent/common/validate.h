@@ -157,6 +157,31 @@ const char *validate_use_name(uint32_t use_bit);
 void validate_report_free(struct validate_report *r);
 
 /*
+ * The vetting result the agent keeps (validate_record.c, docs/validation-
+ * rules.md "What the agent records"): {critical,high,medium,low,info,
+ * digest, ruleset, scanned_at, when ("install" | "run"), complete,
+ * threshold, blocked, counts, accepted_risk?, findings, findings_not_listed}.
+ * Each finding is validate_finding_json's plus "blocking" and, for a
+ * blocking one whose risk was accepted, accepted (true), accepted_by_uid,
+ * accepted_how and accepted_at.
+ */
+struct validate_acceptance {
+	unsigned uid;		/* who accepted */
+	const char *how;	/* "--accept-risk" */
+	const char *at;		/* RFC 3339 */
+};
+cJSON *validate_record_json(const struct validate_report *r, enum severity threshold,
+			    const struct validate_acceptance *acc, const char *scanned_at,
+			    const char *when);
+struct recorded_findings {
+	unsigned counts[5];	/* by enum severity: every finding, listed or not */
+	unsigned accepted;	/* listed findings marked accepted */
+	bool complete;
+};
+/* -1 when rec is not such a result (an older entry: counts only, no findings). */
+int validate_record_counts(const cJSON *rec, struct recorded_findings *out);
+
+/*
  * Exposure score of one plugin for `raggedctl security report`: 0-100 with
  * a level ("low" < 25 <= "medium" < 50 <= "high") and its reasons, each
  * {"points","reason"}. granted_known false: grants are unknown and the
@@ -166,7 +191,8 @@ struct exposure_input {
 	uint32_t requested;	/* required | optional */
 	uint32_t granted;
 	bool granted_known;
-	const struct validate_report *report;	/* NULL: not validated */
+	const struct validate_report *report;	/* a scan made here, or NULL */
+	const struct recorded_findings *recorded;	/* the agent's, when report is NULL */
 	unsigned violations;	/* permission_violation records in the window */
 	unsigned escapes;	/* sandbox_escape_attempt */
 	unsigned limit_kills;	/* resource_limit_exceeded */

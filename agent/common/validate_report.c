@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "perms.h"
+#include "textesc.h"
 #include "validate_int.h"
 
 #define R(id, sev, title, fix) { id, sev, title, fix }
@@ -280,21 +281,25 @@ cJSON *validate_report_json(const struct validate_report *r)
 void validate_report_text(const struct validate_report *r, FILE *out)
 {
 	unsigned c[5];
-	char where[512];
+	char where[TEXT_ESCAPE_MAX(256) + 16], file[TEXT_ESCAPE_MAX(256)];
+	char msg[TEXT_ESCAPE_MAX(512)];
 
+	/* File names and messages quote the plugin's own text: escaped (textesc.h). */
 	if (r->n == 0)
 		fprintf(out, "no findings\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct validate_finding *f = &r->findings[i];
 
+		text_escape_to(file, sizeof(file), f->file);
+		text_escape_to(msg, sizeof(msg), f->message);
 		if (!f->file)
 			snprintf(where, sizeof(where), "(plugin)");
 		else if (f->line)
-			snprintf(where, sizeof(where), "%s:%u", f->file, f->line);
+			snprintf(where, sizeof(where), "%s:%u", file, f->line);
 		else
-			snprintf(where, sizeof(where), "%s", f->file);
+			snprintf(where, sizeof(where), "%s", file);
 		fprintf(out, "%-8s %-26s %s\n         %s\n         fix: %s\n",
-			severity_name(f->severity), f->rule->id, where, f->message,
+			severity_name(f->severity), f->rule->id, where, msg,
 			f->rule->remediation);
 	}
 	validate_counts(r, c);
@@ -414,8 +419,13 @@ cJSON *validate_exposure(const struct exposure_input *in)
 	if ((eff & NET_PERMS) && (eff & DATA_PERMS))
 		reason(reasons, &score, 15, "can read private data and reach the network "
 		       "(an exfiltration path)");
-	if (in->report) {
-		validate_counts(in->report, c);
+	if (in->report || in->recorded) {
+		bool complete = in->report ? in->report->complete : in->recorded->complete;
+
+		if (in->report)
+			validate_counts(in->report, c);
+		else
+			memcpy(c, in->recorded->counts, sizeof(c));
 		for (int s = SEV_CRITICAL; s >= SEV_LOW; s--)
 			fpts += sev_points[s] * (int)c[s];
 		if (fpts > 45)
@@ -423,7 +433,11 @@ cJSON *validate_exposure(const struct exposure_input *in)
 		if (fpts)
 			reason(reasons, &score, fpts, "validation: %u critical, %u high, %u medium, "
 			       "%u low finding(s)", c[SEV_CRITICAL], c[SEV_HIGH], c[SEV_MEDIUM], c[SEV_LOW]);
-		if (!in->report->complete)
+		/* Accepted risk is still risk: counted above, and said. */
+		if (in->recorded && in->recorded->accepted)
+			reason(reasons, &score, 0, "%u blocking finding(s) installed anyway: risk "
+			       "accepted (--accept-risk)", in->recorded->accepted);
+		if (!complete)
 			reason(reasons, &score, 5, "validation incomplete: part of the plugin was not analysed");
 	} else {
 		reason(reasons, &score, 10, "not validated: its code could not be analysed");

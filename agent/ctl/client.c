@@ -11,16 +11,57 @@
 
 #include "ctl.h"
 #include "proto.h"
+#include "textesc.h"
 
+/*
+ * The whole message is escaped: its arguments are often the agent's error
+ * text, which quotes paths and names a plugin chose.
+ */
 void ctl_err(const char *fmt, ...)
 {
+	char *msg = NULL, *safe;
 	va_list ap;
+	int n;
 
-	fputs("raggedctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	safe = n >= 0 ? text_escape(msg) : NULL;
+	fprintf(stderr, "raggedctl: %s\n", safe ? safe : "(out of memory formatting an error)");
+	free(safe);
+	free(msg);
+}
+
+/*
+ * Short-lived escaped copies for printf arguments: a ring of buffers, each
+ * freed when it comes round again (raggedctl is single-threaded and no
+ * printf takes more than CTL_SAFE_RING of them).
+ */
+#define CTL_SAFE_RING 16
+const char *ctl_safe(const char *s)
+{
+	static char *ring[CTL_SAFE_RING];
+	static unsigned next;
+	char **slot;
+
+	if (!s)
+		return NULL;
+	slot = &ring[next++ % CTL_SAFE_RING];
+	free(*slot);
+	*slot = text_escape(s);
+	return *slot ? *slot : "(out of memory)";
+}
+
+const char *ctl_safe_logged(const char *s)
+{
+	char *raw = bytes_decode(s);
+	const char *out;
+
+	if (s && !raw)
+		return "(out of memory)";
+	out = ctl_safe(raw);
+	free(raw);
+	return out;
 }
 
 int ctl_connect(const struct ctl *c)
@@ -87,8 +128,10 @@ int ctl_parse_format(const char *s, enum out_format *f)
 		*f = FMT_JSON;
 	else if (strcmp(s, "table") == 0 || strcmp(s, "text") == 0)
 		*f = FMT_TABLE;
+	else if (strcmp(s, "prometheus") == 0)
+		*f = FMT_PROMETHEUS;	/* status only (raggedctl.c checks) */
 	else {
-		ctl_err("--format: expected table or json, got \"%s\"", s);
+		ctl_err("--format: expected table, json or prometheus, got \"%s\"", s);
 		return -1;
 	}
 	return 0;
@@ -96,7 +139,7 @@ int ctl_parse_format(const char *s, enum out_format *f)
 
 void render_json(const cJSON *data)
 {
-	char *s = cJSON_PrintUnformatted(data);
+	char *s = json_print(data);
 
 	if (s) {
 		puts(s);
@@ -109,7 +152,7 @@ static void cell(const cJSON *row, const char *key, char *out, size_t len)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, key);
 
 	if (cJSON_IsString(v))
-		snprintf(out, len, "%s", v->valuestring);
+		text_escape_to(out, len, v->valuestring);
 	else if (cJSON_IsNumber(v))
 		snprintf(out, len, "%.0f", v->valuedouble);
 	else if (cJSON_IsBool(v))
@@ -122,7 +165,7 @@ static void cell(const cJSON *row, const char *key, char *out, size_t len)
 		cJSON_ArrayForEach(it, v) {
 			if (cJSON_IsString(it))
 				n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s",
-						      n ? "," : "", it->valuestring);
+						      n ? "," : "", ctl_safe(it->valuestring));
 			if (n >= len)
 				break;
 		}
@@ -163,12 +206,12 @@ void render_kv(const cJSON *obj, int indent)
 
 	cJSON_ArrayForEach(it, obj) {
 		if (cJSON_IsObject(it)) {
-			printf("%*s%s:\n", indent, "", it->string);
+			printf("%*s%s:\n", indent, "", ctl_safe(it->string));
 			render_kv(it, indent + 2);
 			continue;
 		}
 		cell(obj, it->string, buf, sizeof(buf));
-		printf("%*s%-20s %s\n", indent, "", it->string, buf);
+		printf("%*s%-20s %s\n", indent, "", ctl_safe(it->string), buf);
 	}
 }
 
@@ -180,8 +223,9 @@ void ctl_show_endpoints(FILE *out, const cJSON *endpoints)
 		const char *ep = proto_str(it, "endpoint"), *reaches = proto_str(it, "reaches");
 
 		if (reaches)
-			fprintf(out, "      endpoint %s  (high risk: reaches %s)\n", ep ? ep : "?", reaches);
+			fprintf(out, "      endpoint %s  (high risk: reaches %s)\n",
+				ep ? ctl_safe(ep) : "?", ctl_safe(reaches));
 		else
-			fprintf(out, "      endpoint %s\n", ep ? ep : "?");
+			fprintf(out, "      endpoint %s\n", ep ? ctl_safe(ep) : "?");
 	}
 }

@@ -30,10 +30,13 @@ static void print_row(const cJSON *rec)
 	if (!what)
 		what = proto_str(d, "reason");
 	proto_int(rec, "seq", &seq);
+	/* Every column can carry plugin-chosen bytes (the path above all): escaped. */
 	printf("%-24s %6lld %-22s %-18s %-8s %-10s %s\n",
-	       proto_str(rec, "timestamp") ?: "-", seq, proto_str(rec, "event") ?: "-",
-	       proto_str(rec, "plugin") ?: "-", proto_str(rec, "user_id") ?: "-",
-	       proto_str(rec, "result") ?: "-", what ?: "");
+	       ctl_safe_logged(proto_str(rec, "timestamp")) ?: "-", seq,
+	       ctl_safe_logged(proto_str(rec, "event")) ?: "-",
+	       ctl_safe_logged(proto_str(rec, "plugin")) ?: "-",
+	       ctl_safe_logged(proto_str(rec, "user_id")) ?: "-",
+	       ctl_safe_logged(proto_str(rec, "result")) ?: "-", ctl_safe_logged(what) ?: "");
 }
 
 static void header(void)
@@ -190,8 +193,8 @@ show:
 
 		proto_int(data, "line", &line);
 		proto_int(data, "seq", &seq);
-		printf("BROKEN at %s:%lld (seq %lld): %s\n", proto_str(data, "file") ?: "?", line,
-		       seq, proto_str(data, "reason") ?: "?");
+		printf("BROKEN at %s:%lld (seq %lld): %s\n", ctl_safe(proto_str(data, "file")) ?: "?",
+		       line, seq, ctl_safe(proto_str(data, "reason")) ?: "?");
 	} else
 		render_kv(data, 0);
 	cJSON_Delete(reply);

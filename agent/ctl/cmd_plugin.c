@@ -35,7 +35,7 @@ static void show_perms(const cJSON *e)
 			int p = perm_from_name(it->valuestring);
 			const struct perm_info *pi = p >= 0 ? perm_info(p) : NULL;
 
-			printf("  %-9s %-20s %-7s %s\n", kinds[k], it->valuestring,
+			printf("  %-9s %-20s %-7s %s\n", kinds[k], ctl_safe(it->valuestring),
 			       pi ? perm_risk_name(pi->risk) : "?", pi ? pi->description : "");
 		}
 	}
@@ -84,8 +84,8 @@ static int install(struct ctl *c, int argc, char **argv)
 		if (c->format == FMT_JSON)
 			render_json(data);
 		else {
-			printf("installed %s %s from %s\npermissions:\n", proto_str(data, "name"),
-			       proto_str(data, "version"), proto_str(data, "dir"));
+			printf("installed %s %s from %s\npermissions:\n", ctl_safe(proto_str(data, "name")),
+			       ctl_safe(proto_str(data, "version")), ctl_safe(proto_str(data, "dir")));
 			show_perms(data);
 		}
 	}
@@ -140,7 +140,10 @@ static int consent(struct ctl *c, int argc, char **argv, bool grant)
 				return EXIT_USAGE;
 			}
 			if (perm_from_name(argv[i]) < 0) {
-				ctl_err("--permission: unknown permission \"%s\"", argv[i]);
+				const char *sug = perm_suggest(argv[i]);
+
+				ctl_err("--permission: unknown permission \"%.64s\"%s%s%s", argv[i],
+					sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
 				cJSON_Delete(req);
 				return EXIT_USAGE;
 			}

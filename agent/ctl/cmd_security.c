@@ -10,12 +10,19 @@
  *   status               the enforcement mode
  *   audit_show           permission_violation, sandbox_escape_attempt and
  *                        resource_limit_exceeded records in the window
- *   validate_dir         run here on each plugin's directory (validate.h)
- * and the exposure score of validate_exposure() from all of it. One model
+ *   plugin_vetting NAME  the vetting results the agent kept (at install, and
+ *                        before a run when the content had changed): every
+ *                        finding, the accepted risks (who, when, how)
+ *   validate_dir         run here on each plugin's directory, only to tell
+ *                        whether its files changed since install (and as
+ *                        the findings for an entry the agent kept none for)
+ * and the exposure score of validate_exposure() from all of it: the findings
+ * counted are the agent's, which decided install and run. One model
  * (cJSON), rendered as text or JSON.
  */
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,36 +245,103 @@ static bool granted_of(struct ctl *c, cJSON *p, uint32_t *granted)
 	return ok;
 }
 
-/* Validate the plugin's directory here; the report (or the error) goes into p. */
-static void validation(cJSON *p, const struct validate_opts *o, struct validate_report *r, bool *ok)
+/*
+ * The agent's kept vetting results with their findings (plugin_vetting: the
+ * plugin list carries only their counts). An older agent answers nothing
+ * and the entry stays as the list gave it.
+ */
+static void fetch_vetting(struct ctl *c, cJSON *p)
+{
+	static const char *const keys[] = { "validation", "validation_last_run" };
+	cJSON *req = cJSON_CreateObject(), *reply = NULL, *data, *v;
+	long long uid;
+
+	cJSON_AddStringToObject(req, "cmd", "plugin_vetting");
+	cJSON_AddStringToObject(req, "plugin", proto_str(p, "name") ?: "");
+	if (proto_int(p, "uid", &uid) == 0)
+		cJSON_AddNumberToObject(req, "uid", (double)uid);
+	data = request(c, req, &reply, true);
+	for (int k = 0; data && k < 2; k++)
+		if ((v = cJSON_DetachItemFromObjectCaseSensitive(data, keys[k]))) {
+			cJSON_DeleteItemFromObjectCaseSensitive(p, keys[k]);
+			cJSON_AddItemToObject(p, keys[k], v);
+		}
+	cJSON_Delete(reply);
+}
+
+/*
+ * The findings the agent acted on: the result it kept at install, or the
+ * one it kept before a run when the content had changed since. Returns that
+ * record (owned by p) and fills *rf, NULL for an entry from before findings
+ * were kept.
+ */
+static const cJSON *recorded(cJSON *p, struct recorded_findings *rf)
+{
+	cJSON *inst = cJSON_DetachItemFromObjectCaseSensitive(p, "validation");
+	cJSON *last = cJSON_DetachItemFromObjectCaseSensitive(p, "validation_last_run");
+	cJSON *use = last && validate_record_counts(last, rf) == 0 ? last : inst;
+
+	if (use == last && inst)
+		cJSON_AddItemToObject(p, "validation_at_install", inst);
+	else if (use == inst) {
+		cJSON_Delete(last);
+		last = NULL;
+	}
+	if (!use || validate_record_counts(use, rf) < 0) {
+		if (use)	/* counts only: kept as it was, under its old name */
+			cJSON_AddItemToObject(p, "validation_at_install", use);
+		return NULL;
+	}
+	cJSON_AddStringToObject(use, "source", "agent");
+	cJSON_AddItemToObject(p, "validation", use);
+	return use;
+}
+
+/*
+ * The plugin's findings into p: the agent's record when it has one. The
+ * directory is scanned here too, but only to tell whether its files changed
+ * since (the digest), or, for an entry without findings, as the findings
+ * themselves ("source":"local scan"; this client may lack analysers the
+ * agent has). *r is the local scan when *scanned.
+ */
+static void validation(cJSON *p, const struct validate_opts *o, struct validate_report *r,
+		       bool *scanned, struct recorded_findings *rf, bool *have_rf)
 {
 	char path[PATH_MAX], err[512], digest[65];
 	const char *dir = proto_str(p, "dir");
+	const cJSON *rec = recorded(p, rf);
 	struct manifest m;
 	bool valid;
 	cJSON *v;
 
-	*ok = false;
-	/* The agent's own summary from install time stays, under its own name. */
-	if ((v = cJSON_DetachItemFromObjectCaseSensitive(p, "validation")))
-		cJSON_AddItemToObject(p, "validation_at_install", v);
+	*have_rf = rec != NULL;
+	*scanned = false;
 	if (!dir || snprintf(path, sizeof(path), "%s/plugin.toml", dir) >= (int)sizeof(path)) {
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "validation"), "error", "no directory");
+		if (!rec)
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "validation"), "error", "no directory");
 		return;
 	}
 	valid = manifest_load(path, &m, err, sizeof(err)) == 0;
 	if (validate_dir(dir, valid ? &m : NULL, o, r, path, sizeof(path)) < 0) {
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "validation"), "error", path);
+		if (!rec)
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "validation"), "error", path);
 		if (valid)
 			manifest_free(&m);
 		return;
 	}
 	if (!valid)
 		validate_add_manifest_error(r, err);
-	v = validate_report_json(r);
-	cJSON_AddBoolToObject(v, "blocked", validate_blocks(r, SEV_CRITICAL));
-	cJSON_AddItemToObject(p, "validation", v);
+	if (!rec) {
+		v = validate_report_json(r);
+		cJSON_AddStringToObject(v, "source", "local scan");
+		cJSON_AddBoolToObject(v, "blocked", validate_blocks(r, SEV_CRITICAL));
+		cJSON_AddItemToObject(p, "validation", v);
+		*scanned = true;
+	}
+	/* The install's digest: from the kept record when it is the one shown, else its own. */
 	v = cJSON_GetObjectItemCaseSensitive(p, "validation_at_install");
+	if (!v && rec)
+		v = cJSON_GetObjectItemCaseSensitive(p, "validation");
 	if (proto_str(v, "digest"))
 		cJSON_AddBoolToObject(p, "files_changed_since_install", strcmp(proto_str(v, "digest"), r->digest));
 	if (valid) {
@@ -276,7 +350,53 @@ static void validation(cJSON *p, const struct validate_opts *o, struct validate_
 				      !proto_str(p, "digest") || strcmp(digest, proto_str(p, "digest")));
 		manifest_free(&m);
 	}
-	*ok = true;
+	if (!*scanned)
+		validate_report_free(r);
+}
+
+/* " [accepted by uid 0 (root) with --accept-risk at T]" for an accepted finding, else "". */
+static const char *accepted_note(const cJSON *f, char *out, size_t len)
+{
+	long long uid = -1;
+	struct passwd *pw;
+
+	out[0] = '\0';
+	if (!proto_bool(f, "accepted"))
+		return out;
+	proto_int(f, "accepted_by_uid", &uid);
+	pw = uid >= 0 ? getpwuid((uid_t)uid) : NULL;
+	snprintf(out, len, "  [accepted by uid %lld%s%s%s with %s at %s]", uid, pw ? " (" : "",
+		 pw ? ctl_safe(pw->pw_name) : "", pw ? ")" : "",
+		 ctl_safe(proto_str(f, "accepted_how")) ?: "?", ctl_safe(proto_str(f, "accepted_at")) ?: "?");
+	return out;
+}
+
+/* The findings block of one plugin's text report. */
+static void text_findings(const cJSON *p)
+{
+	const cJSON *val = cJSON_GetObjectItemCaseSensitive(p, "validation"), *it;
+	char note[256];
+
+	if (proto_str(val, "error"))
+		printf("  %-10s not validated: %s\n", "findings", ctl_safe(proto_str(val, "error")));
+	else if (!strcmp(proto_str(val, "source") ?: "", "agent"))
+		printf("  %-10s recorded by the agent %s %s%s\n", "findings",
+		       !strcmp(proto_str(val, "when") ?: "", "run") ? "before a run on" : "at install on",
+		       ctl_safe(proto_str(val, "scanned_at")) ?: "?",
+		       proto_bool(val, "blocked") ? ", blocking" : "");
+	else if (val)
+		printf("  %-10s scanned here (the agent kept no findings for this entry)\n", "findings");
+	if (!proto_str(val, "error") && !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(val, "findings")))
+		printf("  %-10s none\n", "");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(val, "findings")) {
+		long long line = 0;
+
+		proto_int(it, "line", &line);
+		printf("  %-10s %-8s %-26s %s%s%.0lld  %s%s\n", "",
+		       ctl_safe(proto_str(it, "severity")) ?: "?", ctl_safe(proto_str(it, "rule")) ?: "?",
+		       ctl_safe(proto_str(it, "file")) ?: "(plugin)", line ? ":" : "", line,
+		       ctl_safe(proto_str(it, "message")) ?: "", accepted_note(it, note, sizeof(note)));
+	}
 }
 
 static void text(const cJSON *report)
@@ -284,27 +404,28 @@ static void text(const cJSON *report)
 	const cJSON *p, *it;
 
 	printf("enforcement: %s; activity since %s\n",
-	       proto_str(report, "enforcement") ?: "unknown", proto_str(report, "since") ?: "?");
+	       ctl_safe(proto_str(report, "enforcement")) ?: "unknown",
+	       ctl_safe(proto_str(report, "since")) ?: "?");
 	if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(report, "plugins")))
 		printf("no plugins installed\n");
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(report, "plugins")) {
 		const cJSON *ex = cJSON_GetObjectItemCaseSensitive(p, "exposure");
-		const cJSON *val = cJSON_GetObjectItemCaseSensitive(p, "validation");
 		const cJSON *rec = cJSON_GetObjectItemCaseSensitive(p, "recent");
 		long long score = 0, n;
 		bool first = true;
 
 		proto_int(ex, "score", &score);
-		printf("\n%s %s (%s)  exposure %lld/100 %s\n", proto_str(p, "name") ?: "?",
-		       proto_str(p, "version") ?: "?", proto_str(p, "type") ?: "?", score,
-		       proto_str(ex, "level") ?: "?");
-		printf("  %-10s %s\n", "dir", proto_str(p, "dir") ?: "?");
+		printf("\n%s %s (%s)  exposure %lld/100 %s\n", ctl_safe(proto_str(p, "name")) ?: "?",
+		       ctl_safe(proto_str(p, "version")) ?: "?", ctl_safe(proto_str(p, "type")) ?: "?",
+		       score, ctl_safe(proto_str(ex, "level")) ?: "?");
+		printf("  %-10s %s\n", "dir", ctl_safe(proto_str(p, "dir")) ?: "?");
 		printf("  %-10s", "requested");
 		for (int k = 0; k < 2; k++)
 			cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p, k ? "optional" : "required")) {
 				int perm = perm_from_name(it->valuestring);
 
-				printf("%s %s (%s, %s)", first ? "" : ",", it->valuestring, k ? "optional" : "required",
+				printf("%s %s (%s, %s)", first ? "" : ",", ctl_safe(it->valuestring),
+				       k ? "optional" : "required",
 				       perm >= 0 ? perm_risk_name(perm_info(perm)->risk) : "?");
 				first = false;
 			}
@@ -315,29 +436,18 @@ static void text(const cJSON *report)
 			printf(" nothing yet\n");
 		else {
 			cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p, "granted"))
-				printf(" %s%s", it->valuestring, it->next ? "," : "");
+				printf(" %s%s", ctl_safe(it->valuestring), it->next ? "," : "");
 			printf("\n");
 		}
 		first = true;
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(ex, "reasons")) {
+			n = 0;
 			proto_int(it, "points", &n);
-			printf("  %-10s %+3lld %s\n", first ? "exposure" : "", n, proto_str(it, "reason") ?: "");
+			printf("  %-10s %+3lld %s\n", first ? "exposure" : "", n,
+			       ctl_safe(proto_str(it, "reason")) ?: "");
 			first = false;
 		}
-		if (proto_str(val, "error"))
-			printf("  %-10s not validated: %s\n", "findings", proto_str(val, "error"));
-		else if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(val, "findings")))
-			printf("  %-10s none\n", "findings");
-		first = true;
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(val, "findings")) {
-			long long line = 0;
-
-			proto_int(it, "line", &line);
-			printf("  %-10s %-8s %-26s %s%s%.0lld  %s\n", first ? "findings" : "",
-			       proto_str(it, "severity"), proto_str(it, "rule"), proto_str(it, "file") ?: "(plugin)",
-			       line ? ":" : "", line, proto_str(it, "message"));
-			first = false;
-		}
+		text_findings(p);
 		if (proto_bool(p, "changed_since_install"))
 			printf("  %-10s the manifest changed since install: the agent will refuse to run it\n", "note");
 		else if (proto_bool(p, "files_changed_since_install"))
@@ -351,8 +461,9 @@ static void text(const cJSON *report)
 		}
 		printf("\n");
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "last"))
-			printf("  %-10s %s %s %s\n", "", proto_str(it, "timestamp"), proto_str(it, "event"),
-			       proto_str(it, "detail"));
+			printf("  %-10s %s %s %s\n", "", ctl_safe_logged(proto_str(it, "timestamp")) ?: "?",
+			       ctl_safe_logged(proto_str(it, "event")) ?: "?",
+			       ctl_safe_logged(proto_str(it, "detail")) ?: "");
 	}
 }
 
@@ -415,7 +526,8 @@ int cmd_security(struct ctl *c, int argc, char **argv)
 	cJSON_ArrayForEach(p, out) {
 		struct exposure_input in = { .enforcement = mode };
 		struct validate_report r;
-		bool validated;
+		struct recorded_findings rf;
+		bool scanned, have_rf;
 		const cJSON *recent = cJSON_GetObjectItemCaseSensitive(p, "recent");
 		long long n;
 
@@ -424,13 +536,15 @@ int cmd_security(struct ctl *c, int argc, char **argv)
 		in.granted_known = granted_of(c, p, &in.granted);
 		cJSON_AddItemToObject(p, "granted", in.granted_known ? perm_names(in.granted) : cJSON_CreateNull());
 		cJSON_AddStringToObject(p, "enforcement", mode ? mode : "unknown");
-		validation(p, &o, &r, &validated);
-		in.report = validated ? &r : NULL;
+		fetch_vetting(c, p);
+		validation(p, &o, &r, &scanned, &rf, &have_rf);
+		in.report = scanned ? &r : NULL;
+		in.recorded = have_rf ? &rf : NULL;
 		in.violations = proto_int(recent, "violations", &n) == 0 ? (unsigned)n : 0;
 		in.escapes = proto_int(recent, "escape_attempts", &n) == 0 ? (unsigned)n : 0;
 		in.limit_kills = proto_int(recent, "limit_kills", &n) == 0 ? (unsigned)n : 0;
 		cJSON_AddItemToObject(p, "exposure", validate_exposure(&in));
-		if (validated)
+		if (scanned)
 			validate_report_free(&r);
 	}
 	if (rc == 0) {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* raggedctl status: enforcement mode and why, kernel features, counters. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "promfmt.h"
 #include "proto.h"
 
 int cmd_status(struct ctl *c, int argc, char **argv)
@@ -24,7 +26,17 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	cJSON_Delete(req);
 	data = ctl_reply_data(reply, &code);
 	if (data) {
-		if (c->format == FMT_JSON)
+		if (c->format == FMT_PROMETHEUS) {
+			char *text = prom_render(cJSON_GetObjectItemCaseSensitive(data, "metrics"));
+
+			if (!text) {
+				ctl_err("status: the agent sent no metrics");
+				cJSON_Delete(reply);
+				return 1;
+			}
+			fputs(text, stdout);
+			free(text);
+		} else if (c->format == FMT_JSON)
 			render_json(data);
 		else
 			render_kv(data, 0);

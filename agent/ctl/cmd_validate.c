@@ -148,10 +148,10 @@ int cmd_validate(struct ctl *c, int argc, char **argv)
 		cJSON_Delete(j);
 	} else {
 		if (valid)
-			printf("%s: %s %s, %u file(s), %u line(s) of code, digest %.12s\n", a.dir, m.name,
-			       m.version, r.files, r.lines, r.digest);
+			printf("%s: %s %s, %u file(s), %u line(s) of code, digest %.12s\n", ctl_safe(a.dir),
+			       ctl_safe(m.name), ctl_safe(m.version), r.files, r.lines, r.digest);
 		else
-			printf("%s: the manifest does not parse\n", a.dir);
+			printf("%s: the manifest does not parse\n", ctl_safe(a.dir));
 		validate_report_text(&r, stdout);
 		if (blocks) {
 			unsigned at = 0;

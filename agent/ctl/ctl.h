@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-enum out_format { FMT_TABLE, FMT_JSON };
+enum out_format { FMT_TABLE, FMT_JSON, FMT_PROMETHEUS };
 
 struct ctl {
 	const char *socket_path;
@@ -20,8 +20,16 @@ struct ctl {
 #define EXIT_CONSENT 77
 #define EXIT_SANDBOX 125
 
-/* err(3)-style: "raggedctl: message" on stderr, one line. */
+/* err(3)-style: "raggedctl: message" on stderr, one line, escaped (textesc.h). */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * s in the text encoding of textesc.h, for a printf argument: every string
+ * raggedctl prints that the agent or a plugin supplied goes through it.
+ * NULL for NULL; valid until 16 more calls.
+ */
+const char *ctl_safe(const char *s);
+/* The same for a string of an audit record, whose \xNN escapes stand for bytes (textesc.h). */
+const char *ctl_safe_logged(const char *s);
 
 int ctl_connect(const struct ctl *c);
 /* Send one request (optionally with our stdio) and read one reply; -1 on error. */
@@ -37,8 +45,9 @@ void render_table(const char *const *headers, const char *const *keys, int ncols
 		  const cJSON *rows);
 void render_kv(const cJSON *obj, int indent);
 /*
- * A permission's endpoints (install, consent prompt): one line each, with
- * where it leads when that is this host, its link or a private network.
+ * A permission's endpoints at install: one line each, with where it leads
+ * when that is this host, its link or a private network (the consent
+ * prompt draws the same list, prompt.c).
  */
 void ctl_show_endpoints(FILE *out, const cJSON *endpoints);
 
@@ -46,6 +55,7 @@ int cmd_plugin(struct ctl *c, int argc, char **argv);
 int cmd_run(struct ctl *c, int argc, char **argv);
 int cmd_audit(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
+int cmd_permissions(struct ctl *c, int argc, char **argv);
 int cmd_validate(struct ctl *c, int argc, char **argv);
 int cmd_security(struct ctl *c, int argc, char **argv);
 

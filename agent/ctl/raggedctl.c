@@ -12,7 +12,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: raggedctl [--format table|json] [--socket PATH] COMMAND ...\n"
+	fputs("usage: raggedctl [--format table|json] [--socket PATH] [--version] COMMAND ...\n"
 	      "  plugin install DIR [--replace] [--accept-risk] | list | permissions NAME\n"
 	      "  plugin validate DIR [--threshold info|low|medium|high|critical]\n"
 	      "  plugin grant NAME [--permission P]... | revoke NAME --permission P\n"
@@ -20,6 +20,7 @@ static void usage(FILE *f)
 	      "  audit show [--plugin N] [--since T] [--until T] [--event E] [--result R]\n"
 	      "  audit follow [filters] | audit verify [--file PATH]\n"
 	      "  security report --plugins\n"
+	      "  permissions [PERMISSION]     every permission: risk, what it grants here\n"
 	      "  status\n", f);
 }
 
@@ -52,6 +53,10 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			continue;
 		}
+		if (!passthrough && strcmp(argv[i], "--version") == 0) {
+			printf("raggedctl %s\n", RAGGED_VERSION);
+			return 0;
+		}
 		if (!passthrough && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
 			usage(stdout);
 			return 0;
@@ -67,12 +72,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (c.format == FMT_PROMETHEUS && strcmp(rest[0], "status") != 0) {
+		fprintf(stderr, "raggedctl: --format prometheus: only status has metrics\n");
+		return EXIT_USAGE;
+	}
 	if (strcmp(rest[0], "plugin") == 0)
 		return cmd_plugin(&c, n - 1, rest + 1);
 	if (strcmp(rest[0], "run") == 0)
 		return cmd_run(&c, n - 1, rest + 1);
 	if (strcmp(rest[0], "audit") == 0)
 		return cmd_audit(&c, n - 1, rest + 1);
+	if (strcmp(rest[0], "permissions") == 0)
+		return cmd_permissions(&c, n - 1, rest + 1);
 	if (strcmp(rest[0], "status") == 0)
 		return cmd_status(&c, n - 1, rest + 1);
 	if (strcmp(rest[0], "security") == 0)

@@ -140,9 +140,12 @@ struct run {
 	uint64_t start_ns;
 	int timerfd;			/* limit checks while it runs */
 	bool scratch_mounted;
+	bool paused;			/* frozen while a consent question is on screen */
 	struct run_usage usage;
 	char breach[32];		/* the limit that ended it, "" if none */
 	char breach_reason[160];	/* one line for the caller */
+	uint64_t breach_usage, breach_bound;	/* what was measured against what */
+	const char *breach_unit;	/* a string literal: "bytes", "ms", "processes" */
 	uint64_t records;		/* ring-buffer records logged for this run */
 	uint64_t forks, execs, unexpected_execs;
 	struct flood *flood;		/* flood.c bookkeeping, lazily allocated */
@@ -196,6 +199,12 @@ struct agent {
 	uint64_t audit_errors;		/* records the log refused (disk full...) */
 	uint64_t records_total;		/* ring-buffer records logged */
 	uint64_t orphan_records;	/* records for cgroups with no run */
+	struct agent_stats {		/* since start, for metrics (metrics.c) */
+		uint64_t runs_started, runs_finished, limit_kills;
+		uint64_t suppressed, lost;	/* of finished runs */
+		uint64_t allow[RAGGED_HOOK_MAX], deny[RAGGED_HOOK_MAX];	/* of finished runs */
+		int64_t textfile_written_ms;
+	} stats;
 	int drain_budget;		/* records left in this drain pass */
 	volatile int stop;
 };
@@ -226,6 +235,7 @@ int run_cgroup_create(const struct cgroup_env *env, const char *name,
 		      char *err, size_t errlen);
 int run_cgroup_enter_v1(const struct run_cgroup *cg);	/* in the child, before exec */
 void run_cgroup_kill(const struct cgroup_env *env, struct run_cgroup *cg);
+int run_cgroup_freeze(const struct run_cgroup *cg, bool frozen);
 int run_cgroup_destroy(const struct cgroup_env *env, struct run_cgroup *cg);
 struct stale_run {
 	char name[40];			/* run id prefix from the cgroup name */
@@ -247,7 +257,8 @@ int kmaps_counters(struct agent *a, uint64_t cgid, struct ragged_run_counters *s
 
 /* landlock.c (runs in the child) */
 int landlock_abi_version(void);
-int landlock_apply(const struct policy *p, int abi, char *err, size_t errlen);
+int landlock_apply(const struct policy *p, int abi, int mqueue_root, char *err, size_t errlen);
+int landlock_mqueue_root(void);	/* as root, in the run's IPC namespace; -1: none */
 
 /* seccomp.c (runs in the child, after no_new_privs, right before exec) */
 int seccomp_apply(enum enforcement_mode mode, char *err, size_t errlen);
@@ -283,6 +294,10 @@ void consent_channel_event(struct agent *a, struct run *r);
 void consent_client_gone(struct agent *a, struct client *c);
 void consent_permissions(struct agent *a, struct client *c, const cJSON *msg);
 
+/* consent_pause.c: the run is frozen while its question is on screen */
+int consent_pause(struct agent *a, struct run *r);
+void consent_resume(struct agent *a, struct run *r);
+
 /* runs.c */
 void run_launch(struct agent *a, struct client *c, struct run *r, uint32_t granted,
 		int *fds, const cJSON *args);
@@ -290,6 +305,14 @@ void run_refuse(struct agent *a, struct client *c, struct run *r, int code,
 		const char *event, const char *err);
 struct run *run_find_chan(struct agent *a, int fd);
 int run_account(struct agent *a, struct client *c, struct run *r, char *err, size_t errlen);
+/* catalog.c: every permission and what it grants the caller here. */
+void catalog_reply(struct agent *a, struct client *c);
+/* metrics.c: counters since start (status reply, Prometheus textfile). */
+cJSON *metrics_snapshot(struct agent *a);
+void metrics_tick(struct agent *a);
+/* events.c: a hook's name as records give it. */
+const char *events_hook_name(int hook);
+const char *events_hook_mechanism(int hook);
 void run_reconcile(struct agent *a, struct run *r, cJSON *details);
 void run_free(struct agent *a, struct run *r);
 void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, int nfds);
@@ -338,6 +361,19 @@ int consent_granted(struct agent *a, uid_t uid, const char *name, const char *di
 		    uint32_t *granted);
 int consent_store(struct agent *a, uid_t uid, const char *name, const char *digest,
 		  uint32_t granted, char *err, size_t errlen);
+/*
+ * A run's vetting result (validate_record_json) whose digest is neither the
+ * install's nor the last one kept goes into the entry as
+ * "validation_last_run". Best effort: the run's decision does not wait on it.
+ */
+void registry_note_vetting(struct agent *a, uid_t uid, const cJSON *entry, const cJSON *vet);
+/*
+ * {"plugin": NAME, "uid"?: N} -> {"name","uid","validation","validation_last_run"}
+ * with their findings (the plugin list leaves them out); a user reads only
+ * their own plugins, root every user's.
+ */
+int registry_vetting(struct agent *a, uid_t caller, const cJSON *msg, cJSON **out,
+		     char *err, size_t errlen);
 /* The stored consent document ({"digest","granted":{perm: since}}), NULL if none or unreadable. */
 cJSON *consent_read(struct agent *a, uid_t uid, const char *name);
 

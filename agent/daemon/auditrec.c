@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "agent.h"
+#include "log.h"
 #include "auditlog.h"
 #include "perms.h"
 #include "proto.h"
@@ -100,7 +101,7 @@ int auditrec_emit(struct agent *a, cJSON *rec)
 	rc = auditlog_append(a->audit, rec, auditrec_followed(a) ? &line : NULL);
 	if (rc < 0) {
 		/* Say so: an unwritable audit log is an incident, not a detail. */
-		fprintf(stderr, "raggedd: audit write failed for %s\n",
+		log_msg(LOG_ERR, "audit write failed for %s",
 			proto_str(rec, "event") ? proto_str(rec, "event") : "?");
 		a->audit_errors++;
 	} else {

@@ -101,11 +101,15 @@ void auditsrv_show(struct agent *a, struct client *c, const cJSON *msg)
 
 		worker_blocking(fd);
 		rc = auditquery_scan(a->cfg.audit_log, &q, send_rec, &fd, &st);
-		cJSON_AddStringToObject(end, "type", rc < 0 && errno != ENOENT ? "error" : "end");
-		if (rc < 0 && errno != ENOENT)
+		if (rc < 0 && errno != ENOENT) {	/* an error reply, as docs/protocol.md says */
+			cJSON_AddStringToObject(end, "type", "error");
+			cJSON_AddNumberToObject(end, "code", 1);
 			cJSON_AddStringToObject(end, "message", strerror(errno));
-		cJSON_AddNumberToObject(end, "matched", (double)st.matched);
-		cJSON_AddNumberToObject(end, "unparsable", (double)st.unparsable);
+		} else {
+			cJSON_AddStringToObject(end, "type", "end");
+			cJSON_AddNumberToObject(end, "matched", (double)st.matched);
+			cJSON_AddNumberToObject(end, "unparsable", (double)st.unparsable);
+		}
 		proto_send(fd, end, NULL, 0);
 		cJSON_Delete(end);
 		_exit(0);

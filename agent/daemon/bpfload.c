@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "agent.h"
+#include "log.h"
 #include "escape.skel.h"
 #include "file.skel.h"
 #include "monitor.skel.h"
@@ -147,8 +148,8 @@ static void skip_missing_hooks(struct bpf_object *obj)
 			continue;
 		if (btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) < 0) {
 			bpf_program__set_autoload(prog, false);
-			fprintf(stderr, "raggedd: this kernel has no LSM hook %s: %s not loaded "
-				"(the seccomp filter still applies)\n", sec + 4,
+			log_msg(LOG_WARNING, "this kernel has no LSM hook %s: %s not loaded "
+				"(the seccomp filter still applies)", sec + 4,
 				bpf_program__name(prog));
 		}
 	}
@@ -201,8 +202,8 @@ static int unixaddr_load(struct agent *a, const struct bpf_object_open_opts *opt
 	bpf_program__set_expected_attach_type(unixaddr->progs.ragged_sendmsg_unix,
 					      RAGGED_CGROUP_UNIX_SENDMSG);
 	if (unixaddr_bpf__load(unixaddr) < 0) {
-		fprintf(stderr, "raggedd: this kernel has no cgroup connect_unix hook (%s): "
-			"plugins get no AF_UNIX sockets\n", strerror(errno));
+		log_msg(LOG_WARNING, "this kernel has no cgroup connect_unix hook (%s): "
+			"plugins get no AF_UNIX sockets", strerror(errno));
 		unixaddr_bpf__destroy(unixaddr);
 		unixaddr = NULL;
 		a->feat.unix_sockets = false;

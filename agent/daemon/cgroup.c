@@ -131,6 +131,53 @@ static bool v2_enable(const char *parent, const char *base, const char *ctrl)
 	return true;
 }
 
+/*
+ * cgroup v2 lets no process live in a cgroup that hands controllers to its
+ * children. Under systemd (Delegate=yes) the agent's own cgroup is its
+ * service's, with the agent in it, so enabling controllers there would fail
+ * with EBUSY. The agent then moves itself into a leaf of its own and the
+ * run cgroups become its siblings. It does so only when it is alone there:
+ * next to other processes (a login session's scope) it cannot make room,
+ * and says how to run it instead. The leaf's name cannot clash with a run
+ * subtree: [paths] cgroup allows no '.'.
+ */
+#define AGENT_LEAF "raggedd.agent"
+
+static bool wants_controllers(const char *dir)
+{
+	return controller_listed(dir, "memory") || controller_listed(dir, "pids") ||
+	       controller_listed(dir, "cpu");
+}
+
+static int enter_leaf(const char *parent, char *err, size_t errlen)
+{
+	char path[PATH_MAX], procs[4096], self[24];
+	char *tok, *save = NULL;
+
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	if (xsnprintf(path, sizeof(path), "%s/cgroup.procs", parent) < 0 ||
+	    read_file(path, procs, sizeof(procs)) < 0) {
+		snprintf(err, errlen, "read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (tok = strtok_r(procs, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
+		if (strcmp(tok, self) != 0) {
+			snprintf(err, errlen, "cgroup %s holds other processes (pid %s): the agent "
+				 "needs a cgroup of its own to create run cgroups below (run it as "
+				 "raggedd.service, Delegate=yes)", parent, tok);
+			return -1;
+		}
+	if (xsnprintf(path, sizeof(path), "%s/" AGENT_LEAF, parent) < 0 ||
+	    (mkdir(path, 0755) < 0 && errno != EEXIST) ||
+	    xsnprintf(path, sizeof(path), "%s/" AGENT_LEAF "/cgroup.procs", parent) < 0 ||
+	    write_file(path, self) < 0) {
+		snprintf(err, errlen, "move the agent into %s/" AGENT_LEAF ": %s", parent,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int v1_base(const char *mnt, const char *ctrl, const char *name, char *out, size_t len)
 {
 	char own[PATH_MAX];
@@ -157,8 +204,14 @@ int cgroup_env_init(struct cgroup_env *env, const char *name, char *err, size_t 
 		snprintf(err, errlen, "no cgroup v2 hierarchy mounted: the BPF cgroup hooks need one");
 		return -1;
 	}
-	if (xsnprintf(parent, sizeof(parent), "%s%s", m.v2, own) < 0 ||
-	    xsnprintf(env->v2, sizeof(env->v2), "%s/%s", parent, name) < 0 ||
+	if (xsnprintf(parent, sizeof(parent), "%s%s", m.v2, own) < 0) {
+		snprintf(err, errlen, "cgroup path too long: %s%s", m.v2, own);
+		return -1;
+	}
+	/* Not the root cgroup, and controllers to hand down: make room first. */
+	if (own[0] && wants_controllers(parent) && enter_leaf(parent, err, errlen) < 0)
+		return -1;
+	if (xsnprintf(env->v2, sizeof(env->v2), "%s/%s", parent, name) < 0 ||
 	    mkdir_p(env->v2, 0755) < 0) {
 		snprintf(err, errlen, "create cgroup %s/%s: %s", parent, name, strerror(errno));
 		return -1;
@@ -319,6 +372,21 @@ void run_cgroup_kill(const struct cgroup_env *env, struct run_cgroup *cg)
 			kill_procs(cg->v2_fd);
 		nanosleep(&ts, NULL);
 	}
+}
+
+/*
+ * Freeze or thaw every process of the run (cgroup v2 cgroup.freeze, in every
+ * non-root v2 cgroup since 5.2; the run always has one, the BPF programs key
+ * on it). Frozen processes still die of SIGKILL, so cgroup.kill and the
+ * limits keep working. Asynchronous: cgroup.events says "frozen 1" when done.
+ */
+int run_cgroup_freeze(const struct run_cgroup *cg, bool frozen)
+{
+	if (cg->v2_fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	return write_fileat(cg->v2_fd, "cgroup.freeze", frozen ? "1" : "0");
 }
 
 static int rmdir_retry(int dirfd, const char *path)

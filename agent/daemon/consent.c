@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "log.h"
 #include "netaddr.h"
 #include "perms.h"
 #include "proto.h"
@@ -75,8 +76,13 @@ int consent_admit(struct agent *a, struct client *c, const cJSON *msg, struct ru
 	{
 		const char *acc = proto_str(e, "accepted_risk_digest");
 		char vd[65];
-		int vrc = vet_plugin(a, r->plugin_dir, &r->m, c->uid, false, false, NULL, vd,
+		cJSON *vet = NULL;
+		int vrc = vet_plugin(a, r->plugin_dir, &r->m, c->uid, false, false, &vet, vd,
 				     err, errlen);
+
+		/* Content changed since install: what this check found is kept for the report. */
+		registry_note_vetting(a, c->uid, e, vet);
+		cJSON_Delete(vet);
 
 		/* Blocked, unless the user accepted exactly this content's risk. */
 		if (vrc < 0 || (vrc == 1 && !(acc && strcmp(acc, vd) == 0))) {
@@ -184,7 +190,7 @@ static const char *apply_live(struct agent *a, struct run *r, uint32_t granted)
 
 	if (policy_build(a, r, &r->m, granted, &np, err, sizeof(err)) < 0 ||
 	    kmaps_install(a, r, &np, err, sizeof(err)) < 0) {
-		fprintf(stderr, "raggedd: live policy change for %s failed: %s\n", r->plugin, err);
+		log_msg(LOG_ERR, "live policy change for %s failed: %s", r->plugin, err);
 		return NULL;
 	}
 	policy_free(&r->pol);
@@ -251,6 +257,7 @@ void consent_answer(struct agent *a, struct client *c, const cJSON *msg)
 		const char *name = perm_name(__builtin_ctz(bit)), *eff;
 
 		c->asking = 0;
+		consent_resume(a, r);
 		digest_of(r, digest);
 		if (!yes) {
 			record(a, r, "permission_denied", "denied", bit, "prompt");
@@ -310,6 +317,10 @@ void consent_channel_event(struct agent *a, struct run *r)
 	} else if (!r->client || !r->client->tty || r->client->asking) {
 		record(a, r, "permission_denied", "denied", RAGGED_PERM_BIT(p), "no terminal");
 		chan_reply(r, name, false, "nobody to ask: no terminal attached");
+	} else if (consent_pause(a, r) < 0) {
+		/* Never ask while the plugin could draw over the question. */
+		record(a, r, "permission_denied", "denied", RAGGED_PERM_BIT(p), "run not paused");
+		chan_reply(r, name, false, "the run could not be paused for the question");
 	} else {
 		r->client->asking = RAGGED_PERM_BIT(p);
 		consent_prompt(r->client, r, RAGGED_PERM_BIT(p), "optional");
@@ -327,6 +338,7 @@ void consent_client_gone(struct agent *a, struct client *c)
 		free_pending(p);
 	}
 	if (c->asking && c->run) {
+		consent_resume(a, c->run);
 		record(a, c->run, "permission_denied", "denied", c->asking, "prompt abandoned");
 		chan_reply(c->run, perm_name(__builtin_ctz(c->asking)), false, "the user went away");
 		c->asking = 0;

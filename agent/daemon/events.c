@@ -100,7 +100,8 @@ static const char *syscall_name(uint32_t nr)
 	static const struct { uint32_t nr; const char *name; } names[] = {
 #define NR(n, name) { n, #name },
 #define NR3(n, name, which) { n, #name },
-		RAGGED_SECCOMP_DENY(NR) RAGGED_SECCOMP_COND(NR) RAGGED_PROC_TARGET(NR)
+		RAGGED_SECCOMP_DENY(NR) RAGGED_SECCOMP_COND(NR) RAGGED_SECCOMP_SELF_ONLY(NR)
+		RAGGED_PROC_TARGET(NR) RAGGED_PROC_TARGET_PRCTL(NR)
 		RAGGED_PATH_SYSCALLS(NR3)
 #undef NR
 #undef NR3
@@ -136,6 +137,12 @@ static const char *syscall_what(uint32_t nr, uint64_t arg)
 	case RAGGED_NR_EXECVEAT: return "exec of a descriptor (fexecve, memfd)";
 	case 303: case 304: return "open by file handle";
 	case 154: case 134: return "legacy kernel interface";
+	case RAGGED_NR_PRLIMIT64: return "resource limits of another process";
+	case RAGGED_NR_SETPRIORITY: case RAGGED_NR_IOPRIO_SET:
+		return arg == (nr == RAGGED_NR_SETPRIORITY ? RAGGED_PRIO_PROCESS : RAGGED_IOPRIO_WHO_PROCESS) ?
+		       "priority of another process" : "priority of a process group or of all the user's processes";
+	case 142: case 144: case 314: return "scheduling of another process";
+	case 203: return "CPU affinity of another process";
 	}
 	return "host administration";
 }
@@ -361,4 +368,14 @@ void events_drain_all(struct agent *a)
 {
 	while (events_drain(a) == -EAGAIN)
 		;
+}
+
+const char *events_hook_name(int hook)
+{
+	return hook >= 0 && hook < RAGGED_HOOK_MAX && hooks[hook].name ? hooks[hook].name : NULL;
+}
+
+const char *events_hook_mechanism(int hook)
+{
+	return hook >= 0 && hook < RAGGED_HOOK_MAX && hooks[hook].name ? hooks[hook].mechanism : NULL;
 }

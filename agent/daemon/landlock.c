@@ -123,7 +123,40 @@ static int add_rule(int ruleset, const char *path, uint32_t acc, __u64 handled)
 	return rc;
 }
 
-int landlock_apply(const struct policy *p, int abi, char *err, size_t errlen)
+/*
+ * The run's own POSIX message queues. mq_open opens a file on the IPC
+ * namespace's internal queue mount, which no path rule can name, so Landlock
+ * refuses it. A detached mount of the same filesystem (mqueue is keyed by
+ * IPC namespace: fsmount gives the same superblock and root inode) can carry
+ * a rule: Landlock ties rules to inodes. The run has an IPC namespace of its
+ * own (launch.c), so this grants its own queues and nothing of the host's
+ * /dev/mqueue. Needs CAP_SYS_ADMIN: called in the child before the uid drop.
+ * -1 if the kernel has no POSIX queues: then they stay refused.
+ */
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#define SYS_fsconfig 431
+#define SYS_fsmount 432
+#endif
+#define RAGGED_FSOPEN_CLOEXEC 0x1
+#define RAGGED_FSCONFIG_CMD_CREATE 6
+#define RAGGED_FSMOUNT_CLOEXEC 0x1
+#define RAGGED_MOUNT_ATTR_NOSUID_NODEV_NOEXEC 0xe
+
+int landlock_mqueue_root(void)
+{
+	int fs = (int)syscall(SYS_fsopen, "mqueue", RAGGED_FSOPEN_CLOEXEC), mnt = -1;
+
+	if (fs < 0)
+		return -1;
+	if (syscall(SYS_fsconfig, fs, RAGGED_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		mnt = (int)syscall(SYS_fsmount, fs, RAGGED_FSMOUNT_CLOEXEC,
+				   RAGGED_MOUNT_ATTR_NOSUID_NODEV_NOEXEC);
+	close(fs);
+	return mnt;
+}
+
+int landlock_apply(const struct policy *p, int abi, int mqueue_root, char *err, size_t errlen)
 {
 	struct ragged_ruleset_attr attr = { 0 };
 	size_t attr_size = sizeof(attr);
@@ -162,6 +195,20 @@ int landlock_apply(const struct policy *p, int abi, char *err, size_t errlen)
 		snprintf(err, errlen, "landlock rule /proc/self: %s", strerror(errno));
 		close(ruleset);
 		return -1;
+	}
+	if (mqueue_root >= 0) {
+		struct landlock_path_beneath_attr pb = {
+			.parent_fd = mqueue_root,
+			.allowed_access = (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE) &
+					  attr.handled_access_fs,
+		};
+
+		if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0) {
+			snprintf(err, errlen, "landlock rule for the run's message queues: %s",
+				 strerror(errno));
+			close(ruleset);
+			return -1;
+		}
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    syscall(SYS_landlock_restrict_self, ruleset, 0) < 0) {

@@ -96,7 +96,7 @@ static void child(struct agent *a, struct run *r, const struct policy *p,
 {
 	sigset_t all;
 	struct rlimit rl;
-	int hi[4];
+	int hi[4], mq_root = -1;
 	char err[256];
 
 	sigemptyset(&all);
@@ -128,6 +128,9 @@ static void child(struct agent *a, struct run *r, const struct policy *p,
 	}
 	if (chdir(r->plugin_dir) < 0)
 		child_fail(errfd, "chdir plugin dir");
+	/* While still root: what Landlock needs to grant the run's own POSIX queues. */
+	if (a->feat.mode == MODE_LANDLOCK)
+		mq_root = landlock_mqueue_root();
 	/* Raw syscalls: we share the agent's memory (CLONE_VM), no libc setxid machinery. */
 	if (syscall(SYS_setgroups, 1, &r->gid) < 0 ||
 	    syscall(SYS_setresgid, r->gid, r->gid, r->gid) < 0 ||
@@ -136,8 +139,10 @@ static void child(struct agent *a, struct run *r, const struct policy *p,
 	if (getuid() == 0 || geteuid() == 0)
 		child_fail_msg(errfd, "refusing to run a plugin as root");
 	if (a->feat.mode == MODE_LANDLOCK &&
-	    landlock_apply(p, a->feat.landlock_abi, err, sizeof(err)) < 0)
+	    landlock_apply(p, a->feat.landlock_abi, mq_root, err, sizeof(err)) < 0)
 		child_fail_msg(errfd, err);
+	if (mq_root >= 0)
+		close(mq_root);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(errfd, "no_new_privs");
 	/* Last: the filter also covers what the steps above needed. */
@@ -255,6 +260,13 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 	 * wait for the exec anyway. The child must not allocate or return.
 	 */
 	ca.flags = CLONE_PIDFD | RAGGED_CLONE_INTO_CGROUP | CLONE_VM | CLONE_VFORK;
+	/*
+	 * An IPC namespace of its own: SysV shared memory, message queues and
+	 * semaphores, and POSIX message queues, are per namespace, and those
+	 * of the user's other processes (X11 clients keep window contents in
+	 * SysV shm) are otherwise theirs to read and write by key or id.
+	 */
+	ca.flags |= CLONE_NEWIPC;
 	ca.stack = (uint64_t)(uintptr_t)child_stack;
 	ca.stack_size = sizeof(child_stack);
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;

@@ -69,6 +69,10 @@ static void breach(struct agent *a, struct run *r, const char *limit, uint64_t u
 		return;
 	snprintf(r->breach, sizeof(r->breach), "%s", limit);
 	snprintf(r->breach_reason, sizeof(r->breach_reason), "%s", reason);
+	r->breach_usage = usage;
+	r->breach_bound = bound;
+	r->breach_unit = unit;
+	a->stats.limit_kills++;
 	rec = auditrec_new(a, "resource_limit_exceeded", "killed");
 	auditrec_run_fields(rec, r);
 	d = cJSON_AddObjectToObject(rec, "details");

@@ -13,6 +13,7 @@
 #include <linux/magic.h>
 
 #include "agent.h"
+#include "log.h"
 #include "util.h"
 
 #ifndef BPF_FS_MAGIC
@@ -45,6 +46,6 @@ int ensure_mounts(char *err, size_t errlen)
 		return -1;
 	/* securityfs only tells us the LSM list; its absence is not fatal. */
 	if (ensure_one("/sys/kernel/security", "securityfs", SECURITYFS_MAGIC, err, errlen) < 0)
-		fprintf(stderr, "raggedd: warning: %s\n", err);
+		log_msg(LOG_WARNING, "%s", err);
 	return 0;
 }

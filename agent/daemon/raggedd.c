@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "agent.h"
+#include "log.h"
 #include "auditlog.h"
 #include "config_parse.h"
 #include <openssl/evp.h>
@@ -27,7 +31,12 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: raggedd [--config FILE] [--foreground]\n");
+	fprintf(f, "usage: raggedd [--config FILE] [--foreground] [--version]\n"
+		"  --config FILE   the agent config (default %s)\n"
+		"  --foreground    stay attached; diagnostics on stderr (under systemd: the journal)\n"
+		"  --version       print the version and exit\n"
+		"Signals: TERM/INT stop, HUP reloads the config (see agent.toml(5)).\n",
+		CONFIG_DEFAULT_PATH);
 }
 
 static int setup_signals(struct agent *a)
@@ -100,9 +109,21 @@ static int start(struct agent *a, char *err, size_t errlen)
 		return -1;
 	}
 	ao.path = a->cfg.audit_log;
-	ao.max_bytes = 64ull << 20;
-	ao.max_files = 10;
+	ao.max_bytes = (uint64_t)a->cfg.audit_rotate_mb << 20;
+	ao.max_files = a->cfg.audit_keep_files;
+	ao.max_age_days = a->cfg.audit_max_age_days;
 	ao.fsync = AUDITLOG_FSYNC_BATCH;
+	if (a->cfg.audit_group[0]) {
+		struct group gr, *res = NULL;
+		char buf[4096];
+
+		if (getgrnam_r(a->cfg.audit_group, &gr, buf, sizeof(buf), &res) != 0 || !res) {
+			snprintf(err, errlen, "audit.group: no group named %s", a->cfg.audit_group);
+			return -1;
+		}
+		ao.read_group = res->gr_gid;
+		ao.has_read_group = true;
+	}
 	/*
 	 * Records of one pass of the loop go to the file in 64 KiB writes; the
 	 * pass ends with a flush (loop()), so a record waits microseconds, not
@@ -140,9 +161,54 @@ static int start(struct agent *a, char *err, size_t errlen)
 		return -1;
 	config_changed(a);
 	rec = auditrec_new(a, "agent_started", "success");
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "details"), "reason", a->feat.reason);
+	cJSON *d = cJSON_AddObjectToObject(rec, "details");
+	cJSON_AddStringToObject(d, "reason", a->feat.reason);
+	cJSON_AddStringToObject(d, "agent_version", RAGGED_VERSION);
 	auditrec_emit(a, rec);
 	return 0;
+}
+
+/*
+ * SIGHUP: load the config again. What a run reads at its start (limits,
+ * resources, endpoints, root_run_as) takes effect for the next run; where
+ * the agent lives ([paths]) and the enforcement mode are fixed while it
+ * runs, so a change there is refused (restart the agent). A config that
+ * does not load is refused too: the agent keeps the one it has, and says so.
+ */
+static void reload_config(struct agent *a)
+{
+	const char *path = a->config_path ? a->config_path : CONFIG_DEFAULT_PATH;
+	struct ragged_config nc;
+	char err[1024] = "";
+	cJSON *rec;
+
+	sd_notify(0, "RELOADING=1");
+	if (config_load(path, a->config_path != NULL, &nc, err, sizeof(err)) < 0) {
+		config_free(&nc);	/* holds the defaults on error; err says where */
+	} else if (strcmp(nc.socket_path, a->cfg.socket_path) || strcmp(nc.state_dir, a->cfg.state_dir) ||
+		   strcmp(nc.audit_log, a->cfg.audit_log) || strcmp(nc.bpffs_dir, a->cfg.bpffs_dir) ||
+		   strcmp(nc.cgroup_name, a->cfg.cgroup_name)) {
+		snprintf(err, sizeof(err), "%s: [paths] changed: they take effect on restart only", path);
+		config_free(&nc);
+	} else if (nc.enforcement != a->cfg.enforcement) {
+		snprintf(err, sizeof(err), "%s: agent.enforcement changed: it takes effect on restart only",
+			 path);
+		config_free(&nc);
+	}
+	if (err[0]) {
+		log_msg(LOG_ERR, "reload refused, the running config stays: %s", err);
+		rec = auditrec_new(a, "config_change", "failure");
+		cJSON *d = cJSON_AddObjectToObject(rec, "details");
+		cJSON_AddStringToObject(d, "config", path);
+		cJSON_AddStringToObject(d, "error", err);
+		auditrec_emit(a, rec);
+	} else {
+		config_free(&a->cfg);
+		a->cfg = nc;
+		config_changed(a);
+		log_msg(LOG_NOTICE, "config reloaded from %s", path);
+	}
+	sd_notify(0, "READY=1");
 }
 
 static void handle_signals(struct agent *a)
@@ -152,6 +218,8 @@ static void handle_signals(struct agent *a)
 	while (read(a->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			a->stop = 1;
+		else if (si.ssi_signo == SIGHUP)
+			reload_config(a);
 		/* SIGCHLD: runs are reaped through their pidfds; nothing else forks. */
 	}
 }
@@ -207,9 +275,10 @@ static void loop(struct agent *a)
 		 * the batch interval is due (AUDITLOG_FSYNC_BATCH). */
 		if (auditlog_flush(a->audit) < 0 ||
 		    (auditlog_sync_due_ms(a->audit) == 0 && auditlog_sync(a->audit) < 0)) {
-			fprintf(stderr, "raggedd: audit log write: %s\n", strerror(errno));
+			log_msg(LOG_ERR, "audit log write: %s", strerror(errno));
 			a->audit_errors++;
 		}
+		metrics_tick(a);
 	}
 }
 
@@ -289,6 +358,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct agent a;
@@ -298,7 +368,8 @@ int main(int argc, char **argv)
 	a.listen_fd = -1;
 	a.sigfd = -1;
 	a.epfd = -1;
-	while ((ch = getopt_long(argc, argv, "c:fh", opts, NULL)) != -1) {
+	log_init();
+	while ((ch = getopt_long(argc, argv, "c:fhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			a.config_path = optarg;
@@ -309,26 +380,29 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("raggedd %s\n", RAGGED_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 2;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "raggedd: unexpected argument: %s\n", argv[optind]);
+		log_msg(LOG_ERR, "unexpected argument: %s", argv[optind]);
 		return 2;
 	}
 	if (geteuid() != 0) {
-		fprintf(stderr, "raggedd: must run as root (it loads BPF programs and manages cgroups)\n");
+		log_msg(LOG_ERR, "must run as root (it loads BPF programs and manages cgroups)");
 		return 1;
 	}
 	if (config_load(a.config_path ? a.config_path : CONFIG_DEFAULT_PATH, a.config_path != NULL,
 			&a.cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "raggedd: %s\n", err);
+		log_msg(LOG_ERR, "%s", err);
 		return 1;
 	}
 	if (!foreground && daemonize(&notify) < 0) {
-		fprintf(stderr, "raggedd: fork: %s\n", strerror(errno));
+		log_msg(LOG_ERR, "fork: %s", strerror(errno));
 		return 1;
 	}
 	umask(022);
@@ -336,7 +410,8 @@ int main(int argc, char **argv)
 		if (notify >= 0)
 			notify_parent(notify, err);
 		else
-			fprintf(stderr, "raggedd: %s\n", err);
+			log_msg(LOG_ERR, "%s", err);
+		sd_notifyf(0, "STATUS=start-up failed: %s", err);
 		procmon_unload(&a);
 		if (a.bpf.net)
 			bpf_unload(&a);
@@ -363,12 +438,15 @@ int main(int argc, char **argv)
 			dup2(devnull, 2);
 			close(devnull);
 		}
+		log_detach();
 		notify_parent(notify, "ready");
-	} else {
-		fprintf(stderr, "raggedd: ready: enforcement %s (%s)\n", mode_name(a.feat.mode),
-			a.feat.reason);
 	}
+	log_msg(LOG_NOTICE, "ready: enforcement %s (%s)", mode_name(a.feat.mode), a.feat.reason);
+	/* Type=notify: systemd starts dependants now (a no-op elsewhere). */
+	sd_notifyf(0, "READY=1\nSTATUS=enforcement %s", mode_name(a.feat.mode));
+	metrics_tick(&a);
 	loop(&a);
+	sd_notify(0, "STOPPING=1");
 	stop(&a);
 	config_free(&a.cfg);
 	return 0;

@@ -196,6 +196,27 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 	return 0;
 }
 
+void registry_note_vetting(struct agent *a, uid_t uid, const cJSON *entry, const cJSON *vet)
+{
+	const char *d = proto_str(vet, "digest"), *name = proto_str(entry, "name");
+	const cJSON *inst = cJSON_GetObjectItemCaseSensitive(entry, "validation");
+	const cJSON *last = cJSON_GetObjectItemCaseSensitive(entry, "validation_last_run");
+	char path[PATH_MAX], err[256];
+	cJSON *e;
+
+	if (!d || !plugin_name_valid(name) || !strcmp(d, proto_str(inst, "digest") ?: "") ||
+	    !strcmp(d, proto_str(last, "digest") ?: "") ||
+	    entry_path(a, "plugins", uid, name, path, sizeof(path)) < 0)
+		return;
+	if (!(e = cJSON_Duplicate(entry, true)))
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(e, "validation_last_run");
+	cJSON_AddItemToObject(e, "validation_last_run", cJSON_Duplicate(vet, true));
+	if (write_json(path, e, err, sizeof(err)) < 0)
+		fprintf(stderr, "raggedd: plugin %s: keeping the run's vetting result: %s\n", name, err);
+	cJSON_Delete(e);
+}
+
 int registry_lookup(struct agent *a, uid_t uid, const char *name, cJSON **entry,
 		    char *err, size_t errlen)
 {
@@ -246,9 +267,70 @@ static void list_uid(struct agent *a, uid_t uid, cJSON *arr)
 			if (name && digest && consent_granted(a, uid, name, digest, &granted) == 0)
 				cJSON_AddItemToObject(e, "granted", perm_array(granted));
 		}
+		/* The list stays small: findings come one plugin at a time (registry_vetting). */
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(e, "validation"),
+							"findings");
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(e,
+							"validation_last_run"), "findings");
 		cJSON_AddItemToArray(arr, e);
 	}
 	closedir(d);
+}
+
+/* Drop listed findings from the end until the reply fits one protocol message. */
+static void fit_findings(cJSON *out)
+{
+	static const char *const keys[] = { "validation_last_run", "validation" };
+	for (int k = 0; k < 2; k++) {
+		cJSON *v = cJSON_GetObjectItemCaseSensitive(out, keys[k]);
+		cJSON *f = cJSON_GetObjectItemCaseSensitive(v, "findings");
+		cJSON *nl = cJSON_GetObjectItemCaseSensitive(v, "findings_not_listed");
+
+		while (cJSON_GetArraySize(f) > 0) {
+			char *text = cJSON_PrintUnformatted(out);
+			bool fits = text && strlen(text) <= PROTO_MAX_MSG - 512;
+
+			free(text);
+			if (fits)
+				return;
+			cJSON_DeleteItemFromArray(f, cJSON_GetArraySize(f) - 1);
+			if (cJSON_IsNumber(nl))
+				cJSON_SetNumberValue(nl, nl->valuedouble + 1);
+		}
+	}
+}
+
+int registry_vetting(struct agent *a, uid_t caller, const cJSON *msg, cJSON **out,
+		     char *err, size_t errlen)
+{
+	const char *name = proto_str(msg, "plugin");
+	long long want = caller;
+	cJSON *e;
+
+	*out = NULL;
+	if (cJSON_GetObjectItemCaseSensitive(msg, "uid") &&
+	    (proto_int(msg, "uid", &want) < 0 || want < 0 || want > UINT32_MAX)) {
+		snprintf(err, errlen, "plugin_vetting: uid must be a number");
+		return -1;
+	}
+	/* Users see their own plugins; root sees every user's. */
+	if (caller != 0 && want != (long long)caller) {
+		snprintf(err, errlen, "plugin_vetting: only root may read another user's plugins");
+		return -1;
+	}
+	if (registry_lookup(a, (uid_t)want, name, &e, err, errlen) < 0)
+		return -1;
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "name", name);
+	cJSON_AddNumberToObject(*out, "uid", (double)want);
+	if (cJSON_GetObjectItemCaseSensitive(e, "validation"))
+		cJSON_AddItemToObject(*out, "validation", cJSON_DetachItemFromObjectCaseSensitive(e, "validation"));
+	if (cJSON_GetObjectItemCaseSensitive(e, "validation_last_run"))
+		cJSON_AddItemToObject(*out, "validation_last_run",
+				      cJSON_DetachItemFromObjectCaseSensitive(e, "validation_last_run"));
+	cJSON_Delete(e);
+	fit_findings(*out);
+	return 0;
 }
 
 int registry_list(struct agent *a, uid_t caller, cJSON **out)

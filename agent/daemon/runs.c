@@ -292,6 +292,7 @@ void run_launch(struct agent *a, struct client *c, struct run *r, uint32_t grant
 		auditrec_emit(a, rec);
 	}
 	rep = cJSON_CreateObject();
+	a->stats.runs_started++;
 	cJSON_AddStringToObject(rep, "type", "started");
 	cJSON_AddStringToObject(rep, "run_id", r->run_id);
 	cJSON_AddStringToObject(rep, "enforcement", mode_name(a->feat.mode));
@@ -347,7 +348,12 @@ void run_reconcile(struct agent *a, struct run *r, cJSON *details)
 	for (int h = 0; h < RAGGED_HOOK_MAX; h++) {
 		denied += sum.deny[h];
 		allowed += sum.allow[h];
+		a->stats.deny[h] += sum.deny[h];
+		a->stats.allow[h] += sum.allow[h];
 	}
+	a->stats.runs_finished++;
+	a->stats.suppressed += r->suppressed;
+	a->stats.lost += sum.lost + r->lost_extra;
 	cJSON_AddNumberToObject(details, "kernel_denied", (double)denied);
 	cJSON_AddNumberToObject(details, "kernel_allowed", (double)allowed);
 	cJSON_AddNumberToObject(details, "kernel_audited",
@@ -417,6 +423,11 @@ static void run_finish(struct agent *a, struct run *r, int status, bool have_sta
 			cJSON_DeleteItemFromObject(rep, "signal");
 			cJSON_AddNumberToObject(rep, "signal", SIGKILL);
 			cJSON_AddStringToObject(rep, "reason", r->breach_reason);
+			/* The same facts as the resource_limit_exceeded record, for library clients. */
+			cJSON_AddStringToObject(rep, "limit", r->breach);
+			cJSON_AddNumberToObject(rep, "usage", (double)r->breach_usage);
+			cJSON_AddNumberToObject(rep, "bound", (double)r->breach_bound);
+			cJSON_AddStringToObject(rep, "unit", r->breach_unit ? r->breach_unit : "");
 		}
 		client_send(r->client, rep);
 		cJSON_Delete(rep);

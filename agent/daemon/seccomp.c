@@ -225,6 +225,52 @@ static int build(scmp_filter_ctx ctx)
 			return rc;
 	}
 
+	/* Priority, scheduling, affinity, I/O priority and resource limits
+	 * of other processes (RAGGED_SECCOMP_SELF_ONLY): only target 0, the
+	 * caller itself. The kernel lets a user change every process of
+	 * theirs, by pid, process group or uid (setpriority(PRIO_USER)
+	 * renices the user's whole session), and a hard RLIMIT_CPU set with
+	 * prlimit has the kernel kill the target. Landlock has no rule for
+	 * these; in bpf-lsm mode the task_set{nice,scheduler,ioprio} hooks
+	 * stand behind this for the first three kinds, but prlimit has no
+	 * hook that names the target task. The filter cannot know the
+	 * caller's pid, so a plugin naming itself by pid or tid (psutil,
+	 * pthread_setaffinity_np) is refused too: 0 is what libc's nice(),
+	 * setrlimit() and sched_setaffinity(0, ...) pass. The rules mirror
+	 * ragged_self_only_refused() (syscalls.h), which the monitor
+	 * evaluates to report each refusal; all comparisons are 64-bit, so a
+	 * truncated int with junk in its upper half is refused. */
+	{
+		static const int self_only[] = {
+#define NR(nr, name) nr,
+			RAGGED_SECCOMP_SELF_ONLY(NR)
+#undef NR
+		};
+		struct scmp_arg_cmp a0_nz = SCMP_A0_64(SCMP_CMP_NE, 0);
+		struct scmp_arg_cmp a1_nz = SCMP_A1_64(SCMP_CMP_NE, 0);
+		struct scmp_arg_cmp not_prio_proc = SCMP_A0_64(SCMP_CMP_NE, RAGGED_PRIO_PROCESS);
+		struct scmp_arg_cmp not_ioprio_proc = SCMP_A0_64(SCMP_CMP_NE, RAGGED_IOPRIO_WHO_PROCESS);
+		struct scmp_arg_cmp prlimit_set[2] = { SCMP_A0_64(SCMP_CMP_NE, 0),
+						       SCMP_A2_64(SCMP_CMP_NE, 0) };
+
+		for (size_t i = 0; i < sizeof(self_only) / sizeof(self_only[0]); i++) {
+			int nr = self_only[i];
+
+			/* Rules for one call OR; comparisons within a rule AND. */
+			if (nr == RAGGED_NR_SETPRIORITY || nr == RAGGED_NR_IOPRIO_SET) {
+				rc = add(ctx, eperm, nr, 1, nr == RAGGED_NR_SETPRIORITY ?
+					 &not_prio_proc : &not_ioprio_proc);
+				if (rc == 0)
+					rc = add(ctx, eperm, nr, 1, &a1_nz);
+			} else if (nr == RAGGED_NR_PRLIMIT64)
+				rc = add(ctx, eperm, nr, 2, prlimit_set);
+			else
+				rc = add(ctx, eperm, nr, 1, &a0_nz);
+			if (rc < 0)
+				return rc;
+		}
+	}
+
 	/* execveat(fd, "", ..., AT_EMPTY_PATH), i.e. fexecve(): the usual
 	 * way to run a memfd. Landlock's EXECUTE right does not cover memfds
 	 * (they live on an internal mount Landlock ignores; verified by

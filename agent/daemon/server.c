@@ -21,6 +21,7 @@
 #include "auditlog.h"
 #include "perms.h"
 #include "proto.h"
+#include "protocheck.h"
 #include "util.h"
 
 /* The agent whose audit log a reply waits for (set by server_listen). */
@@ -211,6 +212,7 @@ static void handle_status(struct agent *a, struct client *c)
 	cJSON_AddNumberToObject(runs, "records_logged", (double)a->records_total);
 	cJSON_AddNumberToObject(runs, "orphan_records", (double)a->orphan_records);
 	cJSON_AddNumberToObject(runs, "audit_write_errors", (double)a->audit_errors);
+	cJSON_AddItemToObject(d, "metrics", metrics_snapshot(a));
 	reply_ok(c, d);
 }
 
@@ -242,6 +244,18 @@ static void handle_list(struct agent *a, struct client *c)
 		return;
 	}
 	reply_ok(c, arr);
+}
+
+static void handle_vetting(struct agent *a, struct client *c, const cJSON *msg)
+{
+	char err[512];
+	cJSON *d;
+
+	if (registry_vetting(a, c->uid, msg, &d, err, sizeof(err)) < 0) {
+		reply_error(c, 1, "%s", err);
+		return;
+	}
+	reply_ok(c, d);
 }
 
 /* Permission names (a registry array) to a mask; -1 on anything unknown. */
@@ -287,8 +301,10 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 		int p = cJSON_IsString(it) ? perm_from_name(it->valuestring) : -1;
 
 		if (p < 0) {
-			reply_error(c, 1, "unknown permission: %s",
-				    cJSON_IsString(it) ? it->valuestring : "(not a string)");
+			const char *sug = perm_suggest(it->valuestring);
+
+			reply_error(c, 1, "unknown permission: %.64s%s%s%s", it->valuestring,
+				    sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
 			cJSON_Delete(e);
 			return;
 		}
@@ -336,17 +352,23 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, int nfds)
 {
 	const char *cmd = proto_str(msg, "cmd");
+	char err[256];
 
-	if (!cmd)
-		reply_error(c, 1, "request has no \"cmd\"");
+	/* Shape and version first (agent/common/protocheck.c): a handler sees only well-formed requests. */
+	if (proto_check_request(msg, nfds, err, sizeof(err)) < 0)
+		reply_error(c, 2, "%s", err);
 	else if (strcmp(cmd, "status") == 0)
 		handle_status(a, c);
 	else if (strcmp(cmd, "plugin_install") == 0)
 		handle_install(a, c, msg);
 	else if (strcmp(cmd, "plugin_list") == 0)
 		handle_list(a, c);
+	else if (strcmp(cmd, "plugin_vetting") == 0)
+		handle_vetting(a, c, msg);
 	else if (strcmp(cmd, "answer") == 0)
 		consent_answer(a, c, msg);
+	else if (strcmp(cmd, "catalog") == 0)
+		catalog_reply(a, c);
 	else if (strcmp(cmd, "permissions") == 0)
 		consent_permissions(a, c, msg);
 	else if (strcmp(cmd, "grant") == 0)
@@ -363,12 +385,11 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 		auditsrv_show(a, c, msg);
 		cJSON_Delete(msg);
 		return;	/* the client may be gone now: do not touch it */
-	} else if (strcmp(cmd, "audit_verify") == 0) {
+	} else {	/* audit_verify: the table knows no other command */
 		auditsrv_verify(a, c);
 		cJSON_Delete(msg);
 		return;
-	} else
-		reply_error(c, 1, "unknown command: %.64s", cmd);
+	}
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
 	cJSON_Delete(msg);

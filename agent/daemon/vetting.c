@@ -5,7 +5,8 @@
  * digest, so an unchanged plugin costs a read and a hash; any changed file
  * re-runs the analysis. A finding at or above the blocking threshold
  * (critical) refuses the install or the run. On install every finding is
- * an audit record (validation_finding).
+ * an audit record (validation_finding), and the whole result is kept in
+ * the registry entry (validate_record_json).
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,14 +64,19 @@ int vet_plugin(struct agent *a, const char *dir, const struct manifest *m, uid_t
 		auditrec_emit(a, rec);
 	}
 	validate_counts(&rep, counts);
+	/*
+	 * What the agent acted on, kept in the registry: every finding, and
+	 * who accepted the blocking ones, when (the security report shows it).
+	 */
 	if (summary) {
-		*summary = cJSON_CreateObject();
-		cJSON_AddNumberToObject(*summary, "critical", counts[SEV_CRITICAL]);
-		cJSON_AddNumberToObject(*summary, "high", counts[SEV_HIGH]);
-		cJSON_AddNumberToObject(*summary, "medium", counts[SEV_MEDIUM]);
-		cJSON_AddNumberToObject(*summary, "low", counts[SEV_LOW]);
-		cJSON_AddNumberToObject(*summary, "info", counts[SEV_INFO]);
-		cJSON_AddStringToObject(*summary, "digest", rep.digest);
+		struct validate_acceptance acc = { .uid = (unsigned)uid, .how = "--accept-risk" };
+		uint64_t ms = now_realtime_ms();
+		char ts[32];
+
+		format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+		acc.at = ts;
+		*summary = validate_record_json(&rep, VET_THRESHOLD, accepted ? &acc : NULL, ts,
+						record ? "install" : "run");
 	}
 	if (validate_blocks(&rep, VET_THRESHOLD)) {
 		const struct validate_finding *f = &rep.findings[0];	/* most severe first */

@@ -43,6 +43,51 @@
 	X(322, execveat) X(435, clone3)
 
 /*
+ * Calls that change a process named by pid, process group or user: nice
+ * value, scheduling policy and parameters, CPU affinity, I/O priority,
+ * resource limits. The kernel lets a user change all of their processes
+ * this way (prlimit can even have the kernel kill one: a hard RLIMIT_CPU
+ * sends SIGKILL), Landlock has no rule for them and a filter cannot tell
+ * whose pid an argument is; so the filter refuses them unless they name the
+ * caller itself, i.e. 0 (what libc's setrlimit, getrlimit and nice pass).
+ * A caller naming itself by its own pid or tid is refused too. Reading
+ * (prlimit with no new limit) stays allowed: it changes nothing.
+ */
+#define RAGGED_NR_SETPRIORITY 141
+#define RAGGED_NR_IOPRIO_SET 251
+#define RAGGED_NR_PRLIMIT64 302
+#define RAGGED_PRIO_PROCESS 0
+#define RAGGED_IOPRIO_WHO_PROCESS 1
+#define RAGGED_SECCOMP_SELF_ONLY(X) \
+	X(141, setpriority) X(142, sched_setparam) X(144, sched_setscheduler) \
+	X(203, sched_setaffinity) X(251, ioprio_set) X(302, prlimit64) X(314, sched_setattr)
+
+/*
+ * The filter's predicate for RAGGED_SECCOMP_SELF_ONLY calls (nr one of
+ * them): refused unless the target is the caller. All 64 bits of each
+ * argument are compared: pid_t and int are truncated by the kernel, so a
+ * value with the upper half set is refused even when its lower half says 0.
+ *   setpriority(which, who, nice): only PRIO_PROCESS, who 0
+ *   ioprio_set(which, who, ioprio): only IOPRIO_WHO_PROCESS, who 0
+ *   prlimit64(pid, resource, new, old): pid 0, or new NULL (a read)
+ *   sched_set{param,scheduler,affinity,attr}(pid, ...): pid 0
+ */
+static __inline__ __attribute__((always_inline)) int
+ragged_self_only_refused(long nr, unsigned long long a0, unsigned long long a1,
+			 unsigned long long a2)
+{
+	switch (nr) {
+	case RAGGED_NR_SETPRIORITY:
+		return a0 != RAGGED_PRIO_PROCESS || a1 != 0;
+	case RAGGED_NR_IOPRIO_SET:
+		return a0 != RAGGED_IOPRIO_WHO_PROCESS || a1 != 0;
+	case RAGGED_NR_PRLIMIT64:
+		return a0 != 0 && a2 != 0;
+	}
+	return a0 != 0;
+}
+
+/*
  * Calls on another process that Landlock (signal scoping, ABI 6+; ptrace
  * domain rule) or the kernel refuses with EPERM: reported as escape
  * attempts in landlock mode, where no BPF-LSM hook sees them.
@@ -50,7 +95,15 @@
 #define RAGGED_PROC_TARGET(X) \
 	X(62, kill) X(200, tkill) X(234, tgkill) X(129, rt_sigqueueinfo) \
 	X(297, rt_tgsigqueueinfo) X(424, pidfd_send_signal) X(438, pidfd_getfd) \
-	X(440, process_madvise) X(312, kcmp)
+	X(440, process_madvise) X(312, kcmp) X(256, migrate_pages) X(279, move_pages) \
+	X(274, get_robust_list)
+#define RAGGED_NR_MIGRATE_PAGES 256
+#define RAGGED_NR_MOVE_PAGES 279
+/* prctl(PR_SCHED_CORE, cmd, pid, ...) with pid != 0: also a ptrace-mode
+ * check on the target; other prctl refusals are not about other processes. */
+#define RAGGED_NR_PRCTL 157
+#define RAGGED_PR_SCHED_CORE 62
+#define RAGGED_PROC_TARGET_PRCTL(X) X(157, prctl)
 
 /* Path-taking calls reported in landlock mode, and the argument holding the path. */
 #define RAGGED_PATH_ARG_DI 1

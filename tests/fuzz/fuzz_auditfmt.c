@@ -7,11 +7,16 @@
  * fourth input asks for the line back (a flush point). The line must hold
  * exactly the reference escaping of key and value (written here, apart
  * from the serializer: RFC 8259 escapes, RFC 3629 UTF-8, each other byte
- * as U+FFFD) and parse back; every 64 appends the log is flushed and must
- * verify.
+ * as the text \xNN, a backslash that reads as one as \x5c, controls, DEL,
+ * C1 and format characters as \u escapes), be valid UTF-8 JSON with no raw
+ * control byte whatever the input, parse back, and give back the exact
+ * value once its \xNN escapes are decoded; raggedctl's printer (json_print)
+ * of the parsed record must print the same values, valid UTF-8 too. Every 64
+ * appends the log is flushed and must verify.
  */
 #include <errno.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +26,7 @@
 
 #include "auditlog.h"
 #include "auditquery.h"
+#include "textesc.h"
 
 static char dir[64], path[128];
 static struct auditlog *alog;
@@ -40,7 +46,7 @@ cleanup(void)
 }
 
 static size_t
-ref_utf8(const unsigned char *s)
+ref_utf8(const unsigned char *s, uint32_t *cpo)
 {
 	uint32_t cp;
 	size_t n;
@@ -61,13 +67,19 @@ ref_utf8(const unsigned char *s)
 	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
 	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
 		return 0;
+	*cpo = cp;
 	return n;
+}
+
+static bool
+ref_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 static char *
 ref_json(const char *str)
 {
-	static const char hx[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
 	char *out = malloc(6 * strlen(str) + 3), *p = out;
 
@@ -75,31 +87,39 @@ ref_json(const char *str)
 		abort();
 	*p++ = '"';
 	while (*s != '\0') {
+		uint32_t cp;
 		size_t n;
 
 		switch (*s) {
-		case '"': case '\\': *p++ = '\\'; *p++ = (char)*s; break;
+		case '"': *p++ = '\\'; *p++ = '"'; break;
+		case '\\':
+			if (s[1] == 'x' && ref_hex(s[2]) && ref_hex(s[3]))
+				p += sprintf(p, "\\\\x5c");
+			else
+				*p++ = '\\', *p++ = '\\';
+			break;
 		case '\b': *p++ = '\\'; *p++ = 'b'; break;
 		case '\f': *p++ = '\\'; *p++ = 'f'; break;
 		case '\n': *p++ = '\\'; *p++ = 'n'; break;
 		case '\r': *p++ = '\\'; *p++ = 'r'; break;
 		case '\t': *p++ = '\\'; *p++ = 't'; break;
 		default:
-			if (*s < 0x20) {
-				memcpy(p, "\\u00", 4);
-				p[4] = hx[*s >> 4];
-				p[5] = hx[*s & 15];
-				p += 6;
+			if (*s < 0x20 || *s == 0x7f) {
+				p += sprintf(p, "\\u%04x", *s);
 			} else if (*s < 0x80) {
 				*p++ = (char)*s;
-			} else if ((n = ref_utf8(s)) > 0) {
-				memcpy(p, s, n);
-				p += n;
+			} else if ((n = ref_utf8(s, &cp)) > 0) {
+				if (!text_cp_unsafe(cp))
+					memcpy(p, s, n), p += n;
+				else if (cp < 0x10000)
+					p += sprintf(p, "\\u%04x", cp);
+				else
+					p += sprintf(p, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+						     0xdc00 + ((cp - 0x10000) & 0x3ff));
 				s += n;
 				continue;
 			} else {
-				memcpy(p, "\xef\xbf\xbd", 3);
-				p += 3;
+				p += sprintf(p, "\\\\x%02x", *s);
 			}
 		}
 		s++;
@@ -107,6 +127,51 @@ ref_json(const char *str)
 	*p++ = '"';
 	*p = '\0';
 	return out;
+}
+
+/* Valid UTF-8 throughout, and no raw control byte (a line a terminal cannot be driven by). */
+static void
+check_text(const char *line)
+{
+	const unsigned char *s = (const unsigned char *)line;
+	uint32_t cp;
+	size_t n;
+
+	while (*s != '\0') {
+		if ((n = ref_utf8(s, &cp)) == 0) {
+			if (*s >= 0x80 || *s < 0x20 || *s == 0x7f)
+				abort();
+			n = 1;
+		} else if (text_cp_unsafe(cp)) {
+			abort();
+		}
+		s += n;
+	}
+}
+
+/* The value's \xNN escapes decoded: must be the bytes that went in. */
+static void
+check_lossless(const char *value, const char *want)
+{
+	size_t k = 0, wn = strlen(want);
+
+	for (size_t i = 0; value[i] != '\0'; k++) {
+		unsigned char b;
+
+		if (value[i] == '\\' && value[i + 1] == 'x' && ref_hex((unsigned char)value[i + 2]) &&
+		    ref_hex((unsigned char)value[i + 3])) {
+			char hex[3] = { value[i + 2], value[i + 3], '\0' };
+
+			b = (unsigned char)strtoul(hex, NULL, 16);
+			i += 4;
+		} else {
+			b = (unsigned char)value[i++];
+		}
+		if (k >= wn || (unsigned char)want[k] != b)
+			abort();
+	}
+	if (k != wn)
+		abort();
 }
 
 static void
@@ -159,6 +224,36 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ask) {
 		if (line == NULL || (back = audit_parse_line(line, strlen(line))) == NULL)
 			abort();
+		check_text(line);
+		if (strcmp(key, "seq") != 0 && strcmp(key, "prev_hash") != 0 &&
+		    strcmp(key, "hash") != 0 && strcmp(key, "event") != 0 &&
+		    strcmp(key, "timestamp") != 0 && strcmp(key, "enforcement") != 0) {
+			const cJSON *it;
+			char *printed;
+
+			/* The member whose name decodes to key holds what decodes to val. */
+			cJSON_ArrayForEach(it, back) {
+				if (it->string != NULL && cJSON_IsString(it) &&
+				    strcmp(it->string, "event") != 0 && strcmp(it->string, "timestamp") != 0 &&
+				    strcmp(it->string, "enforcement") != 0 && strcmp(it->string, "prev_hash") != 0 &&
+				    strcmp(it->string, "hash") != 0) {
+					check_lossless(it->string, key);
+					check_lossless(it->valuestring, val);
+				}
+			}
+			/* raggedctl prints what it parsed: the same values, still safe text. */
+			if ((printed = json_print(back)) == NULL)
+				abort();
+			check_text(printed);
+			{
+				cJSON *again = cJSON_Parse(printed);
+
+				if (again == NULL || !cJSON_Compare(again, back, 1))
+					abort();
+				cJSON_Delete(again);
+			}
+			free(printed);
+		}
 		cJSON_Delete(back);
 		if (auditlog_pending(alog) != 0)
 			abort();	/* a line handed out is in the file */

@@ -20,7 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 for b in raggedd raggedctl plugins/probe; do
 	if [ ! -x "$RAGGED_BUILD/$b" ]; then
-		echo "integration: $RAGGED_BUILD/$b missing: run make first"
+		echo "integration: $RAGGED_BUILD/$b missing: run make test-bins first"
 		echo "integration: 0 passed, 1 failed, 0 skipped"
 		exit 1
 	fi
@@ -31,7 +31,7 @@ chmod 755 "$RAGGED_T"
 TAG="ragged-it-$$"
 export RAGGED_T TAG
 export RAGGED_SOCKET="$RAGGED_T/agent.sock"
-mkdir -p "$RAGGED_T/plugins" "$RAGGED_T/home"
+mkdir -p "$RAGGED_T/plugins" "$RAGGED_T/home" "$RAGGED_T/metrics"
 chmod 755 "$RAGGED_T/plugins"
 # A file every user may read (DAC allows it): only the sandbox can stop a plugin.
 echo "top secret" > "$RAGGED_T/secret.txt"; chmod 644 "$RAGGED_T/secret.txt"
@@ -44,6 +44,7 @@ state_dir = "$RAGGED_T/state"
 audit_log = "$RAGGED_T/log/audit.jsonl"
 bpffs = "/sys/fs/bpf/$TAG"
 cgroup = "$TAG"
+metrics_textfile = "$RAGGED_T/metrics/ragged.prom"
 
 [agent]
 root_run_as = "nobody"
@@ -135,6 +136,8 @@ n=$(awk '$5 == "/"' /proc/self/mountinfo | wc -l)
 if [ "$T_FAIL" -gt 0 ]; then
 	echo "# agent log:"; sed 's/^/    | /' "$RAGGED_T/agent.log" | tail -${RAGGED_LOG_LINES:-30}
 fi
+# RAGGED_KEEP_AUDIT=FILE keeps a copy of the run's audit log (schema work).
+[ -n "${RAGGED_KEEP_AUDIT:-}" ] && cp "$RAGGED_T/log/audit.jsonl" "$RAGGED_KEEP_AUDIT"
 rm -rf "$RAGGED_T"
 echo "integration: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
 [ "$T_FAIL" -eq 0 ]

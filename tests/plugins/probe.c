@@ -39,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -739,6 +740,277 @@ static int escape_op(const char *op, const char *arg)
 	return -2;
 }
 
+/*
+ * Other processes through non-signal paths (tests/integration/t_escape_proc.sh):
+ * priority, scheduling, affinity, I/O priority and resource limits of a
+ * process PID, and SysV / POSIX IPC objects made by an outside process.
+ *   prlimit PID (RLIMIT_NOFILE 64) | prlimit_cpu PID (hard RLIMIT_CPU 1 s) |
+ *   prlimit_hi PID (RLIMIT_NICE 0, the pid with bit 32 set) | prlimit_read PID (no new limit) |
+ *   setprio_user - (PRIO_USER, own uid) | setprio_self_pid - (PRIO_PROCESS,
+ *   getpid()) | affinity PID (CPU 0 only) | setattr PID (SCHED_OTHER nice 19) |
+ *   setsched PID (SCHED_BATCH) | setparam PID | ioprio PID (idle class) |
+ *   ioprio_user - (IOPRIO_WHO_USER, own uid) | move_pages PID (query) |
+ *   robust_list PID (get_robust_list) | sched_core PID (PR_SCHED_CORE_GET) |
+ *   getioprio PID (outside helper:
+ *   prints "getioprio PID = VALUE")
+ *   self_sched - (one line per step: what a process may do to itself)
+ *   ipcsrv KEY (outside helper: SysV shm, msg, sem with KEY and POSIX queue
+ *   /ragged-KEY; prints "ipcsrv ids SHM MSG SEM", removes them on SIGTERM) |
+ *   shmget KEY | shmat ID | msgget KEY | msgsnd ID | semget KEY | semop ID |
+ *   mq_open NAME | ipc_own - (SysV IPC between the probe and its child) |
+ *   mq_own - (a POSIX message queue between the probe and its child)
+ */
+#include <mqueue.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+
+#define IOPRIO_IDLE (3 << 13)
+#define IOPRIO_BE7 (2 << 13 | 7)
+
+struct probe_sched_attr {
+	unsigned int size, sched_policy;
+	unsigned long long sched_flags;
+	int sched_nice;
+	unsigned int sched_priority;
+	unsigned long long sched_runtime, sched_deadline, sched_period;
+	unsigned int util_min, util_max;
+};
+
+struct probe_msg {
+	long type;
+	char text[8];
+};
+
+static volatile sig_atomic_t ipc_stop;
+static void ipc_stop_handler(int sig) { (void)sig; ipc_stop = 1; }
+
+static int ipc_server(key_t key)
+{
+	char name[32];
+	int shm, msg, sem;
+	mqd_t mq;
+	char *p;
+
+	snprintf(name, sizeof(name), "/ragged-%d", (int)key);
+	signal(SIGTERM, ipc_stop_handler);
+	shm = shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600);
+	msg = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+	sem = semget(key, 1, IPC_CREAT | IPC_EXCL | 0600);
+	mq = mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, NULL);
+	if (shm < 0 || msg < 0 || sem < 0 || mq == (mqd_t)-1)
+		return -1;
+	p = shmat(shm, NULL, 0);
+	if (p != (void *)-1) {
+		strcpy(p, "outside");
+		shmdt(p);
+	}
+	printf("ipcsrv ids %d %d %d\n", shm, msg, sem);
+	fflush(stdout);
+	for (int i = 0; i < 600 && !ipc_stop; i++)
+		usleep(100000);
+	shmctl(shm, IPC_RMID, NULL);
+	msgctl(msg, IPC_RMID, NULL);
+	semctl(sem, 0, IPC_RMID);
+	mq_close(mq);
+	mq_unlink(name);
+	return 0;
+}
+
+static void step(const char *op, const char *what, int rc)
+{
+	printf("%s %s -> %s\n", op, what, rc == 0 ? "ok" : strerrorname_np(errno));
+	fflush(stdout);
+}
+
+/* What a process may still do to itself: every step must print "ok". */
+static void self_sched(const char *op)
+{
+	struct rlimit rl, old;
+	cpu_set_t set;
+	struct sched_param sp = { 0 };
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_cur > 64 ? 64 : rl.rlim_cur;
+	step(op, "setrlimit", setrlimit(RLIMIT_NOFILE, &rl));
+	step(op, "prlimit_self", prlimit(0, RLIMIT_NOFILE, &rl, &old));
+	errno = 0;
+	step(op, "nice", nice(1) == -1 && errno ? -1 : 0);
+	step(op, "sched_yield", sched_yield());
+	step(op, "affinity", sched_getaffinity(0, sizeof(set), &set) < 0 ? -1 :
+			     sched_setaffinity(0, sizeof(set), &set));
+	step(op, "setsched", sched_setscheduler(0, SCHED_BATCH, &sp));
+	step(op, "ioprio", (int)syscall(SYS_ioprio_set, 1, 0, IOPRIO_BE7));
+	errno = 0;
+	step(op, "getprio_other", getpriority(PRIO_PROCESS, (id_t)getppid()) == -1 && errno ? -1 : 0);
+}
+
+/* SysV IPC between the probe and its child: the child writes, the parent reads. */
+static int ipc_own(const char *op)
+{
+	int shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	int msg = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	int sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	struct probe_msg m = { 1, "" };
+	struct sembuf down = { 0, -1, 0 };
+	char *p;
+	pid_t c;
+	int st;
+
+	step(op, "shmget", shm < 0 ? -1 : 0);
+	step(op, "msgget", msg < 0 ? -1 : 0);
+	step(op, "semget", sem < 0 ? -1 : 0);
+	if (shm < 0 || msg < 0 || sem < 0)
+		return 1;
+	c = fork();
+	if (c == 0) {
+		struct probe_msg cm = { 1, "child" };
+		struct sembuf up = { 0, 1, 0 };
+
+		p = shmat(shm, NULL, 0);
+		if (p == (void *)-1)
+			_exit(1);
+		strcpy(p, "child");
+		_exit(msgsnd(msg, &cm, sizeof(cm.text), 0) < 0 || semop(sem, &up, 1) < 0);
+	}
+	step(op, "semop", semop(sem, &down, 1));
+	p = shmat(shm, NULL, SHM_RDONLY);
+	step(op, "shm", p == (void *)-1 ? -1 : strcmp(p, "child") == 0 ? 0 : (errno = EBADMSG, -1));
+	step(op, "msg", msgrcv(msg, &m, sizeof(m.text), 1, IPC_NOWAIT) < 0 ? -1 :
+			strcmp(m.text, "child") == 0 ? 0 : (errno = EBADMSG, -1));
+	waitpid(c, &st, 0);
+	if (p != (void *)-1)
+		shmdt(p);
+	shmctl(shm, IPC_RMID, NULL);
+	msgctl(msg, IPC_RMID, NULL);
+	semctl(sem, 0, IPC_RMID);
+	return 1;
+}
+
+/* A POSIX message queue between the probe and its child. */
+static int mq_own(const char *op)
+{
+	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 8 };
+	mqd_t mq = mq_open("/ragged-own", O_CREAT | O_RDWR, 0600, &attr);
+	char buf[8] = "";
+	pid_t c;
+	int st;
+
+	step(op, "mq_open", mq == (mqd_t)-1 ? -1 : 0);
+	if (mq == (mqd_t)-1)
+		return 1;
+	c = fork();
+	if (c == 0)
+		_exit(mq_send(mq, "child", 6, 0) < 0);
+	step(op, "mq", mq_receive(mq, buf, sizeof(buf), NULL) < 0 ? -1 :
+		       strcmp(buf, "child") == 0 ? 0 : (errno = EBADMSG, -1));
+	waitpid(c, &st, 0);
+	mq_close(mq);
+	step(op, "mq_unlink", mq_unlink("/ragged-own"));
+	return 1;
+}
+
+/* Returns the op's result (0 ok, -1 errno, 1 already reported), -2 unknown op. */
+static int proc_op(const char *op, const char *arg)
+{
+	long pid = atol(arg);
+	struct rlimit rl = { 64, 64 }, cpu = { 1, 1 };
+	struct sched_param sp = { 0 };
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	if (strcmp(op, "prlimit") == 0)
+		return prlimit((pid_t)pid, RLIMIT_NOFILE, &rl, NULL);
+	if (strcmp(op, "prlimit_cpu") == 0)
+		return prlimit((pid_t)pid, RLIMIT_CPU, &cpu, NULL);
+	if (strcmp(op, "prlimit_hi") == 0) {	/* RLIMIT_NICE: told apart from "prlimit" by the record */
+		struct rlimit zero = { 0, 0 };
+
+		return (int)syscall(SYS_prlimit64, (1UL << 32) | (unsigned long)pid, RLIMIT_NICE, &zero, NULL);
+	}
+	if (strcmp(op, "prlimit_read") == 0)
+		return prlimit((pid_t)pid, RLIMIT_NOFILE, NULL, &rl);
+	if (strcmp(op, "setprio_user") == 0)
+		return setpriority(PRIO_USER, 0, 19);
+	if (strcmp(op, "setprio_self_pid") == 0)
+		return setpriority(PRIO_PROCESS, (id_t)getpid(), 1);
+	if (strcmp(op, "affinity") == 0)
+		return sched_setaffinity((pid_t)pid, sizeof(one), &one);
+	if (strcmp(op, "setattr") == 0) {
+		struct probe_sched_attr at = { .size = sizeof(at), .sched_nice = 19 };
+
+		return (int)syscall(SYS_sched_setattr, pid, &at, 0);
+	}
+	if (strcmp(op, "setsched") == 0)
+		return sched_setscheduler((pid_t)pid, SCHED_BATCH, &sp);
+	if (strcmp(op, "setparam") == 0)
+		return sched_setparam((pid_t)pid, &sp);
+	if (strcmp(op, "ioprio") == 0)
+		return (int)syscall(SYS_ioprio_set, 1 /* WHO_PROCESS */, pid, IOPRIO_IDLE);
+	if (strcmp(op, "ioprio_user") == 0)
+		return (int)syscall(SYS_ioprio_set, 3 /* WHO_USER */, 0, IOPRIO_IDLE);
+	if (strcmp(op, "move_pages") == 0) {	/* query only (no target nodes): where PID's page lies */
+		void *page = (void *)0x400000;
+		int status;
+
+		return (int)syscall(SYS_move_pages, pid, 1, &page, NULL, &status, 0);
+	}
+	if (strcmp(op, "robust_list") == 0) {	/* a pointer into PID's memory (ASLR) */
+		void *head;
+		size_t len;
+
+		return (int)syscall(SYS_get_robust_list, pid, &head, &len);
+	}
+	if (strcmp(op, "sched_core") == 0) {	/* read PID's core-scheduling cookie */
+		unsigned long cookie;
+
+		return prctl(62 /* PR_SCHED_CORE */, 0 /* GET */, pid, 0 /* PIDTYPE_PID */, &cookie);
+	}
+	if (strcmp(op, "getioprio") == 0) {	/* outside helper: PID's I/O priority */
+		int v = (int)syscall(SYS_ioprio_get, 1, pid);
+
+		printf("getioprio %ld = %d\n", pid, v);
+		return v < 0 ? -1 : 1;
+	}
+	if (strcmp(op, "self_sched") == 0)
+		return self_sched(op), 1;
+	if (strcmp(op, "ipcsrv") == 0)
+		return ipc_server((key_t)pid);
+	if (strcmp(op, "shmget") == 0)
+		return shmget((key_t)pid, 0, 0) < 0 ? -1 : 0;
+	if (strcmp(op, "shmat") == 0)
+		return shmat((int)pid, NULL, SHM_RDONLY) == (void *)-1 ? -1 : 0;
+	if (strcmp(op, "msgget") == 0)
+		return msgget((key_t)pid, 0) < 0 ? -1 : 0;
+	if (strcmp(op, "msgsnd") == 0) {
+		struct probe_msg m = { 1, "plugin" };
+
+		return msgsnd((int)pid, &m, sizeof(m.text), IPC_NOWAIT);
+	}
+	if (strcmp(op, "semget") == 0)
+		return semget((key_t)pid, 0, 0) < 0 ? -1 : 0;
+	if (strcmp(op, "semop") == 0) {
+		struct sembuf up = { 0, 1, IPC_NOWAIT };
+
+		return semop((int)pid, &up, 1);
+	}
+	if (strcmp(op, "mq_open") == 0) {
+		char name[64];
+		mqd_t q;
+
+		snprintf(name, sizeof(name), "/%s", arg);
+		q = mq_open(name, O_RDWR);
+		return q == (mqd_t)-1 ? -1 : (mq_close(q), 0);
+	}
+	if (strcmp(op, "ipc_own") == 0)
+		return ipc_own(op);
+	if (strcmp(op, "mq_own") == 0)
+		return mq_own(op);
+	return -2;
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -785,7 +1057,7 @@ int main(int argc, char **argv)
 			raise(atoi(arg));
 		else if (strcmp(op, "uid") == 0)
 			printf("uid %u euid %u\n", getuid(), geteuid());
-		else if ((rc = escape_op(op, arg)) != -2) {
+		else if ((rc = escape_op(op, arg)) != -2 || (rc = proc_op(op, arg)) != -2) {
 			if (rc <= 0)
 				report(op, arg, rc);
 		} else {

@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@
 #include <cmocka.h>
 
 #include "auditlog.h"
+#include "textesc.h"
 #include "auditquery.h"
 
 struct fx {
@@ -415,12 +417,15 @@ test_batch_rotation(void **state)
 }
 
 /*
- * The reference JSON string: what the serializer must print for s. Bytes
- * that are not UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
- * above U+10FFFF) become U+FFFD one byte at a time.
+ * The reference JSON string: what the serializer must print for s, written
+ * apart from it (docs/audit-format.md "Strings"). Bytes that are not UTF-8
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF)
+ * become the text \xNN one byte at a time, a backslash that reads as such
+ * an escape becomes \x5c; controls, DEL, C1 and format characters
+ * (text_cp_unsafe) are \u escapes, beyond the BMP as a surrogate pair.
  */
 static size_t
-ref_utf8(const unsigned char *s)
+ref_utf8(const unsigned char *s, uint32_t *cpo)
 {
 	uint32_t cp;
 	size_t n;
@@ -441,6 +446,7 @@ ref_utf8(const unsigned char *s)
 	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
 	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
 		return 0;
+	*cpo = cp;
 	return n;
 }
 
@@ -452,9 +458,13 @@ ref_json(const char *str)
 
 	*p++ = '"';
 	while (*s != '\0') {
+		uint32_t cp;
 		size_t n;
 
-		if (*s == '"' || *s == '\\') {
+		if (*s == '\\' && s[1] == 'x' && isxdigit(s[2]) && isxdigit(s[3])) {
+			p += sprintf(p, "\\\\x5c");
+			s++;
+		} else if (*s == '"' || *s == '\\') {
 			*p++ = '\\';
 			*p++ = (char)*s++;
 		} else if (*s < 0x20) {
@@ -465,15 +475,22 @@ ref_json(const char *str)
 			else
 				p += sprintf(p, "\\u%04x", *s);
 			s++;
+		} else if (*s == 0x7f) {
+			p += sprintf(p, "\\u007f");
+			s++;
 		} else if (*s < 0x80) {
 			*p++ = (char)*s++;
-		} else if ((n = ref_utf8(s)) > 0) {
-			memcpy(p, s, n);
-			p += n;
+		} else if ((n = ref_utf8(s, &cp)) > 0) {
+			if (!text_cp_unsafe(cp))
+				memcpy(p, s, n), p += n;
+			else if (cp < 0x10000)
+				p += sprintf(p, "\\u%04x", cp);
+			else
+				p += sprintf(p, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+					     0xdc00 + ((cp - 0x10000) & 0x3ff));
 			s += n;
 		} else {
-			memcpy(p, "\xef\xbf\xbd", 3);
-			p += 3;
+			p += sprintf(p, "\\\\x%02x", *s);
 			s++;
 		}
 	}
@@ -512,7 +529,9 @@ test_escaping(void **state)
 	struct fx *f = *state;
 	static const char *const edge[] = {
 		"", "a", "\"", "\\", "/", "\x7f", "\b\f\n\r\t", "\x01\x1f\x0b\x1b",
-		"caf\xc3\xa9", "\xe2\x80\xa8\xe2\x80\xa9",	/* U+2028/9: valid JSON, kept */
+		"caf\xc3\xa9", "\xe2\x80\xa8\xe2\x80\xa9",	/* U+2028/9: \u escapes */
+		"\xe2\x80\xae", "\xc2\x85\xc2\x9b", "\xf3\xa0\x80\x81", "\xc2\xa0",	/* RLO, C1, tag, NBSP */
+		"\\x41", "\\xg1", "\\x4", "\\\\xff", "x\\x5c\xff",	/* backslashes that do or do not read as \xNN */
 		"\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf",		/* U+10FFFF */
 		"\xf4\x90\x80\x80", "\xed\xa0\x80", "\xed\x9f\xbf",	/* > max, surrogate, U+D7FF */
 		"\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xe0\xa0\x80", "\xf0\x80\x80\xaf",
@@ -545,7 +564,8 @@ test_escaping(void **state)
 		for (int k = 0; k < n; k++) {
 			unsigned v = (seed = seed * 1103515245 + 12345) >> 16;
 			static const unsigned char pick[] = { '"', '\\', 0x01, 0x1f, 0x7f, 0x80,
-				0xbf, 0xc2, 0xc3, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xa0, 0x9f };
+				0xbf, 0xc2, 0xc3, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xa0, 0x9f,
+				'x', '5', 'c', 0xe2, 0x80, 0xae };
 
 			buf[k] = (char)(v % 3 == 0 ? pick[v / 3 % sizeof(pick)] :
 			    v % 3 == 1 ? 'a' + v / 3 % 26 : (v / 3 % 255) + 1);

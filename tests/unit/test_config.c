@@ -31,6 +31,11 @@ assert_defaults(const struct ragged_config *c)
 	assert_string_equal(c->bpffs_dir, "/sys/fs/bpf/ragged");
 	assert_string_equal(c->cgroup_name, "ragged");
 	assert_string_equal(c->advisory_db, "");
+	assert_string_equal(c->metrics_textfile, "");
+	assert_int_equal(c->audit_rotate_mb, 64);
+	assert_int_equal(c->audit_keep_files, 10);
+	assert_int_equal(c->audit_max_age_days, 0);
+	assert_string_equal(c->audit_group, "");
 	assert_int_equal(c->enforcement, ENFORCE_AUTO);
 	assert_string_equal(c->root_run_as, "");
 	assert_int_equal(c->limits.memory_mb, 500);
@@ -90,6 +95,38 @@ t_defaults(void **state)
 	assert_int_equal(parse("# all defaults\n[paths]\n[limits]\n", &c), 0);
 	assert_defaults(&c);
 	config_free(&c);
+}
+
+/* The file `make install` puts in /etc/ragged: every key, every default. */
+static void
+t_installed_file_is_the_defaults(void **state)
+{
+	const char *root = getenv("RAGGED_ROOT");
+	char path[4096], buf[65536];
+	struct ragged_config c;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/etc/agent.toml", root ? root : ".");
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s (run from the repository root)", path);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (config_parse(buf, n, "agent.toml", &c, err, sizeof(err)) != 0)
+		fail_msg("etc/agent.toml: %s", err);
+	assert_defaults(&c);
+	config_free(&c);
+	/* every key of the reference is in it */
+	for (const char *const *k = (const char *const[]){ "socket =", "state_dir =", "audit_log =",
+	     "bpffs =", "cgroup =", "advisory_db =", "metrics_textfile =", "enforcement =",
+	     "root_run_as =", "memory_mb =",
+	     "cpu_seconds =", "pids =", "wall_seconds =", "scratch_mb =", "documents =", "config =",
+	     "models =", "memory =", "vectorstore_dir =", "cache =", "embedding_endpoint =",
+	     "vectorstore_endpoint =", "dns_resolvers =", "rotate_mb =", "keep_files =",
+	     "max_age_days =", "group =", NULL }; *k; k++)
+		if (!strstr(buf, *k))
+			fail_msg("etc/agent.toml lacks %s", *k);
 }
 
 static void
@@ -211,6 +248,26 @@ REJECT(t_limit_default_above_max, "[limits]\n\nmemory_mb = 600\n"
 REJECT(t_limit_wall_none_above_max, "[limits.max]\nwall_seconds = 60\n"
     "[limits]\nwall_seconds = 0\n",
     "agent.toml:4: limits.wall_seconds: default is above limits.max.wall_seconds")
+REJECT(t_audit_group_bad, "[audit]\ngroup = \"Log Readers\"\n",
+    "agent.toml:2: audit.group: must be a group name such as \"adm\", or \"\" for root only")
+REJECT(t_audit_rotate_zero, "[audit]\nrotate_mb = 0\n",
+    "agent.toml:2: audit.rotate_mb: must be between 1 and 1048576")
+REJECT(t_audit_unknown_key, "[audit]\nrotate = 5\n", "agent.toml:2: audit.rotate: unknown key")
+
+static void
+t_audit_values(void **state)
+{
+	struct ragged_config c;
+
+	assert_int_equal(parse("[audit]\nrotate_mb = 8\nkeep_files = 0\nmax_age_days = 30\n"
+			       "group = \"adm\"\n", &c), 0);
+	assert_int_equal(c.audit_rotate_mb, 8);
+	assert_int_equal(c.audit_keep_files, 0);
+	assert_int_equal(c.audit_max_age_days, 30);
+	assert_string_equal(c.audit_group, "adm");
+	config_free(&c);
+}
+
 REJECT(t_limit_zero, "[limits]\npids = 0\n",
     "agent.toml:2: limits.pids: must be between 1 and 32768")
 REJECT(t_limit_max_huge, "[limits.max]\nscratch_mb = 1048577\n",
@@ -470,6 +527,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_defaults), cmocka_unit_test(t_overrides),
+		cmocka_unit_test(t_installed_file_is_the_defaults),
+		cmocka_unit_test(t_audit_group_bad), cmocka_unit_test(t_audit_rotate_zero),
+		cmocka_unit_test(t_audit_unknown_key), cmocka_unit_test(t_audit_values),
 		cmocka_unit_test(t_enforcement),
 		cmocka_unit_test(t_limit_max_follows_default),
 		cmocka_unit_test(t_limit_default_lowered_to_max),

@@ -487,6 +487,23 @@ static void t_escapes(void **state)
 		{ RAGGED_HOOK_MMAP_FILE, RAGGED_EV_ESCAPE, 0, 0, 0, "/tmp/x.so", "denied",
 		  "executable mapping of a non-executable file", NULL, 0 },
 		{ RAGGED_HOOK_URING_CREDS, RAGGED_EV_ESCAPE, 0, 0, 0, NULL, "denied", "io_uring", NULL, 0 },
+		/* other processes: the target named, if any (see monitor.bpf.c) */
+		{ RAGGED_HOOK_SECCOMP, RAGGED_EV_SYSCALL_DENIED, 302, 0, 4321, NULL, "denied",
+		  "resource limits of another process", "target_pid", 4321 },
+		{ RAGGED_HOOK_SECCOMP, RAGGED_EV_SYSCALL_DENIED, 141, 0, 4321, NULL, "denied",
+		  "priority of another process", "target_pid", 4321 },
+		{ RAGGED_HOOK_SECCOMP, RAGGED_EV_SYSCALL_DENIED, 141, 2, 0, NULL, "denied",
+		  "priority of a process group or of all the user's processes", "arg", 2 },
+		{ RAGGED_HOOK_SECCOMP, RAGGED_EV_SYSCALL_DENIED, 251, 1, 4321, NULL, "denied",
+		  "priority of another process", "target_pid", 4321 },
+		{ RAGGED_HOOK_SECCOMP, RAGGED_EV_SYSCALL_DENIED, 251, 3, 0, NULL, "denied",
+		  "priority of a process group or of all the user's processes", NULL, 0 },
+		{ RAGGED_HOOK_SECCOMP, RAGGED_EV_SYSCALL_DENIED, 314, 4321, 4321, NULL, "denied",
+		  "scheduling of another process", NULL, 0 },
+		{ RAGGED_HOOK_SECCOMP, RAGGED_EV_SYSCALL_DENIED, 203, 4321, 4321, NULL, "denied",
+		  "CPU affinity of another process", NULL, 0 },
+		{ RAGGED_HOOK_PROC_DENIED, RAGGED_EV_ESCAPE, 279, 0, 4321, NULL, "denied",
+		  "access to a process outside the run", "target_pid", 4321 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -17,6 +17,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <mqueue.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <linux/landlock.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -214,7 +217,7 @@ static void apply_or_fail(const struct pol *pl, int abi)
 {
 	char err[256] = "";
 
-	if (landlock_apply(&pl->p, abi, err, sizeof(err)) < 0)
+	if (landlock_apply(&pl->p, abi, -1, err, sizeof(err)) < 0)
 		child_fail("landlock_apply: %s", err);
 }
 
@@ -345,9 +348,9 @@ static void t_unavailable(void **state)
 	/* No Landlock: refused up front, nothing applied. */
 	pol_init(&pl);
 	trule(&pl, "allowed.txt", R);
-	assert_int_equal(landlock_apply(&pl.p, 0, err, sizeof(err)), -1);
+	assert_int_equal(landlock_apply(&pl.p, 0, -1, err, sizeof(err)), -1);
 	assert_string_equal(err, "Landlock unavailable");
-	assert_int_equal(landlock_apply(&pl.p, -1, err, sizeof(err)), -1);
+	assert_int_equal(landlock_apply(&pl.p, -1, -1, err, sizeof(err)), -1);
 	/* Still unrestricted. */
 	assert_int_equal(access("/etc/passwd", R_OK), 0);
 }
@@ -409,7 +412,7 @@ static void c_loop(int abi)
 		rule(&pl, build_dir, R | W);
 	trule(&pl, "allowed.txt", R);
 	trule(&pl, "loop/", R);
-	if (landlock_apply(&pl.p, abi, err, sizeof(err)) == 0)
+	if (landlock_apply(&pl.p, abi, -1, err, sizeof(err)) == 0)
 		child_fail("applied a policy with an unresolvable rule");
 	snprintf(want, sizeof(want), "landlock rule %s/loop: Too many levels of symbolic links", tmp);
 	if (strcmp(err, want) != 0)
@@ -487,6 +490,74 @@ static void t_exec(void **state)
 	in_child(c_exec, kernel_abi);
 }
 
+/*
+ * POSIX message queues live on the IPC namespace's internal mount, which no
+ * path rule names: refused, unless landlock_apply gets the queue root of
+ * the caller's namespace (a fresh one here, as for a run).
+ */
+static void c_mqueue(int abi, bool grant)
+{
+	struct mq_attr attr = { .mq_maxmsg = 1, .mq_msgsize = 8 };
+	struct pol pl;
+	char err[256] = "";
+	int root = -1;
+	mqd_t q;
+
+	if (unshare(CLONE_NEWIPC) < 0)
+		child_fail("unshare(CLONE_NEWIPC): %s", strerror(errno));
+	if (grant && (root = landlock_mqueue_root()) < 0)
+		child_fail("landlock_mqueue_root: %s", strerror(errno));
+	pol_init(&pl);
+	if (grant_build_dir())
+		rule(&pl, build_dir, R | W);
+	if (landlock_apply(&pl.p, abi, root, err, sizeof(err)) < 0)
+		child_fail("landlock_apply: %s", err);
+	q = mq_open("/ragged-ut", O_CREAT | O_RDWR | O_CLOEXEC, 0600, &attr);
+	if (grant && q == (mqd_t)-1)
+		child_fail("mq_open with the queue root granted: %s", strerror(errno));
+	if (!grant && (q != (mqd_t)-1 || errno != EACCES))
+		child_fail("mq_open without a grant: %s, want EACCES",
+			   q == (mqd_t)-1 ? strerror(errno) : "success");
+	if (q != (mqd_t)-1)
+		mq_close(q);
+	mq_unlink("/ragged-ut");
+}
+
+/* Failures say so: no CAP_SYS_ADMIN, no queue root; a descriptor no rule can take. */
+static void c_mqueue_errors(int abi)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	char err[256] = "";
+	struct pol pl;
+	int pfd[2];
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		child_fail("pipe: %s", strerror(errno));
+	pol_init(&pl);
+	if (landlock_apply(&pl.p, abi, pfd[0], err, sizeof(err)) == 0)
+		child_fail("a pipe was accepted as the queue root");
+	if (strncmp(err, "landlock rule for the run's message queues: ", 44) != 0)
+		child_fail("err \"%s\"", err);
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d) < 0)
+		child_fail("capset: %s", strerror(errno));
+	if (landlock_mqueue_root() != -1)
+		child_fail("a queue root without CAP_SYS_ADMIN");
+}
+
+static void c_mqueue_granted(int abi) { c_mqueue(abi, true); }
+static void c_mqueue_refused(int abi) { c_mqueue(abi, false); }
+
+static void t_mqueue(void **state)
+{
+	(void)state;
+	need_landlock();
+	in_child(c_mqueue_granted, kernel_abi);
+	in_child(c_mqueue_refused, kernel_abi);
+	in_child(c_mqueue_errors, kernel_abi);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +569,7 @@ int main(void)
 		T(t_signal_scope),
 		T(t_rule_error),
 		T(t_exec),
+		T(t_mqueue),
 #undef T
 	};
 

@@ -103,13 +103,31 @@ t_risk_names(void **state)
 	assert_string_equal(perm_risk_name((enum perm_risk)42), "unknown");
 }
 
+/* "did you mean": close typos and half names suggest; unrelated names do not. */
+static void
+t_suggest(void **state)
+{
+	(void)state;
+	assert_string_equal(perm_suggest("read:document"), "read:documents");
+	assert_string_equal(perm_suggest("Read:Documents"), "read:documents");
+	assert_string_equal(perm_suggest("network:apii"), "network:api");
+	assert_string_equal(perm_suggest("netwrk:download"), "network:download");
+	assert_string_equal(perm_suggest("memory"), "system:memory");
+	assert_string_equal(perm_suggest("write"), "write:documents");
+	assert_null(perm_suggest("root:all"));
+	assert_null(perm_suggest("x"));
+	assert_null(perm_suggest(""));
+	assert_null(perm_suggest(NULL));
+	assert_null(perm_suggest("read:documents-and-everything-else-too-long"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_matches_spec), cmocka_unit_test(t_round_trip),
 		cmocka_unit_test(t_descriptions), cmocka_unit_test(t_unknown),
-		cmocka_unit_test(t_out_of_range), cmocka_unit_test(t_risk_names),
+		cmocka_unit_test(t_out_of_range), cmocka_unit_test(t_risk_names), cmocka_unit_test(t_suggest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

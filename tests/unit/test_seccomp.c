@@ -21,6 +21,7 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -303,6 +304,73 @@ static void c_tty_personality_exec(void)
 	close(fd);
 }
 
+/*
+ * Priority, scheduling, affinity, I/O priority and limits: only on the
+ * caller itself (0). Aimed at the test process (root could change it), with
+ * its current values, so that a filter that failed to refuse changes nothing;
+ * process groups and users that do not exist, for the same reason.
+ */
+static void c_other_processes(void)
+{
+	pid_t pp = getppid();
+	struct rlimit rl, mine;
+	struct sched_param sp = { 0 };
+	cpu_set_t set;
+	int prio, ioprio;
+	long nobody_uid = 4000000, no_pgrp = 4000000;
+
+	check("prlimit(parent, read)", prlimit(pp, RLIMIT_NOFILE, NULL, &rl), 0);
+	check("prlimit(parent, set)", prlimit(pp, RLIMIT_NOFILE, &rl, NULL), EPERM);
+	check("prlimit(parent, RLIMIT_CPU)", prlimit(pp, RLIMIT_CPU, &(struct rlimit){ 1, 1 }, NULL), EPERM);
+	check("getrlimit", getrlimit(RLIMIT_NOFILE, &mine), 0);
+	check("setrlimit", setrlimit(RLIMIT_NOFILE, &mine), 0);
+	check("prlimit(0, set)", prlimit(0, RLIMIT_NOFILE, &mine, NULL), 0);
+	/* pid_t is an int: the upper half set is refused even over a 0. */
+	check("prlimit64(1 << 32, set)", syscall(SYS_prlimit64, 1UL << 32, RLIMIT_NOFILE, &mine, NULL), EPERM);
+	check("prlimit64(parent | 1 << 32)", syscall(SYS_prlimit64, (1UL << 32) | (unsigned long)pp,
+						     RLIMIT_NOFILE, &rl, NULL), EPERM);
+
+	errno = 0;
+	prio = getpriority(PRIO_PROCESS, (id_t)pp);
+	if (prio == -1 && errno)
+		child_fail("getpriority(parent): %s", strerror(errno));
+	check("setpriority(parent)", setpriority(PRIO_PROCESS, (id_t)pp, prio), EPERM);
+	check("setpriority(own pid)", setpriority(PRIO_PROCESS, (id_t)getpid(), 0), EPERM);
+	check("setpriority(PRIO_PGRP)", setpriority(PRIO_PGRP, (id_t)no_pgrp, 0), EPERM);
+	check("setpriority(PRIO_USER)", setpriority(PRIO_USER, (id_t)nobody_uid, 0), EPERM);
+	check("setpriority(PRIO_PROCESS | 1 << 32)", syscall(SYS_setpriority, 1UL << 32, 0, 0), EPERM);
+	check("setpriority(self)", setpriority(PRIO_PROCESS, 0, 1), 0);
+	errno = 0;
+	if (nice(1) == -1 && errno)
+		child_fail("nice: %s", strerror(errno));
+	check("getpriority(PRIO_USER)", getpriority(PRIO_USER, (id_t)nobody_uid) == -1 && errno != ESRCH ?
+	      -1 : 0, 0);
+
+	check("sched_getaffinity(parent)", sched_getaffinity(pp, sizeof(set), &set), 0);
+	check("sched_setaffinity(parent)", sched_setaffinity(pp, sizeof(set), &set), EPERM);
+	check("sched_setaffinity(1 << 32)", syscall(SYS_sched_setaffinity, 1UL << 32, sizeof(set), &set), EPERM);
+	check("sched_getaffinity(self)", sched_getaffinity(0, sizeof(set), &set), 0);
+	check("sched_setaffinity(self)", sched_setaffinity(0, sizeof(set), &set), 0);
+	check("sched_setscheduler(parent)", sched_setscheduler(pp, sched_getscheduler(pp), &sp), EPERM);
+	check("sched_setparam(parent)", sched_setparam(pp, &sp), EPERM);
+	{
+		unsigned int attr[14] = { 56 };	/* struct sched_attr: size, policy SCHED_OTHER */
+
+		check("sched_setattr(parent)", syscall(SYS_sched_setattr, pp, attr, 0), EPERM);
+		check("sched_setattr(self)", syscall(SYS_sched_setattr, 0, attr, 0), 0);
+	}
+	check("sched_setscheduler(self)", sched_setscheduler(0, SCHED_BATCH, &sp), 0);
+	check("sched_yield", sched_yield(), 0);
+
+	ioprio = (int)check("ioprio_get(parent)", syscall(SYS_ioprio_get, 1, pp), 0);
+	check("ioprio_set(parent)", syscall(SYS_ioprio_set, 1, pp, ioprio), EPERM);
+	check("ioprio_set(WHO_PGRP)", syscall(SYS_ioprio_set, 2, no_pgrp, ioprio), EPERM);
+	check("ioprio_set(WHO_USER)", syscall(SYS_ioprio_set, 3, nobody_uid, ioprio), EPERM);
+	check("ioprio_set(WHO_PROCESS | 1 << 32)", syscall(SYS_ioprio_set, (1UL << 32) | 1, 0, 2 << 13 | 7),
+	      EPERM);
+	check("ioprio_set(self)", syscall(SYS_ioprio_set, 1, 0, 2 << 13 | 7), 0);
+}
+
 /* The filter is inherited and cannot be lifted: a second, looser one does not help. */
 static void c_stacked(void)
 {
@@ -364,6 +432,12 @@ static void t_tty_personality_exec(void **state)
 {
 	(void)state;
 	in_child(c_tty_personality_exec);
+}
+
+static void t_other_processes(void **state)
+{
+	(void)state;
+	in_child(c_other_processes);
 }
 
 static void t_stacked(void **state)
@@ -438,6 +512,7 @@ int main(void)
 		cmocka_unit_test(t_sockets),
 		cmocka_unit_test(t_no_unix_sockets),
 		cmocka_unit_test(t_tty_personality_exec),
+		cmocka_unit_test(t_other_processes),
 		cmocka_unit_test(t_stacked),
 		cmocka_unit_test(t_prepare_once),
 		cmocka_unit_test(t_apply_unprivileged),
