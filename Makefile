@@ -1,6 +1,7 @@
 # ragged plugin sandbox — top-level build.
 #
 #   make deps       install Debian packages + fetch vmtest kernels (idempotent)
+#   make deps-build only the packages building and running the agent need
 #   make            the product: BPF objects, skeletons, raggedd, raggedctl
 #   make test-bins  what the tests run: test plugins, unit-test binaries
 #   make test       builds both, then unit, fuzz, integration, coverage, vmtest
@@ -23,10 +24,13 @@ DEPFLAGS := -MMD -MP
 # archives (only the members a binary needs are pulled in) and --as-needed
 # drops a library no pulled member calls.
 LDFLAGS  += -Wl,--as-needed
-LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd
+# The plugin validator's Unicode data (Python identifiers, agent/common/pyident.c)
+# is in both binaries: the agent vets at install and run, the client validates.
+VALIDATOR_LIBS := -lutf8proc
+LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd $(VALIDATOR_LIBS)
 RAGGED_VERSION := $(shell cat VERSION)
 CFLAGS   += -DRAGGED_VERSION='"$(RAGGED_VERSION)"'
-LDLIBS_CTL    := -lcjson -lcrypto -lelf
+LDLIBS_CTL    := -lcjson -lcrypto -lelf $(VALIDATOR_LIBS)
 LDLIBS        := $(LDLIBS_DAEMON)
 ifeq ($(COVERAGE),1)
 CFLAGS   += --coverage -O0 -DRAGGED_COVERAGE
@@ -54,7 +58,7 @@ PLUGINS     := $(PLUGIN_SRCS:tests/plugins/%.c=$(BUILD)/plugins/%)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_BINS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all test-bins deps test test-unit test-native coverage demo fuzz bench clean
+.PHONY: all test-bins deps deps-build test test-unit test-native coverage demo fuzz bench clean
 all: $(BUILD)/raggedd $(BUILD)/raggedctl
 test-bins: $(PLUGINS) $(UNIT_BINS)
 
@@ -64,6 +68,9 @@ test-bins: $(PLUGINS) $(UNIT_BINS)
 
 deps:
 	./tools/deps.sh
+# Only what building and running the agent need (no test, coverage or VM packages).
+deps-build:
+	./tools/deps.sh --build
 
 # vmlinux.h comes from the build machine's own BTF (see docs/build.md): the
 # programs are CO-RE, so one object built against it relocates onto every
@@ -114,7 +121,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libcommon.a
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRCS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lcjson -lcrypto -lelf
+	$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lcjson -lcrypto -lelf $(VALIDATOR_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	./tests/fuzz/run.sh $(BUILD)/fuzz $${FUZZ_SECONDS:-30}

@@ -48,26 +48,7 @@ struct {
 	__type(value, __u32);
 } plugin_root SEC(".maps");
 
-/*
- * Paths are built by walking dentries and mounts (bpf_d_path is not
- * allowed in these hooks), right to left into buf, like the kernel's d_path
- * for a task that is not chrooted. The slack after PBUF keeps every write
- * provably in bounds for the verifier.
- */
-#define PBUF 512	/* a power of two: see in_buf() */
-#define MAX_DEPTH 40
-
-struct esc_scratch {
-	char buf[PBUF + 256];
-	struct ragged_file_key key;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct esc_scratch);
-} esc_scratch SEC(".maps");
+#include "pathwalk.bpf.h"
 
 /* Is the current task confined? Sets *run when it has an active policy. */
 static __always_inline int confined(__u64 *cgid, struct ragged_run_policy **run)
@@ -115,130 +96,6 @@ static __always_inline int anonymous(struct file *f)
 {
 	return (BPF_CORE_READ(f, f_path.mnt, mnt_flags) & MNT_INTERNAL) ||
 	       BPF_CORE_READ(f, f_inode, i_nlink) == 0;
-}
-
-/* One step of the walk per bpf_loop() iteration: the verifier checks the
- * step once instead of every unrolled level, which keeps the load fast. */
-struct walk {
-	__u64 m, d;		/* struct mount *, struct dentry * */
-	struct esc_scratch *s;
-	int pos;
-	int ret;		/* 0 walking, 1 done, -1 failed */
-};
-
-static long walk_step(__u32 i, struct walk *w)
-{
-	struct mount *m = (struct mount *)w->m;
-	struct dentry *d = (struct dentry *)w->d, *up;
-	struct esc_scratch *s = w->s;
-	const unsigned char *name;
-	__u32 len;
-	int pos;
-
-	if (!s) {
-		w->ret = -1;
-		return 1;
-	}
-	if (d == BPF_CORE_READ(m, mnt.mnt_root)) {
-		struct mount *parent = BPF_CORE_READ(m, mnt_parent);
-
-		if (parent == m) {
-			w->ret = 1;	/* the namespace's root */
-			return 1;
-		}
-		w->d = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
-		w->m = (__u64)parent;
-		return 0;
-	}
-	up = BPF_CORE_READ(d, d_parent);
-	if (up == d) {
-		w->ret = 1;	/* root of a detached or internal tree */
-		return 1;
-	}
-	len = BPF_CORE_READ(d, d_name.len);
-	name = BPF_CORE_READ(d, d_name.name);
-	pos = w->pos;
-	if (len == 0 || len > 255 || (int)len + 1 > pos) {
-		w->ret = -1;	/* too long: unmatchable, so denied */
-		return 1;
-	}
-	pos = (pos - len) & (PBUF - 1);
-	bpf_probe_read_kernel(&s->buf[pos], len & 255, name);
-	pos = (pos - 1) & (PBUF - 1);
-	s->buf[pos] = '/';
-	w->pos = pos;
-	w->d = (__u64)up;
-	return 0;
-}
-
-/*
- * An index the caller has already checked to be in [0, PBUF), masked where
- * the verifier sees it: the compiler would drop a plain "& (PBUF - 1)" it
- * can prove redundant, and may test a copy of the register, not this one.
- */
-static __always_inline int in_buf(int pos)
-{
-	asm volatile("%[p] &= 511" : [p] "+r"(pos));
-	return pos;
-}
-
-/* Returns the start of the NUL-terminated path in s->buf, or -1. */
-static __always_inline int build_path(struct vfsmount *vmnt, struct dentry *d, struct esc_scratch *s)
-{
-	struct walk w = {
-		.m = (__u64)((void *)vmnt - bpf_core_field_offset(struct mount, mnt)),
-		.d = (__u64)d,
-		.s = s,
-		.pos = PBUF - 1,
-	};
-
-	if (!s)
-		return -1;
-	s->buf[PBUF - 1] = 0;
-	bpf_loop(MAX_DEPTH, walk_step, &w, 0);
-	if (w.ret != 1)
-		return -1;	/* failed, or deeper than MAX_DEPTH: denied */
-	if (w.pos == PBUF - 1) {
-		s->buf[PBUF - 2] = '/';
-		return PBUF - 2;
-	}
-	return w.pos;
-}
-
-/* The access a run's rules grant at s->buf[pos..], 0 if none or no path. */
-static __always_inline __u32 rights_at(struct ragged_run_policy *run, struct esc_scratch *s,
-				       int pos)
-{
-	struct ragged_file_rule *rule;
-	long len;
-
-	if (!run || !s || pos < 0 || pos >= PBUF)
-		return 0;
-	len = PBUF - pos;	/* counts the NUL, as bpf_d_path's length does */
-	/* Keep the bound on len itself (not folded into pos) for the verifier. */
-	asm volatile("" : "+r"(len));
-	if (len <= 0 || len > RAGGED_RULE_PATH_MAX)
-		return 0;
-	s->key.policy_id = bpf_htonl(run->policy_id);
-	s->key.prefixlen = 32 + len * 8;
-	bpf_probe_read_kernel(s->key.path, len, &s->buf[in_buf(pos)]);
-	rule = bpf_map_lookup_elem(&file_rules, &s->key);
-	/* File rights only: RAGGED_ACC_SOCK is not a right a file carries. */
-	return rule ? rule->access & (RAGGED_ACC_READ | RAGGED_ACC_WRITE | RAGGED_ACC_EXEC) : 0;
-}
-
-static __always_inline struct esc_scratch *scratch_buf(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&esc_scratch, &zero);
-}
-
-static __always_inline const char *path_of(struct esc_scratch *s, int pos)
-{
-	if (!s || pos < 0 || pos >= PBUF)
-		return 0;
-	return &s->buf[in_buf(pos)];
 }
 
 /* ptrace, /proc/<pid>/{mem,root,cwd,ns,environ,...}, pidfd_getfd, kcmp,
@@ -422,7 +279,9 @@ static __always_inline int exec_map(struct file *file, __u32 hook)
 		return 0;
 	s = scratch_buf();
 	if (!anonymous(file)) {
-		pos = build_path(BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry), s);
+		/* mprotect of an overlay file's mapping (6.6+) sees the backing
+		 * file in vm_file: decided at the overlay path, as mmap was. */
+		pos = user_path_of(file, s);
 		if (rights_at(run, s, pos) & RAGGED_ACC_EXEC)
 			return 0;
 	}

@@ -9,6 +9,26 @@
  * survive resolution), under the run's policy id. Directory rules end in
  * '/', exact rules carry the NUL, so "/home/u/Documents/" never matches
  * "/home/u/Documents-secret".
+ *
+ * On overlayfs an open() reaches this hook twice, both times in the
+ * opener's task and cgroup: for the overlay file, then from overlayfs's
+ * ->open for the layer's file that holds the data, opened with the
+ * mounter's credentials. Measured in the vmtest guests (t_overlay.sh):
+ *
+ *   kernel  the second open's f_path, as bpf_d_path shows it   f_mode (O_RDONLY)
+ *   6.1     the overlay path (open_with_fake_path)             0x24008001
+ *   6.12    the real path on overlayfs's private clone of the
+ *           layer mount, relative to the layer root
+ *           ("/lower.txt"); a struct backing_file whose
+ *           user_path is the overlay path                      0x22008001 (FMODE_BACKING: bit 25)
+ *   7.3     as 6.12                                            0x25008001 (FMODE_BACKING: bit 24)
+ *
+ * (0x20000000 is FMODE_NOACCOUNT.) Every kernel also opens layer files for
+ * overlayfs itself (copy-up, merged directory reads) on those private
+ * mounts with the mounter's credentials. Deciding on f_path alone refused
+ * every granted overlay file on 6.12 and 7.3, and merged directory reads
+ * and copy-up on 6.1. The decision for each case is explained where it is
+ * taken, below.
  */
 #include "ragged.bpf.h"
 
@@ -24,6 +44,8 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } file_rules SEC(".maps");
+
+#include "pathwalk.bpf.h"
 
 /*
  * Opens under a granted permission are recorded (file_access) at most once
@@ -94,11 +116,12 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	__u64 cgid = bpf_get_current_cgroup_id();
 	struct ragged_run_policy *run = run_of(cgid);
 	struct ragged_file_rule *rule = 0;
+	const char *shown = 0;
 	struct ragged_scratch *s;
 	struct ragged_event *ev;
 	__u32 zero = 0, want = 0, fmode;
 	long len = -1;
-	int allow = 0;
+	int allow = 0, granted = 0;
 
 	fmode = BPF_CORE_READ(file, f_mode);
 	if (fmode & FMODE_READ)
@@ -111,38 +134,72 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return 0;	/* cannot happen; if it does, deny */
-	if (run) {
+	if (run && backing_file(file) && !backing_of_layer(file)) {
+		/*
+		 * Overlayfs's open of the layer file behind an overlay file the
+		 * plugin opened (6.6+): decided on backing_file.user_path, the
+		 * overlay path the plugin named, with the same access mode. So
+		 * it is granted exactly when the plugin's own open was (that
+		 * open came first and was decided on the same path), and the
+		 * real path of the layer (outside every rule) neither refuses
+		 * a granted file nor opens one the overlay path would not.
+		 */
+		struct esc_scratch *ws = scratch_buf();
+		int pos = user_path_of(file, ws);
+		__u32 have = rights_at(run, ws, pos);
+
+		allow = have && (have & want) == want;
+		shown = path_of(ws, pos);
+	} else if (run && overlay_internal_open(file)) {
+		/*
+		 * Overlayfs working for itself on its private layer mounts, with
+		 * the mounter's credentials: copy-up (read the lower file, write
+		 * the new upper one), merged directory reads, and the backing
+		 * file of a layer that lies on another overlay (the inner
+		 * overlay's backing open was decided above). The file never
+		 * reaches the plugin, and there is no user path to decide on: the
+		 * plugin's operation was decided at the overlay path (its open
+		 * of the overlay file or directory by this hook, a rename or link
+		 * by path_rename/path_link), and the data stays at that path.
+		 */
+		allow = 1;
+	} else if (run) {
+		/*
+		 * The plugin's own open, and on 6.1 also overlayfs's open of the
+		 * layer file: its f_path is the overlay path, so it is decided
+		 * exactly as the plugin's open of it was.
+		 */
 		len = bpf_d_path((struct path *)&file->f_path, s->fkey.path, sizeof(s->fkey.path));
+		if (len > 0)
+			shown = s->fkey.path;
 		/* An unresolvable path (too long, detached) is denied, never guessed. */
 		if (len > 0 && len <= RAGGED_RULE_PATH_MAX) {
 			s->fkey.policy_id = bpf_htonl(run->policy_id);
 			s->fkey.prefixlen = 32 + len * 8;	/* len counts the NUL */
 			rule = bpf_map_lookup_elem(&file_rules, &s->fkey);
 			allow = rule && (rule->access & want) == want;
-			if (!allow && want == RAGGED_ACC_READ && own_proc(s->fkey.path)) {
+			/* Baseline allows (runtime libraries) are not worth a record; grants are. */
+			granted = allow && rule->perm != RAGGED_PERM_COUNT;
+			if (!allow && want == RAGGED_ACC_READ && own_proc(s->fkey.path))
 				allow = 1;
-				rule = 0;
-			}
 			/*
 			 * Pseudo files ("anon_inode:[pidfd]", "pipe:[..]") have no
 			 * path to rule on: what creates them (pidfd_open, pipe,
-			 * bpf, io_uring_setup) is where they are decided.
+			 * bpf, io_uring_setup) is where they are decided. The run's
+			 * own POSIX message queues (its IPC namespace) are its own.
 			 */
-			if (!allow && (s->fkey.path[0] != '/' || own_mqueue(file))) {
+			if (!allow && (s->fkey.path[0] != '/' || own_mqueue(file)))
 				allow = 1;
-				rule = 0;
-			}
 		}
 	}
-	/* Baseline allows (runtime libraries) are not worth a record; grants are. */
-	account(cgid, RAGGED_HOOK_FILE_OPEN, !allow,
-		allow && rule && rule->perm != RAGGED_PERM_COUNT && audit_granted(s, cgid, want), &ev);
+	/* The plugin's own opens are recorded; overlayfs's internal ones are not. */
+	account(cgid, RAGGED_HOOK_FILE_OPEN, !allow, granted && audit_granted(s, cgid, want), &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_FILE;
 		ev->err = allow ? 0 : EACCES;
 		ev->access = want;
-		if (len > 0)
-			bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), s->fkey.path);
+		if (shown)
+			bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), shown);
 		submit(ev, !allow);
 	}
 	if (!allow)

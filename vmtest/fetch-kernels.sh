@@ -57,6 +57,53 @@ GROUPS_SPEC='bookworm|bookworm|bookworm-security|^linux-image-6[.]1[.][0-9]+-[0-
 bookworm-backports|bookworm-backports||^linux-image-[0-9]+[.][0-9]+[.][0-9]+[^ ]*-cloud-amd64$
 trixie-backports|trixie-backports||^linux-binary-[0-9]+[.][0-9]+[.][0-9]+[^ ]*-cloud-amd64$'
 
+# Modules the tests load in the guest (paths under lib/modules/<rel>/kernel,
+# without .ko): the cloud kernels build overlayfs as a module, and
+# t_overlay.sh needs it. They are kept decompressed (Debian compresses
+# modules on newer kernels; busybox insmod reads plain .ko files) in
+# kernels/<short>/modules/; run.sh puts them in the initramfs under
+# /lib/modules/<rel>/ and guest-init.sh loads them.
+MODULES='fs/overlayfs/overlay'
+
+# have_modules KDIR: every module of $MODULES kept for that kernel
+have_modules() {
+    local m
+    for m in $MODULES; do
+        [ -s "$dest/$1/modules/$(basename "$m").ko" ] || return 1
+    done
+}
+
+# keep_modules TREE KDIR: copy $MODULES for $krel out of an extracted
+# package (in $dl/x); the split packaging of newer kernels (trixie-backports)
+# has them in linux-modules-<rel>, fetched then into $dl/m.
+keep_modules() {
+    local m f base
+    mkdir -p "$dest/$2/modules"
+    if [ -z "$(find "$1" -path "*/modules/$krel/kernel/*" -print -quit)" ]; then
+        mkdir -p "$dl/m"
+        # shellcheck disable=SC2086
+        if (cd "$dl" && apt-get $opts -qq download "linux-modules-$krel=$ver" </dev/null); then
+            dpkg-deb -x "$dl"/linux-modules-*.deb "$dl/m"
+        fi
+        set -- "$dl/m" "$2"
+    fi
+    for m in $MODULES; do
+        base=$(basename "$m")
+        f=$(find "$1" -path "*/modules/$krel/kernel/$m.ko*" | head -n1)
+        if [ -z "$f" ]; then
+            echo "fetch-kernels: [$group] note: no $m module for $krel in $pkg" >&2
+            continue
+        fi
+        case $f in
+        *.ko) cp "$f" "$dest/$2/modules/$base.ko" ;;
+        *.ko.xz) xz -dc "$f" > "$dest/$2/modules/$base.ko" ;;
+        *.ko.zst) zstd -qdc "$f" > "$dest/$2/modules/$base.ko" ;;
+        *.ko.gz) gzip -dc "$f" > "$dest/$2/modules/$base.ko" ;;
+        *) echo "fetch-kernels: [$group] note: $f: unknown compression" >&2 ;;
+        esac
+    done
+}
+
 # --- idempotency: everything requested already present? -------------------
 have_all() {
     [ -f "$index" ] || return 1
@@ -70,6 +117,7 @@ have_all() {
             case " $want " in *" $short "*) ;; *) continue ;; esac
         fi
         [ -s "$dest/$rel" ] || return 1
+        have_modules "$(dirname "$rel")" || return 1
     done
 }
 if [ "$refresh" != 1 ] && have_all; then
@@ -225,7 +273,20 @@ while IFS='|' read -r -u 3 group msuites ssuites regex; do
     kdir=kernels/$short
     rel=$kdir/vmlinuz-$krel
     if [ -s "$dest/$rel" ] && grep -q "	$pkg	$ver	$group\$" "$tmpidx"; then
-        echo "fetch-kernels: [$group] $short = $pkg $ver (present)"
+        if have_modules "$kdir"; then
+            echo "fetch-kernels: [$group] $short = $pkg $ver (present)"
+            continue
+        fi
+        # a cache from before a module was added to $MODULES
+        echo "fetch-kernels: [$group] $short = $pkg $ver, downloading for its modules"
+        dl=$(mktemp -d "$dest/dl.XXXXXX")
+        if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then chown _apt "$dl"; fi
+        # shellcheck disable=SC2086
+        (cd "$dl" && apt-get $opts -qq download "$pkg=$ver" </dev/null)
+        mkdir "$dl/x"
+        dpkg-deb -x "$dl"/*.deb "$dl/x"
+        keep_modules "$dl/x" "$kdir"
+        rm -rf "$dl"; dl=
         continue
     fi
     echo "fetch-kernels: [$group] $short = $pkg $ver, downloading"
@@ -253,6 +314,7 @@ while IFS='|' read -r -u 3 group msuites ssuites regex; do
     } || true
     if [ -n "${cfg:-}" ]; then mv "$cfg" "$dest/$kdir/config-$krel"
     else echo "fetch-kernels: [$group] note: no config for $krel" >&2; fi
+    keep_modules "$dl/x" "$kdir"
     rm -rf "$dl"; dl=
     # replace this group's line
     grep -v "	$group\$" "$tmpidx" > "$tmpidx.n" || true

@@ -32,6 +32,12 @@ fi
 if [ -d /sys/kernel/debug ]; then
     mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 fi
+# Modules the tests need (overlayfs is a module in the cloud kernels), as
+# vmtest/run.sh put them in the initramfs for this kernel release.
+for m in /lib/modules/"$(uname -r)"/*.ko; do
+    [ -f "$m" ] || continue
+    insmod "$m" || echo "vmtest: insmod $m failed"
+done
 # Like a systemd host: every controller is available to child cgroups.
 # shellcheck disable=SC2013  # one line of words
 for c in $(cat /sys/fs/cgroup/cgroup.controllers); do

@@ -222,6 +222,16 @@ build_initramfs() {
         cp -a "$src/$d" "$root/ragged/$d"
     done
     cp -a "$here"/guest-* "$root/ragged/vmtest/"
+    # Kernel modules the tests need (MODULES in vmtest/fetch-kernels.sh:
+    # overlayfs is a module in the cloud kernels), for every kernel of the
+    # index at /lib/modules/<release>/; guest-init.sh loads the booted one's.
+    grep -v '^#' "$index" | while IFS="$(printf '\t')" read -r _ rel krel _; do
+        for f in "$cache/$(dirname "$rel")"/modules/*.ko; do
+            [ -f "$f" ] || continue
+            mkdir -p "$root/usr/lib/modules/$krel"
+            cp "$f" "$root/usr/lib/modules/$krel/"
+        done
+    done
     # every ELF file of the build (and any test helper) gets its libraries
     while IFS= read -r -d '' f; do
         is_elf "$f" && put_libs "$f"

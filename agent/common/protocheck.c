@@ -21,11 +21,15 @@ static const struct pfield f_run[] = {
 	{ "args", PF_STRINGS, false }, END
 };
 static const struct pfield f_query[] = { { "query", PF_QUERY, false }, END };
+static const struct pfield f_vetting[] = {
+	{ "plugin", PF_STRING, true }, { "uid", PF_INT, false }, END
+};
 
 const struct preq proto_requests[] = {
 	{ "status", 0, f_none },
 	{ "plugin_install", 0, f_install },
 	{ "plugin_list", 0, f_none },
+	{ "plugin_vetting", 0, f_vetting },
 	{ "answer", 0, f_answer },
 	{ "permissions", 0, f_plugin },
 	{ "catalog", 0, f_none },

@@ -8,7 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyident.h"
 #include "pyrules_int.h"
+
+/* A non-ASCII name: folded once in py_scan_init, in token order. Off the ASCII path. */
+static __attribute__((noinline, cold)) void folded_name(const struct py_scan *s, size_t i,
+						  char buf[PY_NAME_MAX])
+{
+	size_t lo = 0, hi = s->nfolded;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->folded[mid].tok < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memcpy(buf, lo < s->nfolded && s->folded[lo].tok == i ? s->folded[lo].name : "<long>",
+	       lo < s->nfolded && s->folded[lo].tok == i ? PY_NAME_MAX : 7);
+}
 
 bool py_name(const struct py_scan *s, size_t i, char buf[PY_NAME_MAX])
 {
@@ -16,8 +35,8 @@ bool py_name(const struct py_scan *s, size_t i, char buf[PY_NAME_MAX])
 
 	if (!t || t->kind != PYT_NAME)
 		return false;
-	if (t->flags & PYT_NAME_NONASCII) {
-		pyt_name_fold(s->src, t, buf, PY_NAME_MAX);
+	if (__builtin_expect(t->flags & PYT_NAME_NONASCII, 0)) {
+		folded_name(s, i, buf);
 		return true;
 	}
 	if (t->len >= PY_NAME_MAX) {
@@ -42,6 +61,16 @@ size_t py_stmt_end(const struct py_scan *s, size_t i)
 	return i;
 }
 
+static void fold_name(struct py_scan *s, const struct pyt_token *t, size_t i)
+{
+	struct py_folded *f = &s->folded[s->nfolded++];
+
+	f->tok = (uint32_t)i;
+	memset(f->name, 0, sizeof(f->name));
+	if (pyid_nfkc(s->src + t->off, t->len, f->name, PY_NAME_MAX) >= PY_NAME_MAX)
+		memcpy(f->name, "<long>", 7);	/* longer than anything looked for */
+}
+
 int py_scan_init(struct py_scan *s, struct py_module *mod, const char *src,
 		 const struct pyt_stream *ts, int level)
 {
@@ -62,9 +91,23 @@ int py_scan_init(struct py_scan *s, struct py_module *mod, const char *src,
 		py_scan_free(s);
 		return -1;
 	}
-	for (size_t i = 0; i < ts->n; i++)
+	/* Non-ASCII names: NFKC of the whole name, as Python reads it, once per token. */
+	if (ts->nonascii && !(s->folded = malloc(ts->nonascii * sizeof(*s->folded)))) {
+		py_scan_free(s);
+		return -1;
+	}
+	for (size_t i = 0; i < ts->n && !ts->nonascii; i++)	/* all ASCII: the fast path */
 		if (ts->t[i].kind != PYT_COMMENT)
 			s->t[n++] = ts->t[i];
+	for (size_t i = 0; i < ts->n && ts->nonascii; i++) {
+		const struct pyt_token *t = &ts->t[i];
+
+		if (t->kind == PYT_COMMENT)
+			continue;
+		if (t->kind == PYT_NAME && (t->flags & PYT_NAME_NONASCII) && s->nfolded < ts->nonascii)
+			fold_name(s, t, n);
+		s->t[n++] = *t;
+	}
 	s->n = n;
 	for (size_t i = 0; i < n; i++) {
 		const struct pyt_token *t = &s->t[i];
@@ -106,6 +149,7 @@ void py_scan_free(struct py_scan *s)
 	free(s->depth);
 	free(s->skip);
 	free(s->start);
+	free(s->folded);
 	memset(s, 0, sizeof(*s));
 }
 

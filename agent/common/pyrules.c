@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyident.h"
 #include "pyrules_int.h"
 
 static void scan_code(struct py_module *mod, const char *src, size_t len, uint32_t line, int level);
@@ -486,6 +487,25 @@ static void sink(struct py_scan *s, size_t i, long e, const char *d, unsigned fl
 	}
 }
 
+static bool ascii(const char *s)
+{
+	while (*s && (unsigned char)*s < 0x80)
+		s++;
+	return !*s;
+}
+
+/* A name as written, for a message: cut between UTF-8 characters, never inside one. */
+static void raw_name(const struct py_scan *s, const struct pyt_token *t, char raw[PY_NAME_MAX])
+{
+	size_t n = t->len < PY_NAME_MAX ? t->len : PY_NAME_MAX - 1;
+
+	if (n < t->len)
+		while (n > 0 && ((unsigned char)s->src[t->off + n] & 0xc0) == 0x80)
+			n--;
+	memcpy(raw, s->src + t->off, n);
+	raw[n] = '\0';
+}
+
 static void pass_main(struct py_scan *s)
 {
 	char name[PY_NAME_MAX], d[PY_DOTTED_MAX], raw[PY_NAME_MAX], fetched[PY_NAME_MAX];
@@ -496,10 +516,20 @@ static void pass_main(struct py_scan *s)
 
 		if (!py_name(s, i, name))
 			continue;
-		if ((t->flags & PYT_NAME_NONASCII) && pyt_name_fold(s->src, t, d, sizeof(d))) {
-			snprintf(raw, sizeof(raw), "%.*s", (int)t->len, s->src + t->off);
+		/* name is the fold (or "<long>"): only one that is ASCII can be a disguise. */
+		if ((t->flags & PYT_NAME_NONASCII) && ascii(name) && pyt_name_fold(s->src, t, d, sizeof(d))) {
+			raw_name(s, t, raw);
 			vfind(s->mod->v, "py-unicode-identifier", VSEV_DEFAULT, s->mod->file, t->line,
 			      "\"%s\" is read by Python as \"%s\"", raw, d);
+		} else if (t->flags & PYT_NAME_UNKNOWN) {
+			uint32_t cp = 0;
+			size_t at = 0;
+
+			pyid_check(s->src + t->off, t->len, &cp, &at);
+			raw_name(s, t, raw);
+			vfind(s->mod->v, "py-unicode-identifier", VSEV_DEFAULT, s->mod->file, t->line,
+			      "\"%s\" has U+%04X, unassigned in Unicode %s: a newer Python may read it as another name",
+			      raw, cp, pyid_unicode_version());
 		}
 		if (py_after_dot(s, i)) {
 			attribute(s, i, name);
@@ -623,9 +653,17 @@ void pyrules_scan(struct vctx *v, const char *file, const char *src, size_t len,
 		if (ts.t[i].kind == PYT_ERROR) {
 			const struct pyt_token *t = &ts.t[i];
 			unsigned char c = (unsigned char)src[t->off];
+			uint32_t cp = 0;
+			size_t at = 0;
 
 			if (t->flags & PYT_STR_UNTERM)
 				vfind(v, "py-unparsable", VSEV_DEFAULT, file, t->line, "unterminated string");
+			else if ((t->flags & PYT_NAME_INVALID) &&
+				 pyid_check(src + t->off, t->len, &cp, &at) == PYID_INVALID)
+				vfind(v, "py-unparsable", VSEV_DEFAULT, file, t->line, cp == UINT32_MAX ?
+				      "byte 0x%02X in an identifier is not UTF-8" :
+				      "U+%04X cannot be part of a Python identifier",
+				      cp == UINT32_MAX ? (unsigned char)src[t->off + at] : cp);
 			else
 				vfind(v, "py-unparsable", VSEV_DEFAULT, file, t->line,
 				      c >= 0x20 && c < 0x7f ? "unexpected character '%c'" : "unexpected byte 0x%02x", c);

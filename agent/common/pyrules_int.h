@@ -41,6 +41,12 @@ struct py_module {
 	uint64_t bloom[16];		/* names py_interesting may accept */
 };
 
+/* A non-ASCII name folded once (NFKC), for every question asked about it. */
+struct py_folded {
+	uint32_t tok;			/* index in py_scan.t */
+	char name[PY_NAME_MAX];		/* "<long>" when the fold does not fit */
+};
+
 /* One token stream (a file, an f-string field, code in a string). */
 struct py_scan {
 	struct py_module *mod;
@@ -52,6 +58,8 @@ struct py_scan {
 	uint8_t *skip;			/* tokens of import statements */
 	uint8_t *start;			/* token starts a statement */
 	const struct pyt_field *fields;	/* the stream's f-string fields */
+	struct py_folded *folded;	/* the non-ASCII names, by token index */
+	size_t nfolded;
 	int level;			/* 0 for a file, +1 per string of code */
 };
 

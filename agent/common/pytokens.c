@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The Python tokenizer of pytokens.h. */
 #include "pytokens.h"
+#include "pyident.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -293,6 +294,30 @@ static int emit_string(struct lexer *lx, size_t start, size_t quote, int flags)
 	return push_token(lx, &t) < 0 ? -1 : (int)(end - (ssize_t)start);
 }
 
+/*
+ * A run of name bytes with non-ASCII in it: CPython takes the same run and
+ * then checks it (pyident.h). What it rejects is an error here too (the file
+ * cannot run); a code point too new for the tables stays a name, flagged.
+ */
+static struct pyt_token ident_token(const char *src, size_t p, size_t n, struct pyt_token t)
+{
+	uint32_t cp;
+	size_t at;
+
+	switch (pyid_check(src + p, n - p, &cp, &at)) {
+	case PYID_OK:
+		break;
+	case PYID_UNKNOWN:
+		t.flags |= PYT_NAME_UNKNOWN;
+		break;
+	case PYID_INVALID:
+		t.kind = PYT_ERROR;
+		t.flags = PYT_NAME_INVALID;
+		break;
+	}
+	return t;
+}
+
 static size_t op_len(const char *p, size_t avail)
 {
 	char a = p[0], b = avail > 1 ? p[1] : '\0', c = avail > 2 ? p[2] : '\0';
@@ -402,6 +427,10 @@ int pyt_tokenize(const char *src, size_t len, uint32_t first_line, struct pyt_st
 				continue;
 			}
 			t.kind = PYT_NAME;
+			if (t.flags & PYT_NAME_NONASCII) {
+				t = ident_token(src, p, n, t);
+				out->nonascii += t.kind == PYT_NAME;
+			}
 		} else if (c == '\'' || c == '"') {
 			int r = emit_string(&lx, p, p, 0);
 

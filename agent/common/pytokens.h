@@ -36,8 +36,14 @@ enum pyt_kind {
 #define PYT_STR_F	0x04	/* f-string (or t-string): has replacement fields */
 #define PYT_STR_TRIPLE	0x08
 #define PYT_STR_UNTERM	0x10	/* no closing quote before the end (kind is PYT_ERROR) */
-/* Name token flag: contains non-ASCII bytes (see pyt_name_fold). */
+/*
+ * Name token flags. A run of name bytes with non-ASCII in it is checked as
+ * CPython checks an identifier (pyident.h): a NAME when it is one (fold it
+ * with pyt_name_fold), else an ERROR token with PYT_NAME_INVALID.
+ */
 #define PYT_NAME_NONASCII 0x20
+#define PYT_NAME_UNKNOWN 0x40	/* NAME with a code point the Unicode tables do not know */
+#define PYT_NAME_INVALID 0x80	/* ERROR: an identifier CPython rejects */
 
 struct pyt_token {
 	uint32_t off, len;		/* the whole token in the source */
@@ -61,6 +67,7 @@ struct pyt_stream {
 	size_t nfields, fcap;
 	uint32_t lines;		/* physical lines seen */
 	uint32_t errors;	/* PYT_ERROR tokens */
+	uint32_t nonascii;	/* NAME tokens with PYT_NAME_NONASCII */
 };
 
 /*
@@ -86,11 +93,11 @@ bool pyt_is(const char *src, const struct pyt_token *t, const char *s);
 size_t pyt_string_value(const char *src, const struct pyt_token *t, char *buf, size_t cap);
 
 /*
- * A name as Python sees it after NFKC normalisation (PEP 3131), for the
- * compatibility characters used to disguise ASCII names: fullwidth forms,
- * mathematical alphanumerics, letterlike symbols, modifier letters and
- * Latin ligatures ("ｅｖａｌ" and "𝐞𝐯𝐚𝐥" are eval). Other characters are
- * copied unchanged. Returns true when the result is pure ASCII.
+ * A name as Python sees it: NFKC of the whole identifier when it has
+ * non-ASCII characters (PEP 3131; "ｅｖａｌ", "𝐞𝐯𝐚𝐥" and "ℯval" are eval,
+ * "a" and U+0300 compose to "à"), the name as written otherwise. Writes at
+ * most cap-1 bytes and a NUL (truncated between characters). Returns true
+ * when the result is pure ASCII and fits.
  */
 bool pyt_name_fold(const char *src, const struct pyt_token *t, char *buf, size_t cap);
 

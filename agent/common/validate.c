@@ -407,6 +407,7 @@ static void analyse(struct walk *w)
 
 		switch (f->type) {
 		case FT_PY:
+			pysource_check(w->v, f->rel, (const char *)f->data, f->len);
 			pyrules_scan(w->v, f->rel, (const char *)f->data, f->len, 1);
 			break;
 		case FT_SH:
@@ -583,10 +584,12 @@ static int buffer_scan(const char *name, const char *src, size_t len, struct val
 
 	memset(out, 0, sizeof(*out));
 	out->complete = true;
-	if (python)
+	if (python) {
+		pysource_check(&v, name, src, len);
 		pyrules_scan(&v, name, src, len, 1);
-	else
+	} else {
 		shrules_scan(&v, name, src, len, 1);
+	}
 	free(v.urls);
 	report_sort(out);
 	return 0;

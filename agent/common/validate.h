@@ -110,7 +110,13 @@ struct validate_opts {
 	uint64_t max_total_bytes;	/* 0: 64 MiB read in all */
 };
 
-#define VALIDATE_RULESET_VERSION "1"
+/*
+ * Part of every cache key: bump it whenever the same files can get different
+ * findings, or a report cached by the older rules would stand. 2: Python
+ * identifiers are checked and NFKC-folded as CPython does (pyident.c), and
+ * declared source encodings are checked (pysource.c).
+ */
+#define VALIDATE_RULESET_VERSION "2"
 /* Cached dependency results expire after this many seconds (the database may have changed in place). */
 #define VALIDATE_DEPS_TTL 3600
 

@@ -56,6 +56,8 @@ void report_sort(struct validate_report *r);
 int report_from_json(struct validate_report *r, const cJSON *j);
 
 /* The analysers. */
+/* A Python file's declared source encoding (pysource.c): py-source-encoding unless read as UTF-8. */
+void pysource_check(struct vctx *v, const char *file, const char *src, size_t len);
 void pyrules_scan(struct vctx *v, const char *file, const char *src, size_t len,
 		  uint32_t first_line);
 void shrules_scan(struct vctx *v, const char *file, const char *src, size_t len,

@@ -64,6 +64,8 @@ const struct validate_rule validate_rules[] = {
 	  "Write identifiers in ASCII: Python folds these characters, so they hide what is called."),
 	R("py-bytecode", SEV_HIGH, "compiled Python bytecode (.pyc/.pyo) ships with the plugin",
 	  "Ship source only: bytecode runs instead of the source that was reviewed."),
+	R("py-source-encoding", SEV_CRITICAL, "the file declares a source encoding other than UTF-8",
+	  "Save the file as UTF-8 and remove the coding declaration (or declare utf-8)."),
 	R("py-unparsable", SEV_MEDIUM, "the file does not tokenize: analysis may be incomplete",
 	  "Fix the syntax error (unterminated string or stray character)."),
 	R("sh-pipe-to-shell", SEV_CRITICAL, "a download is piped into an interpreter",

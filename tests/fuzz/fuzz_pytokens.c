@@ -4,18 +4,21 @@
  * (and the shell rules, which get the same bytes). Beyond "no crash, no
  * leak", it checks what pytokens.h promises: tokens in order and inside
  * the input, line numbers that only grow, string bodies and f-string
- * fields inside their token, and findings that name a catalog rule.
+ * fields inside their token, non-ASCII names checked as CPython checks
+ * identifiers, and findings that name a catalog rule.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyident.h"
 #include "pytokens.h"
 #include "validate.h"
 
 static void check_tokens(const char *src, size_t size, const struct pyt_stream *s)
 {
-	uint32_t prev_end = 0, prev_line = 1;
+	uint32_t prev_end = 0, prev_line = 1, cp;
+	size_t at;
 	char buf[256];
 
 	for (size_t i = 0; i < s->n; i++) {
@@ -44,6 +47,14 @@ static void check_tokens(const char *src, size_t size, const struct pyt_stream *
 			if (strlen(buf) >= sizeof(buf))
 				abort();
 		}
+		/* Non-ASCII names are what CPython accepts; what it rejects is an error. */
+		if ((t->flags & PYT_NAME_NONASCII) && t->kind == PYT_NAME &&
+		    pyid_check(src + t->off, t->len, &cp, &at) !=
+		    ((t->flags & PYT_NAME_UNKNOWN) ? PYID_UNKNOWN : PYID_OK))
+			abort();
+		if (t->kind == PYT_ERROR && (t->flags & PYT_NAME_INVALID) &&
+		    (pyid_check(src + t->off, t->len, &cp, &at) != PYID_INVALID || at >= t->len))
+			abort();
 		if (t->kind != PYT_NEWLINE)	/* a NEWLINE may sit at the very end */
 			prev_end = t->off + t->len;
 		prev_line = t->line;

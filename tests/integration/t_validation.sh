@@ -28,3 +28,20 @@ t_validation_clean_plugin_installs() {
 	ctl --format json plugin list > "$RAGGED_T/list.json"
 	expect_line "$RAGGED_T/list.json" '"name":"tidy".*"validation":\{"critical":0' "a clean plugin installs with its validation summary"
 }
+
+# Names written in characters Python folds (NFKC, PEP 3131) are what they
+# fold to: a fullwidth low line and a long s (U+017F) spell
+# __import__(...).system, a critical finding that blocks the install like its
+# ASCII spelling.
+t_validation_unicode_names() {
+	d=$(make_plugin disguised)
+	printf '_\357\274\277import__("os").\305\277ystem("id")\n' > "$d/helper.py"
+	chmod 644 "$d/helper.py"
+	mark_audit
+	ctl plugin install "$d" > /dev/null 2> "$RAGGED_T/uni.err"
+	[ $? -ne 0 ] && pass "a disguised os.system through __import__ is not installed" || fail "it was installed"
+	expect_line "$RAGGED_T/uni.err" "validation blocks disguised: [0-9]+ critical" "the error says why"
+	new_audit > "$RAGGED_T/uni.rec"
+	expect_line "$RAGGED_T/uni.rec" '"rule":"py-shell","severity":"critical".*"line":1' "the call is found, critical, on its line"
+	expect_line "$RAGGED_T/uni.rec" '"rule":"py-unicode-identifier"' "and the disguise is reported"
+}

@@ -22,9 +22,11 @@
  *   dgramsrv NAME   (outside the sandbox) a UNIX datagram socket for 60 s
  *   bind A:P        bind a UDP socket to A:P
  *   fdpass FILE CMD...  (outside the sandbox) run CMD, FILE's fd on its stdin
+ *   list DIR        read a directory; prints "entry NAME" for each name first
  */
 #include <signal.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -85,6 +87,27 @@ static int do_write(const char *path)
 		return -1;
 	}
 	close(fd);
+	return 0;
+}
+
+static int do_list(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (!d)
+		return -1;
+	while ((errno = 0, de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			printf("entry %s\n", de->d_name);
+	if (errno) {
+		int e = errno;
+
+		closedir(d);
+		errno = e;
+		return -1;
+	}
+	closedir(d);
 	return 0;
 }
 
@@ -1023,6 +1046,8 @@ int main(int argc, char **argv)
 			report(op, arg, do_read(arg));
 		else if (strcmp(op, "write") == 0)
 			report(op, arg, do_write(arg));
+		else if (strcmp(op, "list") == 0)
+			report(op, arg, do_list(arg));
 		else if (strcmp(op, "connect") == 0)
 			report(op, arg, do_net(arg, SOCK_STREAM));
 		else if (strcmp(op, "udp") == 0)

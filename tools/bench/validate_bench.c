@@ -13,8 +13,9 @@
  * and prints min / median / p90 per method, B/A, and the verdict.
  *
  *   cc -O2 -Iinclude -Iagent/common tools/bench/validate_bench.c agent/common/[a-z]*.c \
- *      -o build/bench/validate_bench -lbpf -lelf -lz -lcjson -lseccomp -lcrypto
- *   build/bench/validate_bench [-n ITER] [--lines N] [--keep DIR]
+ *      -o build/bench/validate_bench -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lutf8proc
+ *   build/bench/validate_bench [-n ITER] [--lines N] [--keep DIR] [--unicode]
+ * --unicode writes the generated code's local names in non-ASCII letters.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,6 +42,15 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/*
+ * Local names of the generated code: ASCII, or with --unicode non-ASCII ones
+ * (precomposed, decomposed, Greek) that take the identifier check and NFKC
+ * path instead of the ASCII fast path; they fold to nothing the rules know.
+ */
+static const char *ascii_names[] = { "head", "body", "scored" };
+static const char *unicode_names[] = { "h\xc3\xa9" "ad", "bo\xcc\x81" "dy", "\xcf\x83" "cored" };
+static const char **local_names = ascii_names;
+
 static void emit_module(FILE *f, int mod, int lines)
 {
 	int n = 0, k = 0;
@@ -55,35 +65,35 @@ static void emit_module(FILE *f, int mod, int lines)
 	n += 3;
 	while (n < lines - 30) {
 		fprintf(f,
-			"\n@dataclass\nclass Passage%d_%d:\n"
+			"\n@dataclass\nclass Passage%1$d_%2$d:\n"
 			"    \"\"\"A passage with its score; compared by score, then by id.\"\"\"\n"
 			"    ident: str\n    text: str\n    score: float = 0.0\n"
 			"    meta: Dict[str, str] = field(default_factory=dict)\n\n"
 			"    def render(self, width: int = 80) -> str:\n"
 			"        # Short form for logs: id, score, the first words.\n"
-			"        head = self.text[: width - 20].replace(\"\\n\", \" \")\n"
-			"        return f\"{self.ident:>8} {self.score:6.3f} {head!r}\"\n\n"
+			"        %3$s = self.text[: width - 20].replace(\"\\n\", \" \")\n"
+			"        return f\"{self.ident:>8} {self.score:6.3f} {%3$s!r}\"\n\n"
 			"    def to_json(self) -> str:\n"
 			"        return json.dumps({\"id\": self.ident, \"text\": self.text, "
 			"\"score\": self.score, \"meta\": self.meta})\n\n"
-			"\ndef embed_%d_%d(text: str, timeout: float = 30.0) -> List[float]:\n"
-			"    body = json.dumps({\"model\": MODEL, \"prompt\": text}).encode(\"utf-8\")\n"
-			"    req = urllib.request.Request(OLLAMA_URL + \"/api/embeddings\", data=body,\n"
+			"\ndef embed_%1$d_%2$d(text: str, timeout: float = 30.0) -> List[float]:\n"
+			"    %4$s = json.dumps({\"model\": MODEL, \"prompt\": text}).encode(\"utf-8\")\n"
+			"    req = urllib.request.Request(OLLAMA_URL + \"/api/embeddings\", data=%4$s,\n"
 			"                                 headers={\"Content-Type\": \"application/json\"})\n"
 			"    with urllib.request.urlopen(req, timeout=timeout) as resp:\n"
 			"        return json.load(resp)[\"embedding\"]\n\n"
-			"\ndef rank_%d_%d(query: List[float], items: List[Passage%d_%d], k: int = 5) -> List[Passage%d_%d]:\n"
+			"\ndef rank_%1$d_%2$d(query: List[float], items: List[Passage%1$d_%2$d], k: int = 5) -> List[Passage%1$d_%2$d]:\n"
 			"    def dot(a, b):\n        return sum(x * y for x, y in zip(a, b))\n"
-			"    scored = [(dot(query, [float(len(p.text) %% 7)] * len(query)), p) for p in items]\n"
-			"    scored.sort(key=lambda t: (-t[0], t[1].ident))\n"
-			"    return [p for _, p in scored[:k]]\n\n"
-			"\ndef load_%d_%d(path: str) -> Optional[str]:\n"
+			"    %5$s = [(dot(query, [float(len(p.text) %% 7)] * len(query)), p) for p in items]\n"
+			"    %5$s.sort(key=lambda t: (-t[0], t[1].ident))\n"
+			"    return [p for _, p in %5$s[:k]]\n\n"
+			"\ndef load_%1$d_%2$d(path: str) -> Optional[str]:\n"
 			"    try:\n        with open(path, encoding=\"utf-8\") as fh:\n"
 			"            return fh.read()\n"
 			"    except OSError as e:\n"
 			"        print(f\"{path}: {e.strerror} (skipped)\", file=sys.stderr)\n"
 			"        return None\n",
-			mod, k, mod, k, mod, k, mod, k, mod, k, mod, k);
+			mod, k, local_names[0], local_names[1], local_names[2]);
 		n += 41;
 		k++;
 	}
@@ -167,8 +177,10 @@ int main(int argc, char **argv)
 			lines = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--keep") && i + 1 < argc)
 			keep = argv[++i];
+		else if (!strcmp(argv[i], "--unicode"))
+			local_names = unicode_names;
 		else {
-			fprintf(stderr, "usage: %s [-n ITER] [--lines N] [--keep DIR]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-n ITER] [--lines N] [--keep DIR] [--unicode]\n", argv[0]);
 			return 2;
 		}
 	}

@@ -1,0 +1,1 @@
+execﬁle('x.py')  # the fi ligature U+FB01

@@ -1,0 +1,2 @@
+import os
+oſ.system('id')  # long s U+017F

@@ -1,0 +1,1 @@
+_＿import＿＿ = 1  # a fullwidth low line may continue a name

@@ -1,0 +1,3 @@
+# -*- coding: utf-7 -*-
+# Python reads +AGUAeABlAGM- below as exec.
++AGUAeABlAGM-('print(1)')
