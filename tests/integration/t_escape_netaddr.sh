@@ -45,10 +45,10 @@ na_listen() {
 	"$RAGGED_BUILD/plugins/probe" listen "$1" > "$NA_LOUT" 2>&1 &
 	NA_LISTENER=$!
 	_nw=0
-	while ! grep -q '^listening' "$NA_LOUT" && [ $_nw -lt 300 ] && na_alive "$NA_LISTENER"; do
+	while ! grep -q '^listening' "$NA_LOUT" 2>/dev/null && [ $_nw -lt 300 ] && na_alive "$NA_LISTENER"; do
 		sleep 0.1; _nw=$((_nw + 1))
 	done
-	grep -q '^listening' "$NA_LOUT" && return 0
+	grep -q '^listening' "$NA_LOUT" 2>/dev/null && return 0
 	kill "$NA_LISTENER" 2>/dev/null
 	wait "$NA_LISTENER"
 	echo "# $T_CUR: the outside listener on $1 did not start (status $?, $_nw waits:" \
