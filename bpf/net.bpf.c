@@ -8,11 +8,15 @@
  * kernels where BPF-LSM does not.
  *
  * Policy: a destination is allowed only if the run's LPM rules hold an
- * entry for (family, port, address prefix) with the socket's protocol.
- * Everything else, loopback included, is denied with EPERM. No permission
- * grants serving: bind() is allowed only to an ephemeral port on loopback.
+ * entry for (family, port, address prefix) with the socket's protocol, and
+ * the destination is not one the kernel keeps on this host or its link
+ * (loopback, unspecified, this host's own addresses, link-local, multicast,
+ * broadcast: ragged/netclass.h) unless the grant itself names that range.
+ * Everything else is denied with EPERM. No permission grants serving: bind()
+ * is allowed only to an ephemeral port on loopback.
  */
 #include "ragged.bpf.h"
+#include "ragged/netclass.h"
 
 #define AF_UNIX 1
 #define AF_INET 2
@@ -54,6 +58,43 @@ struct {
 	__type(key, struct net_seen_key);
 	__type(value, __u64);
 } net_seen SEC(".maps");
+
+/*
+ * This host's own addresses, kept by the agent (agent/daemon/hostaddr.c)
+ * from rtnetlink address events; filled before the first run starts.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RAGGED_MAX_HOST_ADDRS);
+	__type(key, struct ragged_host_addr);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} host_addrs SEC(".maps");
+
+/*
+ * Set by the agent while it cannot vouch for host_addrs: from load until
+ * its first fill, and after a failed refresh. Fail closed: any destination
+ * may then be this host's, so only exact grants reach anything.
+ */
+volatile __u32 host_addrs_unknown = 1;
+
+/*
+ * How narrow a grant must be to reach key's address: 0 for an ordinary
+ * destination, else the length of the special range it lies in.
+ */
+static __always_inline __u32 special_bits(const struct ragged_net_key *key, int v4)
+{
+	struct ragged_host_addr h = {};
+	__u32 bits;
+
+	if (v4 ? ragged_v4_class(key->addr, &bits, 0) : ragged_v6_class(key->addr, &bits, 0))
+		return bits;
+	h.family = v4 ? AF_INET : AF_INET6;
+	__builtin_memcpy(h.addr, key->addr, 16);
+	if (host_addrs_unknown || bpf_map_lookup_elem(&host_addrs, &h))
+		return v4 ? 32 : 128;
+	return 0;
+}
 
 static __always_inline int audit_allowed(__u64 cgid, const struct ragged_net_key *key, __u32 proto)
 {
@@ -123,6 +164,11 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 		key.policy_id = bpf_htonl(run->policy_id);
 		rule = bpf_map_lookup_elem(&net_rules, &key);
 		allow = rule && proto < 32 && (rule->proto_mask & (1u << proto));
+		/* A wildcard grant is the network out there, never this host. */
+		if (allow && rule->named_bits < special_bits(&key, key.family == bpf_htons(AF_INET))) {
+			allow = 0;
+			rule = 0;
+		}
 	}
 	/* Every denial is recorded; an allowed destination once a second. */
 	account(cgid, hook, !allow, allow ? audit_allowed(cgid, &key, proto) : 1, &ev);

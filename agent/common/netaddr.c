@@ -6,9 +6,11 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "netaddr.h"
+#include "ragged/netclass.h"
 
 int
 net_parse_ip(const char *s, char *out, size_t outlen)
@@ -169,4 +171,85 @@ net_parse_endpoint(const char *s, bool allow_cidr, struct net_endpoint *ep,
 		return -1;
 	}
 	return cidr_host(host, ep, v6, why);
+}
+
+/*
+ * Where an endpoint leads beyond "a host out there". The classes are the
+ * network program's (ragged/netclass.h) plus private ranges, which a grant
+ * reaches like any other but which a user should see named.
+ */
+static const char *const scope_names[RAGGED_DEST_COUNT] = {
+	[RAGGED_DEST_UNSPECIFIED] = "the unspecified address, i.e. this host",
+	[RAGGED_DEST_LOOPBACK] = "loopback, i.e. this host",
+	[RAGGED_DEST_LINK_LOCAL] = "link-local: the local link and cloud metadata",
+	[RAGGED_DEST_MULTICAST] = "multicast: every listener on the link",
+	[RAGGED_DEST_BROADCAST] = "broadcast: every host on the link",
+	[RAGGED_DEST_V4_COMPAT] = "an IPv4-compatible IPv6 address",
+	[RAGGED_DEST_HOST] = "this host's own address",
+	[RAGGED_DEST_PRIVATE] = "a private network",
+};
+
+bool
+net_host_means_local(const char *host)
+{
+	size_t n = strlen(host);
+
+	/* RFC 6761: localhost and every name under it are this host. */
+	return strcasecmp(host, "localhost") == 0 || strcasecmp(host, "ip6-localhost") == 0 ||
+	    strcasecmp(host, "ip6-loopback") == 0 ||
+	    (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0);
+}
+
+/* Does the range a/e contain the range b/r (e <= r), bits compared MSB first? */
+static bool
+range_contains(const unsigned char *a, unsigned e, const unsigned char *b, unsigned r)
+{
+	if (e > r)
+		return false;
+	for (unsigned i = 0; i < e; i++)
+		if ((a[i / 8] ^ b[i / 8]) & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+const char *
+net_endpoint_scope(const char *host, bool is_cidr, unsigned prefix)
+{
+	static const unsigned char priv4[3][4] = { { 10 }, { 172, 16 }, { 192, 168 } };
+	static const unsigned priv4_bits[3] = { 8, 12, 16 };
+	static const unsigned char priv6[16] = { 0xfc };
+	unsigned char a[16];
+	unsigned e, bits;
+	uint32_t cls;
+	bool v4 = inet_pton(AF_INET, host, a) == 1;
+
+	if (!v4 && inet_pton(AF_INET6, host, a) != 1)
+		return net_host_means_local(host) ? scope_names[RAGGED_DEST_LOOPBACK] : NULL;
+	e = is_cidr ? prefix : v4 ? 32 : 128;
+	cls = v4 ? ragged_v4_class(a, &bits, 1) : ragged_v6_class(a, &bits, 1);
+	/* Inside a special range: the grant names it and reaches it. */
+	if (cls != RAGGED_DEST_ORDINARY && e >= bits)
+		return scope_names[cls];
+	/* Wider than one: only private ranges are reached by a wider grant
+	 * (the network program refuses the others to it). */
+	if (v4) {
+		for (int i = 0; i < 3; i++)
+			if (range_contains(a, e, priv4[i], priv4_bits[i]))
+				return scope_names[RAGGED_DEST_PRIVATE];
+	} else if (range_contains(a, e, priv6, 7)) {
+		return scope_names[RAGGED_DEST_PRIVATE];
+	}
+	return NULL;
+}
+
+void
+net_format_endpoint(char *out, size_t len, const char *host, bool is_cidr, unsigned prefix,
+		    unsigned port)
+{
+	bool v6 = strchr(host, ':') != NULL;
+
+	if (is_cidr)
+		snprintf(out, len, "%s%s/%u%s:%u", v6 ? "[" : "", host, prefix, v6 ? "]" : "", port);
+	else
+		snprintf(out, len, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", port);
 }

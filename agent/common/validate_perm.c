@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "manifest.h"
+#include "netaddr.h"
 #include "osv.h"
 #include "perms.h"
 #include "util.h"
@@ -339,6 +340,26 @@ static void urls(struct vctx *v, uint32_t perms)
 	}
 }
 
+/*
+ * Endpoints that lead to this host, its link or a private network: allowed
+ * when named exactly (the sandbox keeps wildcard grants off them), but what
+ * they reach is the user's own services, so each one is a high finding.
+ */
+static void local_endpoints(struct vctx *v)
+{
+	for (size_t i = 0; i < v->m->n_endpoints; i++) {
+		const struct manifest_endpoint *ep = &v->m->endpoints[i];
+		const char *scope = net_endpoint_scope(ep->host, ep->is_cidr, ep->prefix);
+		char s[300];
+
+		if (!scope)
+			continue;
+		net_format_endpoint(s, sizeof(s), ep->host, ep->is_cidr, ep->prefix, ep->port);
+		vfind(v, "perm-endpoint-local", VSEV_DEFAULT, MANIFEST, (unsigned)ep->line,
+		      "network endpoint %s reaches %s", s, scope);
+	}
+}
+
 /* Least privilege: which declared permissions the code shows no sign of using. */
 static bool perm_used(const struct vctx *v, int p)
 {
@@ -394,6 +415,7 @@ void vperm_check(struct vctx *v)
 	if (!m)
 		return;
 	perms = m->required | m->optional;
+	local_endpoints(v);
 	if ((uses & VUSE_NETWORK) && !(perms & (P(NETWORK_API) | P(NETWORK_DOWNLOAD) |
 						P(SYSTEM_EMBEDDING) | P(SYSTEM_VECTORSTORE))))
 		vfind(v, "perm-undeclared-network", VSEV_DEFAULT, v->first_use[0].file,

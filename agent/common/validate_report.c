@@ -90,6 +90,8 @@ const struct validate_rule validate_rules[] = {
 	  "Declare write:documents or write:config, or write only under $TMPDIR (the run's scratch dir)."),
 	R("perm-endpoint-undeclared", SEV_MEDIUM, "a URL's host is not among the declared endpoints",
 	  "Add host:port to [network] endpoints, or remove the URL."),
+	R("perm-endpoint-local", SEV_HIGH, "a network endpoint names this host, its link or a private network",
+	  "Name the remote host the plugin needs: loopback, link-local and private addresses reach the user's own services."),
 	R("perm-unused", SEV_INFO, "a declared permission is never used by the code",
 	  "Remove it from the manifest (least privilege)."),
 	R("dep-vulnerable", SEV_HIGH, "a pinned dependency has a known vulnerability",

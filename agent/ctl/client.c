@@ -214,3 +214,18 @@ void render_kv(const cJSON *obj, int indent)
 		printf("%*s%-20s %s\n", indent, "", ctl_safe(it->string), buf);
 	}
 }
+
+void ctl_show_endpoints(FILE *out, const cJSON *endpoints)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, endpoints) {
+		const char *ep = proto_str(it, "endpoint"), *reaches = proto_str(it, "reaches");
+
+		if (reaches)
+			fprintf(out, "      endpoint %s  (high risk: reaches %s)\n",
+				ep ? ctl_safe(ep) : "?", ctl_safe(reaches));
+		else
+			fprintf(out, "      endpoint %s\n", ep ? ctl_safe(ep) : "?");
+	}
+}

@@ -39,6 +39,7 @@ static void show_perms(const cJSON *e)
 			       pi ? perm_risk_name(pi->risk) : "?", pi ? pi->description : "");
 		}
 	}
+	ctl_show_endpoints(stdout, cJSON_GetObjectItemCaseSensitive(e, "endpoints"));
 }
 
 static int install(struct ctl *c, int argc, char **argv)

@@ -3,6 +3,7 @@
 #ifndef RAGGED_CTL_H
 #define RAGGED_CTL_H
 
+#include <stdio.h>
 #include <stdbool.h>
 
 #include <cjson/cJSON.h>
@@ -43,6 +44,12 @@ void render_json(const cJSON *data);
 void render_table(const char *const *headers, const char *const *keys, int ncols,
 		  const cJSON *rows);
 void render_kv(const cJSON *obj, int indent);
+/*
+ * A permission's endpoints at install: one line each, with where it leads
+ * when that is this host, its link or a private network (the consent
+ * prompt draws the same list, prompt.c).
+ */
+void ctl_show_endpoints(FILE *out, const cJSON *endpoints);
 
 int cmd_plugin(struct ctl *c, int argc, char **argv);
 int cmd_run(struct ctl *c, int argc, char **argv);

@@ -55,8 +55,8 @@ static void put(int fd, const char *s)
 
 static void draw(int fd, const cJSON *msg)
 {
-	char name[80], ver[80], perm[64], risk[16], desc[200], line[512];
-	const cJSON *it;
+	char name[80], ver[80], perm[64], risk[16], desc[200], line[512], host[300], reach[120];
+	const cJSON *it, *ep;
 	bool optional = strcmp(proto_str(msg, "kind") ?: "", "optional") == 0;
 	size_t n;
 	int k = 0;
@@ -74,6 +74,18 @@ static void draw(int fd, const cJSON *msg)
 		clean(desc, sizeof(desc), proto_str(it, "description") ?: "");
 		snprintf(line, sizeof(line), "  %-20s %-7s %s\n", perm, risk, desc);
 		put(fd, line);
+		/* network:api: every endpoint, and where one leads when that is
+		 * this host, its link or a private network (high risk). */
+		cJSON_ArrayForEach(ep, cJSON_GetObjectItemCaseSensitive(it, "endpoints")) {
+			clean(host, sizeof(host), proto_str(ep, "endpoint") ?: "?");
+			clean(reach, sizeof(reach), proto_str(ep, "reaches") ?: "");
+			if (reach[0])
+				snprintf(line, sizeof(line), "      endpoint %s  (high risk: reaches %s)\n",
+					 host, reach);
+			else
+				snprintf(line, sizeof(line), "      endpoint %s\n", host);
+			put(fd, line);
+		}
 	}
 	/* The line the answer belongs to: who, what, how risky, in one place. */
 	n = (size_t)snprintf(line, sizeof(line), "Allow plugin \"%s\"", name);

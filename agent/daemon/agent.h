@@ -87,6 +87,7 @@ struct net_rule {
 	int family;			/* AF_INET / AF_INET6 */
 	uint8_t addr[16];
 	uint8_t prefix;			/* address bits */
+	uint8_t named_bits;		/* struct ragged_net_rule: what the grant names */
 	uint16_t port;			/* host order */
 	uint32_t proto_mask;		/* 1 << IPPROTO_TCP | 1 << IPPROTO_UDP */
 	uint32_t perm;
@@ -286,6 +287,8 @@ void check_limits(struct agent *a, struct run *r);
 int consent_admit(struct agent *a, struct client *c, const cJSON *msg, struct run *r,
 		  uint32_t *granted, uint32_t *need, int *code, char *err, size_t errlen);
 void consent_prompt(struct client *c, const struct run *r, uint32_t perms, const char *kind);
+/* The manifest's network endpoints for display: [{"endpoint", "reaches"?}]. */
+cJSON *consent_endpoints_json(const struct manifest *m, bool *any_local);
 void consent_answer(struct agent *a, struct client *c, const cJSON *msg);
 void consent_channel_event(struct agent *a, struct run *r);
 void consent_client_gone(struct agent *a, struct client *c);
@@ -391,8 +394,17 @@ void client_close(struct agent *a, struct client *c);
 struct client *client_find(struct agent *a, int fd);
 
 /* epoll tags: the low bits of the epoll data say what the fd is */
-enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_RUN, EP_RINGBUF, EP_SIGNAL, EP_TIMER, EP_CHAN };
+enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_RUN, EP_RINGBUF, EP_SIGNAL, EP_TIMER, EP_CHAN,
+	       EP_HOSTADDR };
 int ep_add(struct agent *a, int fd, enum ep_kind kind, void *ptr);
+
+/* hostaddr.c: this host's own addresses in the network program's map. */
+int hostaddr_setup(struct agent *a, char *err, size_t errlen);
+int hostaddr_sync(struct agent *a, char *err, size_t errlen);
+/* The map part: fd's entries become exactly this host's addresses now. */
+int hostaddr_sync_map(int map_fd, char *err, size_t errlen);
+void hostaddr_event(struct agent *a);
+void hostaddr_close(struct agent *a);
 void ep_del(struct agent *a, int fd);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "agent.h"
 #include "log.h"
+#include "netaddr.h"
 #include "perms.h"
 #include "proto.h"
 #include "util.h"
@@ -120,6 +121,32 @@ int consent_admit(struct agent *a, struct client *c, const cJSON *msg, struct ru
 	return 0;
 }
 
+/*
+ * Every endpoint network:api would grant, as the manifest spells it, and
+ * where it leads when that is this host, its link or a private network.
+ */
+cJSON *consent_endpoints_json(const struct manifest *m, bool *any_local)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	*any_local = false;
+	for (size_t i = 0; arr && i < m->n_endpoints; i++) {
+		const struct manifest_endpoint *ep = &m->endpoints[i];
+		const char *scope = net_endpoint_scope(ep->host, ep->is_cidr, ep->prefix);
+		cJSON *o = cJSON_CreateObject();
+		char s[300];
+
+		net_format_endpoint(s, sizeof(s), ep->host, ep->is_cidr, ep->prefix, ep->port);
+		cJSON_AddStringToObject(o, "endpoint", s);
+		if (scope) {
+			cJSON_AddStringToObject(o, "reaches", scope);
+			*any_local = true;
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
 void consent_prompt(struct client *c, const struct run *r, uint32_t perms, const char *kind)
 {
 	cJSON *m = cJSON_CreateObject(), *arr;
@@ -137,7 +164,17 @@ void consent_prompt(struct client *c, const struct run *r, uint32_t perms, const
 			continue;
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", pi->name);
-		cJSON_AddStringToObject(o, "risk", perm_risk_name(pi->risk));
+		if (p == RAGGED_PERM_NETWORK_API) {
+			/* Every endpoint is shown; one that reaches this host, its
+			 * link or a private network makes the permission high risk. */
+			bool local;
+			cJSON *eps = consent_endpoints_json(&r->m, &local);
+
+			cJSON_AddStringToObject(o, "risk", perm_risk_name(local ? RISK_HIGH : pi->risk));
+			cJSON_AddItemToObject(o, "endpoints", eps);
+		} else {
+			cJSON_AddStringToObject(o, "risk", perm_risk_name(pi->risk));
+		}
 		cJSON_AddStringToObject(o, "description", pi->description);
 		cJSON_AddItemToArray(arr, o);
 	}

@@ -67,7 +67,8 @@ static int put_rules(struct agent *a, const struct policy *p, uint32_t id)
 	}
 	for (size_t i = 0; i < p->n_nets; i++) {
 		struct ragged_net_key k;
-		struct ragged_net_rule v = { .perm = p->nets[i].perm,
+		struct ragged_net_rule v = { .perm = (uint16_t)p->nets[i].perm,
+					     .named_bits = p->nets[i].named_bits,
 					     .proto_mask = p->nets[i].proto_mask };
 
 		net_key(&p->nets[i], id, &k);

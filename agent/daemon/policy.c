@@ -21,6 +21,7 @@
 #include <dirent.h>
 
 #include "agent.h"
+#include "netaddr.h"
 #include "util.h"
 
 #define R RAGGED_ACC_READ
@@ -87,6 +88,7 @@ static int add_net(struct policy *p, int family, const void *addr, int prefix,
 	if (addr)
 		memcpy(nr->addr, addr, family == AF_INET ? 4 : 16);
 	nr->prefix = (uint8_t)prefix;
+	nr->named_bits = (uint8_t)prefix;	/* as named; add_endpoint narrows names */
 	nr->port = port;
 	nr->proto_mask = proto_mask;
 	nr->perm = perm;
@@ -154,11 +156,23 @@ static int add_paths(struct policy *p, const char *home, char **paths, size_t n,
 #define TCP (1u << IPPROTO_TCP)
 #define UDP (1u << IPPROTO_UDP)
 
-/* host:port: an IP literal as is, a name resolved now, once, at run start. */
+/*
+ * host:port: an IP literal as is, a name resolved now, once, at run start.
+ * What a manifest's DNS name resolves to is decided by whoever runs its DNS:
+ * such an address reaches only ordinary destinations, never loopback, this
+ * host or the local link (named_bits 0, bpf/net.bpf.c), unless the name is
+ * one that means this host ("localhost"), which the install finding and the
+ * consent prompt show. The agent config's service hosts are the
+ * administrator's and trusted as named (trusted_name).
+ */
 static int add_endpoint(struct policy *p, const char *host, uint16_t port, uint32_t perm,
-			char *err, size_t errlen)
+			bool trusted_name, char *err, size_t errlen)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	unsigned char lit[16];
+	bool as_named = trusted_name || net_host_means_local(host) ||
+			inet_pton(AF_INET, host, lit) == 1 || inet_pton(AF_INET6, host, lit) == 1;
+	size_t first = p->n_nets;
 	int rc;
 
 	rc = getaddrinfo(host, NULL, &hints, &res);
@@ -181,6 +195,8 @@ static int add_endpoint(struct policy *p, const char *host, uint16_t port, uint3
 			break;
 	}
 	freeaddrinfo(res);
+	for (size_t i = first; rc == 0 && !as_named && i < p->n_nets; i++)
+		p->nets[i].named_bits = 0;
 	return rc;
 }
 
@@ -299,11 +315,11 @@ int policy_build(const struct agent *a, const struct run *r, const struct manife
 
 	if (HAS(RAGGED_PERM_SYSTEM_EMBEDDING) && cfg->embedding.host[0] &&
 	    add_endpoint(p, cfg->embedding.host, cfg->embedding.port,
-			 RAGGED_PERM_SYSTEM_EMBEDDING, err, errlen) < 0)
+			 RAGGED_PERM_SYSTEM_EMBEDDING, true, err, errlen) < 0)
 		goto fail;
 	if (HAS(RAGGED_PERM_SYSTEM_VECTORSTORE) && cfg->vectorstore.host[0] &&
 	    add_endpoint(p, cfg->vectorstore.host, cfg->vectorstore.port,
-			 RAGGED_PERM_SYSTEM_VECTORSTORE, err, errlen) < 0)
+			 RAGGED_PERM_SYSTEM_VECTORSTORE, true, err, errlen) < 0)
 		goto fail;
 	if (HAS(RAGGED_PERM_NETWORK_API)) {
 		for (size_t i = 0; i < m->n_endpoints; i++) {
@@ -315,7 +331,7 @@ int policy_build(const struct agent *a, const struct run *r, const struct manife
 				goto fail;
 			}
 			if (!e->is_cidr && add_endpoint(p, e->host, e->port, RAGGED_PERM_NETWORK_API,
-							err, errlen) < 0)
+							false, err, errlen) < 0)
 				goto fail;
 		}
 		if (add_dns(p, cfg, RAGGED_PERM_NETWORK_API) < 0)
@@ -323,17 +339,17 @@ int policy_build(const struct agent *a, const struct run *r, const struct manife
 	}
 	if (HAS(RAGGED_PERM_NETWORK_DOWNLOAD)) {
 		static const uint8_t any[16];
-		static const uint8_t loop4[4] = { 127, 0, 0, 0 };
 
+		/*
+		 * "Any address" is the internet, not this host: a prefix-0 grant
+		 * never reaches loopback, this host's addresses, the unspecified
+		 * or link-local ranges (the network program refuses those
+		 * destination classes to it; ragged/netclass.h).
+		 */
 		if (add_net(p, AF_INET, any, 0, 80, TCP, RAGGED_PERM_NETWORK_DOWNLOAD) < 0 ||
 		    add_net(p, AF_INET, any, 0, 443, TCP, RAGGED_PERM_NETWORK_DOWNLOAD) < 0 ||
 		    add_net(p, AF_INET6, any, 0, 80, TCP, RAGGED_PERM_NETWORK_DOWNLOAD) < 0 ||
 		    add_net(p, AF_INET6, any, 0, 443, TCP, RAGGED_PERM_NETWORK_DOWNLOAD) < 0 ||
-		    /* "Any address" is the internet, not this host: loopback stays denied. */
-		    add_net(p, AF_INET, loop4, 8, 80, 0, RAGGED_PERM_NETWORK_DOWNLOAD) < 0 ||
-		    add_net(p, AF_INET, loop4, 8, 443, 0, RAGGED_PERM_NETWORK_DOWNLOAD) < 0 ||
-		    add_net(p, AF_INET6, &in6addr_loopback, 128, 80, 0, RAGGED_PERM_NETWORK_DOWNLOAD) < 0 ||
-		    add_net(p, AF_INET6, &in6addr_loopback, 128, 443, 0, RAGGED_PERM_NETWORK_DOWNLOAD) < 0 ||
 		    add_dns(p, cfg, RAGGED_PERM_NETWORK_DOWNLOAD) < 0)
 			goto oom;
 		if (cfg->cache_dir[0]) {

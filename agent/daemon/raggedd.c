@@ -150,8 +150,8 @@ static int start(struct agent *a, char *err, size_t errlen)
 	}
 	/* Scratch tmpfs of runs whose agent died. */
 	runs_reap_stale_scratch(a);
-	if (bpf_load(a, err, errlen) < 0 || procmon_load(a, err, errlen) < 0 ||
-	    events_setup(a, err, errlen) < 0)
+	if (bpf_load(a, err, errlen) < 0 || hostaddr_setup(a, err, errlen) < 0 ||
+	    procmon_load(a, err, errlen) < 0 || events_setup(a, err, errlen) < 0)
 		return -1;
 	/* Records a previous agent left in the pinned ring buffer come first. */
 	restart_adopt(a, stale, n_stale);
@@ -266,6 +266,9 @@ static void loop(struct agent *a)
 				if ((r = run_find_timerfd(a, fd)))
 					run_tick(a, r);
 				break;
+			case EP_HOSTADDR:
+				hostaddr_event(a);
+				break;
 			}
 		}
 		/* Every pass ends with its records in the file; fdatasync once
@@ -294,6 +297,7 @@ static void stop(struct agent *a)
 	if (a->listen_fd >= 0)
 		unlink(a->cfg.socket_path);
 	procmon_unload(a);
+	hostaddr_close(a);
 	bpf_unload(a);
 	/* Leave no cgroups behind: the subtree is empty now. */
 	if (a->cg.v2[0])

@@ -179,6 +179,11 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 	cJSON_AddNumberToObject(e, "uid", uid);
 	cJSON_AddItemToObject(e, "required", perm_array(m.required));
 	cJSON_AddItemToObject(e, "optional", perm_array(m.optional));
+	if (m.n_endpoints > 0) {
+		bool local;
+
+		cJSON_AddItemToObject(e, "endpoints", consent_endpoints_json(&m, &local));
+	}
 	cJSON_AddItemToObject(e, "validation", vet);
 	if (vrc == 1)
 		cJSON_AddStringToObject(e, "accepted_risk_digest", vdigest);

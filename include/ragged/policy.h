@@ -66,8 +66,17 @@ struct ragged_net_key {
 	__u8 addr[16];
 };
 
+/*
+ * named_bits: how narrow the grant is as the manifest or config named it
+ * (the prefix of an IP literal or CIDR; 0 for an address a DNS name of the
+ * manifest resolved to). A destination of a special class (netclass.h:
+ * loopback, this host, link-local...) is reached only when named_bits is at
+ * least the class's range: a wildcard grant never reaches one.
+ */
 struct ragged_net_rule {
-	__u32 perm;		/* permission that granted it */
+	__u16 perm;		/* permission that granted it */
+	__u8 named_bits;
+	__u8 reserved;
 	__u32 proto_mask;	/* 1 << IPPROTO_TCP | 1 << IPPROTO_UDP */
 };
 

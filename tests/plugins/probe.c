@@ -467,12 +467,47 @@ static int do_recvfd(const char *op, const char *arg)
 }
 
 /* Returns the op's result (0 ok, -1 errno, 1 already reported), -2 unknown op. */
+/*
+ * Address-form ops (tests/integration/t_escape_netaddr.sh):
+ *   nbconnect A:P   non-blocking TCP connect: the verdict the sandbox gave at
+ *                   connect time (EPERM), never a wait for a timeout
+ *   loconnect A:P   the same on a socket bound to the loopback device
+ *                   (SO_BINDTODEVICE "lo"): whatever the sandbox says, no
+ *                   packet to A can leave the machine
+ *   tfo A:P         TCP Fast Open: sendto(MSG_FASTOPEN) connects and sends
+ */
+static int do_addr_op(const char *op, const char *arg)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, rc;
+
+	if (parse_addr(arg, &ss, &len) < 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+		    (strcmp(op, "tfo") == 0 ? 0 : SOCK_NONBLOCK), 0);
+	if (fd < 0)
+		return -1;
+	if (strcmp(op, "loconnect") == 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) < 0) {
+		report("bindtodevice", "lo", -1);
+		return keep_errno(-1, fd);
+	}
+	if (strcmp(op, "tfo") == 0)
+		rc = sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&ss, len) == 1 ? 0 : -1;
+	else
+		rc = connect(fd, (struct sockaddr *)&ss, len);
+	return keep_errno(rc, fd);
+}
+
 static int escape_op(const char *op, const char *arg)
 {
 	char a[256], b[256];
 	long pid = atol(arg);
 	int fd;
 
+	if (strcmp(op, "nbconnect") == 0 || strcmp(op, "loconnect") == 0 || strcmp(op, "tfo") == 0)
+		return do_addr_op(op, arg);
 	if (strcmp(op, "sleep") == 0)
 		return sleep((unsigned)atoi(arg)), 0;
 	if (strcmp(op, "ptrace") == 0) {

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 #include "../../agent/daemon/agent.h"
 #include "config_parse.h"
+#include "netaddr.h"
 
 #define R RAGGED_ACC_READ
 #define W RAGGED_ACC_WRITE
@@ -618,6 +620,13 @@ static void t_network_api(void **state)
 	want_net(&f->p, "2001:db8::1", 128, 443, TCP, RAGGED_PERM_NETWORK_API);
 	want_net(&f->p, "127.0.0.1", 32, 9000, TCP, RAGGED_PERM_NETWORK_API);
 	want_net(&f->p, "0.0.0.0", 0, 853, TCP, RAGGED_PERM_NETWORK_API);
+	/* As named: how narrow each grant is decides which special
+	 * destinations it reaches (none for the 0.0.0.0/0 wildcard). */
+	assert_int_equal(find_net(&f->p, "192.0.2.0", 24, 8443)->named_bits, 24);
+	assert_int_equal(find_net(&f->p, "2001:db8::1", 128, 443)->named_bits, 128);
+	assert_int_equal(find_net(&f->p, "0.0.0.0", 0, 853)->named_bits, 0);
+	/* "localhost" names this host: its loopback addresses are reached. */
+	assert_int_equal(find_net(&f->p, "127.0.0.1", 32, 9000)->named_bits, 32);
 	/* Not "any port": the declared ones only. */
 	assert_null(find_net(&f->p, "198.51.100.7", 32, 80));
 	/* DNS: the resolver files and the system's nameservers on port 53. */
@@ -628,6 +637,35 @@ static void t_network_api(void **state)
 	assert_true(f->p.n_nets >= 6 + nres && f->p.n_nets <= 7 + nres);
 	for (size_t i = 0; i < f->p.n_nets; i++)
 		assert_true(f->p.nets[i].family == AF_INET || f->p.nets[i].family == AF_INET6);
+}
+
+/*
+ * What a manifest's DNS name resolves to is up to whoever answers for the
+ * name: its addresses reach ordinary destinations only (named_bits 0), so a
+ * name that resolves to 127.0.0.1 or this host's address reaches neither.
+ * This host's own name resolves offline (/etc/hosts) where it has one.
+ */
+static void t_network_api_name_not_named(void **state)
+{
+	struct fx *f = *state;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
+	char host[256], text[1024];
+
+	if (gethostname(host, sizeof(host)) < 0 || !net_valid_dns_name(host) ||
+	    net_host_means_local(host) || getaddrinfo(host, NULL, &hints, &res) != 0)
+		skip();
+	freeaddrinfo(res);
+	snprintf(text, sizeof(text), HEAD "[permissions]\nrequired = [\"network:api\"]\n[network]\n"
+		 "endpoints = [\"%s:443\", \"127.0.0.1:8080\"]\n", host);
+	manifest(f, text);
+	build(f, BIT(NETWORK_API));
+	for (size_t i = 0; i < f->p.n_nets; i++) {
+		const struct net_rule *nr = &f->p.nets[i];
+
+		if (nr->port == 443)
+			assert_int_equal(nr->named_bits, 0);
+	}
+	assert_int_equal(find_net(&f->p, "127.0.0.1", 32, 8080)->named_bits, 32);
 }
 
 static void t_network_api_not_granted(void **state)
@@ -694,19 +732,23 @@ static void t_network_download(void **state)
 	want_net(&f->p, "::", 0, 80, TCP, RAGGED_PERM_NETWORK_DOWNLOAD);
 	want_net(&f->p, "::", 0, 443, TCP, RAGGED_PERM_NETWORK_DOWNLOAD);
 	/*
-	 * Except loopback: the longer prefix wins the LPM lookup and allows no
-	 * protocol, so local services stay denied.
+	 * Wildcards as named (prefix 0): the network program keeps them off
+	 * loopback, this host and the local link (ragged/netclass.h), with no
+	 * exclusion rules of their own.
 	 */
-	want_net(&f->p, "127.0.0.0", 8, 80, 0, RAGGED_PERM_NETWORK_DOWNLOAD);
-	want_net(&f->p, "127.0.0.0", 8, 443, 0, RAGGED_PERM_NETWORK_DOWNLOAD);
-	want_net(&f->p, "::1", 128, 80, 0, RAGGED_PERM_NETWORK_DOWNLOAD);
-	want_net(&f->p, "::1", 128, 443, 0, RAGGED_PERM_NETWORK_DOWNLOAD);
-	nr = find_net(&f->p, "127.0.0.0", 8, 80);
-	assert_int_equal(nr->proto_mask, 0);
+	nr = find_net(&f->p, "0.0.0.0", 0, 80);
+	assert_int_equal(nr->named_bits, 0);
+	nr = find_net(&f->p, "::", 0, 443);
+	assert_int_equal(nr->named_bits, 0);
+	assert_null(find_net(&f->p, "127.0.0.0", 8, 80));
 	/* No other port. */
 	assert_null(find_net(&f->p, "0.0.0.0", 0, 8080));
 	want_system_dns(&f->p, RAGGED_PERM_NETWORK_DOWNLOAD);
-	assert_int_equal(f->p.n_nets, 8 + nres);
+	/* The resolvers are named exactly: a local one (127.0.0.53) is reached. */
+	for (size_t i = 0; i < nres; i++)
+		assert_int_equal(find_net(&f->p, res[i], strchr(res[i], ':') ? 128 : 32, 53)->named_bits,
+				 strchr(res[i], ':') ? 128 : 32);
+	assert_int_equal(f->p.n_nets, 4 + nres);
 	want_resolver_files(&f->p, RAGGED_PERM_NETWORK_DOWNLOAD);
 	/* The plugin's own cache dir (absent yet), writable; not the others'. */
 	want_tmp(f, "home/.ragged/cache/demo", R | W, RAGGED_PERM_NETWORK_DOWNLOAD);
@@ -720,7 +762,7 @@ static void t_network_download(void **state)
 	f->a->cfg.cache_dir[0] = '\0';
 	build(f, BIT(NETWORK_DOWNLOAD));
 	assert_int_equal(count_perm(&f->p, RAGGED_PERM_NETWORK_DOWNLOAD), 4);
-	assert_int_equal(f->p.n_nets, 8 + nres);
+	assert_int_equal(f->p.n_nets, 4 + nres);
 }
 
 /* Everything at once: each permission's rules keep their own granting perm. */
@@ -890,6 +932,7 @@ int main(void)
 		T(t_vectorstore),
 		T(t_memory),
 		T(t_network_api),
+		T(t_network_api_name_not_named),
 		T(t_network_api_not_granted),
 		T(t_network_api_unresolvable),
 		T(t_configured_resolvers),

@@ -806,6 +806,7 @@ static void test_perm_endpoints(void **state)
 	absent(&r, "perm-endpoint-undeclared");
 	absent(&r, "perm-undeclared-network");
 	absent(&r, "perm-unused");
+	absent(&r, "perm-endpoint-local");
 	validate_report_free(&r);
 	code("import requests\nrequests.get('https://collect.example.net/upload')\n"
 	     "requests.get('http://192.0.3.7:8443/y')\nrequests.get('https://api.example.com:8443/')\n");
@@ -818,6 +819,48 @@ static void test_perm_endpoints(void **state)
 		assert_int_equal(n, 3);
 	}
 	expect(&r, "perm-endpoint-undeclared", SEV_MEDIUM);
+	validate_report_free(&r);
+	/* Endpoints on this host, its link or a private network: one high finding each. */
+	manifest("\"python3\", \"main.py\"", "\"network:api\"",
+		 "\n[network]\nendpoints = [\"127.0.0.1:8080\", \"api.example.com:443\",\n"
+		 "  \"169.254.169.254:80\", \"10.0.0.0/8:443\", \"[::]:80\", \"localhost:9000\",\n"
+		 "  \"0.0.0.0/0:8443\", \"192.0.2.0/24:8443\"]\n");
+	code("import requests\nrequests.get('https://api.example.com/v1/x')\n");
+	scan(NULL, NULL, &r);
+	{
+		static const char *const want[] = {
+			"127.0.0.1:8080 reaches loopback", "169.254.169.254:80 reaches link-local",
+			"10.0.0.0/8:443 reaches a private network", "[::]:80 reaches the unspecified",
+			"localhost:9000 reaches loopback", "0.0.0.0/0:8443 reaches a private network",
+		};
+		int n = 0;
+
+		for (size_t i = 0; i < r.n; i++) {
+			if (strcmp(r.findings[i].rule->id, "perm-endpoint-local"))
+				continue;
+			n++;
+			assert_int_equal(r.findings[i].severity, SEV_HIGH);
+			assert_null(strstr(r.findings[i].message, "example.com"));
+			assert_null(strstr(r.findings[i].message, "192.0.2.0"));
+		}
+		assert_int_equal(n, 6);
+		for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
+			bool seen = false;
+
+			for (size_t i = 0; i < r.n; i++)
+				seen |= strstr(r.findings[i].message, want[w]) != NULL;
+			if (!seen)
+				fail_msg("no finding \"%s\"", want[w]);
+		}
+		/* Each on the manifest line that names it. */
+		for (size_t i = 0; i < r.n; i++) {
+			if (strstr(r.findings[i].message, "127.0.0.1:8080"))
+				assert_int_equal(r.findings[i].line, 11);
+			if (strstr(r.findings[i].message, "0.0.0.0/0:8443"))
+				assert_int_equal(r.findings[i].line, 13);
+		}
+		expect(&r, "perm-endpoint-local", SEV_HIGH);
+	}
 	validate_report_free(&r);
 	/* network:download reaches any host: no endpoint list to check. */
 	manifest("\"python3\", \"main.py\"", "\"network:download\"", NULL);
