@@ -83,6 +83,7 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	f->a.bpf.runs_fd = f->a.bpf.counters_fd = f->a.bpf.file_rules_fd = -1;
+	f->a.bpf.inode_rules_fd = -1;
 	f->a.bpf.net_rules_fd = f->a.bpf.orphan_fd = f->a.bpf.events_fd = -1;
 	*state = f;
 	if (open_maps(&f->a, RAGGED_MAX_RUNS, RAGGED_MAX_NET_RULES) < 0) {
