@@ -59,9 +59,6 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } inode_rules SEC(".maps");
 
-/* Set by the loader: inode_setattr gained a leading idmap argument (6.3+). */
-const volatile __u32 setattr_has_idmap = 0;
-
 static __always_inline int refuse(__u64 cgid, __u32 hook, int err, __u64 op, const char *kpath)
 {
 	struct ragged_event *ev;
@@ -243,30 +240,31 @@ static __always_inline int need_write_inode(__u32 hook, struct dentry *d, int er
 
 /*
  * utimes, utimensat, futimens: the only setattr no path hook decides.
- * ctx: (idmap,) dentry, iattr; the idmap argument came in 6.3.
+ * Calls that change no time, or also size, mode or owner, are left alone.
  */
-SEC("lsm/inode_setattr")
-int BPF_PROG(ragged_inode_setattr)
+static __always_inline int setattr_times(struct dentry *d, struct iattr *attr)
 {
-	struct dentry *d;
-	struct iattr *attr;
-	unsigned int valid;
-
-	/* A branch on a load-time constant: the verifier sees only one side. */
-	if (setattr_has_idmap) {
-		d = (struct dentry *)ctx[1];
-		attr = (struct iattr *)ctx[2];
-	} else {
-		d = (struct dentry *)ctx[0];
-		attr = (struct iattr *)ctx[1];
-	}
-	valid = BPF_CORE_READ(attr, ia_valid);
+	unsigned int valid = BPF_CORE_READ(attr, ia_valid);
 
 	if (!(valid & (ATTR_ATIME | ATTR_MTIME)) ||
 	    (valid & (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE | ATTR_KILL_SUID |
 		      ATTR_KILL_SGID | ATTR_KILL_PRIV)))
 		return 0;
 	return need_write_inode(RAGGED_HOOK_INODE_SETATTR, d, EPERM, 0);
+}
+
+/* The hook gained a leading idmap argument; the loader keeps the one of
+ * these two that matches the running kernel's hook. */
+SEC("lsm/inode_setattr")
+int BPF_PROG(ragged_inode_setattr, void *idmap, struct dentry *dentry, struct iattr *attr)
+{
+	return setattr_times(dentry, attr);
+}
+
+SEC("lsm/inode_setattr")
+int BPF_PROG(ragged_inode_setattr_noidmap, struct dentry *dentry, struct iattr *attr)
+{
+	return setattr_times(dentry, attr);
 }
 
 /* Extended attributes; POSIX ACLs too on 6.1 (set as system.posix_acl_*). */

@@ -215,9 +215,13 @@ static int fsmod_load(struct agent *a, const struct bpf_object_open_opts *opts,
 		snprintf(err, errlen, "open file-change LSM programs: %s", strerror(errno));
 		return -1;
 	}
-	/* inode_setattr(dentry, iattr) until 6.2, (idmap, dentry, iattr) since. */
-	fsmod->rodata->setattr_has_idmap = hook_args("inode_setattr") == 3;
+	/* inode_setattr(dentry, iattr) on older kernels, (idmap, dentry, iattr)
+	 * on newer: one program for each, the other switched off. */
 	skip_missing_hooks(fsmod->obj);
+	if (hook_args("inode_setattr") == 3)
+		bpf_program__set_autoload(fsmod->progs.ragged_inode_setattr_noidmap, false);
+	else
+		bpf_program__set_autoload(fsmod->progs.ragged_inode_setattr, false);
 	if (fsmod_bpf__load(fsmod) < 0) {
 		snprintf(err, errlen, "load file-change LSM programs: %s", strerror(errno));
 		return -1;
