@@ -214,4 +214,15 @@ t_fs_write_tree_allowed() {
 	if [ "$left" = "f h l " ] && [ -p "$FS_W/f" ]; then
 		pass "the write tree holds what the plugin made (f h l)"
 	else fail "write tree holds '$left', want 'f h l '"; fi
+	# The kernel's own setattr on a write (setuid/setgid dropped) is not the
+	# plugin changing a mode: writing its granted file must work.
+	echo data > "$FS_W/suid.bin"; chown 65534:65534 "$FS_W/suid.bin"; chmod 6775 "$FS_W/suid.bin"
+	mark_audit
+	ctl run escfsw --yes -- write "$FS_W/suid.bin" > "$RAGGED_T/fswrite.out" 2>&1
+	new_audit > "$RAGGED_T/fswrite.rec"
+	expect_line "$RAGGED_T/fswrite.out" "^write $FS_W/suid.bin -> ok\$" "writing a setuid/setgid file works"
+	m=$(stat -c %a "$FS_W/suid.bin")
+	[ "$m" = 775 ] && pass "the kernel dropped setuid/setgid (6775 -> $m)" || fail "mode $m after the write, want 775"
+	no_line "$RAGGED_T/fswrite.rec" '"event":"permission_violation"' "no permission_violation record"
+	rm -f "$FS_W/suid.bin"
 }
