@@ -534,9 +534,12 @@ esc_holder_stop() {
 	wait "$ESC_HOLDER" 2>/dev/null; ESC_HOLDER=""
 }
 
-# esc_intrude AS OP ARG HOOK ERRNO: AS is root or nobody.
+# esc_intrude AS OP ARG HOOK ERRNO: AS is root or nobody. The intruder is
+# the holder run's plugin binary (file_open grants exactly that plugin dir).
+ESC_INTRUDER=""
 esc_intrude() {
 	esc_setup || return
+	[ -n "$ESC_INTRUDER" ] || ESC_INTRUDER="$ESC_DIR/probe"
 	if [ "$ESC_MODE" = landlock ]; then
 		esc_skip "the BPF-LSM layer is loaded in bpf-lsm mode only"; return
 	fi
@@ -545,7 +548,7 @@ esc_intrude() {
 	as=""; [ "$1" = nobody ] && as="setpriv --reuid=65534 --regid=65534 --clear-groups"
 	# shellcheck disable=SC2016
 	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$ESC_CG" \
-		$as "$ESC_DIR/probe" "$2" "$3" > "$RAGGED_T/esc.out" 2>&1
+		$as "$ESC_INTRUDER" "$2" "$3" > "$RAGGED_T/esc.out" 2>&1
 	esc_errno "$2" "$3" "$5"
 	# The intruder is not a run: its records are drained asynchronously.
 	i=0
@@ -588,11 +591,12 @@ t_escape_lsm_exec_unlinked() {
 	esc_docs || return
 	esc_holder_stop
 	ESC_HOLDER_RUN="escdocs --yes"
+	ESC_INTRUDER="$RAGGED_T/plugins/escdocs/probe"
 	cp "$ESC_DIR/probe" "$ESC_DROP/victim"
 	esc_intrude root exec_deleted "$ESC_DROP/victim" bprm_check_security EACCES
 	rm -f "$ESC_DROP/victim"
 	esc_holder_stop
-	ESC_HOLDER_RUN="escape"
+	ESC_HOLDER_RUN="escape" ESC_INTRUDER="$ESC_DIR/probe"
 }
 
 # Every escape-surface program loaded and attached on this kernel (a missing
