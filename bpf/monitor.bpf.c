@@ -136,16 +136,7 @@ static __always_inline int fsmod_arg(long nr)
 	return 0;
 }
 
-static __always_inline void report_k(__u64 cgid, __u32 hook, long nr, long ret, __u64 arg,
-				     __u32 target, const char *upath, const char *kpath,
-				     const struct args *a);
-
-static __always_inline void report(__u64 cgid, __u32 hook, long nr, long ret, __u64 arg,
-				   __u32 target, const char *upath, const struct args *a)
-{
-	report_k(cgid, hook, nr, ret, arg, target, upath, 0, a);
-}
-
+/* upath: a path in the caller's memory; else kpath, one in the kernel's. */
 static __always_inline void report_k(__u64 cgid, __u32 hook, long nr, long ret, __u64 arg,
 				     __u32 target, const char *upath, const char *kpath,
 				     const struct args *a)
@@ -169,6 +160,12 @@ static __always_inline void report_k(__u64 cgid, __u32 hook, long nr, long ret, 
 	else if (kpath)
 		bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), kpath);
 	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline void report(__u64 cgid, __u32 hook, long nr, long ret, __u64 arg,
+				   __u32 target, const char *upath, const struct args *a)
+{
+	report_k(cgid, hook, nr, ret, arg, target, upath, 0, a);
 }
 
 /* The path of the file open at descriptor fd of the current task, or 0. */
