@@ -159,6 +159,22 @@ int BPF_PROG(ragged_path_chown, const struct path *path)
 			  BPF_CORE_READ(path, dentry), EPERM);
 }
 
+/*
+ * Inode flags and project attributes (chattr: append-only, no-dump,
+ * no-COW, ...): an ioctl on any descriptor, read-only ones included.
+ */
+#define FS_IOC_SETFLAGS 0x40086602U
+#define FS_IOC_FSSETXATTR 0x401c5820U
+
+SEC("lsm/file_ioctl")
+int BPF_PROG(ragged_file_ioctl, struct file *file, unsigned int cmd)
+{
+	if (cmd != FS_IOC_SETFLAGS && cmd != FS_IOC_FSSETXATTR)
+		return 0;
+	return need_write(RAGGED_HOOK_FILE_SETFLAGS, BPF_CORE_READ(file, f_path.mnt),
+			  BPF_CORE_READ(file, f_path.dentry), EPERM);
+}
+
 /* --- hooks with a dentry and no mount ----------------------------------- */
 
 struct ancestor_walk {

@@ -83,6 +83,7 @@ static const struct hook_info hooks[RAGGED_HOOK_MAX] = {
 	[RAGGED_HOOK_INODE_XATTR] = { "inode_xattr", "bpf-lsm", NULL },
 	/* landlock mode: the run's mount view is read-only outside its write trees */
 	[RAGGED_HOOK_READONLY_MOUNT] = { "sys_exit", "read-only-mount", NULL },
+	[RAGGED_HOOK_FILE_SETFLAGS] = { "file_ioctl", "bpf-lsm", NULL },
 };
 
 /* What a file-rule denial was refused: the hook that decided tells. */
@@ -105,6 +106,7 @@ static const char *file_operation(const struct ragged_event *e)
 	case RAGGED_HOOK_PATH_CHMOD: return "chmod";
 	case RAGGED_HOOK_PATH_CHOWN: return "chown";
 	case RAGGED_HOOK_INODE_SETATTR: return "utimes";
+	case RAGGED_HOOK_FILE_SETFLAGS: return "setflags";
 	case RAGGED_HOOK_INODE_XATTR: return xattr_ops[e->arg < ARRAY_SIZE(xattr_ops) ? e->arg : 0];
 	default: return "open";
 	}

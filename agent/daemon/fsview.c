@@ -115,7 +115,7 @@ int fsview_plan(const struct policy *p, struct fsview *v)
 		struct statvfs sv;
 		struct stat st;
 
-		if (len < 2 || len > sizeof(m->path))
+		if (len < 2 || len >= sizeof(m->path))
 			continue;	/* never "/" itself: it is the read-only default */
 		memcpy(m->path, fr->path, len + 1);
 		if (dir)

@@ -67,6 +67,7 @@ enum ragged_hook {
 	RAGGED_HOOK_INODE_XATTR = 41,	/* lsm inode_{set,remove}xattr, inode_{set,remove}_acl */
 	/* landlock mode: a change refused by the run's read-only mount view (EROFS) */
 	RAGGED_HOOK_READONLY_MOUNT = 42,
+	RAGGED_HOOK_FILE_SETFLAGS = 43,	/* lsm file_ioctl: FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR */
 	RAGGED_HOOK_MAX = 64,		/* counters are indexed by hook: a power of two, room to grow */
 };
 

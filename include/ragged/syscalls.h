@@ -73,8 +73,8 @@
  * read-only outside its writable trees (agent/daemon/fsview.c), so EROFS is
  * that refusal. Where the object is: a path argument (DI/SI/DX), a
  * descriptor (FD, in DI; also an *at call given a NULL or empty path), or
- * a UNIX socket address (SUN, in SI). access(2) is not here: asking is not
- * trying.
+ * a UNIX socket address (SUN, in SI); ioctl: inode flags (chattr). access(2)
+ * is not here: asking is not trying.
  */
 #define RAGGED_FD_ARG_DI 4
 #define RAGGED_SUN_ARG_SI 5
@@ -89,7 +89,7 @@
 	X(132, utime, 1) X(235, utimes, 1) X(261, futimesat, 2) X(280, utimensat, 2) \
 	X(188, setxattr, 1) X(189, lsetxattr, 1) X(190, fsetxattr, 4) \
 	X(197, removexattr, 1) X(198, lremovexattr, 1) X(199, fremovexattr, 4) \
-	X(463, setxattrat, 2) X(466, removexattrat, 2) X(49, bind, 5)
+	X(463, setxattrat, 2) X(466, removexattrat, 2) X(49, bind, 5) X(16, ioctl, 4)
 
 /* Bits of the conditional entries. */
 #define RAGGED_CLONE_NEW_ALL 0x7e020080ULL	/* CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME */

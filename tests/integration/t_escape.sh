@@ -615,7 +615,7 @@ t_escape_programs_attached() {
 		ragged_path_rename ragged_task_setnice ragged_task_setscheduler ragged_task_setioprio
 		ragged_path_unlink ragged_path_rmdir ragged_path_mkdir ragged_path_mknod
 		ragged_path_symlink ragged_path_truncate ragged_path_chmod ragged_path_chown
-		ragged_inode_setxattr ragged_inode_removexattr"
+		ragged_inode_setxattr ragged_inode_removexattr ragged_file_ioctl"
 	# 6.2+: ftruncate and O_TRUNC have file_truncate (before: path_truncate),
 	# POSIX ACLs their own hooks (before: the xattr hooks).
 	old_kernel=0; uname -r | grep -q '^6\.[01]\.' && old_kernel=1

@@ -37,7 +37,7 @@ fs_setup() {
 # fs_files DIR: one file per operation (so each record names its own path),
 # plus what unlink/rmdir/rename/link act on; all the plugin user's.
 FS_OPS="otrunc trunc chmod fchmod chown lchown fchown fchownat_empty utimes futimens
-	setxattr lsetxattr fsetxattr removexattr setacl removeacl"
+	setxattr lsetxattr fsetxattr removexattr setacl removeacl setflags"
 fs_files() {
 	for op in $FS_OPS unlink mv ln; do echo "content of $op" > "$1/$op.txt"; done
 	mkdir -p "$1/rmdir.d"
@@ -187,6 +187,8 @@ t_fs_fchown() { fs_fd_case fchown path_chown EPERM fchown; }
 t_fs_fchownat_empty_path() { fs_fd_case fchownat_empty path_chown EPERM fchownat; }
 t_fs_futimens() { fs_fd_case futimens inode_setattr EPERM utimensat; }
 t_fs_fsetxattr() { fs_fd_case fsetxattr inode_xattr EPERM fsetxattr; }
+# chattr (FS_IOC_SETFLAGS) needs no write descriptor.
+t_fs_setflags() { fs_fd_case setflags file_ioctl EPERM ioctl; }
 
 # The same operations where the run may write: its scratch dir (any
 # plugin) and a granted write tree (write:documents).
@@ -194,12 +196,14 @@ fs_allowed() { # PLUGIN DIR OUT
 	ops="creat $2/a trunc $2/a otrunc $2/a ftrunc $2/a chmod $2/a fchmod $2/a chown $2/a
 		lchown $2/a fchown $2/a fchownat_empty $2/a utimes $2/a futimens $2/a
 		setxattr $2/a lsetxattr $2/a fsetxattr $2/a removexattr $2/a setacl $2/a
-		removeacl $2/a mkdir $2/d rmdir $2/d mkfifo $2/f ln $2/a:$2/h mv $2/a:$2/b unlink $2/b"
+		removeacl $2/a setflags $2/a mkdir $2/d rmdir $2/d mkfifo $2/f ln $2/a:$2/h mv $2/a:$2/b unlink $2/b"
 	mark_audit
 	# shellcheck disable=SC2086
 	ctl run "$1" --yes -- $ops > "$RAGGED_T/$3.out" 2>&1
 	new_audit > "$RAGGED_T/$3.rec"
+	# (a file system without user xattrs or inode flags says so: not a refusal)
 	bad=$(grep -- '->' "$RAGGED_T/$3.out" | grep -v -- '-> ok$' |
+		grep -Ev '^setflags .* -> (ENOTTY|EOPNOTSUPP)$' |
 		{ if [ "$FS_XATTR" = 1 ]; then cat; else
 			grep -Ev '^(setxattr|lsetxattr|fsetxattr|removexattr|setacl|removeacl) .* -> EOPNOTSUPP$'; fi })
 	n=$(grep -c -- '-> ok$' "$RAGGED_T/$3.out")

@@ -30,6 +30,7 @@
  *   fchown fchownat_empty (to the caller's own ids: the kernel still asks)
  *   utimes (utimensat NULL times) futimens setxattr lsetxattr fsetxattr
  *   removexattr (user.ragged) setacl removeacl (system.posix_acl_access)
+ *   setflags (FS_IOC_SETFLAGS: chattr +d through a read-only descriptor)
  *   mv A:B, ln A:B (rename, link); listxattr (prints the names first).
  *   "@S" in PATH stands for $RAGGED_SCRATCH.
  */
@@ -56,6 +57,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <linux/fs.h>
 
 static void report(const char *op, const char *arg, int rc)
 {
@@ -477,6 +479,15 @@ static int fd_chown(int fd) { return fchown(fd, getuid(), getgid()); }
 static int fd_chown_empty(int fd) { return fchownat(fd, "", getuid(), getgid(), AT_EMPTY_PATH); }
 static int fd_trunc(int fd) { return ftruncate(fd, 0); }
 static int fd_setxattr(int fd) { return fsetxattr(fd, "user.ragged", "x", 1, 0); }
+static int fd_setflags(int fd)
+{
+	int flags = 0;
+
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+		flags = 0;
+	flags |= FS_NODUMP_FL;
+	return ioctl(fd, FS_IOC_SETFLAGS, &flags);
+}
 static int fd_utimens(int fd)
 {
 	struct timespec t[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
@@ -553,6 +564,8 @@ static int fs_op(const char *op, const char *in)
 		return utimensat(AT_FDCWD, arg, NULL, 0);
 	if (strcmp(op, "futimens") == 0)
 		return on_fd(arg, O_RDONLY, fd_utimens);
+	if (strcmp(op, "setflags") == 0)	/* chattr +d through a read-only descriptor */
+		return on_fd(arg, O_RDONLY, fd_setflags);
 	if (strcmp(op, "setxattr") == 0)
 		return setxattr(arg, "user.ragged", "x", 1, 0);
 	if (strcmp(op, "lsetxattr") == 0)
