@@ -15,8 +15,8 @@
  * inode), each counted and recorded once, by the one hook that decided.
  *
  *  - path hooks (path_unlink, path_rmdir, path_mkdir, path_mknod,
- *    path_symlink, path_truncate, file_truncate, path_chmod, path_chown)
- *    get a mount: the object's path is built as escape.bpf.c builds it and
+ *    path_symlink, path_truncate, file_truncate, path_chmod, path_chown,
+ *    and file_ioctl for inode flags) get a mount: the object's path is built as escape.bpf.c builds it and
  *    looked up in file_rules. path_mknod is also what an O_CREAT open of a
  *    new file and a UNIX socket bind() pass through, before the file
  *    exists, so a refused create leaves nothing behind. Every variant (at,
