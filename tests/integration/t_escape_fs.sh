@@ -239,3 +239,18 @@ t_fs_write_tree_allowed() {
 	no_line "$RAGGED_T/fswrite.rec" '"event":"permission_violation"' "no permission_violation record"
 	rm -f "$FS_W/suid.bin"
 }
+
+# Each refusal above was counted and logged exactly once, in every run.
+t_fs_counted_once() {
+	fs_setup || return
+	n=0
+	grep -E '"event":"plugin_(executed|failed)".*"plugin":"escfsw?"' "$RAGGED_T/log/audit.jsonl" |
+		sed -n 's/.*"kernel_audited":\([0-9]*\),"records_logged":\([0-9]*\),"records_suppressed":\([0-9]*\),"records_lost":\([0-9]*\).*/\1 \2 \3 \4/p' \
+		> "$RAGGED_T/fs.counts"
+	while read -r k l s o; do
+		n=$((n + 1))
+		[ "$k" -eq $((l + s + o)) ] || { fail "run $n: kernel $k != logged $l + suppressed $s + lost $o"; return; }
+		[ "$s" -eq 0 ] && [ "$o" -eq 0 ] || { fail "run $n: $s suppressed, $o lost: a record the tests need is missing"; return; }
+	done < "$RAGGED_T/fs.counts"
+	[ "$n" -gt 0 ] && pass "$n runs: every kernel decision logged once" || fail "no run records"
+}
