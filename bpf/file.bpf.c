@@ -45,7 +45,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } file_rules SEC(".maps");
 
-#include "pathwalk.bpf.h"
+#include "file_rights.bpf.h"
 
 /*
  * Opens under a granted permission are recorded (file_access) at most once

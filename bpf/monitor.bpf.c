@@ -20,6 +20,12 @@
  *    RAGGED_HOOK_SYSCALL_EXIT. In bpf-lsm mode the LSM hooks
  *    (file_open, escape.bpf.c) make and report those decisions themselves,
  *    so reporting them here too would count one decision twice.
+ *  - landlock mode only: changes to files (names, contents, metadata) that
+ *    failed with EROFS. The plugin's mount view is read-only outside its
+ *    writable trees (agent/daemon/fsview.c); the kernel refuses there
+ *    before Landlock is asked, so this is the one report of the refusal
+ *    -> RAGGED_HOOK_READONLY_MOUNT, with the path given, or the path of
+ *    the descriptor's file for the fd variants.
  *
  * Two more programs cover what ends a process instead of failing a call:
  *  - tp_btf/signal_generate: SIGSYS from seccomp = a foreign-ABI syscall
@@ -32,16 +38,17 @@
  *
  * Network denials come from net.bpf.c and are never reported here.
  */
-#include "ragged.bpf.h"
+#include "pathwalk.bpf.h"
 #include "ragged/syscalls.h"
 
 #define EXDEV 18
+#define EROFS 30
 #define ENOSYS 38
+#define AF_UNIX 1
 #define SIGKILL 9
 #define SIGSYS 31
 #define SYS_SECCOMP 1
 #define SECCOMP_MODE_FILTER 2
-#define MNT_INTERNAL 0x4000
 
 /* Set by the loader before load: the agent's enforcement mode. */
 const volatile __u32 landlock_mode = 0;
@@ -134,8 +141,20 @@ static __always_inline int path_arg(long nr)
 	return 0;
 }
 
-static __always_inline void report(__u64 cgid, __u32 hook, long nr, long ret, __u64 arg,
-				   __u32 target, const char *upath, const struct args *a)
+static __always_inline int fsmod_arg(long nr)
+{
+	switch (nr) {
+#define NR(n, name, which) case n: return which;
+	RAGGED_FSMOD_SYSCALLS(NR)
+#undef NR
+	}
+	return 0;
+}
+
+/* upath: a path in the caller's memory; else kpath, one in the kernel's. */
+static __always_inline void report_k(__u64 cgid, __u32 hook, long nr, long ret, __u64 arg,
+				     __u32 target, const char *upath, const char *kpath,
+				     const struct args *a)
 {
 	struct ragged_event *ev;
 
@@ -153,7 +172,71 @@ static __always_inline void report(__u64 cgid, __u32 hook, long nr, long ret, __
 	}
 	if (upath)
 		bpf_probe_read_user_str(ev->path, sizeof(ev->path), upath);
+	else if (kpath)
+		bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), kpath);
 	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline void report(__u64 cgid, __u32 hook, long nr, long ret, __u64 arg,
+				   __u32 target, const char *upath, const struct args *a)
+{
+	report_k(cgid, hook, nr, ret, arg, target, upath, 0, a);
+}
+
+/* The path of the file open at descriptor fd of the current task, or 0. */
+static __always_inline const char *fd_path(__u64 fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct esc_scratch *s = scratch_buf();
+	struct file *f = 0;
+
+	if (!s || fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	if (!f)
+		return 0;
+	return path_of(s, build_path(BPF_CORE_READ(f, f_path.mnt), BPF_CORE_READ(f, f_path.dentry), s));
+}
+
+/* A change refused by the read-only mount view (landlock mode). */
+static __always_inline void report_readonly(__u64 cgid, long nr, long ret, const struct args *a,
+					    __u64 dx)
+{
+	const char *upath = 0;
+	char c = 0;
+	__u16 family = 0;
+
+	switch (fsmod_arg(nr)) {
+	case RAGGED_PATH_ARG_DI:
+		upath = (const char *)a->a0;
+		break;
+	case RAGGED_PATH_ARG_SI:
+		upath = (const char *)a->a1;
+		/* utimensat(fd, NULL), fchownat(fd, "", AT_EMPTY_PATH), ...: the fd's file */
+		if (!upath || bpf_probe_read_user(&c, 1, upath) < 0 || !c)
+			upath = 0;
+		break;
+	case RAGGED_PATH_ARG_DX:
+		upath = (const char *)dx;
+		break;
+	case RAGGED_FD_ARG_DI:
+		break;
+	case RAGGED_SUN_ARG_SI:
+		/* Only a socket name in the file system can meet a read-only mount. */
+		if (bpf_probe_read_user(&family, sizeof(family), (void *)a->a1) < 0 ||
+		    family != AF_UNIX)
+			return;
+		upath = (const char *)a->a1 + 2;
+		break;
+	default:
+		return;
+	}
+	if (upath)
+		report_k(cgid, RAGGED_HOOK_READONLY_MOUNT, nr, ret, 0, 0, upath, 0, a);
+	else
+		report_k(cgid, RAGGED_HOOK_READONLY_MOUNT, nr, ret, 0, 0, 0, fd_path(a->a0), a);
 }
 
 SEC("raw_tp/sys_exit")
@@ -168,7 +251,7 @@ int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	long nr;
 	int which;
 
-	if (ret != -EACCES && ret != -EPERM && ret != -ENOSYS && ret != -EXDEV)
+	if (ret != -EACCES && ret != -EPERM && ret != -ENOSYS && ret != -EXDEV && ret != -EROFS)
 		return 0;
 	cgid = bpf_get_current_cgroup_id();
 	if (!bpf_map_lookup_elem(&runs, &cgid))
@@ -193,6 +276,10 @@ int ragged_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (!landlock_mode || ret == -ENOSYS)
 		return 0;
+	if (ret == -EROFS) {
+		report_readonly(cgid, nr, ret, &a, BPF_CORE_READ(regs, dx));
+		return 0;
+	}
 	if (ret == -EPERM && nr == RAGGED_NR_PRCTL && (__u32)a.a0 == RAGGED_PR_SCHED_CORE &&
 	    a.a2 != 0) {
 		report(cgid, RAGGED_HOOK_PROC_DENIED, nr, ret, a.a0, (__u32)a.a2, 0, &a);

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * The path a user sees for a file, and a file's rights under a run's rules,
- * for the hooks that cannot call bpf_d_path (escape.bpf.c) and for files
- * whose f_path is not the path the user opened (overlayfs backing files,
- * file.bpf.c).
- *
- * The includer declares the file_rules LPM trie first (one pinned map,
- * shared by name).
+ * The path of a (mount, dentry) pair, built by walking dentries and mounts
+ * where bpf_d_path is not allowed: the plain LSM hooks (lsm_path.bpf.h) and
+ * the denial monitor (a descriptor's file); and the path a user sees for a
+ * file whose f_path is not the one the user opened (overlayfs backing
+ * files: file.bpf.c, file_mprotect).
  */
 #ifndef RAGGED_PATHWALK_BPF_H
 #define RAGGED_PATHWALK_BPF_H
+
+#include "ragged.bpf.h"
 
 #define MNT_INTERNAL 0x4000
 
@@ -120,28 +120,6 @@ static __always_inline int build_path(struct vfsmount *vmnt, struct dentry *d, s
 		return PBUF - 2;
 	}
 	return w.pos;
-}
-
-/* The access a run's rules grant at s->buf[pos..], 0 if none or no path. */
-static __always_inline __u32 rights_at(struct ragged_run_policy *run, struct esc_scratch *s,
-				       int pos)
-{
-	struct ragged_file_rule *rule;
-	long len;
-
-	if (!run || !s || pos < 0 || pos >= PBUF)
-		return 0;
-	len = PBUF - pos;	/* counts the NUL, as bpf_d_path's length does */
-	/* Keep the bound on len itself (not folded into pos) for the verifier. */
-	asm volatile("" : "+r"(len));
-	if (len <= 0 || len > RAGGED_RULE_PATH_MAX)
-		return 0;
-	s->key.policy_id = bpf_htonl(run->policy_id);
-	s->key.prefixlen = 32 + len * 8;
-	bpf_probe_read_kernel(s->key.path, len, &s->buf[in_buf(pos)]);
-	rule = bpf_map_lookup_elem(&file_rules, &s->key);
-	/* File rights only: RAGGED_ACC_SOCK is not a right a file carries. */
-	return rule ? rule->access & (RAGGED_ACC_READ | RAGGED_ACC_WRITE | RAGGED_ACC_EXEC) : 0;
 }
 
 static __always_inline struct esc_scratch *scratch_buf(void)

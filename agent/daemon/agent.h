@@ -81,6 +81,10 @@ struct file_rule {
 	char path[RAGGED_PATH_MAX];	/* canonical, absolute; dir rules end in '/' */
 	uint32_t access;		/* RAGGED_ACC_* */
 	uint32_t perm;			/* granting permission, RAGGED_PERM_COUNT = baseline */
+	/* The object the path named at policy build (bpf-lsm inode_rules). */
+	bool has_inode;
+	uint32_t kdev;			/* kernel encoding: major << 20 | minor */
+	uint64_t ino;
 };
 
 struct net_rule {
@@ -108,6 +112,7 @@ struct bpf_state {
 	struct proc_bpf *proc;
 	struct ring_buffer *rb;
 	int runs_fd, counters_fd, orphan_fd, file_rules_fd, net_rules_fd, events_fd;
+	int inode_rules_fd;		/* bpf-lsm mode: bpf/fsmod.bpf.c; else -1 */
 };
 
 struct client;
@@ -245,6 +250,8 @@ int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int m
 void run_cgroup_usage(const struct run_cgroup *cg, struct run_usage *u);
 
 /* policy.c */
+uint32_t policy_kernel_dev(dev_t dev);
+void policy_resolve_inodes(struct policy *p);
 int policy_build(const struct agent *a, const struct run *r, const struct manifest *m,
 		 uint32_t granted, struct policy *p, char *err, size_t errlen);
 void policy_free(struct policy *p);
@@ -259,6 +266,21 @@ int kmaps_counters(struct agent *a, uint64_t cgid, struct ragged_run_counters *s
 int landlock_abi_version(void);
 int landlock_apply(const struct policy *p, int abi, int mqueue_root, char *err, size_t errlen);
 int landlock_mqueue_root(void);	/* as root, in the run's IPC namespace; -1: none */
+
+/* fsview.c: landlock mode's read-only mount view outside the writable trees */
+struct fsview_mount {
+	char path[RAGGED_PATH_MAX];
+	bool writable;
+};
+struct fsview {
+	struct fsview_mount *m;		/* parents before the trees below them */
+	size_t n;
+};
+int fsview_plan(const struct policy *p, struct fsview *v);
+void fsview_free(struct fsview *v);
+int fsview_prepare(const struct policy *p);	/* agent, before the launch clone */
+void fsview_release(void);
+int fsview_enter(char *err, size_t errlen);	/* launch child, still root */
 
 /* seccomp.c (runs in the child, after no_new_privs, right before exec) */
 int seccomp_apply(enum enforcement_mode mode, char *err, size_t errlen);

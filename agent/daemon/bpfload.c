@@ -23,6 +23,7 @@
 #include "log.h"
 #include "escape.skel.h"
 #include "file.skel.h"
+#include "fsmod.skel.h"
 #include "monitor.skel.h"
 #include "net.skel.h"
 #include "unixaddr.skel.h"
@@ -35,6 +36,8 @@
  * one agent per process.
  */
 static struct escape_bpf *escape;
+/* bpf/fsmod.bpf.c: file namespace and metadata changes (bpf-lsm mode only). */
+static struct fsmod_bpf *fsmod;
 /* bpf/unixaddr.bpf.c: UNIX socket names (landlock mode, kernels >= 6.7). */
 static struct unixaddr_bpf *unixaddr;
 
@@ -181,6 +184,58 @@ static int escape_load(struct agent *a, const struct bpf_object_open_opts *opts,
 	return bpf_attach_all(a, escape->obj, false, err, errlen);
 }
 
+/* Arguments of the kernel's bpf_lsm_<hook>, -1 if it has none. */
+static int hook_args(const char *hook)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	char fn[96];
+	int id, n = -1;
+
+	if (!vmlinux || xsnprintf(fn, sizeof(fn), "bpf_lsm_%s", hook) < 0) {
+		btf__free(vmlinux);
+		return -1;
+	}
+	id = btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC);
+	if (id >= 0 && (t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type)))
+		n = btf_vlen(t);
+	btf__free(vmlinux);
+	return n;
+}
+
+/* bpf/fsmod.bpf.c: like the escape programs, machine-wide LSM hooks that
+ * return at once outside the plugin subtree. */
+static int fsmod_load(struct agent *a, const struct bpf_object_open_opts *opts,
+		      char *err, size_t errlen)
+{
+	uint32_t zero = 0;
+	int cgfd = a->cg.v2_fd;
+
+	fsmod = fsmod_bpf__open_opts(opts);
+	if (!fsmod) {
+		snprintf(err, errlen, "open file-change LSM programs: %s", strerror(errno));
+		return -1;
+	}
+	/* inode_setattr(dentry, iattr) on older kernels, (idmap, dentry, iattr)
+	 * on newer: one program for each, the other switched off. */
+	skip_missing_hooks(fsmod->obj);
+	if (hook_args("inode_setattr") == 3)
+		bpf_program__set_autoload(fsmod->progs.ragged_inode_setattr_noidmap, false);
+	else
+		bpf_program__set_autoload(fsmod->progs.ragged_inode_setattr, false);
+	if (fsmod_bpf__load(fsmod) < 0) {
+		snprintf(err, errlen, "load file-change LSM programs: %s", strerror(errno));
+		return -1;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(fsmod->maps.plugin_root), &zero, &cgfd, BPF_ANY) < 0) {
+		snprintf(err, errlen, "plugin subtree for the file-change programs: %s",
+			 strerror(errno));
+		return -1;
+	}
+	a->bpf.inode_rules_fd = bpf_map__fd(fsmod->maps.inode_rules);
+	return bpf_attach_all(a, fsmod->obj, false, err, errlen);
+}
+
 /*
  * Landlock mode: UNIX socket names are checked by cgroup connect_unix and
  * sendmsg_unix. A kernel without them (before 6.7) cannot tell the plugin's
@@ -240,6 +295,7 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 	b->net_rules_fd = bpf_map__fd(b->net->maps.net_rules);
 	b->events_fd = bpf_map__fd(b->net->maps.events);
 	b->file_rules_fd = -1;
+	b->inode_rules_fd = -1;
 
 	if (a->feat.mode == MODE_BPF_LSM) {
 		b->file = file_bpf__open_opts(&opts);
@@ -280,7 +336,8 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 		return -1;
 	if (bpf_attach_all(a, b->monitor->obj, false, err, errlen) < 0)
 		return -1;
-	if (a->feat.mode == MODE_BPF_LSM && escape_load(a, &opts, err, errlen) < 0)
+	if (a->feat.mode == MODE_BPF_LSM && (escape_load(a, &opts, err, errlen) < 0 ||
+					      fsmod_load(a, &opts, err, errlen) < 0))
 		return -1;
 	return 0;
 }
@@ -292,12 +349,13 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 void bpf_unload(struct agent *a)
 {
 	struct bpf_state *b = &a->bpf;
-	struct bpf_object *objs[5] = {
+	struct bpf_object *objs[6] = {
 		b->net ? b->net->obj : NULL,
 		unixaddr ? unixaddr->obj : NULL,
 		b->file ? b->file->obj : NULL,
 		b->monitor ? b->monitor->obj : NULL,
 		escape ? escape->obj : NULL,
+		fsmod ? fsmod->obj : NULL,
 	};
 	char path[PATH_MAX];
 
@@ -329,6 +387,10 @@ void bpf_unload(struct agent *a)
 	if (escape)
 		escape_bpf__destroy(escape);
 	escape = NULL;
+	if (fsmod)
+		fsmod_bpf__destroy(fsmod);
+	fsmod = NULL;
+	b->inode_rules_fd = -1;
 	if (unixaddr)
 		unixaddr_bpf__destroy(unixaddr);
 	unixaddr = NULL;

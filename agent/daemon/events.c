@@ -70,7 +70,47 @@ static const struct hook_info hooks[RAGGED_HOOK_MAX] = {
 	[RAGGED_HOOK_UNIX_SEND] = { "unix_may_send", "bpf-lsm", NULL },
 	[RAGGED_HOOK_TASK_ATTR] = { "task_setnice/setscheduler/setioprio", "bpf-lsm",
 				    "priority or scheduling of a process outside the run" },
+	/* File namespace and metadata changes (bpf/fsmod.bpf.c). */
+	[RAGGED_HOOK_PATH_UNLINK] = { "path_unlink", "bpf-lsm", NULL },
+	[RAGGED_HOOK_PATH_RMDIR] = { "path_rmdir", "bpf-lsm", NULL },
+	[RAGGED_HOOK_PATH_MKDIR] = { "path_mkdir", "bpf-lsm", NULL },
+	[RAGGED_HOOK_PATH_MKNOD] = { "path_mknod", "bpf-lsm", NULL },
+	[RAGGED_HOOK_PATH_SYMLINK] = { "path_symlink", "bpf-lsm", NULL },
+	[RAGGED_HOOK_PATH_TRUNCATE] = { "path_truncate", "bpf-lsm", NULL },
+	[RAGGED_HOOK_PATH_CHMOD] = { "path_chmod", "bpf-lsm", NULL },
+	[RAGGED_HOOK_PATH_CHOWN] = { "path_chown", "bpf-lsm", NULL },
+	[RAGGED_HOOK_INODE_SETATTR] = { "inode_setattr", "bpf-lsm", NULL },
+	[RAGGED_HOOK_INODE_XATTR] = { "inode_xattr", "bpf-lsm", NULL },
+	/* landlock mode: the run's mount view is read-only outside its write trees */
+	[RAGGED_HOOK_READONLY_MOUNT] = { "sys_exit", "read-only-mount", NULL },
+	[RAGGED_HOOK_FILE_SETFLAGS] = { "file_ioctl", "bpf-lsm", NULL },
 };
+
+/* What a file-rule denial was refused: the hook that decided tells. */
+static const char *file_operation(const struct ragged_event *e)
+{
+	static const char *const xattr_ops[] = { "setxattr", "setxattr", "removexattr",
+						  "set_acl", "remove_acl" };
+
+	switch (e->hook) {
+	case RAGGED_HOOK_PATH_LINK: return "link";
+	case RAGGED_HOOK_PATH_RENAME: return "rename";
+	case RAGGED_HOOK_FILE_RECEIVE: return "receive";
+	case RAGGED_HOOK_BPRM_CHECK: return "exec";
+	case RAGGED_HOOK_PATH_UNLINK: return "unlink";
+	case RAGGED_HOOK_PATH_RMDIR: return "rmdir";
+	case RAGGED_HOOK_PATH_MKDIR: return "mkdir";
+	case RAGGED_HOOK_PATH_MKNOD: return "mknod";	/* also O_CREAT and UNIX bind */
+	case RAGGED_HOOK_PATH_SYMLINK: return "symlink";
+	case RAGGED_HOOK_PATH_TRUNCATE: return "truncate";
+	case RAGGED_HOOK_PATH_CHMOD: return "chmod";
+	case RAGGED_HOOK_PATH_CHOWN: return "chown";
+	case RAGGED_HOOK_INODE_SETATTR: return "utimes";
+	case RAGGED_HOOK_FILE_SETFLAGS: return "setflags";
+	case RAGGED_HOOK_INODE_XATTR: return xattr_ops[e->arg < ARRAY_SIZE(xattr_ops) ? e->arg : 0];
+	default: return "open";
+	}
+}
 
 /* The same decisions in landlock mode, by bpf/unixaddr.bpf.c. */
 static const struct hook_info unix_hooks_cgroup[2] = {
@@ -102,7 +142,7 @@ static const char *syscall_name(uint32_t nr)
 #define NR3(n, name, which) { n, #name },
 		RAGGED_SECCOMP_DENY(NR) RAGGED_SECCOMP_COND(NR) RAGGED_SECCOMP_SELF_ONLY(NR)
 		RAGGED_PROC_TARGET(NR) RAGGED_PROC_TARGET_PRCTL(NR)
-		RAGGED_PATH_SYSCALLS(NR3)
+		RAGGED_PATH_SYSCALLS(NR3) RAGGED_FSMOD_SYSCALLS(NR3)
 #undef NR
 #undef NR3
 	};
@@ -302,11 +342,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		case RAGGED_EV_FILE:
 			cJSON_AddStringToObject(d, "path", e->path);
 			cJSON_AddStringToObject(d, "mode", access_name(e->access));
-			cJSON_AddStringToObject(d, "operation",
-						e->hook == RAGGED_HOOK_PATH_LINK ? "link" :
-						e->hook == RAGGED_HOOK_PATH_RENAME ? "rename" :
-						e->hook == RAGGED_HOOK_FILE_RECEIVE ? "receive" :
-						e->hook == RAGGED_HOOK_BPRM_CHECK ? "exec" : "open");
+			cJSON_AddStringToObject(d, "operation", file_operation(e));
 			break;
 		case RAGGED_EV_NET:
 			cJSON_AddStringToObject(d, "operation", net_operation(e->hook));

@@ -51,6 +51,16 @@ static void net_key(const struct net_rule *nr, uint32_t id, struct ragged_net_ke
 	k->prefixlen = 64 + nr->prefix;
 }
 
+/* Host byte order: the BPF side builds the key from run->policy_id as is. */
+static bool inode_key(const struct file_rule *fr, uint32_t id, struct ragged_inode_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->policy_id = id;
+	k->dev = fr->kdev;
+	k->ino = fr->ino;
+	return fr->has_inode;
+}
+
 static int put_rules(struct agent *a, const struct policy *p, uint32_t id)
 {
 	for (size_t i = 0; a->bpf.file_rules_fd >= 0 && i < p->n_files; i++) {
@@ -63,6 +73,20 @@ static int put_rules(struct agent *a, const struct policy *p, uint32_t id)
 		}
 		file_key(&p->files[i], id, &k);
 		if (bpf_map_update_elem(a->bpf.file_rules_fd, &k, &v, BPF_ANY) < 0)
+			return -1;
+	}
+	for (size_t i = 0; a->bpf.inode_rules_fd >= 0 && i < p->n_files; i++) {
+		struct ragged_inode_key k;
+		struct ragged_inode_rule v = { .access = p->files[i].access, .perm = p->files[i].perm };
+		struct ragged_inode_rule old;
+
+		if (!inode_key(&p->files[i], id, &k))
+			continue;
+		/* Two rules on one object (a link, a dir and its "dir/"): the
+		 * narrower access of the two, never the wider. */
+		if (bpf_map_lookup_elem(a->bpf.inode_rules_fd, &k, &old) == 0)
+			v.access &= old.access;
+		if (bpf_map_update_elem(a->bpf.inode_rules_fd, &k, &v, BPF_ANY) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < p->n_nets; i++) {
@@ -85,6 +109,12 @@ static void del_rules(struct agent *a, const struct policy *p, uint32_t id)
 
 		file_key(&p->files[i], id, &k);
 		bpf_map_delete_elem(a->bpf.file_rules_fd, &k);
+	}
+	for (size_t i = 0; a->bpf.inode_rules_fd >= 0 && i < p->n_files; i++) {
+		struct ragged_inode_key k;
+
+		if (inode_key(&p->files[i], id, &k))
+			bpf_map_delete_elem(a->bpf.inode_rules_fd, &k);
 	}
 	for (size_t i = 0; i < p->n_nets; i++) {
 		struct ragged_net_key k;

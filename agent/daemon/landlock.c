@@ -87,7 +87,9 @@ static __u64 rights_for(uint32_t acc, bool dir, __u64 handled)
 		r |= LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |
 		     LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
 		     LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
-		     LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER;
+		     LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER |
+		     /* FIFOs where the run may write, as in bpf-lsm mode (path_mknod) */
+		     LANDLOCK_ACCESS_FS_MAKE_FIFO;
 	/*
 	 * Where the plugin may name UNIX sockets (its scratch dir): it may
 	 * create them, but no symlinks, so a socket name checked there

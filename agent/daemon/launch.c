@@ -126,6 +126,9 @@ static void child(struct agent *a, struct run *r, const struct policy *p,
 		if (setrlimit(RLIMIT_CPU, &rl) < 0)
 			child_fail(errfd, "RLIMIT_CPU");
 	}
+	/* Landlock mode: metadata changes outside the writable trees (fsview.c). */
+	if (a->feat.mode == MODE_LANDLOCK && fsview_enter(err, sizeof(err)) < 0)
+		child_fail_msg(errfd, err);
 	if (chdir(r->plugin_dir) < 0)
 		child_fail(errfd, "chdir plugin dir");
 	/* While still root: what Landlock needs to grant the run's own POSIX queues. */
@@ -250,8 +253,13 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 #undef ENV
 	envp[ne] = NULL;
 
+	if (a->feat.mode == MODE_LANDLOCK && fsview_prepare(p) < 0) {
+		snprintf(err, errlen, "plan the mount view: %s", strerror(errno));
+		return -1;
+	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		fsview_release();
 		return -1;
 	}
 	/*
@@ -281,6 +289,7 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 			pid = -1;
 		}
 	}
+	fsview_release();	/* the child has exec'd or failed: the plan is done */
 	if (pid < 0) {
 		snprintf(err, errlen, "clone3 into cgroup: %s", strerror(errno));
 		close(pipefd[0]);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <dirent.h>
 
 #include "agent.h"
@@ -270,6 +271,34 @@ static int add_python_etc(struct policy *p)
 	return rc;
 }
 
+/* The kernel's dev_t (sb->s_dev) from a stat(2) st_dev. */
+uint32_t policy_kernel_dev(dev_t dev)
+{
+	return (uint32_t)major(dev) << 20 | (minor(dev) & 0xfffff);
+}
+
+/*
+ * Each rule's object by device and inode, for the bpf-lsm hooks that see a
+ * dentry but no mount (bpf/fsmod.bpf.c). A path that does not exist (yet)
+ * gets no entry: what it would have granted there is refused.
+ */
+void policy_resolve_inodes(struct policy *p)
+{
+	for (size_t i = 0; i < p->n_files; i++) {
+		struct file_rule *fr = &p->files[i];
+		char path[RAGGED_PATH_MAX];
+		size_t len = strlen(fr->path);
+		struct stat st;
+
+		memcpy(path, fr->path, len + 1);
+		if (len > 1 && path[len - 1] == '/')
+			path[len - 1] = '\0';
+		fr->has_inode = stat(path, &st) == 0;
+		fr->kdev = fr->has_inode ? policy_kernel_dev(st.st_dev) : 0;
+		fr->ino = fr->has_inode ? (uint64_t)st.st_ino : 0;
+	}
+}
+
 #define HAS(perm) (granted & RAGGED_PERM_BIT(perm))
 
 int policy_build(const struct agent *a, const struct run *r, const struct manifest *m,
@@ -358,6 +387,7 @@ int policy_build(const struct agent *a, const struct run *r, const struct manife
 				goto oom;
 		}
 	}
+	policy_resolve_inodes(p);
 	return 0;
 oom:
 	snprintf(err, errlen, "build policy: %s", strerror(errno ? errno : ENOMEM));

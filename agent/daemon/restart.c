@@ -131,6 +131,17 @@ static bool live_policy(struct agent *a, const void *key)
 	return false;
 }
 
+/* inode_rules keys start with the policy id in host order. */
+static bool live_inode_policy(struct agent *a, const void *key)
+{
+	const struct ragged_inode_key *k = key;
+
+	for (struct run *r = a->runs; r; r = r->next)
+		if (!r->ghost && r->policy_id == k->policy_id)
+			return true;
+	return false;
+}
+
 void restart_settle(struct agent *a)
 {
 	for (struct run *r = a->runs, *next; r; r = next) {
@@ -183,4 +194,6 @@ void restart_settle(struct agent *a)
 	sweep(a->bpf.counters_fd, sizeof(uint64_t), live_cgroup, a);
 	sweep(a->bpf.net_rules_fd, sizeof(struct ragged_net_key), live_policy, a);
 	sweep(a->bpf.file_rules_fd, sizeof(struct ragged_file_key), live_policy, a);
+	if (a->bpf.inode_rules_fd >= 0)
+		sweep(a->bpf.inode_rules_fd, sizeof(struct ragged_inode_key), live_inode_policy, a);
 }

@@ -54,7 +54,21 @@ enum ragged_hook {
 	RAGGED_HOOK_UNIX_CONNECT = 30,
 	/* UNIX datagrams: lsm unix_may_send (bpf-lsm) or cgroup/sendmsg_unix (landlock) */
 	RAGGED_HOOK_UNIX_SEND = 31,
-	RAGGED_HOOK_MAX = 32,		/* counters are indexed by hook: a power of two, room to grow */
+	/* File namespace and metadata changes (bpf/fsmod.bpf.c; docs/security-model.md). */
+	RAGGED_HOOK_PATH_UNLINK = 32,	/* lsm path_unlink */
+	RAGGED_HOOK_PATH_RMDIR = 33,	/* lsm path_rmdir */
+	RAGGED_HOOK_PATH_MKDIR = 34,	/* lsm path_mkdir */
+	RAGGED_HOOK_PATH_MKNOD = 35,	/* lsm path_mknod: O_CREAT, FIFOs, devices, UNIX socket names */
+	RAGGED_HOOK_PATH_SYMLINK = 36,	/* lsm path_symlink */
+	RAGGED_HOOK_PATH_TRUNCATE = 37,	/* lsm path_truncate, file_truncate */
+	RAGGED_HOOK_PATH_CHMOD = 38,	/* lsm path_chmod */
+	RAGGED_HOOK_PATH_CHOWN = 39,	/* lsm path_chown */
+	RAGGED_HOOK_INODE_SETATTR = 40,	/* lsm inode_setattr: times (utimes, futimens) */
+	RAGGED_HOOK_INODE_XATTR = 41,	/* lsm inode_{set,remove}xattr, inode_{set,remove}_acl */
+	/* landlock mode: a change refused by the run's read-only mount view (EROFS) */
+	RAGGED_HOOK_READONLY_MOUNT = 42,
+	RAGGED_HOOK_FILE_SETFLAGS = 43,	/* lsm file_ioctl: FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR */
+	RAGGED_HOOK_MAX = 64,		/* counters are indexed by hook: a power of two, room to grow */
 };
 
 enum ragged_verdict {
@@ -114,6 +128,14 @@ struct ragged_event {
 	__u32 target_pid;	/* ptrace/kill/...: the process acted on, 0 if unknown */
 	__u32 pad3;
 	__u64 arg;		/* the refused argument: flags, family, ioctl cmd, signal, ptrace mode */
+};
+
+/* arg of RAGGED_HOOK_INODE_XATTR records: which change was refused. */
+enum ragged_xattr_op {
+	RAGGED_XATTR_SET = 1,
+	RAGGED_XATTR_REMOVE = 2,
+	RAGGED_XATTR_SET_ACL = 3,
+	RAGGED_XATTR_REMOVE_ACL = 4,
 };
 
 /* Runtime monitoring (sched tracepoints), not decisions: counted as "observed". */

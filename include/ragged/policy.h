@@ -57,6 +57,24 @@ struct ragged_file_rule {
 	__u32 perm;		/* permission that granted it, or RAGGED_PERM_COUNT for baseline */
 };
 
+/*
+ * Inode rule key (bpf-lsm mode, bpf/fsmod.bpf.c): the same file rules, keyed
+ * by the object each rule's path named when the policy was built. The hooks
+ * that see a dentry but no mount (setattr, xattrs, ACLs) cannot build a
+ * path; they walk the dentry's ancestors to the nearest one in this map.
+ * dev is the kernel's encoding (major << 20 | minor), as in sb->s_dev.
+ */
+struct ragged_inode_key {
+	__u32 policy_id;
+	__u32 dev;
+	__u64 ino;
+};
+
+struct ragged_inode_rule {
+	__u32 access;		/* RAGGED_ACC_* of the rule, as in file_rules */
+	__u32 perm;
+};
+
 /* Network rule key: policy id, family, port, then the address bits. */
 struct ragged_net_key {
 	__u32 prefixlen;	/* 32 + 16 + 16 + address bits */

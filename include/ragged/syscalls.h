@@ -120,6 +120,30 @@ ragged_self_only_refused(long nr, unsigned long long a0, unsigned long long a1,
 	X(269, faccessat, 2) X(316, renameat2, 2) X(322, execveat, 2) X(437, openat2, 2) \
 	X(439, faccessat2, 2) X(266, symlinkat, 3)
 
+/*
+ * Calls that change a file's name, contents or metadata, reported in
+ * landlock mode when they fail with EROFS: the plugin's mount view is
+ * read-only outside its writable trees (agent/daemon/fsview.c), so EROFS is
+ * that refusal. Where the object is: a path argument (DI/SI/DX), a
+ * descriptor (FD, in DI; also an *at call given a NULL or empty path), or
+ * a UNIX socket address (SUN, in SI); ioctl: inode flags (chattr). access(2)
+ * is not here: asking is not trying.
+ */
+#define RAGGED_FD_ARG_DI 4
+#define RAGGED_SUN_ARG_SI 5
+#define RAGGED_FSMOD_SYSCALLS(X) \
+	X(2, open, 1) X(85, creat, 1) X(257, openat, 2) X(437, openat2, 2) \
+	X(76, truncate, 1) X(77, ftruncate, 4) X(82, rename, 1) X(264, renameat, 2) \
+	X(316, renameat2, 2) X(83, mkdir, 1) X(258, mkdirat, 2) X(84, rmdir, 1) \
+	X(86, link, 1) X(265, linkat, 2) X(87, unlink, 1) X(263, unlinkat, 2) \
+	X(88, symlink, 2) X(266, symlinkat, 3) X(133, mknod, 1) X(259, mknodat, 2) \
+	X(90, chmod, 1) X(91, fchmod, 4) X(268, fchmodat, 2) X(452, fchmodat2, 2) \
+	X(92, chown, 1) X(93, fchown, 4) X(94, lchown, 1) X(260, fchownat, 2) \
+	X(132, utime, 1) X(235, utimes, 1) X(261, futimesat, 2) X(280, utimensat, 2) \
+	X(188, setxattr, 1) X(189, lsetxattr, 1) X(190, fsetxattr, 4) \
+	X(197, removexattr, 1) X(198, lremovexattr, 1) X(199, fremovexattr, 4) \
+	X(463, setxattrat, 2) X(466, removexattrat, 2) X(49, bind, 5) X(16, ioctl, 4)
+
 /* Bits of the conditional entries. */
 #define RAGGED_CLONE_NEW_ALL 0x7e020080ULL	/* CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME */
 #define RAGGED_CLONE_PARENT 0x8000ULL

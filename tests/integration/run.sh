@@ -122,7 +122,7 @@ if grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$RAGGED_T/agent.log
 T_CUR=cleanup
 left=""
 [ -e "/sys/fs/bpf/$TAG" ] && left="$left bpffs:/sys/fs/bpf/$TAG($(ls -R "/sys/fs/bpf/$TAG" | tr '\n' ' '))"
-for m in runs counters events orphan_counters net_rules file_rules; do
+for m in runs counters events orphan_counters net_rules file_rules inode_rules; do
 	[ -e "/sys/fs/bpf/$m" ] && left="$left bpffs:/sys/fs/bpf/$m"
 done
 for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG" 2>/dev/null); do left="$left cgroup:$d"; done

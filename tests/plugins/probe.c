@@ -23,6 +23,17 @@
  *   bind A:P        bind a UDP socket to A:P
  *   fdpass FILE CMD...  (outside the sandbox) run CMD, FILE's fd on its stdin
  *   list DIR        read a directory; prints "entry NAME" for each name first
+ *
+ * File namespace and metadata changes (fs_op()), each on PATH:
+ *   unlink rmdir mkdir mkfifo sockname (bind a UNIX socket there)
+ *   symlink2 (a symlink at PATH) creat (O_CREAT|O_EXCL) otrunc (O_RDONLY|O_TRUNC)
+ *   trunc ftrunc (truncate, ftruncate to 0) chmod fchmod (0640) chown lchown
+ *   fchown fchownat_empty (to the caller's own ids: the kernel still asks)
+ *   utimes (utimensat NULL times) futimens setxattr lsetxattr fsetxattr
+ *   removexattr (user.ragged) setacl removeacl (system.posix_acl_access)
+ *   setflags (FS_IOC_SETFLAGS: chattr +d through a read-only descriptor)
+ *   mv A:B, ln A:B (rename, link); listxattr (prints the names first).
+ *   "@S" in PATH stands for $RAGGED_SCRATCH.
  */
 #include <signal.h>
 #include <arpa/inet.h>
@@ -48,6 +59,8 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
+#include <linux/fs.h>
 
 static void report(const char *op, const char *arg, int rc)
 {
@@ -498,6 +511,141 @@ static int do_addr_op(const char *op, const char *arg)
 	else
 		rc = connect(fd, (struct sockaddr *)&ss, len);
 	return keep_errno(rc, fd);
+/* A POSIX ACL as the kernel takes it, one the mode bits cannot stand for
+ * (so it is stored): user::rw- user:0:r-- group::r-- mask::r-- other::r-- */
+static const unsigned char acl_blob[] = {
+	2, 0, 0, 0,				/* POSIX_ACL_XATTR_VERSION */
+	1, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,	/* ACL_USER_OBJ rw- */
+	2, 0, 4, 0, 0, 0, 0, 0,			/* ACL_USER root r-- */
+	4, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,	/* ACL_GROUP_OBJ r-- */
+	0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,	/* ACL_MASK r-- */
+	0x20, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,	/* ACL_OTHER r-- */
+};
+
+/* Open PATH read-only, apply op to the descriptor. */
+static int on_fd(const char *path, int flags, int (*op)(int fd))
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	return fd < 0 ? -1 : keep_errno(op(fd), fd);
+}
+static int fd_chmod(int fd) { return fchmod(fd, 0640); }
+static int fd_chown(int fd) { return fchown(fd, getuid(), getgid()); }
+static int fd_chown_empty(int fd) { return fchownat(fd, "", getuid(), getgid(), AT_EMPTY_PATH); }
+static int fd_trunc(int fd) { return ftruncate(fd, 0); }
+static int fd_setxattr(int fd) { return fsetxattr(fd, "user.ragged", "x", 1, 0); }
+static int fd_setflags(int fd)
+{
+	int flags = 0;
+
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+		flags = 0;
+	flags |= FS_NODUMP_FL;
+	return ioctl(fd, FS_IOC_SETFLAGS, &flags);
+}
+static int fd_utimens(int fd)
+{
+	struct timespec t[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+
+	return futimens(fd, t);
+}
+
+static int fs_op(const char *op, const char *in)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char arg[1024], a[512], b[512];
+	const char *scratch = getenv("RAGGED_SCRATCH");
+	size_t n = 0;
+	int fd;
+
+	/* "@S" stands for the run's scratch dir, known only inside the run. */
+	for (const char *p = in; *p && n + 1 < sizeof(arg); p++) {
+		if (p[0] == '@' && p[1] == 'S' && scratch) {
+			n += (size_t)snprintf(arg + n, sizeof(arg) - n, "%s", scratch);
+			p++;
+			if (n >= sizeof(arg))
+				n = sizeof(arg) - 1;
+		} else {
+			arg[n++] = *p;
+		}
+	}
+	arg[n] = '\0';
+	if (strcmp(op, "mv") == 0 || strcmp(op, "ln") == 0) {
+		if (split2(arg, a, b, sizeof(a)) < 0)
+			return -1;
+		return op[0] == 'm' ? rename(a, b) : link(a, b);
+	}
+
+	if (strcmp(op, "unlink") == 0)
+		return unlink(arg);
+	if (strcmp(op, "rmdir") == 0)
+		return rmdir(arg);
+	if (strcmp(op, "mkdir") == 0)
+		return mkdir(arg, 0755);
+	if (strcmp(op, "mkfifo") == 0)
+		return mkfifo(arg, 0644);
+	if (strcmp(op, "sockname") == 0) {
+		if (strlen(arg) >= sizeof(sa.sun_path))
+			return errno = ENAMETOOLONG, -1;
+		memcpy(sa.sun_path, arg, strlen(arg) + 1);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			return -1;
+		return keep_errno(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), fd);
+	}
+	if (strcmp(op, "symlink2") == 0)
+		return symlink("/etc/passwd", arg);
+	if (strcmp(op, "creat") == 0)
+		return (fd = open(arg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0 ? -1 :
+			keep_errno(0, fd);
+	if (strcmp(op, "otrunc") == 0)
+		return (fd = open(arg, O_RDONLY | O_TRUNC | O_CLOEXEC)) < 0 ? -1 : keep_errno(0, fd);
+	if (strcmp(op, "trunc") == 0)
+		return truncate(arg, 0);
+	if (strcmp(op, "ftrunc") == 0)
+		return on_fd(arg, O_WRONLY, fd_trunc);
+	if (strcmp(op, "chmod") == 0)
+		return chmod(arg, 0640);
+	if (strcmp(op, "fchmod") == 0)
+		return on_fd(arg, O_RDONLY, fd_chmod);
+	if (strcmp(op, "chown") == 0)
+		return chown(arg, getuid(), getgid());
+	if (strcmp(op, "lchown") == 0)
+		return lchown(arg, getuid(), getgid());
+	if (strcmp(op, "fchown") == 0)
+		return on_fd(arg, O_RDONLY, fd_chown);
+	if (strcmp(op, "fchownat_empty") == 0)
+		return on_fd(arg, O_PATH, fd_chown_empty);
+	if (strcmp(op, "utimes") == 0)
+		return utimensat(AT_FDCWD, arg, NULL, 0);
+	if (strcmp(op, "futimens") == 0)
+		return on_fd(arg, O_RDONLY, fd_utimens);
+	if (strcmp(op, "setflags") == 0)	/* chattr +d through a read-only descriptor */
+		return on_fd(arg, O_RDONLY, fd_setflags);
+	if (strcmp(op, "setxattr") == 0)
+		return setxattr(arg, "user.ragged", "x", 1, 0);
+	if (strcmp(op, "lsetxattr") == 0)
+		return lsetxattr(arg, "user.ragged", "x", 1, 0);
+	if (strcmp(op, "fsetxattr") == 0)
+		return on_fd(arg, O_RDONLY, fd_setxattr);
+	if (strcmp(op, "removexattr") == 0)
+		return removexattr(arg, "user.ragged");
+	if (strcmp(op, "setacl") == 0)
+		return setxattr(arg, "system.posix_acl_access", acl_blob, sizeof(acl_blob), 0);
+	if (strcmp(op, "listxattr") == 0) {	/* prints "xattrs PATH: a,b," */
+		char names[1024];
+		ssize_t len = llistxattr(arg, names, sizeof(names));
+
+		if (len < 0)
+			return -1;
+		printf("xattrs %s: ", arg);
+		for (ssize_t i = 0; i < len; i += (ssize_t)strlen(names + i) + 1)
+			printf("%s,", names + i);
+		printf("\n");
+		return 0;
+	}
+	if (strcmp(op, "removeacl") == 0)
+		return removexattr(arg, "system.posix_acl_access");
+	return -2;
 }
 
 static int escape_op(const char *op, const char *arg)
@@ -1085,6 +1233,8 @@ int main(int argc, char **argv)
 		else if ((rc = escape_op(op, arg)) != -2 || (rc = proc_op(op, arg)) != -2) {
 			if (rc <= 0)
 				report(op, arg, rc);
+		} else if ((rc = fs_op(op, arg)) != -2) {
+			report(op, arg, rc);
 		} else {
 			fprintf(stderr, "probe: unknown op %s\n", op);
 			return 2;

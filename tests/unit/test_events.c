@@ -122,6 +122,7 @@ static int setup(void **state)
 	f->prog_fd = f->short_fd = -1;
 	f->a.listen_fd = -1;
 	f->a.bpf.runs_fd = f->a.bpf.counters_fd = f->a.bpf.file_rules_fd = -1;
+	f->a.bpf.inode_rules_fd = -1;
 	f->a.bpf.net_rules_fd = f->a.bpf.orphan_fd = -1;
 	config_defaults(&f->a.cfg);
 	snprintf(f->a.cfg.audit_log, sizeof(f->a.cfg.audit_log), "%s/audit.jsonl", f->tmp);
@@ -407,6 +408,72 @@ static void t_orphan_socket(void **state)
 }
 
 /* Landlock mode: a path call Landlock refused, named from the syscall number. */
+/* File changes refused in bpf-lsm mode (bpf/fsmod.bpf.c): the hook names
+ * the operation, arg tells the xattr and ACL changes apart. */
+static void t_file_change_denied(void **state)
+{
+	struct fx *f = *state;
+	static const struct { uint16_t hook; uint64_t arg; int err; const char *name, *op; } cases[] = {
+		{ RAGGED_HOOK_PATH_UNLINK, 0, EACCES, "path_unlink", "unlink" },
+		{ RAGGED_HOOK_PATH_RMDIR, 0, EACCES, "path_rmdir", "rmdir" },
+		{ RAGGED_HOOK_PATH_MKDIR, 0, EACCES, "path_mkdir", "mkdir" },
+		{ RAGGED_HOOK_PATH_MKNOD, 0, EACCES, "path_mknod", "mknod" },
+		{ RAGGED_HOOK_PATH_SYMLINK, 0, EACCES, "path_symlink", "symlink" },
+		{ RAGGED_HOOK_PATH_TRUNCATE, 0, EACCES, "path_truncate", "truncate" },
+		{ RAGGED_HOOK_PATH_CHMOD, 0, EPERM, "path_chmod", "chmod" },
+		{ RAGGED_HOOK_PATH_CHOWN, 0, EPERM, "path_chown", "chown" },
+		{ RAGGED_HOOK_INODE_SETATTR, 0, EPERM, "inode_setattr", "utimes" },
+		{ RAGGED_HOOK_FILE_SETFLAGS, 0, EPERM, "file_ioctl", "setflags" },
+		{ RAGGED_HOOK_INODE_XATTR, RAGGED_XATTR_SET, EPERM, "inode_xattr", "setxattr" },
+		{ RAGGED_HOOK_INODE_XATTR, RAGGED_XATTR_REMOVE, EPERM, "inode_xattr", "removexattr" },
+		{ RAGGED_HOOK_INODE_XATTR, RAGGED_XATTR_SET_ACL, EPERM, "inode_xattr", "set_acl" },
+		{ RAGGED_HOOK_INODE_XATTR, RAGGED_XATTR_REMOVE_ACL, EPERM, "inode_xattr", "remove_acl" },
+		{ RAGGED_HOOK_INODE_XATTR, 77, EPERM, "inode_xattr", "setxattr" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ragged_event e = ev(CGID, RAGGED_EV_FILE, cases[i].hook, RAGGED_DENY);
+		cJSON *rec, *d;
+
+		e.access = RAGGED_ACC_WRITE;
+		e.err = cases[i].err;
+		e.arg = cases[i].arg;
+		snprintf(e.path, sizeof(e.path), "/home/alice/Documents/%zu.txt", i);
+		inject(f, &e);
+		rec = drain_one(f);
+		assert_string_equal(str(rec, "event"), "permission_violation");
+		d = cJSON_GetObjectItem(rec, "details");
+		assert_string_equal(str(d, "hook"), cases[i].name);
+		assert_string_equal(str(d, "mechanism"), "bpf-lsm");
+		assert_string_equal(str(d, "operation"), cases[i].op);
+		assert_string_equal(str(d, "errno"), cases[i].err == EPERM ? "EPERM" : "EACCES");
+		assert_string_equal(str(d, "path"), e.path);
+		cJSON_Delete(rec);
+	}
+}
+
+/* landlock mode: a change the read-only mount view refused (EROFS). */
+static void t_readonly_mount_denied(void **state)
+{
+	struct fx *f = *state;
+	struct ragged_event e = ev(CGID, RAGGED_EV_SYSCALL_DENIED, RAGGED_HOOK_READONLY_MOUNT, RAGGED_DENY);
+	cJSON *rec, *d;
+
+	e.err = EROFS;
+	e.access = 91;	/* fchmod */
+	snprintf(e.path, sizeof(e.path), "/home/alice/Documents/a.txt");
+	inject(f, &e);
+	rec = drain_one(f);
+	assert_string_equal(str(rec, "event"), "permission_violation");
+	d = cJSON_GetObjectItem(rec, "details");
+	assert_string_equal(str(d, "hook"), "sys_exit");
+	assert_string_equal(str(d, "mechanism"), "read-only-mount");
+	assert_string_equal(str(d, "syscall"), "fchmod");
+	assert_string_equal(str(d, "errno"), "EROFS");
+	assert_string_equal(str(d, "path"), "/home/alice/Documents/a.txt");
+	cJSON_Delete(rec);
+}
+
 static void t_syscall_denied(void **state)
 {
 	struct fx *f = *state;
@@ -849,6 +916,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(t_file_denied),
 		T(t_file_operations),
+		T(t_file_change_denied),
+		T(t_readonly_mount_denied),
 		T(t_network),
 		T(t_orphan_socket),
 		T(t_syscall_denied),

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <cmocka.h>
 
 #include <bpf/bpf.h>
@@ -83,6 +85,7 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	f->a.bpf.runs_fd = f->a.bpf.counters_fd = f->a.bpf.file_rules_fd = -1;
+	f->a.bpf.inode_rules_fd = -1;
 	f->a.bpf.net_rules_fd = f->a.bpf.orphan_fd = f->a.bpf.events_fd = -1;
 	*state = f;
 	if (open_maps(&f->a, RAGGED_MAX_RUNS, RAGGED_MAX_NET_RULES) < 0) {
@@ -618,6 +621,103 @@ static void t_policy_id_wrap(void **state)
 	kmaps_remove(&f->a, &f->r);
 }
 
+/*
+ * bpf-lsm mode: the rules again by object (inode_rules) for the hooks that
+ * see no mount. Two rules on one object keep the narrower access; a path
+ * that did not exist at build has no entry; remove takes them all away.
+ */
+static void t_inode_rules(void **state)
+{
+	struct fx *f = *state;
+	char dir[] = "/tmp/ragged-ut-inode-XXXXXX", sub[64], dslash[64], gone[64];
+	struct ragged_inode_key k = { 0 };
+	struct ragged_inode_rule v;
+	struct stat st;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/ro", dir);
+	snprintf(dslash, sizeof(dslash), "%s/", dir);
+	snprintf(gone, sizeof(gone), "%s/absent", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	f->a.bpf.inode_rules_fd = map_create(BPF_MAP_TYPE_HASH, "ut_inode_rules",
+					     sizeof(struct ragged_inode_key),
+					     sizeof(struct ragged_inode_rule), RAGGED_MAX_FILE_RULES, 0);
+	assert_true(f->a.bpf.inode_rules_fd >= 0);
+	file(&f->p, dir, R | W, RAGGED_PERM_WRITE_DOCUMENTS);
+	file(&f->p, dslash, R | W, RAGGED_PERM_WRITE_DOCUMENTS);
+	file(&f->p, sub, R, RAGGED_PERM_READ_DOCUMENTS);
+	file(&f->p, gone, R | W, RAGGED_PERM_WRITE_DOCUMENTS);
+	/* The same object as dir under another name, granting less. */
+	file(&f->p, "/tmp/../tmp/..", R, RAGGED_PERM_READ_DOCUMENTS);
+	policy_resolve_inodes(&f->p);
+	assert_false(f->p.files[3].has_inode);
+	f->r.pol = f->p;
+	install(f, &f->r.pol);
+	assert_int_equal(map_count(f->a.bpf.inode_rules_fd, sizeof(struct ragged_inode_key)), 3);
+
+	assert_int_equal(stat(dir, &st), 0);
+	k.policy_id = f->r.policy_id;
+	k.dev = policy_kernel_dev(st.st_dev);
+	k.ino = st.st_ino;
+	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.inode_rules_fd, &k, &v), 0);
+	assert_int_equal(v.access, R | W);
+	assert_int_equal(stat(sub, &st), 0);
+	k.ino = st.st_ino;
+	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.inode_rules_fd, &k, &v), 0);
+	assert_int_equal(v.access, R);
+	/* "/" as reached through /tmp/..: its own entry, read-only. */
+	assert_int_equal(stat("/", &st), 0);
+	k.dev = policy_kernel_dev(st.st_dev);
+	k.ino = st.st_ino;
+	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.inode_rules_fd, &k, &v), 0);
+	assert_int_equal(v.access, R);
+
+	kmaps_remove(&f->a, &f->r);
+	assert_int_equal(map_count(f->a.bpf.inode_rules_fd, sizeof(struct ragged_inode_key)), 0);
+	close(f->a.bpf.inode_rules_fd);
+	f->a.bpf.inode_rules_fd = -1;
+	rmdir(sub);
+	rmdir(dir);
+}
+
+/* Two rules on one object: the narrower access wins, whatever the order. */
+static void t_inode_rules_narrower(void **state)
+{
+	struct fx *f = *state;
+	struct ragged_inode_key k = { 0 };
+	struct ragged_inode_rule v;
+	struct stat st;
+
+	f->a.bpf.inode_rules_fd = map_create(BPF_MAP_TYPE_HASH, "ut_inode_rules",
+					     sizeof(struct ragged_inode_key),
+					     sizeof(struct ragged_inode_rule), RAGGED_MAX_FILE_RULES, 0);
+	assert_true(f->a.bpf.inode_rules_fd >= 0);
+	file(&f->p, "/tmp/", R | W, RAGGED_PERM_WRITE_DOCUMENTS);
+	file(&f->p, "/tmp/.", R, RAGGED_PERM_READ_DOCUMENTS);
+	file(&f->p, "/tmp", R | W | X, RAGGED_PERM_WRITE_DOCUMENTS);
+	policy_resolve_inodes(&f->p);
+	f->r.pol = f->p;
+	install(f, &f->r.pol);
+	assert_int_equal(stat("/tmp", &st), 0);
+	k.policy_id = f->r.policy_id;
+	k.dev = policy_kernel_dev(st.st_dev);
+	k.ino = st.st_ino;
+	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.inode_rules_fd, &k, &v), 0);
+	assert_int_equal(v.access, R);
+	kmaps_remove(&f->a, &f->r);
+	close(f->a.bpf.inode_rules_fd);
+	f->a.bpf.inode_rules_fd = -1;
+}
+
+/* The kernel's dev_t: major << 20 | minor, whatever glibc's encoding. */
+static void t_kernel_dev(void **state)
+{
+	(void)state;
+	assert_int_equal(policy_kernel_dev(makedev(8, 1)), 8u << 20 | 1);
+	assert_int_equal(policy_kernel_dev(makedev(0, 45)), 45);
+	assert_int_equal(policy_kernel_dev(makedev(259, 0x12345)), 259u << 20 | 0x12345);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -632,6 +732,9 @@ int main(void)
 		T(t_counters_exist),
 		T(t_no_file_map),
 		T(t_policy_id_wrap),
+		T(t_inode_rules),
+		T(t_inode_rules_narrower),
+		T(t_kernel_dev),
 #undef T
 	};
 

@@ -162,6 +162,7 @@ static int setup(void **state)
 					   sizeof(struct ragged_net_rule), RAGGED_MAX_NET_RULES,
 					   BPF_F_NO_PREALLOC);
 	f->a.bpf.file_rules_fd = -1;
+	f->a.bpf.inode_rules_fd = -1;
 	if (f->a.bpf.runs_fd < 0 || f->a.bpf.counters_fd < 0 || f->a.bpf.net_rules_fd < 0)
 		return -1;
 	if (server_listen(&f->a, f->err, sizeof(f->err)) < 0)
