@@ -479,7 +479,6 @@ static int do_recvfd(const char *op, const char *arg)
 	return keep_errno(read(fd, &c, 1) < 0 ? -1 : 0, fd);
 }
 
-/* Returns the op's result (0 ok, -1 errno, 1 already reported), -2 unknown op. */
 /*
  * Address-form ops (tests/integration/t_escape_netaddr.sh):
  *   nbconnect A:P   non-blocking TCP connect: the verdict the sandbox gave at
@@ -511,6 +510,8 @@ static int do_addr_op(const char *op, const char *arg)
 	else
 		rc = connect(fd, (struct sockaddr *)&ss, len);
 	return keep_errno(rc, fd);
+}
+
 /* A POSIX ACL as the kernel takes it, one the mode bits cannot stand for
  * (so it is stored): user::rw- user:0:r-- group::r-- mask::r-- other::r-- */
 static const unsigned char acl_blob[] = {
@@ -648,6 +649,7 @@ static int fs_op(const char *op, const char *in)
 	return -2;
 }
 
+/* Returns the op's result (0 ok, -1 errno, 1 already reported), -2 unknown op. */
 static int escape_op(const char *op, const char *arg)
 {
 	char a[256], b[256];
