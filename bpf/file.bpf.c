@@ -36,15 +36,6 @@
 #define FMODE_WRITE 0x2
 #define FMODE_EXEC 0x20
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, RAGGED_MAX_FILE_RULES);
-	__type(key, struct ragged_file_key);
-	__type(value, struct ragged_file_rule);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} file_rules SEC(".maps");
-
 #include "file_rights.bpf.h"
 
 /*

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * A file's rights under a run's rules, looked up at a path built by
- * pathwalk.bpf.h: the same file_rules LPM lookup file_open makes. Shared by
- * the plain LSM hooks (lsm_path.bpf.h) and file_open for overlayfs backing
- * files (file.bpf.c). The includer declares the pinned file_rules trie
- * first (one instance, shared by name).
+ * A file's rights under a run's rules (file_rules.bpf.h) at a path built
+ * by pathwalk.bpf.h: the lookup file_open makes with bpf_d_path's path.
+ * Used by file_open for overlayfs backing files (file.bpf.c) and the plain
+ * LSM hooks (lsm_path.bpf.h).
  */
 #ifndef RAGGED_FILE_RIGHTS_BPF_H
 #define RAGGED_FILE_RIGHTS_BPF_H
 
+#include "file_rules.bpf.h"
 #include "pathwalk.bpf.h"
 
 /* The access a run's rules grant at s->buf[pos..], 0 if none or no path. */

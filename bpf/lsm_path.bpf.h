@@ -8,17 +8,7 @@
 #ifndef RAGGED_LSM_PATH_BPF_H
 #define RAGGED_LSM_PATH_BPF_H
 
-#include "pathwalk.bpf.h"
-
-/* Same definition as file.bpf.c: one pinned instance, shared by name. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, RAGGED_MAX_FILE_RULES);
-	__type(key, struct ragged_file_key);
-	__type(value, struct ragged_file_rule);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} file_rules SEC(".maps");
+#include "file_rights.bpf.h"
 
 /* The agent's plugin subtree (slot 0), set by the loader. */
 struct {
@@ -75,7 +65,5 @@ static __always_inline int anonymous(struct file *f)
 	return (BPF_CORE_READ(f, f_path.mnt, mnt_flags) & MNT_INTERNAL) ||
 	       BPF_CORE_READ(f, f_inode, i_nlink) == 0;
 }
-
-#include "file_rights.bpf.h"
 
 #endif

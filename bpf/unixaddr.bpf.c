@@ -23,20 +23,13 @@
  * programs, and the loader sets the real expected attach type before load.
  */
 #include "ragged.bpf.h"
+#include "file_rules.bpf.h"
 
 #define AF_UNIX 1
 #define UNIX_PATH_MAX 108
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, RAGGED_MAX_FILE_RULES);
-	__type(key, struct ragged_file_key);
-	__type(value, struct ragged_file_rule);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} file_rules SEC(".maps");
 
 /* No "." or ".." component: "/a/./b", "/a/../b", "/a/..", "/a/." */
 static __always_inline int dotted(const char *p)
