@@ -194,6 +194,7 @@ static void request(struct fx *f, struct client *c, int s, const char *text)
 {
 	send_raw(s, text);
 	server_client_event(&f->a, c, EPOLLIN);
+	client_reap(&f->a);	/* as the loop does after each pass */
 }
 
 static cJSON *ask(struct fx *f, struct client *c, int s, const char *text)
@@ -453,10 +454,15 @@ static void t_hangup_closes(void **state)
 	/* EOF from the client. */
 	drop_sock(f, s1);
 	server_client_event(&f->a, c1, EPOLLIN);
+	/* Marked only: the loop reaps it after the pass, never the code that saw it go. */
+	assert_ptr_equal(client_find(&f->a, fd1), c1);
+	assert_true(c1->dead);
+	client_reap(&f->a);
 	assert_null(client_find(&f->a, fd1));
 	assert_ptr_equal(f->a.clients, c2);
 	/* An error/hangup event without data. */
 	server_client_event(&f->a, c2, EPOLLHUP | EPOLLERR);
+	client_reap(&f->a);
 	assert_null(f->a.clients);
 	/* Our end sees the agent hang up. */
 	{
@@ -795,11 +801,28 @@ static void t_follow(void **state)
 	assert_true(cJSON_IsObject(cJSON_GetObjectItem(m, "details")));
 	cJSON_Delete(m);
 
-	/* A follower that stops reading is dropped, never waited for. */
-	for (int i = 0, ufd = user->fd; i < 200 && client_find(&f->a, ufd) == user; i++)
-		assert_int_equal(auditrec_emit(&f->a, rec_for(f, "config_change", USER)), 0);
-	for (struct client *c = f->a.clients; c; c = c->next)
-		assert_ptr_not_equal(c, user);
+	/*
+	 * A follower that stops reading is dropped once its queue passes the
+	 * bound, never waited for; marked by the send, reaped by the loop, and
+	 * the drop is recorded with its reason.
+	 */
+	{
+		int i, ufd = user->fd;
+
+		for (i = 0; i < 20000 && !user->dead; i++)
+			assert_int_equal(auditrec_emit(&f->a, rec_for(f, "config_change", USER)), 0);
+		assert_true(user->dead);
+		assert_true(i > 10);	/* the socket buffer and the queue took the first ones */
+		assert_ptr_equal(client_find(&f->a, ufd), user);
+		client_reap(&f->a);
+		for (struct client *c = f->a.clients; c; c = c->next)
+			assert_ptr_not_equal(c, user);
+		m = last_record(f, "client_dropped");
+		assert_int_equal(cJSON_GetObjectItem(m, "uid")->valuedouble, USER);
+		assert_string_equal(proto_str(cJSON_GetObjectItem(m, "details"), "reason"),
+				    "not reading its replies: output queue full");
+		cJSON_Delete(m);
+	}
 	assert_true(root->follow);
 }
 
