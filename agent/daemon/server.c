@@ -75,6 +75,20 @@ static void handle_status(struct agent *a, struct client *c)
 	cJSON_AddNumberToObject(runs, "records_logged", (double)a->records_total);
 	cJSON_AddNumberToObject(runs, "orphan_records", (double)a->orphan_records);
 	cJSON_AddNumberToObject(runs, "audit_write_errors", (double)a->audit_errors);
+	/* Connections: a user sees its own, root everyone's and the refusals. */
+	{
+		int nc = 0, nf = 0;
+
+		for (struct client *o = a->clients; o; o = o->next)
+			if (!o->dead && (c->uid == 0 || o->uid == c->uid)) {
+				nc++;
+				nf += o->follow;
+			}
+		cJSON_AddNumberToObject(runs, "clients", nc);
+		cJSON_AddNumberToObject(runs, "followers", nf);
+		if (c->uid == 0)
+			cJSON_AddNumberToObject(runs, "clients_refused", (double)a->clients_refused);
+	}
 	reply_ok(c, d);
 }
 

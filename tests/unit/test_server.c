@@ -508,6 +508,10 @@ static void t_status(void **state)
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "records_logged")->valuedouble, 12);
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "orphan_records")->valuedouble, 3);
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "audit_write_errors")->valuedouble, 1);
+	/* Its own connection; no follower; the refusal count is root's to see. */
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "clients")->valuedouble, 1);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "followers")->valuedouble, 0);
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "clients_refused"));
 	cJSON_Delete(r);
 	/* Root counts all; a v2 host says so. */
 	f->a.cg.v2_memory = true;
@@ -520,6 +524,8 @@ static void t_status(void **state)
 	assert_string_equal(proto_str(cJSON_GetObjectItem(d, "kernel"), "bpf_lsm_load"), "ok");
 	assert_string_equal(proto_str(cJSON_GetObjectItem(d, "kernel"), "cgroup_controllers"), "v2");
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "active_runs")->valuedouble, 2);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "clients")->valuedouble, 2);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "clients_refused")->valuedouble, 0);
 	cJSON_Delete(r);
 	f->a.runs = NULL;
 }
