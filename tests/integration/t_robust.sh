@@ -132,20 +132,22 @@ t_robust_consent_flood() {
 	robust_plugins || return
 	ctl plugin grant fzask > /dev/null 2>&1
 	mark_audit
-	n=20000
+	n=20000; bound=5
+	# TCG emulation is ~20x slower than the machine: keep the VM run bounded.
+	[ "${RAGGED_IN_VM:-0}" = 1 ] && n=4000 && bound=30
 	ctl run fzask -- flood $n network:download > "$RAGGED_T/cf.out" 2>&1 &
 	cpid=$!
 	# Responsive during the flood: status answers while the plugin floods.
 	slow=0; i=0
 	while kill -0 $cpid 2>/dev/null && [ $i -lt 20 ]; do
-		timeout 5 "$RAGGED_BUILD/raggedctl" status > /dev/null 2>&1 || slow=$((slow + 1))
+		timeout "$bound" "$RAGGED_BUILD/raggedctl" status > /dev/null 2>&1 || slow=$((slow + 1))
 		i=$((i + 1))
 	done
 	wait $cpid
 	expect_rc $? 0 "the flooding plugin ran to its end"
 	expect_line "$RAGGED_T/cf.out" "^flood sent $n answered $n" "every request answered"
-	[ $slow -eq 0 ] && pass "status answered within 5 s during the flood ($i checks)" ||
-		fail "$slow of $i status checks took over 5 s during a consent flood"
+	[ $slow -eq 0 ] && pass "status answered within $bound s during the flood ($i checks)" ||
+		fail "$slow of $i status checks took over $bound s during a consent flood"
 	new_audit > "$RAGGED_T/cf.rec"
 	line=$(grep '"event":"plugin_executed".*"plugin":"fzask"' "$RAGGED_T/cf.rec" | tail -1)
 	req=$(echo "$line" | sed -n 's/.*"consent_requests":\([0-9]*\).*/\1/p')
@@ -168,7 +170,7 @@ t_robust_consent_flood() {
 		fail "agent_records_suppressed $sup, events_suppressed records sum $total_folded"
 	unset total_folded
 	logged=$(grep -c '"plugin":"fzask"' "$RAGGED_T/cf.rec")
-	[ "$logged" -lt 2000 ] && pass "$n requests made $logged records, not $((2 * n))" ||
+	[ "$logged" -lt $((n / 4)) ] && pass "$n requests made $logged records, not $((2 * n))" ||
 		fail "$logged records for $n requests: the flood reached the log"
 }
 

@@ -505,14 +505,14 @@ t_ep_count(void **state)
 	struct manifest m;
 	int i;
 
-	p += sprintf(p, API "endpoints = [");
+	p += snprintf(p, sizeof(src) - (size_t)(p - src), API "endpoints = [");
 	for (i = 1; i <= MANIFEST_MAX_ENDPOINTS; i++)
-		p += sprintf(p, "\"h%d.example:443\",", i);
-	sprintf(p, "]\n");
+		p += snprintf(p, sizeof(src) - (size_t)(p - src), "\"h%d.example:443\",", i);
+	snprintf(p, sizeof(src) - (size_t)(p - src), "]\n");
 	assert_int_equal(parse(src, &m), 0);
 	assert_int_equal(m.n_endpoints, 64);
 	manifest_free(&m);
-	sprintf(p, "\"one-more.example:1\"]\n");
+	snprintf(p, sizeof(src) - (size_t)(p - src), "\"one-more.example:1\"]\n");
 	assert_int_equal(parse(src, &m), -1);
 	assert_string_equal(err, "plugin.toml:9: network.endpoints: more than "
 	    "64 endpoints");
