@@ -218,6 +218,9 @@ struct agent {
 	unsigned clients_dead;		/* marked dead, not reaped yet */
 	uint64_t clients_refused;	/* connections refused (per-user bound, no descriptors) */
 	int spare_fd;			/* given up to shed a connection when out of descriptors */
+	uint64_t drops_window_ms;	/* client_dropped records: rate limit (clientio.c) */
+	uint32_t drops_logged;
+	uint64_t drops_suppressed;
 	volatile int stop;
 };
 
@@ -385,6 +388,7 @@ void client_close(struct agent *a, struct client *c);	/* top level only: end it 
 void client_write_queued(struct client *c);	/* a worker that took the socket over */
 void clients_publish(struct agent *a, const cJSON *rec, const char *line);
 bool clients_following(const struct agent *a);
+void clients_flush_drops(struct agent *a, bool force);	/* suppressed drop records */
 struct client *client_find(struct agent *a, int fd);
 
 /* epoll tags: the low bits of the epoll data say what the fd is */

@@ -303,23 +303,19 @@ void client_send(struct client *c, cJSON *msg)
  */
 void clients_publish(struct agent *a, const cJSON *rec, const char *line)
 {
-	char *buf = NULL;
+	/* Static: publishing never re-enters (client_put emits nothing). */
+	static char buf[PROTO_MAX_MSG + 1];
 	int n = -1;
 
 	for (struct client *c = a->clients; c; c = c->next) {
 		if (!c->follow || c->dead || !auditsrv_may_see(c, rec))
 			continue;
-		if (!buf) {
-			buf = malloc(PROTO_MAX_MSG + 1);
-			if (!buf)
-				return;
-			n = snprintf(buf, PROTO_MAX_MSG + 1, "{\"type\":\"record\",\"record\":%s}", line);
-		}
+		if (n < 0)
+			n = snprintf(buf, sizeof(buf), "{\"type\":\"record\",\"record\":%s}", line);
 		/* A record too large for one message is skipped, not truncated. */
 		if (n > 0 && n <= PROTO_MAX_MSG)
 			client_put(c, buf, (size_t)n);
 	}
-	free(buf);
 }
 
 bool clients_following(const struct agent *a)
@@ -330,9 +326,47 @@ bool clients_following(const struct agent *a)
 	return false;
 }
 
+/*
+ * Drop records are rate-limited too: a user who opens connections only to
+ * be dropped must not be able to rotate history out of the log. The first
+ * DROPS_PER_WINDOW a second are written, the rest counted exactly into one
+ * events_suppressed record when the window closes (or the agent stops).
+ */
+#define DROPS_PER_WINDOW 5
+#define DROPS_WINDOW_MS 1000
+
+void clients_flush_drops(struct agent *a, bool force)
+{
+	uint64_t now = now_monotonic_ns() / 1000000;
+	cJSON *rec, *d;
+
+	if (!force && now - a->drops_window_ms < DROPS_WINDOW_MS)
+		return;
+	if (a->drops_suppressed) {
+		rec = auditrec_new(a, "events_suppressed", "suppressed");
+		d = cJSON_AddObjectToObject(rec, "details");
+		cJSON_AddNumberToObject(d, "count", (double)a->drops_suppressed);
+		cJSON_AddStringToObject(d, "suppressed_event", "client_dropped");
+		cJSON_AddStringToObject(d, "source", "agent");
+		cJSON_AddNumberToObject(d, "window_ms", DROPS_WINDOW_MS);
+		a->drops_suppressed = 0;
+		auditrec_emit(a, rec);
+	}
+	a->drops_window_ms = now;
+	a->drops_logged = 0;
+}
+
 static void record_drop(struct agent *a, const struct client *c)
 {
-	cJSON *rec = auditrec_new(a, "client_dropped", "denied"), *d;
+	cJSON *rec, *d;
+
+	clients_flush_drops(a, false);
+	if (a->drops_logged >= DROPS_PER_WINDOW) {
+		a->drops_suppressed++;
+		return;
+	}
+	a->drops_logged++;
+	rec = auditrec_new(a, "client_dropped", "denied");
 
 	auditrec_user(rec, c->uid);
 	d = cJSON_AddObjectToObject(rec, "details");
@@ -398,6 +432,8 @@ void client_close(struct agent *a, struct client *c)
 /* After each pass of the loop: end every client marked dead during it. */
 void client_reap(struct agent *a)
 {
+	if (a->drops_suppressed)
+		clients_flush_drops(a, false);
 	while (a->clients_dead) {
 		struct client *c = a->clients;
 

@@ -224,6 +224,7 @@ static void stop(struct agent *a)
 		run_abort(a, a->runs);
 	while (a->clients)
 		client_close(a, a->clients);
+	clients_flush_drops(a, true);
 	events_drain_all(a);
 	rec = auditrec_new(a, "agent_stopped", "success");
 	auditrec_emit(a, rec);

@@ -895,6 +895,27 @@ static void t_reply_queue(void **state)
 	cJSON_Delete(m);
 }
 
+/* Drop records cannot flood the log: 5 a second in full, the rest counted exactly. */
+static void t_drop_records_limited(void **state)
+{
+	struct fx *f = *state;
+	int s, before = n_events(f, "client_dropped");
+	cJSON *m;
+
+	for (int i = 0; i < 7; i++)
+		client_drop(connect_as(f, USER, &s), "not reading its replies: output queue full");
+	client_reap(&f->a);
+	assert_null(f->a.clients);
+	assert_int_equal(n_events(f, "client_dropped") - before, 5);
+	assert_int_equal(f->a.drops_suppressed, 2);
+	clients_flush_drops(&f->a, true);
+	m = last_record(f, "events_suppressed");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "details"), "count")->valuedouble, 2);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(m, "details"), "suppressed_event"), "client_dropped");
+	cJSON_Delete(m);
+	assert_int_equal(f->a.drops_suppressed, 0);
+}
+
 /* One user holds at most CLIENTS_PER_UID connections; root is not counted against it. */
 static void t_connections_per_user(void **state)
 {
@@ -1312,6 +1333,7 @@ int main(void)
 		T(t_follow),
 		T(t_reply_queue),
 		T(t_connections_per_user),
+		T(t_drop_records_limited),
 		T(t_emit_refused),
 		T(t_show_verify),
 		T(t_run_refused),
