@@ -155,6 +155,15 @@ void server_accept(struct agent *a)
 			static const char msg[] = "{\"type\":\"error\",\"code\":1,\"message\":"
 				"\"too many connections from this user\"}";
 
+			char sink[64];
+
+			/*
+			 * What it sent already is read and discarded: closing with
+			 * unread data resets the connection, and the client would
+			 * read ECONNRESET instead of the reason.
+			 */
+			for (int i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+				;
 			if (send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 				/* it went away already */
 			}
