@@ -123,8 +123,12 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRCS)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lcjson -lcrypto -lelf $(VALIDATOR_LIBS)
 
-fuzz: $(FUZZ_BINS)
+# Then the stateful agent fuzzer (tests/fuzz/agentfuzz.py, needs root) against
+# a live agent of this build, AGENT_FUZZ_SECONDS long.
+fuzz: $(FUZZ_BINS) all
 	./tests/fuzz/run.sh $(BUILD)/fuzz $${FUZZ_SECONDS:-30}
+	RAGGED_BUILD=$(abspath $(BUILD)) RAGGED_TESTS=t_robust_fuzz \
+		RAGGED_FUZZ_SECONDS=$${AGENT_FUZZ_SECONDS:-300} ./tests/integration/run.sh
 
 test-unit: test-bins
 	./tests/unit/run.sh $(BUILD)/tests

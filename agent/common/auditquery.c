@@ -19,7 +19,9 @@ const char *const audit_event_names[] = {
 	"events_suppressed", "events_lost", "agent_started", "agent_stopped",
 	"audit_recovered", "audit_retention",
 	/* runtime monitoring: the process tree of each run */
-	"process_started", "process_exec", "process_exited", NULL,
+	"process_started", "process_exec", "process_exited",
+	/* agent robustness: a client dropped, a plugin's consent channel ended */
+	"client_dropped", "consent_channel_closed", NULL,
 };
 
 /*

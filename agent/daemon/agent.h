@@ -155,6 +155,9 @@ struct run {
 	uint64_t forks, execs, unexpected_execs;
 	struct flood *flood;		/* flood.c bookkeeping, lazily allocated */
 	uint64_t suppressed;		/* records folded into events_suppressed */
+	struct agent_recs *agent_recs;	/* flood.c: records the plugin causes at will */
+	uint64_t agent_suppressed;	/* of those, folded into events_suppressed */
+	uint64_t chan_requests;		/* requests read from the consent channel */
 	bool exited;
 	bool ghost;			/* a run of a dead agent, adopted only to be accounted */
 	uint64_t prior_logged;		/* ghost: kernel records the dead agent had logged */
@@ -173,8 +176,15 @@ struct pending_run {
 	cJSON *args;			/* the plugin's extra arguments */
 };
 
+struct outmsg;
+
+/* Transport bounds (clientio.c, docs/security-model.md "Agent robustness"). */
+#define CLIENT_OUTQ_MAX (256 * 1024)	/* bytes queued for one client before it is dropped */
+#define CLIENTS_PER_UID 32		/* connections of one non-root user */
+
 struct client {
 	struct client *next;
+	struct agent *agent;
 	int fd;
 	uid_t uid;
 	gid_t gid;
@@ -185,6 +195,13 @@ struct client {
 	bool tty;			/* a person can answer prompts there */
 	struct pending_run *pending;	/* first-run prompt outstanding */
 	uint32_t asking;		/* optional permission being asked for the run */
+	/* transport (clientio.c) */
+	bool dead;			/* to be reaped by the loop; nothing more is sent */
+	const char *drop_reason;	/* why the agent dropped it (a record), NULL: it left */
+	bool handed_off;		/* a worker process owns the socket now */
+	bool want_out;			/* EPOLLOUT watched: the queue waits for room */
+	struct outmsg *outq, **outq_tail;
+	size_t outq_bytes;
 };
 
 struct agent {
@@ -211,6 +228,14 @@ struct agent {
 		int64_t textfile_written_ms;
 	} stats;
 	int drain_budget;		/* records left in this drain pass */
+	/* The audit sink's publisher: records to followers (clients_publish). */
+	void (*publish)(struct agent *a, const cJSON *rec, const char *line);
+	unsigned clients_dead;		/* marked dead, not reaped yet */
+	uint64_t clients_refused;	/* connections refused (per-user bound, no descriptors) */
+	int spare_fd;			/* given up to shed a connection when out of descriptors */
+	uint64_t drops_window_ms;	/* client_dropped records: rate limit (clientio.c) */
+	uint32_t drops_logged;
+	uint64_t drops_suppressed;
 	volatile int stop;
 };
 
@@ -313,6 +338,8 @@ void consent_prompt(struct client *c, const struct run *r, uint32_t perms, const
 cJSON *consent_endpoints_json(const struct manifest *m, bool *any_local);
 void consent_answer(struct agent *a, struct client *c, const cJSON *msg);
 void consent_channel_event(struct agent *a, struct run *r);
+void consent_channel_close(struct agent *a, struct run *r, const char *why);	/* why: recorded */
+#define CHAN_SNDBUF 16384	/* the agent's end: replies a plugin leaves unread */
 void consent_client_gone(struct agent *a, struct client *c);
 void consent_permissions(struct agent *a, struct client *c, const cJSON *msg);
 
@@ -355,6 +382,8 @@ void events_drain_all(struct agent *a);	/* until the ring buffer is empty */
 /* flood.c */
 struct flood;
 bool flood_suppress(struct agent *a, struct run *r, const struct ragged_event *e);
+bool flood_agent_record(struct agent *a, struct run *r, const char *event, const char *via,
+			uint32_t perms);
 void flood_flush(struct agent *a, struct run *r);
 void flood_tick(struct agent *a, struct run *r);
 
@@ -404,15 +433,23 @@ int vet_plugin(struct agent *a, const char *dir, const struct manifest *m, uid_t
 	       bool record, bool accepted, cJSON **summary, char digest_out[65],
 	       char *err, size_t errlen);
 
-/* server.c */
-int server_listen(struct agent *a, char *err, size_t errlen);
-void server_accept(struct agent *a);
+/* server.c: the dispatcher */
 void server_client_event(struct agent *a, struct client *c, uint32_t events);
-void client_send(struct client *c, cJSON *msg);	/* does not take ownership */
-void follower_send(struct agent *a, struct client *c, const char *line);
 void reply_error(struct client *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void client_close(struct agent *a, struct client *c);
+
+/* clientio.c: the transport; sending never blocks and never ends a client */
+int server_listen(struct agent *a, char *err, size_t errlen);
+void server_accept(struct agent *a);
+void client_send(struct client *c, cJSON *msg);	/* queues; does not take ownership */
+void client_flush_out(struct client *c);	/* EPOLLOUT: send what is queued */
+void client_drop(struct client *c, const char *reason);	/* mark dead; reason: recorded */
+void client_reap(struct agent *a);		/* the loop, after each pass */
+void client_close(struct agent *a, struct client *c);	/* top level only: end it now */
+void client_write_queued(struct client *c);	/* a worker that took the socket over */
+void clients_publish(struct agent *a, const cJSON *rec, const char *line);
+bool clients_following(const struct agent *a);
+void clients_flush_drops(struct agent *a, bool force);	/* suppressed drop records */
 struct client *client_find(struct agent *a, int fd);
 
 /* epoll tags: the low bits of the epoll data say what the fd is */

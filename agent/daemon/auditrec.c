@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Audit records: the common fields of SPEC §6, then one append to the
- * hash-chained log, then the same line to every follower allowed to see it.
- * The log is written before anyone is told, so a follower never sees a
- * record that is not on disk.
+ * hash-chained log, then the same line to the publish hook (a->publish:
+ * the transport queues it for every follower allowed to see it). The log is
+ * written before anyone is told, so a follower never sees a record that is
+ * not on disk; emitting never touches a socket, so it cannot end a client
+ * (or its run) underneath whoever emitted.
  */
 #include <pwd.h>
 #include <stdio.h>
@@ -82,14 +84,6 @@ void auditrec_run_fields(cJSON *rec, const struct run *r)
 	auditrec_perms(rec, "permissions_used", r->perms);
 }
 
-static bool auditrec_followed(const struct agent *a)
-{
-	for (const struct client *c = a->clients; c; c = c->next)
-		if (c->follow)
-			return true;
-	return false;
-}
-
 int auditrec_emit(struct agent *a, cJSON *rec)
 {
 	char *line = NULL;
@@ -98,19 +92,15 @@ int auditrec_emit(struct agent *a, cJSON *rec)
 	if (!cJSON_GetObjectItemCaseSensitive(rec, "details"))
 		cJSON_AddObjectToObject(rec, "details");
 	/* Asking for the line writes the batch at once: only for followers. */
-	rc = auditlog_append(a->audit, rec, auditrec_followed(a) ? &line : NULL);
+	rc = auditlog_append(a->audit, rec, a->publish && clients_following(a) ? &line : NULL);
 	if (rc < 0) {
 		/* Say so: an unwritable audit log is an incident, not a detail. */
 		log_msg(LOG_ERR, "audit write failed for %s",
 			proto_str(rec, "event") ? proto_str(rec, "event") : "?");
 		a->audit_errors++;
-	} else {
-		for (struct client *c = a->clients, *next; c; c = next) {
-			next = c->next;
-			if (!c->follow || !auditsrv_may_see(c, rec))
-				continue;
-			follower_send(a, c, line);
-		}
+	} else if (line) {
+		/* Through the hook: queued for followers, never sent from here. */
+		a->publish(a, rec, line);
 	}
 	free(line);
 	cJSON_Delete(rec);

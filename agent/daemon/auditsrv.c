@@ -73,12 +73,29 @@ static int send_rec(const cJSON *rec, const char *line, size_t len, void *arg)
 	return send(fd, buf, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -1;
 }
 
-static void worker_blocking(int fd)
+/*
+ * The worker owns the client's socket now: blocking writes, bounded by a
+ * send timeout so a reader that stops reading does not keep a root process
+ * for ever; first whatever the agent still had queued for it, in order.
+ * It keeps nothing else of the agent's: other clients' sockets would not
+ * see the agent hang up while a worker held them.
+ */
+#define WORKER_SEND_TIMEOUT_S 60
+
+static int worker_take(struct client *c)
 {
-	int fl = fcntl(fd, F_GETFL);
+	struct timeval tv = { WORKER_SEND_TIMEOUT_S, 0 };
+	int fd = c->fd, fl = fcntl(fd, F_GETFL);
 
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	client_write_queued(c);
+	if (dup2(fd, 3) == 3) {
+		fd = 3;
+		close_range(4, ~0U, 0);
+	}
+	return fd;
 }
 
 void auditsrv_show(struct agent *a, struct client *c, const cJSON *msg)
@@ -97,9 +114,8 @@ void auditsrv_show(struct agent *a, struct client *c, const cJSON *msg)
 	}
 	if (rc == 0) {
 		cJSON *end = cJSON_CreateObject();
-		int fd = c->fd;
+		int fd = worker_take(c);
 
-		worker_blocking(fd);
 		rc = auditquery_scan(a->cfg.audit_log, &q, send_rec, &fd, &st);
 		if (rc < 0 && errno != ENOENT) {	/* an error reply, as docs/protocol.md says */
 			cJSON_AddStringToObject(end, "type", "error");
@@ -114,8 +130,9 @@ void auditsrv_show(struct agent *a, struct client *c, const cJSON *msg)
 		cJSON_Delete(end);
 		_exit(0);
 	}
-	/* The worker has its own copy of the socket; ours is done. */
-	client_close(a, c);
+	/* The worker has its own copy of the socket; ours is done (reaped by the loop). */
+	c->handed_off = true;
+	client_drop(c, NULL);
 }
 
 void auditsrv_verify(struct agent *a, struct client *c)
@@ -131,9 +148,8 @@ void auditsrv_verify(struct agent *a, struct client *c)
 	}
 	if (rc == 0) {
 		cJSON *r = cJSON_CreateObject(), *d;
-		int fd = c->fd;
+		int fd = worker_take(c);
 
-		worker_blocking(fd);
 		memset(&res, 0, sizeof(res));
 		rc = auditlog_verify(a->cfg.audit_log, &res);
 		if (rc < 0) {
@@ -161,7 +177,8 @@ void auditsrv_verify(struct agent *a, struct client *c)
 		cJSON_Delete(r);
 		_exit(0);
 	}
-	client_close(a, c);
+	c->handed_off = true;
+	client_drop(c, NULL);
 }
 
 void auditsrv_follow(struct agent *a, struct client *c, const cJSON *msg)

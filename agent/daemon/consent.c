@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -200,16 +201,52 @@ static const char *apply_live(struct agent *a, struct run *r, uint32_t granted)
 	return a->feat.mode == MODE_BPF_LSM ? "now" : "network now, files at the next run";
 }
 
-static void chan_reply(struct run *r, const char *perm, bool granted, const char *what)
+/*
+ * The agent never waits for a plugin: the channel is non-blocking and a
+ * reply the plugin's unread backlog leaves no room for (CHAN_SNDBUF,
+ * docs/consent.md) ends the channel, recorded, instead of stalling the loop.
+ */
+void consent_channel_close(struct agent *a, struct run *r, const char *why)
+{
+	if (r->chan_fd < 0)
+		return;
+	ep_del(a, r->chan_fd);
+	close(r->chan_fd);
+	r->chan_fd = -1;
+	if (why) {
+		cJSON *rec = auditrec_new(a, "consent_channel_closed", "denied");
+
+		auditrec_run_fields(rec, r);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "details"), "reason", why);
+		auditrec_emit(a, rec);
+	}
+}
+
+static void chan_reply(struct agent *a, struct run *r, const char *perm, bool granted,
+		       const char *what)
 {
 	cJSON *m = cJSON_CreateObject();
+	char *text;
 
 	cJSON_AddStringToObject(m, "permission", perm);
 	cJSON_AddBoolToObject(m, "granted", granted);
 	cJSON_AddStringToObject(m, granted ? "effective" : "reason", what);
-	if (r->chan_fd >= 0)
-		proto_send(r->chan_fd, m, NULL, 0);
+	text = cJSON_PrintUnformatted(m);
 	cJSON_Delete(m);
+	if (r->chan_fd >= 0 && text &&
+	    send(r->chan_fd, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)strlen(text))
+		consent_channel_close(a, r, errno == EAGAIN || errno == ENOBUFS
+				      ? "the plugin does not read its consent replies"
+				      : NULL);
+	free(text);
+}
+
+/* A record the plugin can cause at will: rate-limited per run (flood.c), counted exactly. */
+static void plugin_record(struct agent *a, struct run *r, const char *event, const char *result,
+			  uint32_t perms, const char *via)
+{
+	if (!flood_agent_record(a, r, event, via, perms))
+		record(a, r, event, result, perms, via);
 }
 
 static void free_pending(struct pending_run *p)
@@ -261,23 +298,23 @@ void consent_answer(struct agent *a, struct client *c, const cJSON *msg)
 		digest_of(r, digest);
 		if (!yes) {
 			record(a, r, "permission_denied", "denied", bit, "prompt");
-			chan_reply(r, name, false, "the user said no");
+			chan_reply(a, r, name, false, "the user said no");
 			return;
 		}
 		/* Apply first: a grant that cannot take effect is not stored either. */
 		eff = apply_live(a, r, r->granted | bit);
 		if (!eff) {
-			chan_reply(r, name, false, "the policy could not be updated");
+			chan_reply(a, r, name, false, "the policy could not be updated");
 			return;
 		}
 		if (consent_store(a, r->owner, r->plugin, digest, r->granted, err, sizeof(err)) < 0) {
 			/* In force for this run only; the next run asks again. */
 			record(a, r, "permission_granted", "success", bit, "prompt (this run only)");
-			chan_reply(r, name, true, "this run only: the consent store could not be written");
+			chan_reply(a, r, name, true, "this run only: the consent store could not be written");
 			return;
 		}
 		record(a, r, "permission_granted", "success", bit, "prompt");
-		chan_reply(r, name, true, eff);
+		chan_reply(a, r, name, true, eff);
 		return;
 	}
 	reply_error(c, 1, "no question is pending");
@@ -296,31 +333,30 @@ void consent_channel_event(struct agent *a, struct run *r)
 	if (rc <= 0) {
 		if (rc < 0 && errno == EAGAIN)
 			return;
-		ep_del(a, r->chan_fd);
-		close(r->chan_fd);
-		r->chan_fd = -1;
+		consent_channel_close(a, r, NULL);
 		return;
 	}
+	r->chan_requests++;
 	name = proto_str(msg, "request");
 	p = name ? perm_from_name(name) : -1;
 	if (p < 0) {
-		chan_reply(r, name ? name : "", false, "unknown permission");
+		chan_reply(a, r, name ? name : "", false, "unknown permission");
 		cJSON_Delete(msg);
 		return;
 	}
-	record(a, r, "permission_requested", "pending", RAGGED_PERM_BIT(p), "plugin");
+	plugin_record(a, r, "permission_requested", "pending", RAGGED_PERM_BIT(p), "plugin");
 	if (r->granted & RAGGED_PERM_BIT(p)) {
-		chan_reply(r, name, true, "already granted");
+		chan_reply(a, r, name, true, "already granted");
 	} else if (!((r->m.optional | r->m.required) & RAGGED_PERM_BIT(p))) {
-		record(a, r, "permission_denied", "denied", RAGGED_PERM_BIT(p), "not declared");
-		chan_reply(r, name, false, "not declared in the manifest");
-	} else if (!r->client || !r->client->tty || r->client->asking) {
-		record(a, r, "permission_denied", "denied", RAGGED_PERM_BIT(p), "no terminal");
-		chan_reply(r, name, false, "nobody to ask: no terminal attached");
+		plugin_record(a, r, "permission_denied", "denied", RAGGED_PERM_BIT(p), "not declared");
+		chan_reply(a, r, name, false, "not declared in the manifest");
+	} else if (!r->client || r->client->dead || !r->client->tty || r->client->asking) {
+		plugin_record(a, r, "permission_denied", "denied", RAGGED_PERM_BIT(p), "no terminal");
+		chan_reply(a, r, name, false, "nobody to ask: no terminal attached");
 	} else if (consent_pause(a, r) < 0) {
 		/* Never ask while the plugin could draw over the question. */
-		record(a, r, "permission_denied", "denied", RAGGED_PERM_BIT(p), "run not paused");
-		chan_reply(r, name, false, "the run could not be paused for the question");
+		plugin_record(a, r, "permission_denied", "denied", RAGGED_PERM_BIT(p), "run not paused");
+		chan_reply(a, r, name, false, "the run could not be paused for the question");
 	} else {
 		r->client->asking = RAGGED_PERM_BIT(p);
 		consent_prompt(r->client, r, RAGGED_PERM_BIT(p), "optional");
@@ -340,7 +376,7 @@ void consent_client_gone(struct agent *a, struct client *c)
 	if (c->asking && c->run) {
 		consent_resume(a, c->run);
 		record(a, c->run, "permission_denied", "denied", c->asking, "prompt abandoned");
-		chan_reply(c->run, perm_name(__builtin_ctz(c->asking)), false, "the user went away");
+		chan_reply(a, c->run, perm_name(__builtin_ctz(c->asking)), false, "the user went away");
 		c->asking = 0;
 	}
 }

@@ -22,6 +22,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include "agent.h"
 #include "util.h"
 
@@ -283,6 +287,14 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 	{
 		struct child_ctx cc = { a, r, p, req, exe, argv, envp, pipefd[1], pipefd[0] };
 
+#ifdef __SANITIZE_ADDRESS__
+		/*
+		 * ASan builds: the last child (same memory, CLONE_VM) left its
+		 * frames' redzones poisoned in child_stack; the next child's
+		 * frames would trip over them.
+		 */
+		ASAN_UNPOISON_MEMORY_REGION(child_stack, sizeof(child_stack));
+#endif
 		pid = ragged_clone3_fn(&ca, sizeof(ca), child_entry, &cc);
 		if (pid < 0) {
 			errno = (int)-pid;

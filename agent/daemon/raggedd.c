@@ -271,6 +271,12 @@ static void loop(struct agent *a)
 				break;
 			}
 		}
+		/*
+		 * Clients marked dead during the pass (a failed send, a full
+		 * queue, a hangup) end here, at the top, where ending their
+		 * runs cannot re-enter the code that was sending to them.
+		 */
+		client_reap(a);
 		/* Every pass ends with its records in the file; fdatasync once
 		 * the batch interval is due (AUDITLOG_FSYNC_BATCH). */
 		if (auditlog_flush(a->audit) < 0 ||
@@ -290,6 +296,7 @@ static void stop(struct agent *a)
 		run_abort(a, a->runs);
 	while (a->clients)
 		client_close(a, a->clients);
+	clients_flush_drops(a, true);
 	events_drain_all(a);
 	rec = auditrec_new(a, "agent_stopped", "success");
 	auditrec_emit(a, rec);
@@ -366,6 +373,7 @@ int main(int argc, char **argv)
 	int foreground = 0, notify = -1, ch, devnull;
 
 	a.listen_fd = -1;
+	a.spare_fd = -1;
 	a.sigfd = -1;
 	a.epfd = -1;
 	log_init();

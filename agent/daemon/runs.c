@@ -83,6 +83,7 @@ void run_free(struct agent *a, struct run *r)
 	policy_free(&r->pol);
 	manifest_free(&r->m);
 	free(r->flood);
+	free(r->agent_recs);
 	free(r);
 }
 
@@ -258,6 +259,16 @@ void run_launch(struct agent *a, struct client *c, struct run *r, uint32_t grant
 		goto fail;
 	}
 	r->chan_fd = chan[0];
+	{
+		/* Our end only: the plugin's end stays blocking, as it was given. */
+		int fl = fcntl(chan[0], F_GETFL), sb = CHAN_SNDBUF;
+
+		if (fl < 0 || fcntl(chan[0], F_SETFL, fl | O_NONBLOCK) < 0 ||
+		    setsockopt(chan[0], SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb)) < 0) {
+			snprintf(err, sizeof(err), "consent channel: %s", strerror(errno));
+			goto fail;
+		}
+	}
 	req.m = m;
 	req.chan_fd = chan[1];
 	req.extra_args = extra;
@@ -363,6 +374,9 @@ void run_reconcile(struct agent *a, struct run *r, cJSON *details)
 	cJSON_AddNumberToObject(details, "records_suppressed",
 				(double)(r->suppressed + r->prior_suppressed));
 	cJSON_AddNumberToObject(details, "records_lost", (double)(sum.lost + r->lost_extra));
+	/* What the plugin sent on its consent channel, and the records of it folded away. */
+	cJSON_AddNumberToObject(details, "consent_requests", (double)r->chan_requests);
+	cJSON_AddNumberToObject(details, "agent_records_suppressed", (double)r->agent_suppressed);
 	if (sum.lost) {
 		cJSON *rec = auditrec_new(a, "events_lost", "error");
 

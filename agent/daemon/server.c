@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The agent socket. SOCK_SEQPACKET: one message is one request, so there is
- * no framing to get wrong. Each connection's identity is SO_PEERCRED, read
- * once at accept; nothing a client writes about itself is believed. The
- * socket is world-connectable (0666) because every user may run plugins:
- * authorisation is per request, by that uid.
+ * The dispatcher: one request from one client, handled and answered. The
+ * transport (accepting, sending, ending clients) is clientio.c; nothing
+ * here ends a client directly: a handler that is done with one (audit show
+ * hands it to a worker) marks it, and the loop reaps it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,141 +22,6 @@
 #include "proto.h"
 #include "protocheck.h"
 #include "util.h"
-
-/* The agent whose audit log a reply waits for (set by server_listen). */
-static struct agent *replying_agent;
-
-int ep_add(struct agent *a, int fd, enum ep_kind kind, void *ptr)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	(void)ptr;
-	ev.data.u64 = (uint64_t)kind | ((uint64_t)(uint32_t)fd << 8);
-	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-void ep_del(struct agent *a, int fd)
-{
-	epoll_ctl(a->epfd, EPOLL_CTL_DEL, fd, NULL);
-}
-
-int server_listen(struct agent *a, char *err, size_t errlen)
-{
-	replying_agent = a;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char dir[PATH_MAX];
-	char *slash;
-	int fd;
-
-	if (strlen(a->cfg.socket_path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", a->cfg.socket_path);
-		return -1;
-	}
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->cfg.socket_path);
-	snprintf(dir, sizeof(dir), "%s", a->cfg.socket_path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir_p(dir, 0755) < 0) {
-			snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
-			return -1;
-		}
-	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	unlink(sun.sun_path);	/* a stale socket from a crashed agent */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(sun.sun_path, 0666) < 0 || listen(fd, 64) < 0) {
-		snprintf(err, errlen, "listen on %s: %s", sun.sun_path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	a->listen_fd = fd;
-	return ep_add(a, fd, EP_LISTEN, NULL);
-}
-
-void server_accept(struct agent *a)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct client *c;
-	int fd;
-
-	while ((fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-		    !(c = calloc(1, sizeof(*c)))) {
-			close(fd);
-			continue;
-		}
-		c->fd = fd;
-		c->uid = cred.uid;
-		c->gid = cred.gid;
-		c->pid = cred.pid;
-		c->next = a->clients;
-		a->clients = c;
-		ep_add(a, fd, EP_CLIENT, c);
-	}
-}
-
-struct client *client_find(struct agent *a, int fd)
-{
-	for (struct client *c = a->clients; c; c = c->next)
-		if (c->fd == fd)
-			return c;
-	return NULL;
-}
-
-void client_close(struct agent *a, struct client *c)
-{
-	struct client **pp;
-
-	consent_client_gone(a, c);
-	/* A run whose client went away has nobody to answer to: end it. */
-	if (c->run) {
-		c->run->client = NULL;
-		run_abort(a, c->run);
-	}
-	ep_del(a, c->fd);
-	close(c->fd);
-	free(c->query);
-	for (pp = &a->clients; *pp; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	free(c);
-}
-
-void client_send(struct client *c, cJSON *msg)
-{
-	/*
-	 * A reply may tell the caller its records exist (a run's exit status,
-	 * a grant): write the pending audit batch first, so whoever reads the
-	 * file next finds them.
-	 */
-	if (replying_agent && replying_agent->audit)
-		auditlog_flush(replying_agent->audit);
-	/* Best effort: a client that cannot take a reply is closed on its next event. */
-	proto_send(c->fd, msg, NULL, 0);
-}
-
-void follower_send(struct agent *a, struct client *c, const char *line)
-{
-	char buf[PROTO_MAX_MSG];
-	int n = snprintf(buf, sizeof(buf), "{\"type\":\"record\",\"record\":%s}", line);
-
-	/*
-	 * Never block the writer on a slow reader: if its socket buffer is
-	 * full the follower is dropped and told why on stderr by raggedctl
-	 * (EOF); it can resume with `audit show --since`.
-	 */
-	if (n < 0 || n >= (int)sizeof(buf) ||
-	    send(c->fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) != n)
-		client_close(a, c);
-}
 
 void reply_error(struct client *c, int code, const char *fmt, ...)
 {
@@ -212,6 +76,20 @@ static void handle_status(struct agent *a, struct client *c)
 	cJSON_AddNumberToObject(runs, "records_logged", (double)a->records_total);
 	cJSON_AddNumberToObject(runs, "orphan_records", (double)a->orphan_records);
 	cJSON_AddNumberToObject(runs, "audit_write_errors", (double)a->audit_errors);
+	/* Connections: a user sees its own, root everyone's and the refusals. */
+	{
+		int nc = 0, nf = 0;
+
+		for (struct client *o = a->clients; o; o = o->next)
+			if (!o->dead && (c->uid == 0 || o->uid == c->uid)) {
+				nc++;
+				nf += o->follow;
+			}
+		cJSON_AddNumberToObject(runs, "clients", nc);
+		cJSON_AddNumberToObject(runs, "followers", nf);
+		if (c->uid == 0)
+			cJSON_AddNumberToObject(runs, "clients_refused", (double)a->clients_refused);
+	}
 	cJSON_AddItemToObject(d, "metrics", metrics_snapshot(a));
 	reply_ok(c, d);
 }
@@ -401,13 +279,18 @@ void server_client_event(struct agent *a, struct client *c, uint32_t events)
 	cJSON *msg;
 	int rc;
 
+	if (c->dead)
+		return;	/* reaped at the end of this pass */
+	if (events & EPOLLOUT)
+		client_flush_out(c);
 	if (!(events & EPOLLIN)) {
-		client_close(a, c);
+		if (events & (EPOLLHUP | EPOLLERR))
+			client_drop(c, NULL);
 		return;
 	}
 	rc = proto_recv(c->fd, &msg, fds, &nfds);
 	if (rc == 0 || (rc < 0 && errno != EAGAIN && errno != EMSGSIZE && errno != EBADMSG)) {
-		client_close(a, c);
+		client_drop(c, NULL);
 		return;
 	}
 	if (rc < 0) {

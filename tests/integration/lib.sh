@@ -98,3 +98,26 @@ audit_sums() {
 	x=$(echo "$1" | sed -n 's/.*"records_lost":\([0-9]*\).*/\1/p')
 	d=$(echo "$1" | sed -n 's/.*"kernel_denied":\([0-9]*\).*/\1/p')
 }
+
+# Waits are on conditions, never fixed sleeps: a loaded machine (or TCG)
+# makes any fixed delay too short some day.
+# wait_until TENTHS CMD...: run CMD every 0.1 s until it succeeds; 1 if it
+# never did within TENTHS tenths of a second.
+wait_until() {
+	_wt=$1; shift
+	while ! "$@"; do
+		[ "$_wt" -le 0 ] && return 1
+		sleep 0.1; _wt=$((_wt - 1))
+	done
+	return 0
+}
+# tcp_listening PORT: something listens on 127.0.0.1:PORT (/proc/net/tcp, state 0A).
+tcp_listening() {
+	grep -q "^ *[0-9]*: 0100007F:$(printf '%04X' "$1") [0-9A-F]*:0000 0A" /proc/net/tcp
+}
+# audit_has REGEX: a record appended since mark_audit matches.
+audit_has() { new_audit | grep -Eq -- "$1"; }
+# proc_runs PID STRING: process PID exists and its command line contains STRING.
+proc_runs() { { tr '\000' ' ' < "/proc/$1/cmdline"; } 2>/dev/null | grep -qF -- "$2"; }
+# file_has FILE REGEX
+file_has() { grep -Eq -- "$2" "$1" 2>/dev/null; }

@@ -74,12 +74,17 @@ start_agent() {
 	"$RAGGED_BUILD/raggedd" --config "$RAGGED_T/agent.toml" --foreground \
 		>> "$RAGGED_T/agent.log" 2>&1 &
 	AGENT_PID=$!
+	# Up means answering: the socket exists before start-up has written its
+	# last records (a restarted agent's accounting of the runs it adopted),
+	# and a reply flushes the audit batch, so once status answers, the log
+	# holds everything start-up recorded.
 	_sa=0
-	while [ ! -S "$RAGGED_SOCKET" ] && [ $_sa -lt 600 ]; do
+	until [ -S "$RAGGED_SOCKET" ] && "$RAGGED_BUILD/raggedctl" status > /dev/null 2>&1; do
 		kill -0 "$AGENT_PID" 2>/dev/null || break
+		[ $_sa -ge 600 ] && break
 		sleep 0.1; _sa=$((_sa + 1))
 	done
-	[ -S "$RAGGED_SOCKET" ]
+	[ -S "$RAGGED_SOCKET" ] && "$RAGGED_BUILD/raggedctl" status > /dev/null 2>&1
 }
 AGENT_STATUS=0
 stop_agent() {

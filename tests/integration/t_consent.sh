@@ -48,7 +48,8 @@ t_consent_prompt_no_eof_intr() {
 	pty intr "$RAGGED_BUILD/raggedctl" run askintr -- uid - > "$RAGGED_T/p.out" 2>&1
 	expect_rc $? 130 "Ctrl-C at the prompt ends raggedctl (SIGINT)"
 	no_line "$RAGGED_T/p.out" "^uid " "Ctrl-C: the plugin did not run"
-	sleep 0.2
+	# The agent sees the hangup on its next pass: wait for its record.
+	wait_until 300 audit_has '"event":"permission_denied".*"plugin":"askintr"'
 	new_audit > "$RAGGED_T/p.rec"
 	expect_line "$RAGGED_T/p.rec" '"event":"permission_denied".*"plugin":"askintr".*"prompt abandoned"' "Ctrl-C: recorded as denied"
 	ctl run askintr < /dev/null > /dev/null 2>&1
@@ -77,7 +78,7 @@ t_consent_optional_on_demand() {
 	unset ENTRY
 	"$RAGGED_BUILD/plugins/probe" listen "127.0.0.1:$port" > /dev/null 2>&1 &
 	lpid=$!
-	sleep 0.2
+	wait_until 300 tcp_listening "$port" || fail "test server on port $port did not start"
 	mark_audit
 	pty yes "$RAGGED_BUILD/raggedctl" run optional -- network:api "127.0.0.1:$port" > "$RAGGED_T/o.out" 2>&1
 	expect_rc $? 0 "run with an on-demand request exits 0"

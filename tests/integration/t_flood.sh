@@ -45,7 +45,8 @@ t_flood_million_exact() {
 	mark_audit
 	ctl run flood -- flood "$n:$RAGGED_T/secret.txt" > "$RAGGED_T/f.out" 2>&1 &
 	fpid=$!
-	sleep 0.5
+	# Under way: the flood's denials are reaching the log.
+	wait_until 300 audit_has '"event":"permission_violation".*"plugin":"flood"'
 	# The agent stays responsive to other runs meanwhile.
 	hog_plugin calm
 	ctl run calm -- modest - > /dev/null 2>&1

@@ -18,9 +18,11 @@ limit_case() {
 t_limit_fork_bomb() {
 	hog_plugin bomb 'pids = 16'
 	# Another run started during the bomb completes normally.
+	mark_audit
 	ctl run bomb -- forkbomb - > "$RAGGED_T/bomb.out" 2> "$RAGGED_T/bomb.err" &
 	bpid=$!
-	sleep 0.3
+	# The bomb is running before the other run starts.
+	wait_until 300 audit_has '"event":"plugin_loaded".*"plugin":"bomb"'
 	hog_plugin calm
 	ctl run calm -- modest - > "$RAGGED_T/calm.out" 2>&1
 	expect_rc $? 0 "a run during the fork bomb completes normally"

@@ -10,13 +10,15 @@ t_restart_kill9_stays_confined() {
 	mark_audit
 	ctl run orphaned -- later "2:$RAGGED_T/secret.txt" > "$RAGGED_T/r.out" 2> "$RAGGED_T/r.err" &
 	cpid=$!
-	sleep 0.7
+	# Killed once the run is under way (it opens the file 2 s after start).
+	wait_until 300 audit_has '"event":"plugin_loaded".*"plugin":"orphaned"' || fail "the run did not start"
 	kill -9 "$AGENT_PID"
 	wait "$AGENT_PID" 2>/dev/null
 	AGENT_PID=""
 	wait "$cpid"
 	expect_rc $? 125 "raggedctl reports losing the agent"
-	sleep 2
+	# The plugin made its attempt with no agent alive.
+	wait_until 300 file_has "$RAGGED_T/r.out" "^later "
 	expect_line "$RAGGED_T/r.out" "^later $RAGGED_T/secret.txt -> EACCES$" "with the agent dead, the plugin is still denied"
 	[ -n "$(pids_of "hog later")" ] && pass "the plugin outlived its agent (as expected)" ||
 		pass "the plugin finished before the check"
@@ -50,7 +52,9 @@ t_restart_kill9_mid_flood() {
 	mark_audit
 	ctl run midflood -- flood "$n:$RAGGED_T/secret.txt" > /dev/null 2>&1 &
 	cpid=$!
-	sleep 1
+	# Mid-flood: its denials are reaching the log when the agent dies.
+	wait_until 300 audit_has '"event":"(permission_violation|events_suppressed)".*"plugin":"midflood"' ||
+		fail "the flood did not start"
 	kill -9 "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=""
 	wait "$cpid"
 	start_agent || { fail "agent restart"; return; }

@@ -23,7 +23,7 @@ t_denials_and_records() {
 	port=$(next_port)
 	"$RAGGED_BUILD/plugins/probe" listen "127.0.0.1:$port" > "$RAGGED_T/listen.out" 2>&1 &
 	lpid=$!
-	sleep 0.2
+	wait_until 300 tcp_listening "$port" || fail "test server on port $port did not start"
 	mark_audit
 	ctl run slice -- read "$RAGGED_T/secret.txt" read /usr/lib/os-release \
 		connect "127.0.0.1:$port" > "$RAGGED_T/out.txt" 2>&1

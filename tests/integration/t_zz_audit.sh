@@ -81,14 +81,17 @@ t_audit_show_filters_by_user() {
 	expect_rc $? 2 "an unknown --event is a usage error"
 }
 
+follower_up() { ctl --format json status | grep -q '"followers":[1-9]'; }
+
 t_audit_follow_live() {
 	ctl --format json audit follow --plugin followed > "$RAGGED_T/follow.json" 2>&1 &
 	fpid=$!
-	sleep 0.3
+	# Subscribed: the agent counts it as a follower.
+	wait_until 300 follower_up || fail "audit follow did not subscribe"
 	d=$(make_plugin followed)
 	ctl plugin install --accept-risk "$d" > /dev/null
 	ctl run followed -- read /etc/shadow > /dev/null 2>&1
-	sleep 0.5
+	wait_until 300 file_has "$RAGGED_T/follow.json" '"event":"plugin_executed".*"plugin":"followed"'
 	kill "$fpid" 2>/dev/null; wait "$fpid" 2>/dev/null
 	expect_line "$RAGGED_T/follow.json" '"event":"plugin_installed".*"plugin":"followed"' "follow streams new records"
 	expect_line "$RAGGED_T/follow.json" '"event":"plugin_executed".*"plugin":"followed"' "including the run's end"

@@ -292,6 +292,7 @@ static void pump(struct fx *f, int timeout_ms)
 			break;
 		}
 	}
+	client_reap(&f->a);	/* as the loop does after each pass */
 }
 
 static void run_until_idle(struct fx *f, int timeout_ms)

@@ -44,7 +44,7 @@ static const char manifest_demo[] =
 struct fx {
 	char tmp[PATH_MAX];
 	struct agent a;
-	int socks[16];		/* our ends of client connections */
+	int socks[48];		/* our ends of client connections */
 	int n_socks;
 };
 
@@ -143,7 +143,7 @@ static struct client *connect_as(struct fx *f, uid_t uid, int *sock)
 	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	assert_true(s >= 0);
-	assert_true(f->n_socks < 16);
+	assert_true(f->n_socks < 48);
 	f->socks[f->n_socks++] = s;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->a.cfg.socket_path);
 	if (uid)
@@ -195,6 +195,7 @@ static void request(struct fx *f, struct client *c, int s, const char *text)
 {
 	send_raw(s, text);
 	server_client_event(&f->a, c, EPOLLIN);
+	client_reap(&f->a);	/* as the loop does after each pass */
 }
 
 static cJSON *ask(struct fx *f, struct client *c, int s, const char *text)
@@ -454,10 +455,15 @@ static void t_hangup_closes(void **state)
 	/* EOF from the client. */
 	drop_sock(f, s1);
 	server_client_event(&f->a, c1, EPOLLIN);
+	/* Marked only: the loop reaps it after the pass, never the code that saw it go. */
+	assert_ptr_equal(client_find(&f->a, fd1), c1);
+	assert_true(c1->dead);
+	client_reap(&f->a);
 	assert_null(client_find(&f->a, fd1));
 	assert_ptr_equal(f->a.clients, c2);
 	/* An error/hangup event without data. */
 	server_client_event(&f->a, c2, EPOLLHUP | EPOLLERR);
+	client_reap(&f->a);
 	assert_null(f->a.clients);
 	/* Our end sees the agent hang up. */
 	{
@@ -503,6 +509,10 @@ static void t_status(void **state)
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "records_logged")->valuedouble, 12);
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "orphan_records")->valuedouble, 3);
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "audit_write_errors")->valuedouble, 1);
+	/* Its own connection; no follower; the refusal count is root's to see. */
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "clients")->valuedouble, 1);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "followers")->valuedouble, 0);
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "clients_refused"));
 	cJSON_Delete(r);
 	/* Root counts all; a v2 host says so. */
 	f->a.cg.v2_memory = true;
@@ -515,6 +525,8 @@ static void t_status(void **state)
 	assert_string_equal(proto_str(cJSON_GetObjectItem(d, "kernel"), "bpf_lsm_load"), "ok");
 	assert_string_equal(proto_str(cJSON_GetObjectItem(d, "kernel"), "cgroup_controllers"), "v2");
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "active_runs")->valuedouble, 2);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "clients")->valuedouble, 2);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "counters"), "clients_refused")->valuedouble, 0);
 	cJSON_Delete(r);
 	f->a.runs = NULL;
 }
@@ -794,12 +806,148 @@ static void t_follow(void **state)
 	assert_true(cJSON_IsObject(cJSON_GetObjectItem(m, "details")));
 	cJSON_Delete(m);
 
-	/* A follower that stops reading is dropped, never waited for. */
-	for (int i = 0, ufd = user->fd; i < 200 && client_find(&f->a, ufd) == user; i++)
-		assert_int_equal(auditrec_emit(&f->a, rec_for(f, "config_change", USER)), 0);
-	for (struct client *c = f->a.clients; c; c = c->next)
-		assert_ptr_not_equal(c, user);
+	/*
+	 * A follower that stops reading is dropped once its queue passes the
+	 * bound, never waited for; marked by the send, reaped by the loop, and
+	 * the drop is recorded with its reason.
+	 */
+	{
+		int i, ufd = user->fd;
+
+		for (i = 0; i < 20000 && !user->dead; i++)
+			assert_int_equal(auditrec_emit(&f->a, rec_for(f, "config_change", USER)), 0);
+		assert_true(user->dead);
+		assert_true(i > 10);	/* the socket buffer and the queue took the first ones */
+		assert_ptr_equal(client_find(&f->a, ufd), user);
+		client_reap(&f->a);
+		for (struct client *c = f->a.clients; c; c = c->next)
+			assert_ptr_not_equal(c, user);
+		m = last_record(f, "client_dropped");
+		assert_int_equal(cJSON_GetObjectItem(m, "uid")->valuedouble, USER);
+		assert_string_equal(proto_str(cJSON_GetObjectItem(m, "details"), "reason"),
+				    "not reading its replies: output queue full");
+		cJSON_Delete(m);
+	}
 	assert_true(root->follow);
+}
+
+/* ---- transport: bounded output queue, per-user connections ---- */
+
+/*
+ * A client that does not read: replies the socket cannot take wait in its
+ * queue, in order, and go out when it is writable again; past the bound the
+ * client is dropped (marked, reaped by the loop, recorded), never waited for.
+ */
+static void t_reply_queue(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	int s, sent = 0, got = 0, fd;
+	cJSON *m;
+
+	c = connect_as(f, USER, &s);
+	fd = c->fd;
+	while (!c->outq && sent < 100000) {
+		request(f, c, s, "{\"cmd\":\"status\"}");
+		sent++;
+	}
+	assert_non_null(c->outq);
+	assert_true(c->want_out);
+	assert_false(c->dead);
+	/* The reader catches up: what the socket held, then the queue, in order. */
+	for (;;) {
+		int fds[PROTO_MAX_FDS], n = 0;
+
+		if (proto_recv(s, &m, fds, &n) != 1)
+			break;
+		assert_string_equal(proto_str(m, "type"), "ok");
+		cJSON_Delete(m);
+		if (++got == 1)
+			continue;
+		if (c->outq) {
+			client_flush_out(c);	/* what EPOLLOUT does */
+		} else {
+			char b;
+
+			if (recv(s, &b, 1, MSG_DONTWAIT | MSG_PEEK) < 0 && errno == EAGAIN)
+				break;
+		}
+	}
+	assert_int_equal(got, sent);
+	assert_null(c->outq);
+	assert_false(c->want_out);
+	assert_int_equal(c->outq_bytes, 0);
+	/* Now it stops reading for good: dropped at the bound, not waited for. */
+	for (sent = 0; !c->dead && sent < 100000; sent++) {
+		send_raw(s, "{\"cmd\":\"status\"}");
+		server_client_event(&f->a, c, EPOLLIN);
+		assert_true(c->outq_bytes <= CLIENT_OUTQ_MAX);
+	}
+	assert_true(c->dead);
+	assert_string_equal(c->drop_reason, "not reading its replies: output queue full");
+	/* Nothing more is queued for a dead client. */
+	request(f, c, s, "{\"cmd\":\"status\"}");
+	assert_null(client_find(&f->a, fd));
+	m = last_record(f, "client_dropped");
+	assert_int_equal(cJSON_GetObjectItem(m, "uid")->valuedouble, USER);
+	assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "details"), "queued_bytes")->valuedouble > 0);
+	cJSON_Delete(m);
+}
+
+/* Drop records cannot flood the log: 5 a second in full, the rest counted exactly. */
+static void t_drop_records_limited(void **state)
+{
+	struct fx *f = *state;
+	int s, before = n_events(f, "client_dropped");
+	cJSON *m;
+
+	for (int i = 0; i < 7; i++)
+		client_drop(connect_as(f, USER, &s), "not reading its replies: output queue full");
+	client_reap(&f->a);
+	assert_null(f->a.clients);
+	assert_int_equal(n_events(f, "client_dropped") - before, 5);
+	assert_int_equal(f->a.drops_suppressed, 2);
+	clients_flush_drops(&f->a, true);
+	m = last_record(f, "events_suppressed");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "details"), "count")->valuedouble, 2);
+	assert_string_equal(proto_str(cJSON_GetObjectItem(m, "details"), "suppressed_event"), "client_dropped");
+	cJSON_Delete(m);
+	assert_int_equal(f->a.drops_suppressed, 0);
+}
+
+/* One user holds at most CLIENTS_PER_UID connections; root is not counted against it. */
+static void t_connections_per_user(void **state)
+{
+	struct fx *f = *state;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct client *root;
+	int s, extra, i;
+	cJSON *m;
+
+	for (i = 0; i < CLIENTS_PER_UID; i++)
+		connect_as(f, USER, &s);
+	extra = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(extra >= 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->a.cfg.socket_path);
+	assert_int_equal(seteuid(USER), 0);
+	assert_int_equal(connect(extra, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(seteuid(0), 0);
+	server_accept(&f->a);
+	/* Refused, told why, closed. */
+	m = recv_msg(extra);
+	want_error(m, 1, "too many connections from this user");
+	{
+		char b;
+
+		assert_int_equal(recv(extra, &b, 1, 0), 0);
+	}
+	close(extra);
+	assert_int_equal(f->a.clients_refused, 1);
+	root = connect_as(f, 0, &s);
+	m = ask_ok(f, root, s, "{\"cmd\":\"status\"}");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "data"), "counters"),
+					     "clients")->valuedouble, CLIENTS_PER_UID + 1);
+	cJSON_Delete(m);
 }
 
 /* A record the log refuses: counted, nobody told, the caller gets -1. */
@@ -1182,6 +1330,9 @@ int main(void)
 		T(t_grant_revoke),
 		T(t_grant_damaged_state),
 		T(t_follow),
+		T(t_reply_queue),
+		T(t_connections_per_user),
+		T(t_drop_records_limited),
 		T(t_emit_refused),
 		T(t_show_verify),
 		T(t_run_refused),
