@@ -2,7 +2,7 @@
 /*
  * Runtime monitoring of plugin runs: the process tree from the scheduler's
  * BTF tracepoints (fork, exec, exit). These load on every kernel we run on,
- * in both enforcement modes (SPEC §9: tp_btf works where LSM does not).
+ * in both enforcement modes (docs/contract.md §9: tp_btf works where LSM does not).
  *
  * Nothing here decides anything; it observes. Tasks outside a run return
  * after one map lookup. The agent turns the records into process_* audit

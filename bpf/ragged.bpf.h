@@ -5,7 +5,7 @@
  * Each object declares the same maps with LIBBPF_PIN_BY_NAME; the loader
  * opens all objects with the same pin root, so they share one instance of
  * each map, and the maps outlive the agent: a killed agent leaves the
- * plugins confined by the policy they had (SPEC §7).
+ * plugins confined by the policy they had (docs/contract.md §7).
  */
 #ifndef RAGGED_BPF_H
 #define RAGGED_BPF_H

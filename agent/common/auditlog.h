@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tamper-evident audit log (SPEC §6): one JSON object per line, each
+ * The tamper-evident audit log (docs/contract.md §6): one JSON object per line, each
  * carrying the SHA-256 of the previous one. docs/audit-format.md defines the
  * fields, the canonical form that is hashed, rotation, retention and crash
  * recovery. One writer per log (the agent's event loop); not thread-safe.

@@ -79,7 +79,7 @@ auditquery_init(struct auditquery *q)
 	memset(q, 0, sizeof(*q));
 }
 
-/* SPEC §3 plugin names: [a-z0-9][a-z0-9-]{0,63}. */
+/* docs/contract.md §3 plugin names: [a-z0-9][a-z0-9-]{0,63}. */
 static bool
 plugin_name_ok(const char *s)
 {

@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 #define AUDIT_TIME_LEN 24	/* "2026-03-15T10:30:45.123Z" */
-#define AUDIT_NAME_MAX 64	/* plugin names, SPEC §3 */
+#define AUDIT_NAME_MAX 64	/* plugin names, docs/contract.md §3 */
 #define AUDIT_USER_MAX 64
 
 /* Known names, NULL-terminated; the schema's enums list the same. */

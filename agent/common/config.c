@@ -169,7 +169,7 @@ agent_key(struct cctx *x, const char *t, const struct toml_kv *kv)
 			}
 		return kerr(x, t, kv, "must be one of auto, bpf-lsm, landlock");
 	}
-	/* Plugins never run as root (SPEC §2); "" means refuse root callers. */
+	/* Plugins never run as root (docs/contract.md §2); "" means refuse root callers. */
 	if (s[0] != '\0' && !valid_account(s))
 		return kerr(x, t, kv, "must be an account name such as "
 		    "\"ragged-run\", or \"\" to refuse root callers");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * plugin.toml (SPEC §3). The manifest is written by the plugin's author,
+ * plugin.toml (docs/contract.md §3). The manifest is written by the plugin's author,
  * i.e. by whoever we are sandboxing: every field is checked for shape here
  * so the consent prompt and the policy builder only ever see values that
  * mean exactly one thing.

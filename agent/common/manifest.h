@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* plugin.toml: the strict manifest of SPEC §3. */
+/* plugin.toml: the strict manifest of docs/contract.md §3. */
 #ifndef RAGGED_MANIFEST_H
 #define RAGGED_MANIFEST_H
 

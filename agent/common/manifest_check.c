@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Shape checks for the strings of plugin.toml (SPEC §3): names, versions,
+ * Shape checks for the strings of plugin.toml (docs/contract.md §3): names, versions,
  * text shown at consent time, Python requirements.
  */
 #include <stdint.h>

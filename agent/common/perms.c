@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The permission catalog of SPEC §2. The descriptions are what a user reads
+ * The permission catalog of docs/contract.md §2. The descriptions are what a user reads
  * before saying yes, so they name the consequence, not the mechanism.
  */
 #include <stddef.h>

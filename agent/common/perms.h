@@ -16,7 +16,7 @@ struct perm_info {
 };
 
 const struct perm_info *perm_info(enum ragged_perm p);
-/* Exact string match; returns -1 for anything not in SPEC §2. */
+/* Exact string match; returns -1 for anything not in docs/contract.md §2. */
 int perm_from_name(const char *name);
 const char *perm_name(enum ragged_perm p);
 const char *perm_risk_name(enum perm_risk r);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Plugin validation (SPEC §5 `plugin validate`, the install and run checks):
+ * Plugin validation (docs/contract.md §5 `plugin validate`, the install and run checks):
  * static analysis of a plugin directory before anything in it runs.
  *
  *   struct validate_report r;

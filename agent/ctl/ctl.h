@@ -15,7 +15,7 @@ struct ctl {
 	enum out_format format;
 };
 
-/* Exit codes (SPEC §5). */
+/* Exit codes (docs/contract.md §5). */
 #define EXIT_USAGE 2
 #define EXIT_CONSENT 77
 #define EXIT_SANDBOX 125

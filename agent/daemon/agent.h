@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * raggedd internals: one struct per step of the three flows (SPEC §10).
+ * raggedd internals: one struct per step of the three flows (docs/contract.md §10).
  * Launch:     server -> registry/consent -> policy -> cgroup -> kmaps -> launch -> runs
  * Permission: manifest -> consent -> policy -> kmaps (bpf-lsm) / landlock (fallback)
  * Event:      bpf -> events (ring buffer drain) -> auditrec -> auditlog

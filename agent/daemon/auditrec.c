@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Audit records: the common fields of SPEC §6, then one append to the
+ * Audit records: the common fields of docs/contract.md §6, then one append to the
  * hash-chained log, then the same line to the publish hook (a->publish:
  * the transport queues it for every follower allowed to see it). The log is
  * written before anyone is told, so a follower never sees a record that is

@@ -4,7 +4,7 @@
  *
  * The BPF programs key on the v2 cgroup id, so every run gets a v2 cgroup:
  * <agent's own v2 cgroup>/<name>/run-<id>. Resource controllers come from
- * v2 where the kernel offers them there, else (hybrid hosts, SPEC §9) from
+ * v2 where the kernel offers them there, else (hybrid hosts, docs/contract.md §9) from
  * v1, in a parallel <agent's own v1 cgroup>/<name>/run-<id>. We only ever
  * create directories beneath our own cgroup and never touch anyone else's.
  */

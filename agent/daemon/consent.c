@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Consent (SPEC §4): deny by default; ask the person at the attached
+ * Consent (docs/contract.md §4): deny by default; ask the person at the attached
  * raggedctl terminal; remember the answer per (user, plugin, manifest
  * digest); apply a change to running plugins at once where the mode allows.
  *
@@ -403,7 +403,7 @@ void runs_consent_changed(struct agent *a, uid_t owner, const char *plugin, uint
 		}
 		/*
 		 * Landlock cannot narrow a running domain: end the instance
-		 * (SPEC §7). Also the fallback when a live swap failed.
+		 * (docs/contract.md §7). Also the fallback when a live swap failed.
 		 */
 		{
 			cJSON *rec = auditrec_new(a, "permission_revoked", "killed");

@@ -22,7 +22,7 @@
 /*
  * What each hook is, how the audit names its denials, and which mechanism
  * decided. Escape-surface hooks become sandbox_escape_attempt records; file
- * and network rule decisions stay permission_violation (SPEC §6).
+ * and network rule decisions stay permission_violation (docs/contract.md §6).
  */
 struct hook_info {
 	const char *name;

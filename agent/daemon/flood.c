@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Flood control (SPEC §6 "events_suppressed"). A hostile plugin can deny
+ * Flood control (docs/contract.md §6 "events_suppressed"). A hostile plugin can deny
  * itself a million times a second; the log must neither fill the disk nor
  * lose count, nor let the flood hide a different, later event.
  *

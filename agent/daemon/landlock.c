@@ -2,7 +2,7 @@
 /*
  * Fallback file enforcement: the run's file rules as a Landlock domain,
  * applied in the child after it dropped to the plugin's uid and before it
- * execs the plugin (SPEC §7 "landlock"). Uses the newest ABI the kernel
+ * execs the plugin (docs/contract.md §7 "landlock"). Uses the newest ABI the kernel
  * offers. Debian 12's UAPI headers stop at ABI 2, so the newer constants
  * are defined here, guarded.
  *

@@ -4,7 +4,7 @@
  * the checks of every limit against the run's cgroups, every TICK_MS and
  * once more when the run ends. A breach kills the whole run, records
  * resource_limit_exceeded (limit, usage, bound) and gives the caller one
- * line saying which limit it was (SPEC §8).
+ * line saying which limit it was (docs/contract.md §8).
  */
 #include <dirent.h>
 #include <errno.h>

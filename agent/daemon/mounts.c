@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The pseudo filesystems the agent needs. On the build machines neither
- * bpffs nor securityfs is mounted at boot (SPEC §9): mount them if missing,
+ * bpffs nor securityfs is mounted at boot (docs/contract.md §9): mount them if missing,
  * never remount or touch anything already there.
  */
 #include <errno.h>

@@ -31,7 +31,7 @@
 #define S RAGGED_ACC_SOCK
 #define BASELINE RAGGED_PERM_COUNT
 
-/* The runtime every plugin needs, read-only (SPEC §2 "Baseline"). */
+/* The runtime every plugin needs, read-only (docs/contract.md §2 "Baseline"). */
 static const struct { const char *path; uint32_t access; } baseline[] = {
 	{ "/usr/", R | X }, { "/lib/", R | X }, { "/lib64/", R | X }, { "/lib32/", R | X },
 	{ "/bin/", R | X }, { "/sbin/", R | X },

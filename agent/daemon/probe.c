@@ -2,7 +2,7 @@
 /*
  * Choose the enforcement mode. BPF-LSM is preferred; the probe is the real
  * thing (load the file_open program), because "bpf" in the LSM list does
- * not mean LSM programs load (SPEC §9: they fail with EPERM on the build
+ * not mean LSM programs load (docs/contract.md §9: they fail with EPERM on the build
  * machines). The reason for the choice is kept for `raggedctl status`.
  */
 #include <errno.h>

@@ -5,7 +5,7 @@
  * Every decision a BPF program makes for a run is first counted in that
  * run's counters (struct ragged_run_counters) and only then offered to the
  * ring buffer: a full buffer loses the record, never the count, so the agent
- * can prove "counted == logged + suppressed + lost" (SPEC §6).
+ * can prove "counted == logged + suppressed + lost" (docs/contract.md §6).
  */
 #ifndef RAGGED_EVENTS_H
 #define RAGGED_EVENTS_H

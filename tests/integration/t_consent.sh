@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# Consent (SPEC §4): a person at a terminal says yes or no; no terminal
+# Consent (docs/contract.md §4): a person at a terminal says yes or no; no terminal
 # means no; a changed manifest asks again; optional permissions are asked
 # for by the running plugin; nobody else can see or change your consent.
 

@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# Audit under a deny flood (SPEC §6, §8): the kernel's count of decisions
+# Audit under a deny flood (docs/contract.md §6, §8): the kernel's count of decisions
 # equals the records logged plus the exact counts in events_suppressed and
 # events_lost; a burst loses nothing; the disk is not flooded; the agent
 # keeps serving other runs.

@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# Resource limits (SPEC §8, issue "Resource limits"): each hostile workload
+# Resource limits (docs/contract.md §8, issue "Resource limits"): each hostile workload
 # is stopped at its limit, the run exits 137 with a one-line reason, and a
 # resource_limit_exceeded record names the limit, the usage and the bound.
 

@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# Fail closed across the agent's life (SPEC §7): kill -9 the agent during a
+# Fail closed across the agent's life (docs/contract.md §7): kill -9 the agent during a
 # run and the plugin stays confined; the restarted agent ends the orphaned
 # run, drains what the kernel recorded meanwhile, and the audit arithmetic
 # and the hash chain still hold.

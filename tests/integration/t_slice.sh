@@ -39,7 +39,7 @@ t_denials_and_records() {
 		grep '"event":"permission_violation"' "$RAGGED_T/rec.txt" | head -1 | grep -q "\"$f\":" ||
 			{ fail "violation record lacks field $f"; return; }
 	done
-	pass "violation records carry every SPEC §6 field"
+	pass "violation records carry every docs/contract.md §6 field"
 	# The same operations succeed for a process outside the sandbox.
 	"$RAGGED_BUILD/plugins/probe" read "$RAGGED_T/secret.txt" connect "127.0.0.1:$port" > "$RAGGED_T/outside.txt" 2>&1
 	expect_line "$RAGGED_T/outside.txt" "^read $RAGGED_T/secret.txt -> ok$" "outside the sandbox the read works"

@@ -32,7 +32,7 @@ PY
 }
 
 t_audit_event_coverage() {
-	# Each SPEC §6 event produced by a real action somewhere in this suite.
+	# Each docs/contract.md §6 event produced by a real action somewhere in this suite.
 	for e in plugin_installed plugin_loaded permission_requested permission_granted \
 		 permission_denied permission_revoked plugin_executed plugin_failed network_access \
 		 permission_violation resource_limit_exceeded config_change events_suppressed \

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The permission catalog of SPEC §2. */
+/* The permission catalog of docs/contract.md §2. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

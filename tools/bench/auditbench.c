@@ -23,7 +23,7 @@
  *            (the caller's share, not the writer's); build+writer is the
  *            in-process end to end from a decoded kernel event to disk
  *
- * The SPEC §8 ratio is writer / raw time. fsync policy: never, for every
+ * The docs/contract.md §8 ratio is writer / raw time. fsync policy: never, for every
  * mode (the agent's default adds one fdatasync a second; see
  * docs/audit-format.md). Prints one line per run, then the medians.
  */

@@ -13,8 +13,8 @@
  *       attached) and holds them until stdin reaches EOF or a SIGTERM/
  *       SIGINT arrives. Nothing is pinned: the links go with the process,
  *       so even a killed bench leaves nothing attached. If the LSM programs
- *       cannot load (BPF-LSM unavailable: the landlock-mode hosts of SPEC
- *       §9), they are left out and the rest is loaded.
+ *       cannot load (BPF-LSM unavailable: the landlock-mode hosts of
+ *       docs/contract.md §9), they are left out and the rest is loaded.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>

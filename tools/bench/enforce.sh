@@ -1,5 +1,5 @@
 #!/bin/sh
-# Enforcement benchmark (issue #3, SPEC §8 "permission check").
+# Enforcement benchmark (issue #3, docs/contract.md §8 "permission check").
 #
 # End to end: the loops of tests/plugins/loopbench.c (open+close of a
 # granted document, connect() of a UDP socket to a granted resolver, TCP
@@ -15,7 +15,7 @@
 # LOOP_ROUNDS blocks of BLOCK iterations per op. Prints per op the median of
 # the samples per configuration, the ratios of medians A/B and C/B, and the
 # median of the per-round ratios (paired within a round).
-# Targets (SPEC §8): A/B <= 1.10, C/B <= 1.02.
+# Targets (docs/contract.md §8): A/B <= 1.10, C/B <= 1.02.
 #
 # Per decision: with kernel.bpf_stats_enabled=1 (the previous value is
 # restored), the kernel's run_time_ns/run_cnt of every program of this

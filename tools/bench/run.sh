@@ -1,5 +1,5 @@
 #!/bin/sh
-# Sandbox-start benchmark (SPEC §8 "sandbox start: request -> plugin's first
+# Sandbox-start benchmark (docs/contract.md §8 "sandbox start: request -> plugin's first
 # instruction"); method and results in docs/PERFORMANCE.md "Sandbox start".
 #
 #   tools/bench/run.sh [-n N] [--warmup K] [--gap-ms MS] [--fork] [--dynamic]

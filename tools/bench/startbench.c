@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * startbench: sandbox start latency, SPEC §8 "request -> plugin's first
+ * startbench: sandbox start latency, docs/contract.md §8 "request -> plugin's first
  * instruction", for three launchers of the same trivial program
  * (tools/bench/firstinsn.c), interleaved round-robin in one run:
  *
@@ -9,7 +9,7 @@
  *   C  ragged:  raggedctl run <plugin>            (the plugin's entry is firstinsn)
  *   D  direct:  the same run request sent by the harness itself on the agent
  *               socket (what raggedctl sends: one SEQPACKET JSON message with
- *               stdin/stdout/stderr as SCM_RIGHTS). Not a SPEC §8 method:
+ *               stdin/stdout/stderr as SCM_RIGHTS). Not a docs/contract.md §8 method:
  *               it splits C into client start-up and agent work. --no-direct
  *               leaves it out.
  *
@@ -749,7 +749,7 @@ int main(int argc, char **argv)
 			printf("  (info) D/A = %.2f; C - D = %.3f ms: raggedctl's own start-up and "
 			       "connect, the rest of C is the agent\n",
 			       ratio(sf[M_D].med, sf[M_A].med), sf[M_C].med - sf[M_D].med);
-		printf("SPEC §8 targets:\n");
+		printf("docs/contract.md §8 targets:\n");
 		printf("  product: C <= 1.5 x A     %-8s (C/A = %.2f)\n",
 		       have ? (ca <= 1.5 ? "holds" : "MISSED") : "unknown", ca);
 		if (have_b)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Validation-scan benchmark (SPEC §8 "validation scan": <= 50 ms for a
+ * Validation-scan benchmark (docs/contract.md §8 "validation scan": <= 50 ms for a
  * 10k-line plugin; docs/PERFORMANCE.md "Validation scan").
  *
  * Generates a plugin of N lines of realistic Python (default 10 000, in
