@@ -1,5 +1,5 @@
 #!/bin/sh
-# Enforcement benchmark (issue #3, docs/contract.md §8 "permission check").
+# Enforcement benchmark (docs/contract.md §8 "permission check").
 #
 # End to end: the loops of tests/plugins/loopbench.c (open+close of a
 # granted document, connect() of a UDP socket to a granted resolver, TCP

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Audit end to end under a deny flood (issue #5, docs/contract.md §8 "audit write").
+# Audit end to end under a deny flood (docs/contract.md §8 "audit write").
 #
 # A sandboxed plugin (tests/plugins/hog.c "flood N:PATH") opens a file
 # outside its grant N times. Timed from `raggedctl run` to its return: the
