@@ -210,7 +210,7 @@ build_initramfs() {
     done
     [ "${VMTEST_PYTHON:-1}" = 1 ] && put_python
     for f in $EXTRA_LIBS; do
-        p=$(/sbin/ldconfig -p | awk -v l="$f" '$1 == l && /x86-64/ {print $NF; exit}')
+        p=$(/sbin/ldconfig -p | awk -v l="$f" '$1 == l && /x86-64/ && p == "" {p = $NF} END {print p}')
         [ -n "$p" ] && put "$p"
     done
 
