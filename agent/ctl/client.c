@@ -11,6 +11,7 @@
 
 #include "ctl.h"
 #include "proto.h"
+#include "protocheck.h"
 #include "textesc.h"
 
 /*
@@ -62,6 +63,15 @@ const char *ctl_safe_logged(const char *s)
 	out = ctl_safe(raw);
 	free(raw);
 	return out;
+}
+
+cJSON *ctl_req(const char *cmd)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "cmd", cmd);
+	cJSON_AddNumberToObject(r, "proto", PROTO_VERSION);
+	return r;
 }
 
 int ctl_connect(const struct ctl *c)

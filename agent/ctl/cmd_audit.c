@@ -107,8 +107,7 @@ static int show_or_follow(struct ctl *c, int argc, char **argv, bool follow)
 		ctl_err("audit %s: %s", follow ? "follow" : "show", err);
 		return EXIT_USAGE;
 	}
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", follow ? "audit_follow" : "audit_show");
+	req = ctl_req(follow ? "audit_follow" : "audit_show");
 	cJSON_AddItemToObject(req, "query", auditquery_to_json(&q));
 	fd = ctl_connect(c);
 	if (fd < 0) {
@@ -172,8 +171,7 @@ static int verify(struct ctl *c, int argc, char **argv)
 		ctl_err("audit verify: unexpected argument %s (only --file PATH)", argv[0]);
 		return EXIT_USAGE;
 	}
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", "audit_verify");
+	req = ctl_req("audit_verify");
 	if (ctl_request(c, req, &reply) < 0) {
 		cJSON_Delete(req);
 		return 1;

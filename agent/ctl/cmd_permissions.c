@@ -49,8 +49,7 @@ int cmd_permissions(struct ctl *c, int argc, char **argv)
 			sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
 		return EXIT_USAGE;
 	}
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", "catalog");
+	req = ctl_req("catalog");
 	if (ctl_request(c, req, &reply) < 0) {
 		cJSON_Delete(req);
 		return 1;

@@ -74,8 +74,7 @@ static int install(struct ctl *c, int argc, char **argv)
 		ctl_err("%s: no such directory", dir);
 		return 1;
 	}
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", "plugin_install");
+	req = ctl_req("plugin_install");
 	cJSON_AddStringToObject(req, "dir", abs);
 	cJSON_AddBoolToObject(req, "replace", replace);
 	cJSON_AddBoolToObject(req, "accept_risk", accept);
@@ -104,8 +103,7 @@ static int list(struct ctl *c, int argc, char **argv)
 		ctl_err("plugin list: unexpected argument %s", argv[0]);
 		return EXIT_USAGE;
 	}
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", "plugin_list");
+	req = ctl_req("plugin_list");
 	rc = simple(c, req, &data, &reply);
 	if (data) {
 		if (c->format == FMT_JSON)
@@ -129,8 +127,7 @@ static int consent(struct ctl *c, int argc, char **argv, bool grant)
 	cJSON *req, *perms, *reply = NULL, *data;
 	int rc;
 
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", grant ? "grant" : "revoke");
+	req = ctl_req(grant ? "grant" : "revoke");
 	perms = cJSON_AddArrayToObject(req, "permissions");
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--permission") == 0 || strcmp(argv[i], "-p") == 0) {
@@ -192,8 +189,7 @@ static int permissions(struct ctl *c, int argc, char **argv)
 		ctl_err("usage: raggedctl plugin permissions NAME");
 		return EXIT_USAGE;
 	}
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", "permissions");
+	req = ctl_req("permissions");
 	cJSON_AddStringToObject(req, "plugin", argv[0]);
 	rc = simple(c, req, &data, &reply);
 	if (data) {

@@ -73,9 +73,8 @@ static int run_conversation(struct tty_relay *tty, int fd)
 
 			cJSON_Delete(msg);
 			if (yes >= 0) {
-				cJSON *ans = cJSON_CreateObject();
+				cJSON *ans = ctl_req("answer");
 
-				cJSON_AddStringToObject(ans, "cmd", "answer");
 				cJSON_AddBoolToObject(ans, "yes", yes == 1);
 				proto_send(fd, ans, NULL, 0);
 				cJSON_Delete(ans);
@@ -125,8 +124,7 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 		ctl_err("usage: raggedctl run NAME [--yes] [-- ARGS...]");
 		return EXIT_USAGE;
 	}
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", "run");
+	req = ctl_req("run");
 	cJSON_AddStringToObject(req, "plugin", name);
 	cJSON_AddBoolToObject(req, "yes", yes);
 	cJSON_AddBoolToObject(req, "tty", isatty(0) && isatty(2));

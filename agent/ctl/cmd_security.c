@@ -138,8 +138,7 @@ static int activity(struct ctl *c, cJSON *plugins, int ev, const char *since)
 		ctl_err("security report: %s", err);
 		return -1;
 	}
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", "audit_show");
+	req = ctl_req("audit_show");
 	cJSON_AddItemToObject(req, "query", auditquery_to_json(&q));
 	fd = ctl_connect(c);
 	if (fd >= 0 && proto_send(fd, req, NULL, 0) == 0) {
@@ -228,8 +227,7 @@ static bool granted_of(struct ctl *c, cJSON *p, uint32_t *granted)
 		cJSON_DeleteItemFromObjectCaseSensitive(p, "granted");	/* re-added in order below */
 		return true;
 	}
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", "permissions");
+	req = ctl_req("permissions");
 	cJSON_AddStringToObject(req, "plugin", proto_str(p, "name"));
 	data = request(c, req, &reply, true);
 	ok = cJSON_IsArray(data);
@@ -253,10 +251,9 @@ static bool granted_of(struct ctl *c, cJSON *p, uint32_t *granted)
 static void fetch_vetting(struct ctl *c, cJSON *p)
 {
 	static const char *const keys[] = { "validation", "validation_last_run" };
-	cJSON *req = cJSON_CreateObject(), *reply = NULL, *data, *v;
+	cJSON *req = ctl_req("plugin_vetting"), *reply = NULL, *data, *v;
 	long long uid;
 
-	cJSON_AddStringToObject(req, "cmd", "plugin_vetting");
 	cJSON_AddStringToObject(req, "plugin", proto_str(p, "name") ?: "");
 	if (proto_int(p, "uid", &uid) == 0)
 		cJSON_AddNumberToObject(req, "uid", (double)uid);
@@ -483,14 +480,12 @@ int cmd_security(struct ctl *c, int argc, char **argv)
 	if (parse(argc - 1, argv + 1, &a) < 0)
 		return EXIT_USAGE;
 	ctl_validate_opts(a.config, a.osv, &o, osv, sizeof(osv));
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", "plugin_list");
+	req = ctl_req("plugin_list");
 	if (!(list = request(c, req, &reply, false))) {
 		cJSON_Delete(reply);
 		return 1;
 	}
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", "status");
+	req = ctl_req("status");
 	status = request(c, req, &sreply, false);
 	mode = proto_str(status, "enforcement");
 

@@ -17,8 +17,7 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		ctl_err("status: unexpected argument %s", argv[0]);
 		return EXIT_USAGE;
 	}
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", "status");
+	req = ctl_req("status");
 	if (ctl_request(c, req, &reply) < 0) {
 		cJSON_Delete(req);
 		return 1;

@@ -31,6 +31,8 @@ const char *ctl_safe(const char *s);
 /* The same for a string of an audit record, whose \xNN escapes stand for bytes (textesc.h). */
 const char *ctl_safe_logged(const char *s);
 
+/* A request for the agent: {"cmd": CMD, "proto": the version this client speaks}. */
+cJSON *ctl_req(const char *cmd);
 int ctl_connect(const struct ctl *c);
 /* Send one request (optionally with our stdio) and read one reply; -1 on error. */
 int ctl_request(const struct ctl *c, cJSON *req, cJSON **reply);

@@ -44,3 +44,84 @@ def test_not_json_is_refused(env):
 def test_current_version_and_absent_version_are_accepted(env):
     assert raw(env, {"cmd": "status", "proto": 1})["type"] == "ok"
     assert raw(env, {"cmd": "status"})["type"] == "ok"  # raggedctl of this version
+
+
+# The C client against the schema: raggedctl talks to a fake agent that
+# records each request and answers with an error, so every command's first
+# request is checked against docs/protocol-schema.json.
+RAGGEDCTL_COMMANDS = [
+    (["status"], "status"),
+    (["permissions"], "catalog"),
+    (["plugin", "list"], "plugin_list"),
+    (["plugin", "permissions", "demo"], "permissions"),
+    (["plugin", "grant", "demo", "--permission", "read:documents"], "grant"),
+    (["plugin", "grant", "demo"], "grant"),
+    (["plugin", "revoke", "demo", "--permission", "network:api"], "revoke"),
+    (["plugin", "install", "{dir}", "--replace", "--accept-risk"], "plugin_install"),
+    (["audit", "show", "--plugin", "demo", "--since", "-1d", "--event", "plugin_executed"], "audit_show"),
+    (["audit", "follow", "--result", "denied"], "audit_follow"),
+    (["audit", "verify"], "audit_verify"),
+    (["security", "report", "--plugins"], "plugin_list"),
+    (["run", "demo", "--yes", "--", "a", "b"], "run"),
+]
+
+
+@pytest.fixture
+def fake_agent(tmp_path):
+    import os
+    import threading
+
+    path = str(tmp_path / "fake.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    srv.bind(path)
+    srv.listen(8)
+    srv.settimeout(0.2)
+    seen, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                c, _ = srv.accept()
+            except socket.timeout:
+                continue
+            with c:
+                c.settimeout(10)
+                try:
+                    data, fds, _, _ = socket.recv_fds(c, 70000, 3)
+                except OSError:
+                    continue
+                for fd in fds:
+                    os.close(fd)
+                seen.append((json.loads(data), len(fds)))
+                c.send(json.dumps({"type": "error", "code": 1, "message": "fake agent"}).encode())
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    yield path, seen
+    stop.set()
+    t.join()
+    srv.close()
+
+
+@pytest.mark.parametrize("argv,cmd", RAGGEDCTL_COMMANDS, ids=[" ".join(a) for a, _ in RAGGEDCTL_COMMANDS])
+def test_raggedctl_requests_match_the_schema(env, fake_agent, tmp_path, argv, cmd):
+    import os
+    import subprocess
+
+    jsonschema = pytest.importorskip("jsonschema")
+    from conftest import ROOT
+
+    path, seen = fake_agent
+    with open(os.path.join(ROOT, "docs", "protocol-schema.json")) as f:
+        schema = json.load(f)
+    s = dict(schema)
+    s.pop("oneOf")
+    s["$ref"] = "#/$defs/request"
+    argv = [a.format(dir=str(tmp_path)) for a in argv]
+    subprocess.run([os.path.join(env["build"], "raggedctl"), "--socket", path, *argv],
+                   stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    assert seen, "raggedctl sent nothing"
+    msg, nfds = seen[0]
+    jsonschema.Draft202012Validator(s).validate(msg)
+    assert msg["cmd"] == cmd and msg["proto"] == 1
+    assert nfds == schema["$defs"]["request_" + cmd]["x-fds"]
