@@ -132,6 +132,20 @@ cJSON *ctl_reply_data(cJSON *reply, int *code)
 	return NULL;
 }
 
+int ctl_call(const struct ctl *c, cJSON *req, cJSON **data, cJSON **reply)
+{
+	int code;
+
+	*data = NULL;
+	if (ctl_request(c, req, reply) < 0) {
+		cJSON_Delete(req);
+		return 1;
+	}
+	cJSON_Delete(req);
+	*data = ctl_reply_data(*reply, &code);
+	return *data || code == 0 ? 0 : code;
+}
+
 int ctl_parse_format(const char *s, enum out_format *f)
 {
 	if (strcmp(s, "json") == 0)

@@ -156,7 +156,7 @@ static cJSON *verify_local(const char *path)
 
 static int verify(struct ctl *c, int argc, char **argv)
 {
-	cJSON *req, *reply = NULL, *data, *local = NULL;
+	cJSON *reply = NULL, *data, *local = NULL;
 	int code;
 	bool broken;
 
@@ -171,13 +171,7 @@ static int verify(struct ctl *c, int argc, char **argv)
 		ctl_err("audit verify: unexpected argument %s (only --file PATH)", argv[0]);
 		return EXIT_USAGE;
 	}
-	req = ctl_req("audit_verify");
-	if (ctl_request(c, req, &reply) < 0) {
-		cJSON_Delete(req);
-		return 1;
-	}
-	cJSON_Delete(req);
-	data = ctl_reply_data(reply, &code);
+	code = ctl_call(c, ctl_req("audit_verify"), &data, &reply);
 	if (!data) {
 		cJSON_Delete(reply);
 		return code ? code : 1;

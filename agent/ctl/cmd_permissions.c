@@ -34,7 +34,7 @@ static void print_one(const cJSON *p)
 int cmd_permissions(struct ctl *c, int argc, char **argv)
 {
 	const char *only = argc > 0 ? argv[0] : NULL;
-	cJSON *req, *reply, *data, *out;
+	cJSON *reply, *data, *out;
 	const cJSON *it;
 	int code;
 
@@ -49,13 +49,7 @@ int cmd_permissions(struct ctl *c, int argc, char **argv)
 			sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
 		return EXIT_USAGE;
 	}
-	req = ctl_req("catalog");
-	if (ctl_request(c, req, &reply) < 0) {
-		cJSON_Delete(req);
-		return 1;
-	}
-	cJSON_Delete(req);
-	data = ctl_reply_data(reply, &code);
+	code = ctl_call(c, ctl_req("catalog"), &data, &reply);
 	if (!data) {
 		cJSON_Delete(reply);
 		return code;

@@ -10,20 +10,6 @@
 #include "perms.h"
 #include "proto.h"
 
-static int simple(struct ctl *c, cJSON *req, cJSON **data_out, cJSON **reply_out)
-{
-	int code;
-
-	*data_out = NULL;
-	if (ctl_request(c, req, reply_out) < 0) {
-		cJSON_Delete(req);
-		return 1;
-	}
-	cJSON_Delete(req);
-	*data_out = ctl_reply_data(*reply_out, &code);
-	return *data_out || code == 0 ? 0 : code;
-}
-
 static void show_perms(const cJSON *e)
 {
 	static const char *const kinds[] = { "required", "optional" };
@@ -78,7 +64,7 @@ static int install(struct ctl *c, int argc, char **argv)
 	cJSON_AddStringToObject(req, "dir", abs);
 	cJSON_AddBoolToObject(req, "replace", replace);
 	cJSON_AddBoolToObject(req, "accept_risk", accept);
-	rc = simple(c, req, &data, &reply);
+	rc = ctl_call(c, req, &data, &reply);
 	if (data) {
 		if (c->format == FMT_JSON)
 			render_json(data);
@@ -104,7 +90,7 @@ static int list(struct ctl *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	req = ctl_req("plugin_list");
-	rc = simple(c, req, &data, &reply);
+	rc = ctl_call(c, req, &data, &reply);
 	if (data) {
 		if (c->format == FMT_JSON)
 			render_json(data);
@@ -164,7 +150,7 @@ static int consent(struct ctl *c, int argc, char **argv, bool grant)
 		return EXIT_USAGE;
 	}
 	cJSON_AddStringToObject(req, "plugin", name);
-	rc = simple(c, req, &data, &reply);
+	rc = ctl_call(c, req, &data, &reply);
 	if (rc == 0 && c->format == FMT_JSON) {
 		cJSON *o = cJSON_CreateObject();
 
@@ -191,7 +177,7 @@ static int permissions(struct ctl *c, int argc, char **argv)
 	}
 	req = ctl_req("permissions");
 	cJSON_AddStringToObject(req, "plugin", argv[0]);
-	rc = simple(c, req, &data, &reply);
+	rc = ctl_call(c, req, &data, &reply);
 	if (data) {
 		if (c->format == FMT_JSON)
 			render_json(data);

@@ -10,20 +10,14 @@
 
 int cmd_status(struct ctl *c, int argc, char **argv)
 {
-	cJSON *req, *reply, *data;
+	cJSON *reply, *data;
 	int code;
 
 	if (argc > 0) {
 		ctl_err("status: unexpected argument %s", argv[0]);
 		return EXIT_USAGE;
 	}
-	req = ctl_req("status");
-	if (ctl_request(c, req, &reply) < 0) {
-		cJSON_Delete(req);
-		return 1;
-	}
-	cJSON_Delete(req);
-	data = ctl_reply_data(reply, &code);
+	code = ctl_call(c, ctl_req("status"), &data, &reply);
 	if (data) {
 		if (c->format == FMT_PROMETHEUS) {
 			char *text = prom_render(cJSON_GetObjectItemCaseSensitive(data, "metrics"));

@@ -38,6 +38,12 @@ int ctl_connect(const struct ctl *c);
 int ctl_request(const struct ctl *c, cJSON *req, cJSON **reply);
 /* The reply's data if ok, else print its error and return NULL (code in *code). */
 cJSON *ctl_reply_data(cJSON *reply, int *code);
+/*
+ * One request, its reply: sends REQ (and frees it), sets *data to the
+ * reply's data (NULL on any failure, the error already printed) and *reply
+ * to the reply to free. Returns 0, or the exit status for the failure.
+ */
+int ctl_call(const struct ctl *c, cJSON *req, cJSON **data, cJSON **reply);
 
 int ctl_parse_format(const char *s, enum out_format *f);
 
