@@ -90,6 +90,14 @@ AGENT_STATUS=0
 stop_agent() {
 	[ -n "$AGENT_PID" ] || return 0
 	kill -TERM "$AGENT_PID" 2>/dev/null
+	# Bounded: an agent that hangs on the way out (a sanitizer's leak scan
+	# stuck, a deadlock) fails the run instead of stalling it.
+	n=0
+	while kill -0 "$AGENT_PID" 2>/dev/null && [ "$n" -lt 1200 ]; do sleep 0.1; n=$((n + 1)); done
+	if kill -0 "$AGENT_PID" 2>/dev/null; then
+		echo "# raggedd still running 120 s after SIGTERM: killed"
+		kill -KILL "$AGENT_PID" 2>/dev/null
+	fi
 	wait "$AGENT_PID" 2>/dev/null
 	AGENT_STATUS=$?
 	AGENT_PID=""
