@@ -391,14 +391,14 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("raggedd %s\n", RAGGED_VERSION);
 			return 0;
-		default:
-			usage(stderr);
-			return 2;
+		default:	/* getopt said which option, on stderr */
+			fputs("raggedd: see raggedd --help\n", stderr);
+			return EXIT_BAD_INPUT;
 		}
 	}
 	if (optind != argc) {
 		log_msg(LOG_ERR, "unexpected argument: %s", argv[optind]);
-		return 2;
+		return EXIT_BAD_INPUT;
 	}
 	if (geteuid() != 0) {
 		log_msg(LOG_ERR, "must run as root (it loads BPF programs and manages cgroups)");

@@ -98,10 +98,11 @@ static void handle_install(struct agent *a, struct client *c, const cJSON *msg)
 {
 	char err[512];
 	cJSON *e, *rec;
+	int rc = registry_install(a, c->uid, proto_str(msg, "dir"), proto_bool(msg, "replace"),
+				  proto_bool(msg, "accept_risk"), &e, err, sizeof(err));
 
-	if (registry_install(a, c->uid, proto_str(msg, "dir"), proto_bool(msg, "replace"),
-			     proto_bool(msg, "accept_risk"), &e, err, sizeof(err)) < 0) {
-		reply_error(c, 1, "%s", err);
+	if (rc < 0) {
+		reply_error(c, -rc, "%s", err);
 		return;
 	}
 	rec = auditrec_new(a, "plugin_installed", "success");
@@ -234,7 +235,7 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 
 	/* Shape and version first (agent/common/protocheck.c): a handler sees only well-formed requests. */
 	if (proto_check_request(msg, nfds, err, sizeof(err)) < 0)
-		reply_error(c, 2, "%s", err);
+		reply_error(c, EXIT_BAD_INPUT, "%s", err);
 	else if (strcmp(cmd, "status") == 0)
 		handle_status(a, c);
 	else if (strcmp(cmd, "plugin_install") == 0)
