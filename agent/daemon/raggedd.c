@@ -31,10 +31,12 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: raggedd [--config FILE] [--foreground] [--version]\n"
-		"  --config FILE   the agent config (default %s)\n"
-		"  --foreground    stay attached; diagnostics on stderr (under systemd: the journal)\n"
-		"  --version       print the version and exit\n"
+	fprintf(f, "usage: raggedd [--config FILE] [--foreground] [--help] [--version]\n"
+		"  --config FILE, -c FILE   the agent config (default %s)\n"
+		"  --foreground, -f         stay attached; diagnostics on stderr (under systemd: the journal)\n"
+		"  --help, -h               print this and exit\n"
+		"  --version, -V            print the version and exit\n"
+		"Every --opt VALUE may be written --opt=VALUE.\n"
 		"Signals: TERM/INT stop, HUP reloads the config (see agent.toml(5)).\n",
 		CONFIG_DEFAULT_PATH);
 }

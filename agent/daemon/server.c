@@ -182,13 +182,13 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 		if (p < 0) {
 			const char *sug = perm_suggest(it->valuestring);
 
-			reply_error(c, 1, "unknown permission: %.64s%s%s%s", it->valuestring,
+			reply_error(c, EXIT_BAD_INPUT, "unknown permission: %.64s%s%s%s", it->valuestring,
 				    sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
 			cJSON_Delete(e);
 			return;
 		}
 		if (!(declared & RAGGED_PERM_BIT(p))) {
-			reply_error(c, 1, "plugin %s does not declare %s", name, perm_name(p));
+			reply_error(c, EXIT_BAD_INPUT, "plugin %s does not declare %s", name, perm_name(p));
 			cJSON_Delete(e);
 			return;
 		}
@@ -196,7 +196,7 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 	}
 	if (!cJSON_GetArraySize(list)) {
 		if (!grant) {
-			reply_error(c, 1, "revoke needs --permission");
+			reply_error(c, EXIT_BAD_INPUT, "revoke needs --permission");
 			cJSON_Delete(e);
 			return;
 		}
