@@ -87,12 +87,11 @@ static int run(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	cmd = ctl_find(rest, n, &used, &group);
-	if (help || (cmd && !cmd->fn)) {
-		/* COMMAND --help is help COMMAND; help's own words follow "help". */
-		if (cmd && !cmd->fn)
-			return ctl_help(stdout, c.format, rest + used, n - used);
+	/* COMMAND --help is help COMMAND (help --help: help's own); help's words follow "help". */
+	if (help)
 		return ctl_help(stdout, c.format, rest, cmd ? used : n < 2 ? n : 2);
-	}
+	if (cmd && !cmd->fn)
+		return ctl_help(stdout, c.format, rest + used, n - used);
 	if (!cmd) {
 		if (group)
 			ctl_err("%.*s: %s %s (see raggedctl help %.*s)", (int)strcspn(group, " "), group,

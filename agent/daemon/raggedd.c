@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		"  --foreground, -f         stay attached; diagnostics on stderr (under systemd: the journal)\n"
 		"  --help, -h               print this and exit\n"
 		"  --version, -V            print the version and exit\n"
-		"Every --opt VALUE may be written --opt=VALUE.\n"
+		"A value may also be given as --config=FILE.\n"
 		"Signals: TERM/INT stop, HUP reloads the config (see agent.toml(5)).\n",
 		CONFIG_DEFAULT_PATH);
 }
