@@ -60,7 +60,8 @@ int ctl_finish(int status)
 	cJSON *o, *e;
 	char *s;
 
-	if (err_fmt != FMT_JSON || (!err_kept && status == 0))
+	/* A plugin's plain exit status is its own business, not an error of ours. */
+	if (err_fmt != FMT_JSON || (!err_kept && (status == 0 || ctl_status_is_plugins)))
 		return status;
 	o = cJSON_CreateObject();
 	e = cJSON_AddObjectToObject(o, status ? "error" : "warning");
