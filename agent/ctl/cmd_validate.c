@@ -36,6 +36,8 @@ void ctl_validate_opts(const char *config, const char *osv, struct validate_opts
 			err, sizeof(err)) < 0) {
 		if (config)
 			ctl_err("%s (using defaults)", err);
+		/* A failed load still leaves an allocated config behind. */
+		config_free(&cfg);
 		config_defaults(&cfg);
 	}
 	if (osv)
