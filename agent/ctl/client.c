@@ -66,7 +66,9 @@ int ctl_finish(int status)
 	o = cJSON_CreateObject();
 	e = cJSON_AddObjectToObject(o, status ? "error" : "warning");
 	cJSON_AddStringToObject(e, "code", code ? code : "failed");
-	cJSON_AddStringToObject(e, "message", err_kept ? err_kept : "failed");
+	/* No message (the report on stdout says it all, as for a blocked validate): the table's. */
+	cJSON_AddStringToObject(e, "message", err_kept ? err_kept
+				: ctl_exit_code_meaning(status) ?: "failed");
 	cJSON_AddNumberToObject(e, "exit", status);
 	s = cJSON_PrintUnformatted(o);
 	if (s)

@@ -31,8 +31,9 @@ void ctl_err_format(enum out_format f);
  * ({"warning": {...}} for status 0). Returns status.
  */
 int ctl_finish(int status);
-/* The code name of an exit status in ragged/exitcodes.h, NULL if none (help.c). */
+/* The code name and meaning of an exit status in ragged/exitcodes.h, NULL if none (help.c). */
 const char *ctl_exit_code_name(int status);
+const char *ctl_exit_code_meaning(int status);
 /* Set by run when its status is the plugin's own, not one of the table. */
 extern bool ctl_status_is_plugins;
 /*

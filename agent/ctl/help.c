@@ -29,6 +29,14 @@ const char *ctl_exit_code_name(int status)
 	return NULL;
 }
 
+const char *ctl_exit_code_meaning(int status)
+{
+	for (size_t i = 0; i < N_EXIT; i++)
+		if (exit_table[i].status == status)
+			return exit_table[i].meaning;
+	return NULL;
+}
+
 static size_t put(char *buf, size_t len, size_t n, const char *fmt, const char *a, const char *b)
 {
 	if (n < len)

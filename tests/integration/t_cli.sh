@@ -71,6 +71,7 @@ t_cli_exit_codes_and_errors() {
 	ctl --format json plugin validate --threshold=high "$d" > "$o" 2> "$e"
 	expect_rc $? 3 "--threshold=high, JSON report"
 	expect_line "$o" '"blocked":true' "the report says blocked"
+	cli_err "$e" findings_block 3 "and stderr has the error object"
 	ctl plugin install "$d" > "$o" 2> "$e"
 	expect_rc $? 3 "plugin install refused by findings exits 3"
 	cli_line "$e" "with its reason in one line"
