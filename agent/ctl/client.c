@@ -14,13 +14,22 @@
 #include "protocheck.h"
 #include "textesc.h"
 
+static enum out_format err_fmt = FMT_TABLE;
+static char *err_kept;	/* --format json: the messages so far, "; "-separated */
+bool ctl_status_is_plugins;
+
+void ctl_err_format(enum out_format f)
+{
+	err_fmt = f;
+}
+
 /*
  * The whole message is escaped: its arguments are often the agent's error
  * text, which quotes paths and names a plugin chose.
  */
 void ctl_err(const char *fmt, ...)
 {
-	char *msg = NULL, *safe;
+	char *msg = NULL, *safe, *joined;
 	va_list ap;
 	int n;
 
@@ -28,9 +37,47 @@ void ctl_err(const char *fmt, ...)
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
 	safe = n >= 0 ? text_escape(msg) : NULL;
-	fprintf(stderr, "raggedctl: %s\n", safe ? safe : "(out of memory formatting an error)");
-	free(safe);
 	free(msg);
+	if (err_fmt != FMT_JSON) {
+		fprintf(stderr, "raggedctl: %s\n", safe ? safe : "(out of memory formatting an error)");
+		free(safe);
+		return;
+	}
+	if (!err_kept)
+		err_kept = safe;
+	else if (safe && asprintf(&joined, "%s; %s", err_kept, safe) >= 0) {
+		free(err_kept);
+		free(safe);
+		err_kept = joined;
+	} else
+		free(safe);
+}
+
+int ctl_finish(int status)
+{
+	const char *code = ctl_status_is_plugins ? (status > 128 ? "killed_by_signal" : "plugin_status")
+						 : ctl_exit_code_name(status);
+	cJSON *o, *e;
+	char *s;
+
+	/* A plugin's plain exit status is its own business, not an error of ours. */
+	if (err_fmt != FMT_JSON || (!err_kept && (status == 0 || ctl_status_is_plugins)))
+		return status;
+	o = cJSON_CreateObject();
+	e = cJSON_AddObjectToObject(o, status ? "error" : "warning");
+	cJSON_AddStringToObject(e, "code", code ? code : "failed");
+	/* No message (the report on stdout says it all, as for a blocked validate): the table's. */
+	cJSON_AddStringToObject(e, "message", err_kept ? err_kept
+				: ctl_exit_code_meaning(status) ?: "failed");
+	cJSON_AddNumberToObject(e, "exit", status);
+	s = cJSON_PrintUnformatted(o);
+	if (s)
+		fprintf(stderr, "%s\n", s);
+	free(s);
+	cJSON_Delete(o);
+	free(err_kept);
+	err_kept = NULL;
+	return status;
 }
 
 /*
@@ -80,17 +127,20 @@ int ctl_connect(const struct ctl *c)
 	int fd;
 
 	if (strlen(c->socket_path) >= sizeof(sun.sun_path)) {
-		ctl_err("socket path too long: %s", c->socket_path);
-		return -1;
+		ctl_err("--socket: path too long: %s", c->socket_path);
+		return -EXIT_BAD_INPUT;
 	}
 	strcpy(sun.sun_path, c->socket_path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		ctl_err("cannot reach raggedd at %s: %s (is the agent running?)", c->socket_path,
-			strerror(errno));
+		/* Nothing listening is "not running"; anything else (EACCES...) is I/O. */
+		bool absent = fd >= 0 && (errno == ENOENT || errno == ECONNREFUSED);
+
+		ctl_err("cannot reach raggedd at %s: %s%s", c->socket_path, strerror(errno),
+			absent ? " (is the agent running?)" : "");
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return absent ? -EXIT_NO_AGENT : -EXIT_IO;
 	}
 	return fd;
 }
@@ -101,11 +151,11 @@ int ctl_request(const struct ctl *c, cJSON *req, cJSON **reply)
 
 	*reply = NULL;
 	if (fd < 0)
-		return -1;
+		return fd;
 	if (proto_send(fd, req, NULL, 0) < 0) {
 		ctl_err("send to agent: %s", strerror(errno));
 		close(fd);
-		return -1;
+		return -EXIT_IO;
 	}
 	rc = proto_recv(fd, reply, fds, &nfds);
 	for (int i = 0; i < nfds; i++)
@@ -113,7 +163,7 @@ int ctl_request(const struct ctl *c, cJSON *req, cJSON **reply)
 	close(fd);
 	if (rc <= 0) {
 		ctl_err("no reply from agent%s%s", rc < 0 ? ": " : "", rc < 0 ? strerror(errno) : "");
-		return -1;
+		return -EXIT_IO;
 	}
 	return 0;
 }
@@ -127,7 +177,7 @@ cJSON *ctl_reply_data(cJSON *reply, int *code)
 	if (type && strcmp(type, "ok") == 0)
 		return cJSON_GetObjectItemCaseSensitive(reply, "data");
 	proto_int(reply, "code", &v);
-	*code = v > 0 && v < 256 ? (int)v : 1;
+	*code = v > 0 && v < 256 ? (int)v : EXIT_FAILED;
 	ctl_err("%s", proto_str(reply, "message") ? proto_str(reply, "message") : "agent error");
 	return NULL;
 }
@@ -137,9 +187,10 @@ int ctl_call(const struct ctl *c, cJSON *req, cJSON **data, cJSON **reply)
 	int code;
 
 	*data = NULL;
-	if (ctl_request(c, req, reply) < 0) {
+	code = ctl_request(c, req, reply);
+	if (code < 0) {
 		cJSON_Delete(req);
-		return 1;
+		return -code;
 	}
 	cJSON_Delete(req);
 	*data = ctl_reply_data(*reply, &code);
@@ -155,7 +206,7 @@ int ctl_parse_format(const char *s, enum out_format *f)
 	else if (strcmp(s, "prometheus") == 0)
 		*f = FMT_PROMETHEUS;	/* status only (raggedctl.c checks) */
 	else {
-		ctl_err("--format: expected table, json or prometheus, got \"%s\"", s);
+		ctl_err("--format: expected table|text|json|prometheus, got \"%.64s\"", s);
 		return -1;
 	}
 	return 0;

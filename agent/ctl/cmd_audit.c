@@ -12,6 +12,7 @@
 
 #include "auditlog.h"
 #include "auditquery.h"
+#include "cmdtab.h"
 #include "ctl.h"
 #include "proto.h"
 #include "util.h"
@@ -64,13 +65,16 @@ static int stream(struct ctl *c, int fd, bool follow)
 					"far behind); resume with `raggedctl audit show --since ...`");
 			else
 				ctl_err("lost the agent mid-stream");
-			return 1;
+			return EXIT_IO;
 		}
 		type = proto_str(msg, "type");
 		if (type && strcmp(type, "error") == 0) {
+			long long code = EXIT_FAILED;
+
+			proto_int(msg, "code", &code);
 			ctl_err("%s", proto_str(msg, "message") ?: "agent error");
 			cJSON_Delete(msg);
-			return 1;
+			return code > 0 && code < 256 ? (int)code : EXIT_FAILED;
 		}
 		if (type && (strcmp(type, "end") == 0 || strcmp(type, "ok") == 0)) {
 			cJSON_Delete(msg);
@@ -94,31 +98,35 @@ static int stream(struct ctl *c, int fd, bool follow)
 	}
 }
 
-static int show_or_follow(struct ctl *c, int argc, char **argv, bool follow)
+static int show_or_follow(struct ctl *c, const struct ctl_args *a, bool follow)
 {
 	struct auditquery q;
 	char err[256];
 	cJSON *req;
-	int fd, rc;
+	int fd, rc = 0;
+	int64_t now = (int64_t)now_realtime_ms();
 
+	/* The filters are the table's options; auditquery checks their values and together. */
 	auditquery_init(&q);
-	if (auditquery_parse_args(&q, argc, argv, (int64_t)now_realtime_ms(), err, sizeof(err)) < 0 ||
-	    auditquery_check(&q, err, sizeof(err)) < 0) {
+	for (int i = 0; a->cmd->opts[i] && rc == 0; i++)
+		if (a->val[i])
+			rc = auditquery_option(&q, a->cmd->opts[i]->name, a->val[i], now, err, sizeof(err));
+	if (rc != 0 || auditquery_check(&q, err, sizeof(err)) < 0) {
 		ctl_err("audit %s: %s", follow ? "follow" : "show", err);
-		return EXIT_USAGE;
+		return EXIT_BAD_INPUT;
 	}
 	req = ctl_req(follow ? "audit_follow" : "audit_show");
 	cJSON_AddItemToObject(req, "query", auditquery_to_json(&q));
 	fd = ctl_connect(c);
 	if (fd < 0) {
 		cJSON_Delete(req);
-		return 1;
+		return -fd;
 	}
 	if (proto_send(fd, req, NULL, 0) < 0) {
 		ctl_err("send to agent: %s", strerror(errno));
 		cJSON_Delete(req);
 		close(fd);
-		return 1;
+		return EXIT_IO;
 	}
 	cJSON_Delete(req);
 	rc = stream(c, fd, follow);
@@ -154,27 +162,24 @@ static cJSON *verify_local(const char *path)
 	return d;
 }
 
-static int verify(struct ctl *c, int argc, char **argv)
+int cmd_audit_verify(struct ctl *c, const struct ctl_args *a)
 {
 	cJSON *reply = NULL, *data, *local = NULL;
+	const char *file = ctl_arg(a, "--file");
 	int code;
 	bool broken;
 
-	if (argc == 2 && strcmp(argv[0], "--file") == 0) {
-		local = verify_local(argv[1]);
+	if (file) {
+		local = verify_local(file);
 		if (!local)
-			return 1;
+			return EXIT_IO;
 		data = local;
 		goto show;
-	}
-	if (argc > 0) {
-		ctl_err("audit verify: unexpected argument %s (only --file PATH)", argv[0]);
-		return EXIT_USAGE;
 	}
 	code = ctl_call(c, ctl_req("audit_verify"), &data, &reply);
 	if (!data) {
 		cJSON_Delete(reply);
-		return code ? code : 1;
+		return code ? code : EXIT_FAILED;
 	}
 show:
 	broken = proto_bool(data, "broken");
@@ -191,21 +196,15 @@ show:
 		render_kv(data, 0);
 	cJSON_Delete(reply);
 	cJSON_Delete(local);
-	return broken ? 1 : 0;
+	return broken ? EXIT_FAILED : 0;
 }
 
-int cmd_audit(struct ctl *c, int argc, char **argv)
+int cmd_audit_show(struct ctl *c, const struct ctl_args *a)
 {
-	if (argc < 1) {
-		ctl_err("usage: raggedctl audit show|follow|verify ...");
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[0], "show") == 0)
-		return show_or_follow(c, argc - 1, argv + 1, false);
-	if (strcmp(argv[0], "follow") == 0)
-		return show_or_follow(c, argc - 1, argv + 1, true);
-	if (strcmp(argv[0], "verify") == 0)
-		return verify(c, argc - 1, argv + 1);
-	ctl_err("audit: unknown subcommand %s", argv[0]);
-	return EXIT_USAGE;
+	return show_or_follow(c, a, false);
+}
+
+int cmd_audit_follow(struct ctl *c, const struct ctl_args *a)
+{
+	return show_or_follow(c, a, true);
 }

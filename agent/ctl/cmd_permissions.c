@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmdtab.h"
 #include "ctl.h"
 #include "perms.h"
 #include "proto.h"
@@ -31,23 +32,19 @@ static void print_one(const cJSON *p)
 		printf("    %s\n", proto_str(p, "note"));
 }
 
-int cmd_permissions(struct ctl *c, int argc, char **argv)
+int cmd_permissions(struct ctl *c, const struct ctl_args *a)
 {
-	const char *only = argc > 0 ? argv[0] : NULL;
+	const char *only = a->npos > 0 ? a->pos[0] : NULL;
 	cJSON *reply, *data, *out;
 	const cJSON *it;
 	int code;
 
-	if (argc > 1) {
-		ctl_err("permissions: unexpected argument %s", argv[1]);
-		return EXIT_USAGE;
-	}
 	if (only && perm_from_name(only) < 0) {
 		const char *sug = perm_suggest(only);
 
 		ctl_err("permissions: unknown permission \"%.64s\"%s%s%s", only,
 			sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
-		return EXIT_USAGE;
+		return EXIT_BAD_INPUT;
 	}
 	code = ctl_call(c, ctl_req("catalog"), &data, &reply);
 	if (!data) {

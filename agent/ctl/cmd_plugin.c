@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* raggedctl plugin install|list|validate|grant|revoke */
+/* raggedctl plugin install|list|permissions|grant|revoke (validate: cmd_validate.c) */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdtab.h"
 #include "ctl.h"
 #include "manifest.h"
 #include "perms.h"
@@ -28,37 +30,18 @@ static void show_perms(const cJSON *e)
 	ctl_show_endpoints(stdout, cJSON_GetObjectItemCaseSensitive(e, "endpoints"));
 }
 
-static int install(struct ctl *c, int argc, char **argv)
+int cmd_plugin_install(struct ctl *c, const struct ctl_args *a)
 {
-	const char *dir = NULL;
-	bool replace = false, accept = false;
+	const char *dir = a->pos[0];
+	bool replace = ctl_flag(a, "--replace"), accept = ctl_flag(a, "--accept-risk");
 	char abs[PATH_MAX];
 	cJSON *req, *reply = NULL, *data;
 	int rc;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--replace") == 0)
-			replace = true;
-		else if (strcmp(argv[i], "--accept-risk") == 0)
-			accept = true;
-		else if (argv[i][0] == '-') {
-			ctl_err("plugin install: unknown option %s", argv[i]);
-			return EXIT_USAGE;
-		} else if (!dir)
-			dir = argv[i];
-		else {
-			ctl_err("plugin install: unexpected argument %s", argv[i]);
-			return EXIT_USAGE;
-		}
-	}
-	if (!dir) {
-		ctl_err("usage: raggedctl plugin install DIR [--replace] [--accept-risk]");
-		return EXIT_USAGE;
-	}
 	/* The agent resolves nothing relative to our cwd. */
 	if (!realpath(dir, abs)) {
-		ctl_err("%s: no such directory", dir);
-		return 1;
+		ctl_err("plugin install: %s: %s", dir, strerror(errno));
+		return EXIT_BAD_INPUT;
 	}
 	req = ctl_req("plugin_install");
 	cJSON_AddStringToObject(req, "dir", abs);
@@ -78,17 +61,13 @@ static int install(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
-static int list(struct ctl *c, int argc, char **argv)
+int cmd_plugin_list(struct ctl *c, const struct ctl_args *a)
 {
 	static const char *const hdr[] = { "NAME", "VERSION", "TYPE", "UID", "REQUIRED", "DIR" };
 	static const char *const keys[] = { "name", "version", "type", "uid", "required", "dir" };
 	cJSON *req, *reply = NULL, *data;
 	int rc;
 
-	if (argc > 0) {
-		ctl_err("plugin list: unexpected argument %s", argv[0]);
-		return EXIT_USAGE;
-	}
 	req = ctl_req("plugin_list");
 	rc = ctl_call(c, req, &data, &reply);
 	if (data) {
@@ -101,54 +80,17 @@ static int list(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
-/* Local, no agent: the manifest and the static analysis (cmd_validate.c). */
-static int validate(struct ctl *c, int argc, char **argv)
+static int consent(struct ctl *c, const struct ctl_args *a, bool grant)
 {
-	return cmd_validate(c, argc, argv);
-}
-
-static int consent(struct ctl *c, int argc, char **argv, bool grant)
-{
-	const char *name = NULL;
+	const char *name = a->pos[0];
 	cJSON *req, *perms, *reply = NULL, *data;
 	int rc;
 
+	/* The parser checked every name against the permission list. */
 	req = ctl_req(grant ? "grant" : "revoke");
 	perms = cJSON_AddArrayToObject(req, "permissions");
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--permission") == 0 || strcmp(argv[i], "-p") == 0) {
-			if (++i >= argc) {
-				ctl_err("--permission needs a value");
-				cJSON_Delete(req);
-				return EXIT_USAGE;
-			}
-			if (perm_from_name(argv[i]) < 0) {
-				const char *sug = perm_suggest(argv[i]);
-
-				ctl_err("--permission: unknown permission \"%.64s\"%s%s%s", argv[i],
-					sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
-				cJSON_Delete(req);
-				return EXIT_USAGE;
-			}
-			cJSON_AddItemToArray(perms, cJSON_CreateString(argv[i]));
-		} else if (argv[i][0] == '-') {
-			ctl_err("unknown option %s", argv[i]);
-			cJSON_Delete(req);
-			return EXIT_USAGE;
-		} else if (!name) {
-			name = argv[i];
-		} else {
-			ctl_err("unexpected argument %s", argv[i]);
-			cJSON_Delete(req);
-			return EXIT_USAGE;
-		}
-	}
-	if (!name || (!grant && cJSON_GetArraySize(perms) == 0)) {
-		ctl_err(grant ? "usage: raggedctl plugin grant NAME [--permission P]..."
-			      : "usage: raggedctl plugin revoke NAME --permission P");
-		cJSON_Delete(req);
-		return EXIT_USAGE;
-	}
+	for (int i = 0; i < a->nrep; i++)
+		cJSON_AddItemToArray(perms, cJSON_CreateString(a->rep[i]));
 	cJSON_AddStringToObject(req, "plugin", name);
 	rc = ctl_call(c, req, &data, &reply);
 	if (rc == 0 && c->format == FMT_JSON) {
@@ -164,19 +106,15 @@ static int consent(struct ctl *c, int argc, char **argv, bool grant)
 	return rc;
 }
 
-static int permissions(struct ctl *c, int argc, char **argv)
+int cmd_plugin_permissions(struct ctl *c, const struct ctl_args *a)
 {
 	static const char *const hdr[] = { "PERMISSION", "KIND", "RISK", "STATUS", "SINCE" };
 	static const char *const keys[] = { "permission", "kind", "risk", "status", "since" };
 	cJSON *req, *reply = NULL, *data;
 	int rc;
 
-	if (argc != 1 || argv[0][0] == '-') {
-		ctl_err("usage: raggedctl plugin permissions NAME");
-		return EXIT_USAGE;
-	}
 	req = ctl_req("permissions");
-	cJSON_AddStringToObject(req, "plugin", argv[0]);
+	cJSON_AddStringToObject(req, "plugin", a->pos[0]);
 	rc = ctl_call(c, req, &data, &reply);
 	if (data) {
 		if (c->format == FMT_JSON)
@@ -188,24 +126,12 @@ static int permissions(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
-int cmd_plugin(struct ctl *c, int argc, char **argv)
+int cmd_plugin_grant(struct ctl *c, const struct ctl_args *a)
 {
-	if (argc < 1) {
-		ctl_err("usage: raggedctl plugin install|list|validate|permissions|grant|revoke ...");
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[0], "install") == 0)
-		return install(c, argc - 1, argv + 1);
-	if (strcmp(argv[0], "list") == 0)
-		return list(c, argc - 1, argv + 1);
-	if (strcmp(argv[0], "validate") == 0)
-		return validate(c, argc - 1, argv + 1);
-	if (strcmp(argv[0], "grant") == 0)
-		return consent(c, argc - 1, argv + 1, true);
-	if (strcmp(argv[0], "permissions") == 0)
-		return permissions(c, argc - 1, argv + 1);
-	if (strcmp(argv[0], "revoke") == 0)
-		return consent(c, argc - 1, argv + 1, false);
-	ctl_err("plugin: unknown subcommand %s", argv[0]);
-	return EXIT_USAGE;
+	return consent(c, a, true);
+}
+
+int cmd_plugin_revoke(struct ctl *c, const struct ctl_args *a)
+{
+	return consent(c, a, false);
 }

@@ -5,7 +5,8 @@
  * plugin's, except a terminal: for that the plugin gets a pty we relay
  * (ttyrelay.c). We then wait for the agent to say how the run ended, answer
  * its consent prompts (prompt.c), and exit with the plugin's status (128+N
- * for signal N, 77 no consent, 125 no sandbox).
+ * for signal N, 77 no consent, 125 no sandbox or the agent lost mid-run, 5
+ * no agent to ask; ragged/exitcodes.h).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdtab.h"
 #include "ctl.h"
 #include "proto.h"
 #include "ttyrelay.h"
@@ -28,6 +30,7 @@ static int run_ended(struct tty_relay *tty, cJSON *msg)
 	tty_relay_flush(tty, (size_t)-1);
 	tty_relay_end(tty);
 	if (strcmp(type, "exit") == 0) {
+		ctl_status_is_plugins = true;	/* not a code of the table, even when it looks like one */
 		if (proto_int(msg, "signal", &v) == 0 && v > 0 && v < 128)
 			code = 128 + (int)v;
 		else if (proto_int(msg, "status", &v) == 0 && v >= 0 && v < 256)
@@ -95,47 +98,27 @@ static int run_conversation(struct tty_relay *tty, int fd)
 	}
 }
 
-int cmd_run(struct ctl *c, int argc, char **argv)
+int cmd_run(struct ctl *c, const struct ctl_args *a)
 {
-	const char *name = NULL;
-	bool yes = false;
-	int stdio[3], fd, i, code;
+	const char *name = a->pos[0];
+	bool yes = ctl_flag(a, "--yes");
+	int stdio[3], fd, code;
 	struct tty_relay tty;
 	char err[256];
 	cJSON *req, *args;
 
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		} else if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0)
-			yes = true;
-		else if (argv[i][0] == '-') {
-			ctl_err("run: unknown option %s", argv[i]);
-			return EXIT_USAGE;
-		} else if (!name)
-			name = argv[i];
-		else {
-			ctl_err("run: unexpected argument %s (plugin arguments go after --)", argv[i]);
-			return EXIT_USAGE;
-		}
-	}
-	if (!name) {
-		ctl_err("usage: raggedctl run NAME [--yes] [-- ARGS...]");
-		return EXIT_USAGE;
-	}
 	req = ctl_req("run");
 	cJSON_AddStringToObject(req, "plugin", name);
 	cJSON_AddBoolToObject(req, "yes", yes);
 	cJSON_AddBoolToObject(req, "tty", isatty(0) && isatty(2));
 	args = cJSON_AddArrayToObject(req, "args");
-	for (; i < argc; i++)
-		cJSON_AddItemToArray(args, cJSON_CreateString(argv[i]));
+	for (int i = 0; i < a->nrest; i++)
+		cJSON_AddItemToArray(args, cJSON_CreateString(a->rest[i]));
 
 	fd = ctl_connect(c);
 	if (fd < 0) {
 		cJSON_Delete(req);
-		return EXIT_SANDBOX;
+		return -fd;
 	}
 	if (tty_relay_setup(&tty, stdio, err, sizeof(err)) < 0) {
 		ctl_err("%s", err);

@@ -30,6 +30,7 @@
 
 #include "auditquery.h"
 #include "cmd_validate.h"
+#include "cmdtab.h"
 #include "ctl.h"
 #include "manifest.h"
 #include "perms.h"
@@ -43,53 +44,22 @@ static const char *const activity_events[] = {
 };
 static const char *const activity_keys[] = { "violations", "escape_attempts", "limit_kills" };
 
-struct sargs {
-	const char *plugin, *since, *osv, *config;
-	bool plugins;
-};
-
-static int parse(int argc, char **argv, struct sargs *a)
-{
-	a->since = "-7d";
-	for (int i = 0; i < argc; i++) {
-		const char *o = argv[i];
-
-		if (!strcmp(o, "--plugins")) {
-			a->plugins = true;
-			continue;
-		}
-		if (strcmp(o, "--plugin") && strcmp(o, "--since") && strcmp(o, "--osv-db") &&
-		    strcmp(o, "--config")) {
-			ctl_err("security report: unknown argument %s", o);
-			return -1;
-		}
-		if (i + 1 >= argc) {
-			ctl_err("security report: %s needs a value", o);
-			return -1;
-		}
-		*(!strcmp(o, "--plugin") ? &a->plugin : !strcmp(o, "--since") ? &a->since :
-		  !strcmp(o, "--osv-db") ? &a->osv : &a->config) = argv[++i];
-	}
-	if (!a->plugins) {
-		ctl_err("usage: raggedctl security report --plugins [--plugin NAME] [--since -7d|T] "
-			"[--osv-db DIR]");
-		return -1;
-	}
-	return 0;
-}
-
-static cJSON *request(struct ctl *c, cJSON *req, cJSON **reply, bool quiet)
+/* The reply's data, or NULL with the exit code of the failure in *rc (when rc is given). */
+static cJSON *request(struct ctl *c, cJSON *req, cJSON **reply, bool quiet, int *rc)
 {
 	cJSON *data = NULL;
-	int code;
+	int code = ctl_request(c, req, reply);
 
-	if (ctl_request(c, req, reply) == 0) {
+	if (code == 0) {
 		if (quiet && proto_str(*reply, "type") && strcmp(proto_str(*reply, "type"), "ok"))
 			data = NULL;
 		else
 			data = ctl_reply_data(*reply, &code);
-	}
+	} else
+		code = -code;
 	cJSON_Delete(req);
+	if (rc)
+		*rc = data ? 0 : code ? code : EXIT_FAILED;
 	return data;
 }
 
@@ -229,7 +199,7 @@ static bool granted_of(struct ctl *c, cJSON *p, uint32_t *granted)
 	}
 	req = ctl_req("permissions");
 	cJSON_AddStringToObject(req, "plugin", proto_str(p, "name"));
-	data = request(c, req, &reply, true);
+	data = request(c, req, &reply, true, NULL);
 	ok = cJSON_IsArray(data);
 	if (!ok)
 		data = NULL;
@@ -257,7 +227,7 @@ static void fetch_vetting(struct ctl *c, cJSON *p)
 	cJSON_AddStringToObject(req, "plugin", proto_str(p, "name") ?: "");
 	if (proto_int(p, "uid", &uid) == 0)
 		cJSON_AddNumberToObject(req, "uid", (double)uid);
-	data = request(c, req, &reply, true);
+	data = request(c, req, &reply, true, NULL);
 	for (int k = 0; data && k < 2; k++)
 		if ((v = cJSON_DetachItemFromObjectCaseSensitive(data, keys[k]))) {
 			cJSON_DeleteItemFromObjectCaseSensitive(p, keys[k]);
@@ -464,29 +434,36 @@ static void text(const cJSON *report)
 	}
 }
 
-int cmd_security(struct ctl *c, int argc, char **argv)
+int cmd_security_report(struct ctl *c, const struct ctl_args *args)
 {
-	struct sargs a = { 0 };
+	struct {
+		const char *plugin, *since;
+	} a = { ctl_arg(args, "--plugin"), ctl_arg(args, "--since") ?: "-7d" };
 	struct validate_opts o;
 	cJSON *req, *reply = NULL, *sreply = NULL, *list, *status, *report, *out, *p, *next;
 	char osv[PATH_MAX], ts[AUDIT_TIME_LEN + 1];
 	const char *mode;
 	int rc = 0;
 
-	if (argc < 1 || strcmp(argv[0], "report") != 0) {
-		ctl_err("usage: raggedctl security report --plugins [--plugin NAME] [--since T]");
-		return EXIT_USAGE;
+	{
+		struct auditquery q;
+		char err[256];
+
+		auditquery_init(&q);
+		if (auditquery_option(&q, "--since", a.since, (int64_t)now_realtime_ms(), err,
+				      sizeof(err)) < 0) {
+			ctl_err("security report: %s", err);
+			return EXIT_BAD_INPUT;
+		}
 	}
-	if (parse(argc - 1, argv + 1, &a) < 0)
-		return EXIT_USAGE;
-	ctl_validate_opts(a.config, a.osv, &o, osv, sizeof(osv));
+	ctl_validate_opts(ctl_arg(args, "--config"), ctl_arg(args, "--osv-db"), &o, osv, sizeof(osv));
 	req = ctl_req("plugin_list");
-	if (!(list = request(c, req, &reply, false))) {
+	if (!(list = request(c, req, &reply, false, &rc))) {
 		cJSON_Delete(reply);
-		return 1;
+		return rc ? rc : EXIT_FAILED;
 	}
 	req = ctl_req("status");
-	status = request(c, req, &sreply, false);
+	status = request(c, req, &sreply, false, NULL);
 	mode = proto_str(status, "enforcement");
 
 	report = cJSON_CreateObject();
@@ -513,7 +490,7 @@ int cmd_security(struct ctl *c, int argc, char **argv)
 	}
 	if (a.plugin && !cJSON_GetArraySize(out)) {
 		ctl_err("plugin %s is not installed", a.plugin);
-		rc = 1;
+		rc = EXIT_FAILED;
 	}
 	for (int k = 0; k < 3 && rc == 0; k++)
 		if (activity(c, out, k, a.since) < 0)

@@ -4,19 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdtab.h"
 #include "ctl.h"
 #include "promfmt.h"
 #include "proto.h"
 
-int cmd_status(struct ctl *c, int argc, char **argv)
+int cmd_status(struct ctl *c, const struct ctl_args *a)
 {
 	cJSON *reply, *data;
 	int code;
 
-	if (argc > 0) {
-		ctl_err("status: unexpected argument %s", argv[0]);
-		return EXIT_USAGE;
-	}
 	code = ctl_call(c, ctl_req("status"), &data, &reply);
 	if (data) {
 		if (c->format == FMT_PROMETHEUS) {
@@ -25,7 +22,7 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 			if (!text) {
 				ctl_err("status: the agent sent no metrics");
 				cJSON_Delete(reply);
-				return 1;
+				return EXIT_FAILED;
 			}
 			fputs(text, stdout);
 			free(text);

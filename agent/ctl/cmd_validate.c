@@ -4,8 +4,9 @@
  *
  * Local, no agent: the manifest and the static analysis of validate.h,
  * the same checks the agent runs on install and before each run. Exit
- * status 1 when the manifest is invalid or a finding reaches the threshold
- * (critical by default, as in the agent), 0 otherwise.
+ * status EXIT_BAD_INPUT when the manifest is invalid, EXIT_FINDINGS when a
+ * finding reaches the threshold (critical by default, as in the agent),
+ * EXIT_IO when the directory cannot be read, 0 otherwise.
  *
  * The advisory database is --osv-db, else $RAGGED_OSV_DB, else the agent
  * config's advisory_db (--config / $RAGGED_CONFIG / /etc/ragged/agent.toml,
@@ -18,56 +19,9 @@
 
 #include "cmd_validate.h"
 #include "config.h"
+#include "cmdtab.h"
 #include "ctl.h"
 #include "manifest.h"
-
-struct vargs {
-	const char *dir, *osv, *config;
-	enum severity threshold;
-};
-
-static int parse(int argc, char **argv, struct vargs *a)
-{
-	a->threshold = SEV_CRITICAL;
-	for (int i = 0; i < argc; i++) {
-		const char *opt = argv[i], *val = NULL;
-
-		if (!strcmp(opt, "--threshold") || !strcmp(opt, "--osv-db") || !strcmp(opt, "--config")) {
-			if (i + 1 >= argc) {
-				ctl_err("plugin validate: %s needs a value", opt);
-				return -1;
-			}
-			val = argv[++i];
-		} else if (!strncmp(opt, "--threshold=", 12)) {
-			opt = "--threshold", val = argv[i] + 12;
-		} else if (!strncmp(opt, "--osv-db=", 9)) {
-			opt = "--osv-db", val = argv[i] + 9;
-		} else if (opt[0] == '-') {
-			ctl_err("plugin validate: unknown option %s", opt);
-			return -1;
-		} else if (!a->dir) {
-			a->dir = opt;
-			continue;
-		} else {
-			ctl_err("plugin validate: unexpected argument %s", opt);
-			return -1;
-		}
-		if (!strcmp(opt, "--threshold") && severity_parse(val, &a->threshold) < 0) {
-			ctl_err("--threshold: expected info, low, medium, high or critical, got \"%s\"", val);
-			return -1;
-		}
-		if (!strcmp(opt, "--osv-db"))
-			a->osv = val;
-		if (!strcmp(opt, "--config"))
-			a->config = val;
-	}
-	if (!a->dir) {
-		ctl_err("usage: raggedctl plugin validate DIR [--threshold info|low|medium|high|critical] "
-			"[--osv-db DIR]");
-		return -1;
-	}
-	return 0;
-}
 
 void ctl_validate_opts(const char *config, const char *osv, struct validate_opts *o,
 		       char *osv_buf, size_t len)
@@ -82,6 +36,8 @@ void ctl_validate_opts(const char *config, const char *osv, struct validate_opts
 			err, sizeof(err)) < 0) {
 		if (config)
 			ctl_err("%s (using defaults)", err);
+		/* A failed load still leaves an allocated config behind. */
+		config_free(&cfg);
 		config_defaults(&cfg);
 	}
 	if (osv)
@@ -96,9 +52,10 @@ void ctl_validate_opts(const char *config, const char *osv, struct validate_opts
 	config_free(&cfg);
 }
 
-int cmd_validate(struct ctl *c, int argc, char **argv)
+int cmd_plugin_validate(struct ctl *c, const struct ctl_args *a)
 {
-	struct vargs a = { 0 };
+	const char *dir = a->pos[0], *sev = ctl_arg(a, "--threshold");
+	enum severity threshold = SEV_CRITICAL;
 	struct validate_opts o;
 	struct validate_report r;
 	struct manifest m;
@@ -106,30 +63,31 @@ int cmd_validate(struct ctl *c, int argc, char **argv)
 	bool valid, blocks;
 	unsigned counts[5];
 
-	if (parse(argc, argv, &a) < 0)
-		return EXIT_USAGE;
-	ctl_validate_opts(a.config, a.osv, &o, osv, sizeof(osv));
-	if (snprintf(path, sizeof(path), "%s/plugin.toml", a.dir) >= (int)sizeof(path)) {
-		ctl_err("%s: path too long", a.dir);
-		return 1;
+	/* The parser took only a listed severity. */
+	if (sev && severity_parse(sev, &threshold) < 0)
+		return EXIT_BAD_INPUT;
+	ctl_validate_opts(ctl_arg(a, "--config"), ctl_arg(a, "--osv-db"), &o, osv, sizeof(osv));
+	if (snprintf(path, sizeof(path), "%s/plugin.toml", dir) >= (int)sizeof(path)) {
+		ctl_err("plugin validate: %s: path too long", dir);
+		return EXIT_BAD_INPUT;
 	}
 	valid = manifest_load(path, &m, err, sizeof(err)) == 0;
-	if (validate_dir(a.dir, valid ? &m : NULL, &o, &r, path, sizeof(path)) < 0) {
+	if (validate_dir(dir, valid ? &m : NULL, &o, &r, path, sizeof(path)) < 0) {
 		ctl_err("%s", path);
 		if (valid)
 			manifest_free(&m);
-		return 1;
+		return EXIT_IO;
 	}
 	if (valid)
 		manifest_digest_hex(&m, mdigest);
 	else
 		validate_add_manifest_error(&r, err);
-	blocks = validate_blocks(&r, a.threshold);
+	blocks = validate_blocks(&r, threshold);
 	validate_counts(&r, counts);
 	if (c->format == FMT_JSON) {
 		cJSON *j = validate_report_json(&r);
 
-		cJSON_AddStringToObject(j, "dir", a.dir);
+		cJSON_AddStringToObject(j, "dir", dir);
 		cJSON_AddBoolToObject(j, "valid", valid);
 		if (valid) {
 			cJSON_AddStringToObject(j, "name", m.name);
@@ -138,7 +96,7 @@ int cmd_validate(struct ctl *c, int argc, char **argv)
 		} else {
 			cJSON_AddStringToObject(j, "error", err);
 		}
-		cJSON_AddStringToObject(j, "threshold", severity_name(a.threshold));
+		cJSON_AddStringToObject(j, "threshold", severity_name(threshold));
 		cJSON_AddBoolToObject(j, "blocked", blocks);
 		if (o.osv_dir)
 			cJSON_AddStringToObject(j, "advisory_db", o.osv_dir);
@@ -148,26 +106,26 @@ int cmd_validate(struct ctl *c, int argc, char **argv)
 		cJSON_Delete(j);
 	} else {
 		if (valid)
-			printf("%s: %s %s, %u file(s), %u line(s) of code, digest %.12s\n", ctl_safe(a.dir),
+			printf("%s: %s %s, %u file(s), %u line(s) of code, digest %.12s\n", ctl_safe(dir),
 			       ctl_safe(m.name), ctl_safe(m.version), r.files, r.lines, r.digest);
 		else
-			printf("%s: the manifest does not parse\n", ctl_safe(a.dir));
+			printf("%s: the manifest does not parse\n", ctl_safe(dir));
 		validate_report_text(&r, stdout);
 		if (blocks) {
 			unsigned at = 0;
 
-			for (int sv = (int)a.threshold; sv <= SEV_CRITICAL; sv++)
+			for (int sv = (int)threshold; sv <= SEV_CRITICAL; sv++)
 				at += counts[sv];
 			printf("BLOCKED: %u finding(s) at or above %s: the agent refuses to install or run "
-			       "this plugin\n", at, severity_name(a.threshold));
+			       "this plugin\n", at, severity_name(threshold));
 		}
 		else
-			printf("ok: nothing at or above %s\n", severity_name(a.threshold));
+			printf("ok: nothing at or above %s\n", severity_name(threshold));
 	}
 	if (!valid)
 		ctl_err("%s", err);
 	else
 		manifest_free(&m);
 	validate_report_free(&r);
-	return valid && !blocks ? 0 : 1;
+	return !valid ? EXIT_BAD_INPUT : blocks ? EXIT_FINDINGS : 0;
 }

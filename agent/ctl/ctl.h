@@ -15,13 +15,27 @@ struct ctl {
 	enum out_format format;
 };
 
-/* Exit codes (docs/contract.md §5). */
-#define EXIT_USAGE 2
-#define EXIT_CONSENT 77
-#define EXIT_SANDBOX 125
+/* The exit codes: one table for the client, the agent and the docs. */
+#include "ragged/exitcodes.h"
 
-/* err(3)-style: "raggedctl: message" on stderr, one line, escaped (textesc.h). */
+/*
+ * err(3)-style: "raggedctl: message" on stderr, one line, escaped
+ * (textesc.h). With --format json (ctl_err_format) the messages are kept
+ * and ctl_finish prints them as one JSON object instead.
+ */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ctl_err_format(enum out_format f);
+/*
+ * The end of every command: with --format json and a message kept, prints
+ * {"error": {"code": NAME, "message": ..., "exit": status}} on stderr
+ * ({"warning": {...}} for status 0). Returns status.
+ */
+int ctl_finish(int status);
+/* The code name and meaning of an exit status in ragged/exitcodes.h, NULL if none (help.c). */
+const char *ctl_exit_code_name(int status);
+const char *ctl_exit_code_meaning(int status);
+/* Set by run when its status is the plugin's own, not one of the table. */
+extern bool ctl_status_is_plugins;
 /*
  * s in the text encoding of textesc.h, for a printf argument: every string
  * raggedctl prints that the agent or a plugin supplied goes through it.
@@ -33,8 +47,9 @@ const char *ctl_safe_logged(const char *s);
 
 /* A request for the agent: {"cmd": CMD, "proto": the version this client speaks}. */
 cJSON *ctl_req(const char *cmd);
+/* A connected fd, or minus the exit code: -EXIT_NO_AGENT (nothing listens), -EXIT_IO. */
 int ctl_connect(const struct ctl *c);
-/* Send one request (optionally with our stdio) and read one reply; -1 on error. */
+/* Send one request and read one reply: 0, or minus the exit code (error printed). */
 int ctl_request(const struct ctl *c, cJSON *req, cJSON **reply);
 /* The reply's data if ok, else print its error and return NULL (code in *code). */
 cJSON *ctl_reply_data(cJSON *reply, int *code);
@@ -59,12 +74,20 @@ void render_kv(const cJSON *obj, int indent);
  */
 void ctl_show_endpoints(FILE *out, const cJSON *endpoints);
 
-int cmd_plugin(struct ctl *c, int argc, char **argv);
-int cmd_run(struct ctl *c, int argc, char **argv);
-int cmd_audit(struct ctl *c, int argc, char **argv);
-int cmd_status(struct ctl *c, int argc, char **argv);
-int cmd_permissions(struct ctl *c, int argc, char **argv);
-int cmd_validate(struct ctl *c, int argc, char **argv);
-int cmd_security(struct ctl *c, int argc, char **argv);
+/* The commands, each called with its parsed command line (cmdtab.c). */
+struct ctl_args;
+int cmd_plugin_install(struct ctl *c, const struct ctl_args *a);
+int cmd_plugin_list(struct ctl *c, const struct ctl_args *a);
+int cmd_plugin_validate(struct ctl *c, const struct ctl_args *a);
+int cmd_plugin_permissions(struct ctl *c, const struct ctl_args *a);
+int cmd_plugin_grant(struct ctl *c, const struct ctl_args *a);
+int cmd_plugin_revoke(struct ctl *c, const struct ctl_args *a);
+int cmd_run(struct ctl *c, const struct ctl_args *a);
+int cmd_audit_show(struct ctl *c, const struct ctl_args *a);
+int cmd_audit_follow(struct ctl *c, const struct ctl_args *a);
+int cmd_audit_verify(struct ctl *c, const struct ctl_args *a);
+int cmd_security_report(struct ctl *c, const struct ctl_args *a);
+int cmd_permissions(struct ctl *c, const struct ctl_args *a);
+int cmd_status(struct ctl *c, const struct ctl_args *a);
 
 #endif

@@ -18,13 +18,12 @@
 #include "config.h"
 #include "manifest.h"
 #include "ragged/events.h"
+#include "ragged/exitcodes.h"
 #include "ragged/policy.h"
 
 struct auditlog;
 struct auditquery;
 
-#define EXIT_CONSENT 77		/* raggedctl run: consent not given */
-#define EXIT_SANDBOX 125	/* raggedctl run: the sandbox could not be set up */
 #define TICK_MS 50		/* limit checks: the bound on how late a CPU/wall kill is */
 struct ring_buffer;
 
@@ -403,6 +402,11 @@ bool auditsrv_may_see(const struct client *c, const cJSON *rec);
 
 /* registry.c */
 bool plugin_name_valid(const char *s);
+/*
+ * 0, or minus the exit code of the failure (ragged/exitcodes.h):
+ * -EXIT_BAD_INPUT for a manifest that does not load, -EXIT_FINDINGS when
+ * validation blocks and the risk was not accepted, -EXIT_FAILED otherwise.
+ */
 int registry_install(struct agent *a, uid_t uid, const char *dir, bool replace,
 		     bool accept_risk, cJSON **out, char *err, size_t errlen);
 int registry_lookup(struct agent *a, uid_t uid, const char *name, cJSON **entry,

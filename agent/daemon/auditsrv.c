@@ -30,7 +30,7 @@ static int build_query(struct client *c, const cJSON *msg, struct auditquery *q)
 
 	auditquery_init(q);
 	if (jq && auditquery_from_json(q, jq, err, sizeof(err)) < 0) {
-		reply_error(c, 2, "%s", err);
+		reply_error(c, EXIT_BAD_INPUT, "%s", err);
 		return -1;
 	}
 	if (c->uid != 0) {

@@ -31,10 +31,12 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: raggedd [--config FILE] [--foreground] [--version]\n"
-		"  --config FILE   the agent config (default %s)\n"
-		"  --foreground    stay attached; diagnostics on stderr (under systemd: the journal)\n"
-		"  --version       print the version and exit\n"
+	fprintf(f, "usage: raggedd [--config FILE] [--foreground] [--help] [--version]\n"
+		"  --config FILE, -c FILE   the agent config (default %s)\n"
+		"  --foreground, -f         stay attached; diagnostics on stderr (under systemd: the journal)\n"
+		"  --help, -h               print this and exit\n"
+		"  --version, -V            print the version and exit\n"
+		"A value may also be given as --config=FILE.\n"
 		"Signals: TERM/INT stop, HUP reloads the config (see agent.toml(5)).\n",
 		CONFIG_DEFAULT_PATH);
 }
@@ -391,14 +393,14 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("raggedd %s\n", RAGGED_VERSION);
 			return 0;
-		default:
-			usage(stderr);
-			return 2;
+		default:	/* getopt said which option, on stderr */
+			fputs("raggedd: see raggedd --help\n", stderr);
+			return EXIT_BAD_INPUT;
 		}
 	}
 	if (optind != argc) {
 		log_msg(LOG_ERR, "unexpected argument: %s", argv[optind]);
-		return 2;
+		return EXIT_BAD_INPUT;
 	}
 	if (geteuid() != 0) {
 		log_msg(LOG_ERR, "must run as root (it loads BPF programs and manages cgroups)");

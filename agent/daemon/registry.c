@@ -139,9 +139,10 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 		return -1;
 	}
 	if (check_dir(dir, uid, err, errlen) < 0 ||
-	    xsnprintf(mpath, sizeof(mpath), "%s/plugin.toml", dir) < 0 ||
-	    manifest_load(mpath, &m, err, errlen) < 0)
-		return -1;
+	    xsnprintf(mpath, sizeof(mpath), "%s/plugin.toml", dir) < 0)
+		return -EXIT_FAILED;
+	if (manifest_load(mpath, &m, err, errlen) < 0)
+		return -EXIT_BAD_INPUT;
 	if (entry_path(a, "plugins", uid, m.name, path, sizeof(path)) < 0) {
 		manifest_free(&m);
 		snprintf(err, errlen, "state path too long");
@@ -164,7 +165,7 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 				 "; to install anyway, accept the risk with --accept-risk");
 		cJSON_Delete(vet);
 		manifest_free(&m);
-		return -1;
+		return vrc == 1 ? -EXIT_FINDINGS : -EXIT_FAILED;
 	}
 	manifest_digest_hex(&m, digest);
 	ms = now_realtime_ms();

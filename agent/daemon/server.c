@@ -98,10 +98,11 @@ static void handle_install(struct agent *a, struct client *c, const cJSON *msg)
 {
 	char err[512];
 	cJSON *e, *rec;
+	int rc = registry_install(a, c->uid, proto_str(msg, "dir"), proto_bool(msg, "replace"),
+				  proto_bool(msg, "accept_risk"), &e, err, sizeof(err));
 
-	if (registry_install(a, c->uid, proto_str(msg, "dir"), proto_bool(msg, "replace"),
-			     proto_bool(msg, "accept_risk"), &e, err, sizeof(err)) < 0) {
-		reply_error(c, 1, "%s", err);
+	if (rc < 0) {
+		reply_error(c, -rc, "%s", err);
 		return;
 	}
 	rec = auditrec_new(a, "plugin_installed", "success");
@@ -181,13 +182,13 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 		if (p < 0) {
 			const char *sug = perm_suggest(it->valuestring);
 
-			reply_error(c, 1, "unknown permission: %.64s%s%s%s", it->valuestring,
+			reply_error(c, EXIT_BAD_INPUT, "unknown permission: %.64s%s%s%s", it->valuestring,
 				    sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
 			cJSON_Delete(e);
 			return;
 		}
 		if (!(declared & RAGGED_PERM_BIT(p))) {
-			reply_error(c, 1, "plugin %s does not declare %s", name, perm_name(p));
+			reply_error(c, EXIT_BAD_INPUT, "plugin %s does not declare %s", name, perm_name(p));
 			cJSON_Delete(e);
 			return;
 		}
@@ -195,7 +196,7 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 	}
 	if (!cJSON_GetArraySize(list)) {
 		if (!grant) {
-			reply_error(c, 1, "revoke needs --permission");
+			reply_error(c, EXIT_BAD_INPUT, "revoke needs --permission");
 			cJSON_Delete(e);
 			return;
 		}
@@ -234,7 +235,7 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 
 	/* Shape and version first (agent/common/protocheck.c): a handler sees only well-formed requests. */
 	if (proto_check_request(msg, nfds, err, sizeof(err)) < 0)
-		reply_error(c, 2, "%s", err);
+		reply_error(c, EXIT_BAD_INPUT, "%s", err);
 	else if (strcmp(cmd, "status") == 0)
 		handle_status(a, c);
 	else if (strcmp(cmd, "plugin_install") == 0)

@@ -156,14 +156,15 @@ static cJSON *install_ok(struct fx *f, uid_t uid, const char *rel, bool replace)
 	return e;
 }
 
-static void install_fails(struct fx *f, uid_t uid, const char *rel, const char *want)
+/* The install of rel fails with minus exit code rc and, when want is given, exactly that error. */
+static void install_fails_rc(struct fx *f, uid_t uid, const char *rel, const char *want, int rc)
 {
 	char path[PATH_MAX], full[PATH_MAX + 256];
 	cJSON *e = (cJSON *)&e;
 
 	path_of(f, rel, path);
 	f->err[0] = '\0';
-	assert_int_equal(registry_install(&f->a, uid, path, false, false, &e, f->err, sizeof(f->err)), -1);
+	assert_int_equal(registry_install(&f->a, uid, path, false, false, &e, f->err, sizeof(f->err)), rc);
 	assert_null(e);
 	if (!want)
 		return;
@@ -173,6 +174,11 @@ static void install_fails(struct fx *f, uid_t uid, const char *rel, const char *
 	else
 		snprintf(full, sizeof(full), "%s", want);
 	assert_string_equal(f->err, full);
+}
+
+static void install_fails(struct fx *f, uid_t uid, const char *rel, const char *want)
+{
+	install_fails_rc(f, uid, rel, want, -EXIT_FAILED);
 }
 
 static void digest_of(const struct fx *f, const char *rel, char out[65])
@@ -357,9 +363,10 @@ static void t_install_bad_dirs(void **state)
 	/* A dir without a manifest, or with an invalid one. */
 	path_of(f, "empty", f->err);
 	assert_int_equal(mkdir(f->err, 0755), 0);
-	install_fails(f, USER, "empty", "/empty/plugin.toml: No such file or directory");
+	install_fails_rc(f, USER, "empty", "/empty/plugin.toml: No such file or directory",
+			 -EXIT_BAD_INPUT);
 	plugin_dir(f, "bad", "[plugin]\nname = \"Bad\"\n");
-	install_fails(f, USER, "bad", NULL);
+	install_fails_rc(f, USER, "bad", NULL, -EXIT_BAD_INPUT);
 	assert_true(strstr(f->err, "/bad/plugin.toml:2: plugin.name") != NULL);
 	assert_null(slurp(f, "state/plugins"));
 }
@@ -704,7 +711,7 @@ static void t_install_risky(void **state)
 		   "type = \"command\"\nentry = [\"./missing\"]\n");
 	path_of(f, "demo", path);
 	assert_int_equal(registry_install(&f->a, USER, path, false, false, &e, f->err,
-					  sizeof(f->err)), -1);
+					  sizeof(f->err)), -EXIT_FINDINGS);
 	assert_null(e);
 	assert_non_null(strstr(f->err, "validation blocks demo"));
 	assert_non_null(strstr(f->err, "accept the risk with --accept-risk"));

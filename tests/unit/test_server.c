@@ -640,9 +640,9 @@ static void t_grant_revoke(void **state)
 	ask_error(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"nope\"}", 1, "plugin nope is not installed");
 	ask_error(f, c, s, "{\"cmd\":\"grant\"}", 2, "request \"grant\": \"plugin\" is required");
 	ask_error(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\",\"permissions\":[\"write:config\"]}",
-		  1, "plugin demo does not declare write:config");
+		  EXIT_BAD_INPUT, "plugin demo does not declare write:config");
 	ask_error(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\",\"permissions\":[\"root:all\"]}",
-		  1, "unknown permission: root:all");
+		  EXIT_BAD_INPUT, "unknown permission: root:all");
 	ask_error(f, c, s, "{\"cmd\":\"grant\",\"plugin\":\"demo\",\"permissions\":[7]}",
 		  2, "request \"grant\": \"permissions\" must be an array of strings");
 	assert_int_equal(stored(f, USER, digest), 0);
@@ -675,8 +675,9 @@ static void t_grant_revoke(void **state)
 	cJSON_Delete(rec);
 
 	/* revoke needs a list, and takes exactly that away. */
-	ask_error(f, c, s, "{\"cmd\":\"revoke\",\"plugin\":\"demo\"}", 1, "revoke needs --permission");
-	ask_error(f, c, s, "{\"cmd\":\"revoke\",\"plugin\":\"demo\",\"permissions\":[]}", 1,
+	ask_error(f, c, s, "{\"cmd\":\"revoke\",\"plugin\":\"demo\"}", EXIT_BAD_INPUT,
+		  "revoke needs --permission");
+	ask_error(f, c, s, "{\"cmd\":\"revoke\",\"plugin\":\"demo\",\"permissions\":[]}", EXIT_BAD_INPUT,
 		  "revoke needs --permission");
 	cJSON_Delete(ask_ok(f, c, s, "{\"cmd\":\"revoke\",\"plugin\":\"demo\",\"permissions\":[\"read:documents\"]}"));
 	assert_int_equal(stored(f, USER, digest), BIT(SYSTEM_EMBEDDING) | BIT(NETWORK_API));

@@ -7,7 +7,7 @@ or a datetime (naive means UTC)."""
 import datetime
 import re
 
-from .errors import AgentError, ProtocolError
+from .errors import EXIT_CODES, AgentError, ProtocolError
 from .wire import Connection, raise_for_error
 
 _RELATIVE = re.compile(r"^-([0-9]{1,9})([dhms])$")
@@ -26,13 +26,13 @@ def wire_time(value, option, now=None):
             value = value.replace(tzinfo=datetime.timezone.utc)
         return _format_utc(value)
     if not isinstance(value, str) or not value:
-        raise AgentError("%s: expected -Nd, -Nh, -Nm, -Ns, RFC 3339 or a datetime" % option, 2)
+        raise AgentError("%s: expected -Nd, -Nh, -Nm, -Ns, RFC 3339 or a datetime" % option, EXIT_CODES["bad_input"])
     m = _RELATIVE.match(value)
     if m:
         now = now or datetime.datetime.now(datetime.timezone.utc)
         return _format_utc(now - datetime.timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[m.group(2)]))
     if value.startswith("-"):
-        raise AgentError("%s: bad relative time %r (use -Nd, -Nh, -Nm or -Ns)" % (option, value), 2)
+        raise AgentError("%s: bad relative time %r (use -Nd, -Nh, -Nm or -Ns)" % (option, value), EXIT_CODES["bad_input"])
     return value  # RFC 3339: the agent validates it and names the option on error
 
 

@@ -15,7 +15,7 @@ import unicodedata
 import click
 
 from .client import Client
-from .errors import RaggedError
+from .errors import EXIT_CODES, RaggedError, exit_code_name
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                        show_default=True, help="json for machines, a table for people")
@@ -73,13 +73,18 @@ def _client(ctx):
 
 
 def _fail(fmt, err):
-    """One clear line on stderr (JSON with --format json), non-zero exit."""
-    code = getattr(err, "code", 1) or 1
+    """One clear line on stderr, or with --format json one object
+    {"error": {"code", "message", "exit"}} as raggedctl's; the exit status
+    is the error's code in ragged's table of exit codes (errors.EXIT_CODES)."""
+    code = getattr(err, "code", EXIT_CODES["failed"])
+    if not isinstance(code, int) or not 0 < code < 256:
+        code = EXIT_CODES["failed"]
     if fmt == "json":
-        click.echo(json.dumps({"error": str(err), "code": code}), err=True)
+        click.echo(json.dumps({"error": {"code": exit_code_name(code) or "failed", "message": str(err),
+                                         "exit": code}}), err=True)
     else:
         click.echo("ragged: %s" % safe(err), err=True)
-    sys.exit(code if 0 < code < 256 else 1)
+    sys.exit(code)
 
 
 @click.group("plugin", help="Plugins in the sandbox: permissions and consent.")

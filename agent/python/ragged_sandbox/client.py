@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable, List, Optional
 
 from .audit import Audit
-from .errors import AgentError, AgentUnavailable, ConsentRequired, LimitExceeded, ProtocolError, SandboxError
+from .errors import EXIT_CODES, AgentError, AgentUnavailable, ConsentRequired, LimitExceeded, ProtocolError, SandboxError
 from .wire import Connection, default_socket_path, raise_for_error, request
 
 EXIT_CONSENT = 77
@@ -162,7 +162,7 @@ class Client:
         if isinstance(permissions, str):
             permissions = [permissions]
         if not permissions:
-            raise AgentError("revoke needs a permission", 2)
+            raise AgentError("revoke needs a permission", EXIT_CODES["bad_input"])
         self._request({"cmd": "revoke", "plugin": plugin, "permissions": list(permissions)})
 
     def catalog(self, permission=None):
@@ -179,7 +179,7 @@ class Client:
         close = difflib.get_close_matches(permission, names, n=1, cutoff=0.6)
         if not close:
             close = [n for n in names if permission in n.split(":")]
-        raise AgentError("unknown permission \"%s\"%s" % (permission, " (did you mean %s?)" % close[0] if close else ""), 2)
+        raise AgentError("unknown permission \"%s\"%s" % (permission, " (did you mean %s?)" % close[0] if close else ""), EXIT_CODES["bad_input"])
 
     def status(self):
         return self._request({"cmd": "status"})
@@ -197,7 +197,11 @@ class Client:
             raise ProtocolError("raggedctl %s: output is not JSON" % " ".join(argv)) from None
         if data is None:
             err = p.stderr.strip().splitlines()
-            raise AgentError(err[-1] if err else "raggedctl %s failed" % " ".join(argv), p.returncode or 1)
+            try:  # --format json: the error is {"error": {"code", "message", "exit"}}
+                msg = json.loads(err[-1])["error"]["message"]
+            except (IndexError, ValueError, KeyError, TypeError):
+                msg = err[-1] if err else "raggedctl %s failed" % " ".join(argv)
+            raise AgentError(msg, p.returncode or EXIT_CODES["failed"])
         return data, p.returncode
 
     def validate(self, directory):
@@ -232,7 +236,7 @@ class PluginSandbox:
         state = {p.get("permission"): p for p in self.client.permissions(plugin)}
         unknown = [p for p in permissions if p not in state]
         if unknown:
-            raise AgentError("plugin %s does not declare %s" % (plugin, ", ".join(unknown)), 2)
+            raise AgentError("plugin %s does not declare %s" % (plugin, ", ".join(unknown)), EXIT_CODES["bad_input"])
         missing = [p for p in permissions if state[p].get("status") != "granted"]
         if missing:
             prompt = ConsentPrompt(plugin=plugin, version="", kind="required",

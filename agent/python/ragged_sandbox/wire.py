@@ -7,7 +7,7 @@ import json
 import os
 import socket
 
-from .errors import AgentError, AgentUnavailable, ConsentRequired, ProtocolError, SandboxError
+from .errors import EXIT_CODES, AgentError, AgentUnavailable, ConsentRequired, ProtocolError, SandboxError
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE = 64 * 1024
@@ -31,8 +31,11 @@ class Connection:
             self.sock.connect(self.path)
         except OSError as e:
             self.sock.close()
+            absent = e.errno in (errno.ENOENT, errno.ECONNREFUSED)
             raise AgentUnavailable(
-                "cannot reach raggedd at %s: %s (is the agent running?)" % (self.path, e.strerror or e)
+                "cannot reach raggedd at %s: %s%s" % (self.path, e.strerror or e,
+                                                      " (is the agent running?)" if absent else ""),
+                EXIT_CODES["agent_not_running"] if absent else EXIT_CODES["io_error"],
             ) from None
 
     def close(self):
@@ -51,12 +54,12 @@ class Connection:
         # (decoded below, as os.fsdecode does) goes back as the same bytes.
         data = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogateescape")
         if len(data) > MAX_MESSAGE:
-            raise AgentError("request too large (%d bytes, at most %d)" % (len(data), MAX_MESSAGE), 2)
+            raise AgentError("request too large (%d bytes, at most %d)" % (len(data), MAX_MESSAGE), EXIT_CODES["bad_input"])
         anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
         try:
             self.sock.sendmsg([data], anc)
         except OSError as e:
-            raise AgentUnavailable("send to agent: %s" % (e.strerror or e)) from None
+            raise AgentUnavailable("send to agent: %s" % (e.strerror or e), EXIT_CODES["io_error"]) from None
 
     def recv(self):
         """The next message as a dict; None when the agent closed the connection."""
@@ -67,7 +70,7 @@ class Connection:
         except OSError as e:
             if e.errno in (errno.ECONNRESET, errno.EPIPE):
                 return None
-            raise AgentUnavailable("receive from agent: %s" % (e.strerror or e)) from None
+            raise AgentUnavailable("receive from agent: %s" % (e.strerror or e), EXIT_CODES["io_error"]) from None
         for fd in fds:  # the agent never sends descriptors to clients
             os.close(fd)
         if not data:
@@ -87,13 +90,13 @@ class Connection:
 
 def raise_for_error(msg):
     """Turn an agent "error" message into the matching exception."""
-    code = msg.get("code", 1)
+    code = msg.get("code", EXIT_CODES["failed"])
     text = msg.get("message") or "agent error"
-    if code == 77:
+    if code == EXIT_CODES["consent_refused"]:
         raise ConsentRequired(text)
-    if code == 125:
+    if code == EXIT_CODES["sandbox_failed"]:
         raise SandboxError(text)
-    raise AgentError(text, code if isinstance(code, int) else 1)
+    raise AgentError(text, code if isinstance(code, int) and 0 < code < 256 else EXIT_CODES["failed"])
 
 
 def request(msg, path=None, timeout=None):
