@@ -76,6 +76,7 @@ static void handle_status(struct agent *a, struct client *c)
 	cJSON_AddNumberToObject(runs, "records_logged", (double)a->records_total);
 	cJSON_AddNumberToObject(runs, "orphan_records", (double)a->orphan_records);
 	cJSON_AddNumberToObject(runs, "audit_write_errors", (double)a->audit_errors);
+	cJSON_AddNumberToObject(runs, "journal_send_errors", (double)a->journal_errors);
 	/* Connections: a user sees its own, root everyone's and the refusals. */
 	{
 		int nc = 0, nf = 0;
