@@ -30,7 +30,7 @@ VALIDATOR_LIBS := -lutf8proc
 LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd $(VALIDATOR_LIBS)
 RAGGED_VERSION := $(shell cat VERSION)
 CFLAGS   += -DRAGGED_VERSION='"$(RAGGED_VERSION)"'
-LDLIBS_CTL    := -lcjson -lcrypto -lelf $(VALIDATOR_LIBS)
+LDLIBS_CTL    := -lcjson -lcrypto -lelf -lcurl -lzip $(VALIDATOR_LIBS)
 LDLIBS        := $(LDLIBS_DAEMON)
 ifeq ($(COVERAGE),1)
 CFLAGS   += --coverage -O0 -DRAGGED_COVERAGE

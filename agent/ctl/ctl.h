@@ -66,5 +66,6 @@ int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_permissions(struct ctl *c, int argc, char **argv);
 int cmd_validate(struct ctl *c, int argc, char **argv);
 int cmd_security(struct ctl *c, int argc, char **argv);
+int cmd_advisories(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static void usage(FILE *f)
 	      "  audit show [--plugin N] [--since T] [--until T] [--event E] [--result R]\n"
 	      "  audit follow [filters] | audit verify [--file PATH]\n"
 	      "  security report --plugins\n"
+	      "  advisories update [--source URL|PATH] [--min-count N] | advisories status\n"
 	      "  permissions [PERMISSION]     every permission: risk, what it grants here\n"
 	      "  status\n", f);
 }
@@ -88,6 +89,8 @@ int main(int argc, char **argv)
 		return cmd_status(&c, n - 1, rest + 1);
 	if (strcmp(rest[0], "security") == 0)
 		return cmd_security(&c, n - 1, rest + 1);
+	if (strcmp(rest[0], "advisories") == 0)
+		return cmd_advisories(&c, n - 1, rest + 1);
 	fprintf(stderr, "raggedctl: unknown command: %s\n", rest[0]);
 	usage(stderr);
 	return EXIT_USAGE;

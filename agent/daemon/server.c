@@ -228,6 +228,26 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 	cJSON_Delete(e);
 }
 
+/* raggedctl advisories update swapped new data in: record it (advisories.c). */
+static void handle_advisories(struct agent *a, struct client *c)
+{
+	char err[PATH_MAX + 128] = "";
+	cJSON *d;
+	int rc;
+
+	if (c->uid != 0) {
+		reply_error(c, 1, "advisories_updated: only root updates the advisory data");
+		return;
+	}
+	if ((rc = advisories_record(a, c, err, sizeof(err))) < 0) {
+		reply_error(c, 1, "advisories_updated: %s", err);
+		return;
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddBoolToObject(d, "recorded", rc == 1);
+	reply_ok(c, d);
+}
+
 static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, int nfds)
 {
 	const char *cmd = proto_str(msg, "cmd");
@@ -258,7 +278,9 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 		run_start(a, c, msg, fds, nfds);
 		cJSON_Delete(msg);
 		return;	/* run_start owns the fds */
-	} else if (strcmp(cmd, "audit_follow") == 0)
+	} else if (strcmp(cmd, "advisories_updated") == 0)
+		handle_advisories(a, c);
+	else if (strcmp(cmd, "audit_follow") == 0)
 		auditsrv_follow(a, c, msg);
 	else if (strcmp(cmd, "audit_show") == 0) {
 		auditsrv_show(a, c, msg);
