@@ -201,6 +201,10 @@ install: all
 		$(INSTALL) -m 0644 etc/agent.toml $(DESTDIR)$(SYSCONFDIR)/ragged/agent.toml
 	sed 's|@SBINDIR@|$(SBINDIR)|g' etc/systemd/raggedd.service > $(DESTDIR)$(UNITDIR)/raggedd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/raggedd.service
+	sed 's|@BINDIR@|$(BINDIR)|g' etc/systemd/ragged-advisories.service > \
+		$(DESTDIR)$(UNITDIR)/ragged-advisories.service
+	$(INSTALL) -m 0644 etc/systemd/ragged-advisories.timer $(DESTDIR)$(UNITDIR)/
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ragged-advisories.service
 	for m in man/*.[158]; do sed 's|@VERSION@|$(RAGGED_VERSION)|g' $$m > \
 		$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; chmod 0644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
 	$(INSTALL) -m 0644 completion/raggedctl.bash $(DESTDIR)$(BASHCOMPDIR)/raggedctl
@@ -210,6 +214,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/raggedd $(DESTDIR)$(BINDIR)/raggedctl \
 		$(DESTDIR)$(UNITDIR)/raggedd.service $(DESTDIR)$(BASHCOMPDIR)/raggedctl \
+		$(DESTDIR)$(UNITDIR)/ragged-advisories.service $(DESTDIR)$(UNITDIR)/ragged-advisories.timer \
 		$(DESTDIR)$(BASHCOMPDIR)/raggedd \
 		$(addprefix $(DESTDIR)$(MANDIR)/,man8/raggedd.8 man1/raggedctl.1 man5/agent.toml.5 man5/plugin.toml.5)
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PYTHONDIR)/ragged_sandbox

@@ -19,19 +19,21 @@ _raggedctl() {
 	done
 	case $prev in
 	--format) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
-	--socket | --file) _filedir; return ;;
+	--socket | --file | --source | --config) _filedir; return ;;
+	--dir) _filedir -d; return ;;
+	--min-count) return ;;
 	--permission) COMPREPLY=($(compgen -W "$_raggedctl_permissions" -- "$cur")); return ;;
 	--plugin) COMPREPLY=($(compgen -W "$(_raggedctl_plugins)" -- "$cur")); return ;;
 	--event) COMPREPLY=($(compgen -W "plugin_installed plugin_loaded validation_finding
 		permission_requested permission_granted permission_denied permission_revoked
 		plugin_executed plugin_failed file_access network_access permission_violation
 		sandbox_escape_attempt resource_limit_exceeded config_change events_suppressed
-		events_lost agent_started agent_stopped" -- "$cur")); return ;;
+		events_lost agent_started agent_stopped advisories_updated" -- "$cur")); return ;;
 	--result) COMPREPLY=($(compgen -W "success failure denied killed" -- "$cur")); return ;;
 	--threshold) COMPREPLY=($(compgen -W "info low medium high critical" -- "$cur")); return ;;
 	esac
 	case $cmd in
-	"") COMPREPLY=($(compgen -W "plugin run audit security permissions status --format --socket
+	"") COMPREPLY=($(compgen -W "plugin run audit security advisories permissions status --format --socket
 		--version --help" -- "$cur")) ;;
 	plugin)
 		case $sub in
@@ -51,6 +53,12 @@ _raggedctl() {
 		esac ;;
 	security) [[ -z $sub ]] && COMPREPLY=($(compgen -W "report" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--plugins" -- "$cur")) ;;
+	advisories)
+		case $sub in
+		"") COMPREPLY=($(compgen -W "update status" -- "$cur")) ;;
+		update) COMPREPLY=($(compgen -W "--source --dir --config --min-count" -- "$cur")) ;;
+		status) COMPREPLY=($(compgen -W "--dir --config" -- "$cur")) ;;
+		esac ;;
 	permissions) COMPREPLY=($(compgen -W "$_raggedctl_permissions" -- "$cur")) ;;
 	esac
 } && complete -F _raggedctl raggedctl

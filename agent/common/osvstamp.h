@@ -27,8 +27,8 @@ struct osv_stamp {
 
 /*
  * Read dir's stamp. 0, or -1 with errno: ENOENT no stamp, EINVAL not a
- * stamp (missing or mistyped keys), EPERM not root's or writable by
- * others (only root's word counts for what the agent records).
+ * stamp (missing or mistyped keys), EPERM owned by neither root nor
+ * the caller, or writable by others (the agent, root, records only root's word).
  */
 int osv_stamp_read(const char *dir, struct osv_stamp *st);
 /* The stamp as JSON text (malloc'd), for writing; NULL when out of memory. */
