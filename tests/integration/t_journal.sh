@@ -82,8 +82,12 @@ t_journal_fields() {
 		fi
 	fi
 	# Every record, not just denials: one entry per seq of the log.
-	nlog=$(grep -c '"seq"' "$JT/log/audit.jsonl")
-	njr=$(grep -c '"RAGGED_SEQ"' "$JT/entries.jsonl")
+	j_same_count() {
+		nlog=$(grep -c '"seq"' "$JT/log/audit.jsonl")
+		njr=$(grep -c '"RAGGED_SEQ"' "$JT/entries.jsonl")
+		[ "$njr" -eq "$nlog" ]
+	}
+	j_wait j_same_count
 	[ "$njr" -eq "$nlog" ] && pass "one journal entry per record ($nlog)" ||
 		fail "$njr journal entries for $nlog records"
 

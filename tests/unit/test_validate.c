@@ -1087,7 +1087,20 @@ static void test_deps_stale(void **state)
 	scan(NULL, &o, &r);	/* nothing pinned: nothing checked against the data */
 	absent(&r, "dep-db-stale");
 	validate_report_free(&r);
-	snprintf(cmd, sizeof(cmd), "echo '{\"fetched_at\":1}' > %s/.ragged-advisories", db);
+	snprintf(cmd, sizeof(cmd), "chmod 0666 %s/.ragged-advisories", db);
+	assert_int_equal(system(cmd), 0);
+	o.osv_max_age_days = 2;
+	scan(NULL, &o, &r);	/* a stamp anyone could have written: not believed */
+	absent(&r, "dep-db-stale");
+	assert_string_equal(r.advisories_fetched_at, "");
+	validate_report_free(&r);
+	snprintf(cmd, sizeof(cmd), "rm %s/.ragged-advisories && mkdir %s/.ragged-advisories", db, db);
+	assert_int_equal(system(cmd), 0);
+	scan(NULL, &o, &r);	/* not a file */
+	absent(&r, "dep-db-stale");
+	validate_report_free(&r);
+	snprintf(cmd, sizeof(cmd), "rmdir %s/.ragged-advisories && echo '{\"fetched_at\":1}' > "
+		 "%s/.ragged-advisories", db, db);
 	assert_int_equal(system(cmd), 0);
 	manifest("\"python3\", \"main.py\"", "", "\n[dependencies]\npython = [\"urllib3==2.5.0\"]\n");
 	scan(NULL, &o, &r);	/* not a stamp: age unknown */
