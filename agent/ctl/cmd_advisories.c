@@ -446,22 +446,38 @@ out:
 		ctl_err("advisories update: %s; %s is unchanged", err, dir);
 		return rc;
 	}
-	printf("%s: %ld advisories from %s, sha256 %.12s\n", dir, count, ctl_safe(src), st.sha256);
 	{
-		cJSON *reply = NULL, *data;
+		cJSON *reply = NULL, *data = NULL;
+		bool reached, recorded;
 		int code = 0;
 
 		/* The agent records it; if it is down, it does so when it starts. */
-		if (ctl_request(c, ctl_req("advisories_updated"), &reply) < 0) {
+		reached = ctl_request(c, ctl_req("advisories_updated"), &reply) == 0;
+		if (reached)
+			data = ctl_reply_data(reply, &code);
+		recorded = data && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "recorded"));
+		if (c->format == FMT_JSON) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "dir", dir);
+			cJSON_AddNumberToObject(o, "count", (double)count);
+			cJSON_AddStringToObject(o, "source", st.source);
+			cJSON_AddStringToObject(o, "sha256", st.sha256);
+			cJSON_AddStringToObject(o, "fetched_at", st.fetched_at);
+			cJSON_AddBoolToObject(o, "recorded", recorded);
+			render_json(o);
+			cJSON_Delete(o);
+		} else {
+			printf("%s: %ld advisories from %s, sha256 %.12s\n", dir, count,
+			       ctl_safe(st.source), st.sha256);
+			if (recorded)
+				printf("recorded in the audit log (advisories_updated)\n");
+		}
+		if (!reached)
 			fprintf(stderr, "raggedctl: the agent is not reachable: it records the update "
 				"when it starts\n");
-			return 0;
-		}
-		data = ctl_reply_data(reply, &code);
-		if (data && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "recorded")))
-			printf("recorded in the audit log (advisories_updated)\n");
 		cJSON_Delete(reply);
-		return data ? 0 : code ? code : 1;
+		return !reached || data ? 0 : code ? code : 1;
 	}
 }
 
