@@ -15,6 +15,11 @@
  * the binary form for values with newlines), numbers in JSON notation,
  * arrays of strings joined by ",", other arrays and objects as compact
  * JSON. RAGGED_SEQ and RAGGED_HASH are the record's place in the chain.
+ *
+ * sd_journal_sendv writes to a blocking datagram socket: a journald that
+ * stops reading would hold the agent's loop once the socket's buffer is
+ * full. journald's own stderr stream (the agent's diagnostics) has the
+ * same property; docs/operations.md says so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +82,9 @@ static char *value_of(const cJSON *v)
 	if (cJSON_IsBool(v))
 		return strdup(cJSON_IsTrue(v) ? "true" : "false");
 	if (cJSON_IsNumber(v)) {
-		if (v->valuedouble == (double)(long long)v->valuedouble)
+		/* Range first: casting a double beyond long long is undefined. */
+		if (v->valuedouble > -9.2e18 && v->valuedouble < 9.2e18 &&
+		    v->valuedouble == (double)(long long)v->valuedouble)
 			snprintf(buf, sizeof(buf), "%lld", (long long)v->valuedouble);
 		else
 			snprintf(buf, sizeof(buf), "%.17g", v->valuedouble);
