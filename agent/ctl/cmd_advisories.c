@@ -447,12 +447,15 @@ out:
 		return rc;
 	}
 	{
-		cJSON *reply = NULL, *data = NULL;
+		cJSON *reply = NULL, *data = NULL, *req;
 		bool reached, recorded;
 		int code = 0;
 
 		/* The agent records it; if it is down, it does so when it starts. */
-		reached = ctl_request(c, ctl_req("advisories_updated"), &reply) == 0;
+		req = ctl_req("advisories_updated");
+
+		reached = ctl_request(c, req, &reply) == 0;
+		cJSON_Delete(req);
 		if (reached)
 			data = ctl_reply_data(reply, &code);
 		recorded = data && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "recorded"));

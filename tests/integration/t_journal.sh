@@ -114,6 +114,9 @@ t_journal_fields() {
 	grep -q "\"RAGGED_SEQ\"" "$JT/entries.jsonl" && j_ctl audit verify > /dev/null 2>&1 &&
 		pass "the chain verifies" || fail "audit verify after journal failures"
 	j_stop "$jpid"
+	grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$JT/agent.log" &&
+		fail "sanitizer report from the second agent: $(grep -m1 -E 'Sanitizer|runtime error' "$JT/agent.log")" ||
+		pass "no sanitizer report from the second agent"
 	[ -e "/sys/fs/bpf/$TAG-j" ] || [ -n "$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG-j" 2> /dev/null)" ] &&
 		fail "the second agent left pins or cgroups behind" || pass "the second agent left nothing behind"
 }
