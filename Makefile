@@ -12,6 +12,10 @@ CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 BUILD    ?= build
+# One spelling of the build dir: the -MMD dependency files name their targets
+# as the compiler saw them, so a build with BUILD=build after one with
+# BUILD=$(abspath build) would otherwise never see header changes.
+override BUILD := $(abspath $(BUILD))
 ARCH     := x86
 
 # Truncated error text is acceptable; paths go through xsnprintf(), which fails on truncation.
@@ -30,7 +34,7 @@ VALIDATOR_LIBS := -lutf8proc
 LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd $(VALIDATOR_LIBS)
 RAGGED_VERSION := $(shell cat VERSION)
 CFLAGS   += -DRAGGED_VERSION='"$(RAGGED_VERSION)"'
-LDLIBS_CTL    := -lcjson -lcrypto -lelf $(VALIDATOR_LIBS)
+LDLIBS_CTL    := -lcjson -lcrypto -lelf -lcurl -lzip $(VALIDATOR_LIBS)
 LDLIBS        := $(LDLIBS_DAEMON)
 ifeq ($(COVERAGE),1)
 CFLAGS   += --coverage -O0 -DRAGGED_COVERAGE
@@ -201,6 +205,10 @@ install: all
 		$(INSTALL) -m 0644 etc/agent.toml $(DESTDIR)$(SYSCONFDIR)/ragged/agent.toml
 	sed 's|@SBINDIR@|$(SBINDIR)|g' etc/systemd/raggedd.service > $(DESTDIR)$(UNITDIR)/raggedd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/raggedd.service
+	sed 's|@BINDIR@|$(BINDIR)|g' etc/systemd/ragged-advisories.service > \
+		$(DESTDIR)$(UNITDIR)/ragged-advisories.service
+	$(INSTALL) -m 0644 etc/systemd/ragged-advisories.timer $(DESTDIR)$(UNITDIR)/
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ragged-advisories.service
 	for m in man/*.[158]; do sed 's|@VERSION@|$(RAGGED_VERSION)|g' $$m > \
 		$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; chmod 0644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
 	$(INSTALL) -m 0644 completion/raggedctl.bash $(DESTDIR)$(BASHCOMPDIR)/raggedctl
@@ -210,6 +218,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/raggedd $(DESTDIR)$(BINDIR)/raggedctl \
 		$(DESTDIR)$(UNITDIR)/raggedd.service $(DESTDIR)$(BASHCOMPDIR)/raggedctl \
+		$(DESTDIR)$(UNITDIR)/ragged-advisories.service $(DESTDIR)$(UNITDIR)/ragged-advisories.timer \
 		$(DESTDIR)$(BASHCOMPDIR)/raggedd \
 		$(addprefix $(DESTDIR)$(MANDIR)/,man8/raggedd.8 man1/raggedctl.1 man5/agent.toml.5 man5/plugin.toml.5)
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PYTHONDIR)/ragged_sandbox

@@ -8,11 +8,12 @@
 # when the agent cannot be reached).
 
 _raggedctl_globals="--format --socket --help -h --version"
-_raggedctl_commands="plugin run audit security permissions status help"
+_raggedctl_commands="plugin run audit security advisories permissions status help"
 declare -gA _raggedctl_subs=(
 	[plugin]="install list validate permissions grant revoke"
 	[audit]="show follow verify"
 	[security]="report"
+	[advisories]="update status"
 )
 declare -gA _raggedctl_opts=(
 	[plugin install]="--replace --accept-risk"
@@ -26,6 +27,8 @@ declare -gA _raggedctl_opts=(
 	[audit follow]="--plugin --since --until --event --result"
 	[audit verify]="--file"
 	[security report]="--plugins --plugin --since --osv-db --config"
+	[advisories update]="--source --dir --config --min-count"
+	[advisories status]="--dir --config"
 	[permissions]=""
 	[status]=""
 	[help]=""
@@ -46,13 +49,14 @@ declare -gA _raggedctl_values=(
 		sandbox_escape_attempt resource_limit_exceeded config_change events_suppressed
 		events_lost agent_started agent_stopped audit_recovered audit_retention
 		process_started process_exec process_exited client_dropped
-		consent_channel_closed"
+		consent_channel_closed advisories_updated"
 	[--result]="success failure denied allowed killed error pending observed suppressed"
 )
 # ... or what completes it (none: free text, such as a time).
 declare -gA _raggedctl_kind=(
 	[--socket]=file [--osv-db]=dir [--config]=file [--file]=file [--plugin]=plugin
 	[--permission]=permission [-p]=permission [--since]=none [--until]=none
+	[--source]=file [--dir]=dir [--min-count]=none
 )
 _raggedctl_permissions="read:documents write:documents read:config write:config network:none
 network:api network:download system:embedding system:vectorstore system:memory"

@@ -21,7 +21,7 @@ const char *const audit_event_names[] = {
 	/* runtime monitoring: the process tree of each run */
 	"process_started", "process_exec", "process_exited",
 	/* agent robustness: a client dropped, a plugin's consent channel ended */
-	"client_dropped", "consent_channel_closed", NULL,
+	"client_dropped", "consent_channel_closed", "advisories_updated", NULL,
 };
 
 /*

@@ -343,7 +343,7 @@ resources_key(struct cctx *x, const char *t, const struct toml_kv *kv)
 	return kerr(x, t, kv, "unknown key");
 }
 
-/* [audit]: rotation, and who besides root may read the log (a shipper). */
+/* [audit]: rotation, who besides root may read the log (a shipper), the journal copy. */
 static int
 audit_key(struct cctx *x, const char *t, const struct toml_kv *kv)
 {
@@ -356,6 +356,12 @@ audit_key(struct cctx *x, const char *t, const struct toml_kv *kv)
 		return toml_want_uint(&x->x, t, kv, 0, 100000, &c->audit_keep_files);
 	if (strcmp(k, "max_age_days") == 0)
 		return toml_want_uint(&x->x, t, kv, 0, 36500, &c->audit_max_age_days);
+	if (strcmp(k, "journal") == 0) {
+		if (toml_want(&x->x, t, kv, TOML_BOOLEAN) < 0)
+			return -1;
+		c->audit_journal = kv->val.boolean;
+		return 0;
+	}
 	if (strcmp(k, "group") != 0)
 		return kerr(x, t, kv, "unknown key");
 	if (toml_want(&x->x, t, kv, TOML_STRING) < 0)
@@ -364,6 +370,15 @@ audit_key(struct cctx *x, const char *t, const struct toml_kv *kv)
 		return kerr(x, t, kv, "must be a group name such as \"adm\", or \"\" for root only");
 	strcpy(c->audit_group, kv->val.str);
 	return 0;
+}
+
+/* [advisories]: the OSV data of advisory_db (raggedctl advisories update). */
+static int
+advisories_key(struct cctx *x, const char *t, const struct toml_kv *kv)
+{
+	if (strcmp(kv->key, "max_age_days") != 0)
+		return kerr(x, t, kv, "unknown key");
+	return toml_want_uint(&x->x, t, kv, 1, 36500, &x->c->advisory_max_age_days);
 }
 
 static int
@@ -376,6 +391,7 @@ walk(struct cctx *x, const struct toml_doc *doc)
 		{ "paths", paths_key }, { "agent", agent_key },
 		{ "limits", limits_key }, { "limits.max", limits_key },
 		{ "resources", resources_key }, { "audit", audit_key },
+		{ "advisories", advisories_key },
 	};
 	const struct toml_table *t;
 	size_t i, j, k;
@@ -438,6 +454,7 @@ config_defaults(struct ragged_config *c)
 	c->vectorstore.port = 8001;
 	c->audit_rotate_mb = 64;
 	c->audit_keep_files = 10;
+	c->advisory_max_age_days = 7;
 }
 
 int

@@ -4,6 +4,7 @@
 #define RAGGED_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,9 @@ struct ragged_config {
 	uint32_t audit_keep_files;	/* 10: rotated files kept; 0 = no count limit */
 	uint32_t audit_max_age_days;	/* 0: rotated files kept whatever their age */
 	char audit_group[33];		/* "": root only; else this group may read the log */
+	bool audit_journal;		/* false: also send each record to the journal as fields */
+	/* [advisories] */
+	uint32_t advisory_max_age_days;	/* 7: older advisory data is reported stale */
 };
 
 void config_defaults(struct ragged_config *c);

@@ -458,7 +458,8 @@ int osv_db_fingerprint(const char *dir, char out[65])
 		if ((subs.p[subs.n] = strdup(de->d_name)))
 			subs.n++;
 	}
-	qsort(subs.p, subs.n, sizeof(*subs.p), cmp_str);
+	if (subs.n > 1)	/* qsort(NULL, 0) is undefined: a flat export has no subdirectories */
+		qsort(subs.p, subs.n, sizeof(*subs.p), cmp_str);
 	for (size_t i = 0; i < subs.n; i++) {
 		struct stat sst;
 

@@ -97,6 +97,8 @@ char *prom_render(const cJSON *m)
 		"Records of cgroups with no run.");
 	counter(&b, m, "audit_write_errors", "audit_write_errors_total", "counter",
 		"Records the audit log refused (disk full, I/O error).");
+	counter(&b, m, "journal_send_errors", "journal_send_errors_total", "counter",
+		"Journal copies of records that could not be sent ([audit] journal).");
 	put(&b, "# HELP ragged_decisions_total Kernel decisions on plugin runs, by hook.\n"
 	    "# TYPE ragged_decisions_total counter\n");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(m, "decisions")) {

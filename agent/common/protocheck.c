@@ -39,6 +39,7 @@ const struct preq proto_requests[] = {
 	{ "audit_follow", 0, f_query },
 	{ "audit_show", 0, f_query },
 	{ "audit_verify", 0, f_none },
+	{ "advisories_updated", 0, f_none },
 	{ NULL, 0, NULL }
 };
 

@@ -556,13 +556,17 @@ int validate_dir(const char *dir, const struct manifest *m, const struct validat
 		goto out;
 	}
 	cache = cache_path(&w, o, m, cpath, sizeof(cpath)) == 0;
-	if (cache && cache_load(cpath, out, m && m->n_python_deps && o->osv_dir))
-		goto out;
-	analyse(&w);
-	vdeps_check(&v, o ? o->osv_dir : NULL);
-	report_sort(out);
-	if (cache && out->complete)
-		cache_store(o->cache_dir, cpath, out);
+	if (!cache || !cache_load(cpath, out, m && m->n_python_deps && o->osv_dir)) {
+		analyse(&w);
+		vdeps_check(&v, o ? o->osv_dir : NULL);
+		report_sort(out);
+		if (cache && out->complete)
+			cache_store(o->cache_dir, cpath, out);
+	}
+	if (o && o->osv_dir) {
+		vdeps_freshness(&v, o->osv_dir, o->osv_max_age_days);
+		report_sort(out);
+	}
 out:
 	for (size_t i = 0; i < w.n; i++) {
 		free(w.f[i].rel);

@@ -78,6 +78,13 @@ struct validate_report {
 	uint64_t bytes;		/* bytes read */
 	bool complete;		/* false when a cap stopped the walk (finding fs-limit) */
 	bool cached;		/* filled from the cache, not scanned now */
+	/*
+	 * The advisory data the dependencies were checked against, from its
+	 * update stamp (osvstamp.h): fetched_at "" when unknown (no stamp, no
+	 * dependencies checked); age in whole days.
+	 */
+	char advisories_fetched_at[32];
+	int64_t advisories_age_days;
 	char digest[65];	/* SHA-256 of the files: paths, types, modes, contents */
 };
 
@@ -88,6 +95,8 @@ struct validate_opts {
 	 * some gets the finding dep-db-unavailable.
 	 */
 	const char *osv_dir;
+	/* Older advisory data (by its update stamp) is reported: dep-db-stale. 0: 7 days. */
+	unsigned osv_max_age_days;
 	/*
 	 * Cache of reports keyed by the content digest, the rule set, the
 	 * options that change findings and (for plugins with dependencies)

@@ -68,5 +68,7 @@ void elfscan(struct vctx *v, const char *file, const unsigned char *data, size_t
 void ventry_check(struct vctx *v, int rootfd);
 void vperm_check(struct vctx *v);
 void vdeps_check(struct vctx *v, const char *osv_dir);
+/* The age of the advisory data (never cached: it grows); dep-db-stale when too old. */
+void vdeps_freshness(struct vctx *v, const char *osv_dir, unsigned max_age_days);
 
 #endif

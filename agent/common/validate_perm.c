@@ -13,11 +13,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "manifest.h"
 #include "netaddr.h"
 #include "osv.h"
+#include "osvstamp.h"
 #include "perms.h"
 #include "util.h"
 #include "validate_int.h"
@@ -519,4 +521,26 @@ out:
 	free(q);
 	free(names);
 	free(vers);
+}
+
+void vdeps_freshness(struct vctx *v, const char *osv_dir, unsigned max_age_days)
+{
+	struct osv_stamp st;
+	bool pinned = false;
+	char n[128], ver[64];
+
+	for (size_t i = 0; v->m && i < v->m->n_python_deps; i++)
+		pinned = pinned || osv_dep_parse(v->m->python_deps[i], n, sizeof(n), ver,
+						 sizeof(ver)) == OSV_DEP_PINNED;
+	if (!pinned || osv_stamp_read(osv_dir, &st) < 0)
+		return;	/* nothing checked against it, or its age is unknown */
+	snprintf(v->r->advisories_fetched_at, sizeof(v->r->advisories_fetched_at), "%s", st.fetched_at);
+	v->r->advisories_age_days = osv_stamp_age_days(&st, (int64_t)time(NULL));
+	if (max_age_days == 0)
+		max_age_days = 7;
+	if (v->r->advisories_age_days > (int64_t)max_age_days)
+		vfind(v, "dep-db-stale", VSEV_DEFAULT, MANIFEST, 0,
+		      "advisory data is %lld days old (fetched %s), older than %u days: vulnerabilities "
+		      "published since are not checked; run raggedctl advisories update",
+		      (long long)v->r->advisories_age_days, st.fetched_at, max_age_days);
 }

@@ -102,6 +102,8 @@ const struct validate_rule validate_rules[] = {
 	  "Write dependencies as PEP 508 requirements, e.g. \"requests==2.32.4\"."),
 	R("dep-db-unavailable", SEV_INFO, "no advisory database: dependencies were not checked",
 	  "Install an OSV database and point the validator at it (--osv-db)."),
+	R("dep-db-stale", SEV_LOW, "the advisory data is older than advisories.max_age_days",
+	  "Run raggedctl advisories update (the ragged-advisories timer does it daily)."),
 	{ NULL, 0, NULL, NULL },
 };
 #undef R

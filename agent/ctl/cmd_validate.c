@@ -47,6 +47,7 @@ void ctl_validate_opts(const char *config, const char *osv, struct validate_opts
 	else
 		snprintf(osv_buf, len, "%s", cfg.advisory_db);
 	o->osv_dir = osv_buf[0] ? osv_buf : NULL;
+	o->osv_max_age_days = cfg.advisory_max_age_days;
 	o->embedding_port = cfg.embedding.port;
 	o->vectorstore_port = cfg.vectorstore.port;
 	config_free(&cfg);
@@ -102,6 +103,10 @@ int cmd_plugin_validate(struct ctl *c, const struct ctl_args *a)
 			cJSON_AddStringToObject(j, "advisory_db", o.osv_dir);
 		else
 			cJSON_AddNullToObject(j, "advisory_db");
+		if (r.advisories_fetched_at[0]) {
+			cJSON_AddStringToObject(j, "advisories_fetched_at", r.advisories_fetched_at);
+			cJSON_AddNumberToObject(j, "advisories_age_days", (double)r.advisories_age_days);
+		}
 		render_json(j);
 		cJSON_Delete(j);
 	} else {
@@ -110,6 +115,9 @@ int cmd_plugin_validate(struct ctl *c, const struct ctl_args *a)
 			       ctl_safe(m.name), ctl_safe(m.version), r.files, r.lines, r.digest);
 		else
 			printf("%s: the manifest does not parse\n", ctl_safe(dir));
+		if (r.advisories_fetched_at[0])
+			printf("advisories: fetched %s, %lld day(s) old\n", r.advisories_fetched_at,
+			       (long long)r.advisories_age_days);
 		validate_report_text(&r, stdout);
 		if (blocks) {
 			unsigned at = 0;

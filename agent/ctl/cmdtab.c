@@ -93,6 +93,14 @@ static const struct ctl_opt o_report_plugin = { "--plugin", NULL, "NAME", NULL, 
 static const struct ctl_opt o_report_since = { "--since", NULL, "T", NULL, NULL, false,
 	"the window of recent activity: -Nd, -Nh, -Nm, -Ns or RFC 3339 (default -7d)" };
 
+static const struct ctl_opt o_adv_source = { "--source", NULL, "URL|PATH", NULL, "file", false,
+	"where to fetch the OSV PyPI export: https:// URL (default the public export), "
+	"a local file or file:// URL" };
+static const struct ctl_opt o_adv_dir = { "--dir", NULL, "DIR", NULL, "dir", false,
+	"the advisory directory (default the config's advisory_db)" };
+static const struct ctl_opt o_adv_min = { "--min-count", NULL, "N", NULL, NULL, false,
+	"refuse an export with fewer advisories (default 1000)" };
+
 /* ---- commands ---- */
 
 const struct ctl_cmd ctl_commands[] = {
@@ -126,6 +134,12 @@ const struct ctl_cmd ctl_commands[] = {
 	{ "security report", "", 0, 0, NULL, false, "--plugins",
 	  "the enforcement mode, and each plugin's exposure, findings and recent activity",
 	  { &o_plugins, &o_report_plugin, &o_report_since, &o_osv, &o_config }, cmd_security_report },
+	{ "advisories update", "", 0, 0, NULL, false, NULL,
+	  "as root: fetch, verify and atomically install the advisory data; the agent records it",
+	  { &o_adv_source, &o_adv_dir, &o_config, &o_adv_min }, cmd_advisories_update },
+	{ "advisories status", "", 0, 0, NULL, false, NULL,
+	  "when the advisory data was fetched, from where; exit 1 when stale",
+	  { &o_adv_dir, &o_config }, cmd_advisories_status },
 	{ "permissions", "[PERMISSION]", 0, 1, "permission", false, NULL,
 	  "every permission (or one): its risk, what it grants on this machine",
 	  { NULL }, cmd_permissions },

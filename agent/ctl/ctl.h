@@ -89,5 +89,7 @@ int cmd_audit_verify(struct ctl *c, const struct ctl_args *a);
 int cmd_security_report(struct ctl *c, const struct ctl_args *a);
 int cmd_permissions(struct ctl *c, const struct ctl_args *a);
 int cmd_status(struct ctl *c, const struct ctl_args *a);
+int cmd_advisories_update(struct ctl *c, const struct ctl_args *a);
+int cmd_advisories_status(struct ctl *c, const struct ctl_args *a);
 
 #endif

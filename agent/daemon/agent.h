@@ -218,6 +218,7 @@ struct agent {
 	uint32_t next_policy_id;
 	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	uint64_t audit_errors;		/* records the log refused (disk full...) */
+	uint64_t journal_errors;	/* journal copies that could not be sent (journal.c) */
 	uint64_t records_total;		/* ring-buffer records logged */
 	uint64_t orphan_records;	/* records for cgroups with no run */
 	struct agent_stats {		/* since start, for metrics (metrics.c) */
@@ -393,6 +394,14 @@ void auditrec_perms(cJSON *rec, const char *key, uint32_t mask);
 void auditrec_kernel_time(const struct agent *a, cJSON *rec, uint64_t boot_ns);
 void auditrec_user(cJSON *rec, uid_t uid);
 int auditrec_emit(struct agent *a, cJSON *rec);	/* takes ownership; fans out to followers */
+/*
+ * advisories.c: record an update of the advisory data (its stamp) once;
+ * by: the client that asked (NULL at start and reload). 1 recorded, 0
+ * nothing new, -1 unusable stamp or no advisory_db (err says why).
+ */
+int advisories_record(struct agent *a, const struct client *by, char *err, size_t errlen);
+/* journal.c: the record as journal fields ([audit] journal); 0 sent, -1 not. */
+int journal_send_record(const cJSON *rec, uint64_t seq, const char *hash);
 
 /* auditsrv.c */
 void auditsrv_show(struct agent *a, struct client *c, const cJSON *msg);

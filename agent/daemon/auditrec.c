@@ -5,7 +5,8 @@
  * the transport queues it for every follower allowed to see it). The log is
  * written before anyone is told, so a follower never sees a record that is
  * not on disk; emitting never touches a socket, so it cannot end a client
- * (or its run) underneath whoever emitted.
+ * (or its run) underneath whoever emitted. With [audit] journal, a copy of
+ * the record goes to the journal as fields (journal.c).
  */
 #include <pwd.h>
 #include <stdio.h>
@@ -98,9 +99,14 @@ int auditrec_emit(struct agent *a, cJSON *rec)
 		log_msg(LOG_ERR, "audit write failed for %s",
 			proto_str(rec, "event") ? proto_str(rec, "event") : "?");
 		a->audit_errors++;
-	} else if (line) {
+	} else {
 		/* Through the hook: queued for followers, never sent from here. */
-		a->publish(a, rec, line);
+		if (line)
+			a->publish(a, rec, line);
+		/* A copy, after the log has it: a failure is counted, never acted on. */
+		if (a->cfg.audit_journal &&
+		    journal_send_record(rec, auditlog_last_seq(a->audit), auditlog_last_hash(a->audit)) < 0)
+			a->journal_errors++;
 	}
 	free(line);
 	cJSON_Delete(rec);

@@ -52,6 +52,7 @@ cJSON *metrics_snapshot(struct agent *a)
 	cJSON_AddNumberToObject(m, "records_lost", (double)lost);
 	cJSON_AddNumberToObject(m, "orphan_records", (double)a->orphan_records);
 	cJSON_AddNumberToObject(m, "audit_write_errors", (double)a->audit_errors);
+	cJSON_AddNumberToObject(m, "journal_send_errors", (double)a->journal_errors);
 	/* One entry per (hook, mechanism): some hooks share a program (sys_exit). */
 	dec = cJSON_AddArrayToObject(m, "decisions");
 	for (int h = 0; h < RAGGED_HOOK_MAX; h++) {

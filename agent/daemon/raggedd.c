@@ -91,6 +91,15 @@ static void config_changed(struct agent *a)
 	auditrec_emit(a, rec);
 }
 
+/* An update made while the agent was down (or before a reload) is recorded now. */
+static void advisories_changed(struct agent *a)
+{
+	char err[PATH_MAX + 128];
+
+	if (advisories_record(a, NULL, err, sizeof(err)) < 0)
+		log_msg(LOG_WARNING, "advisories: %s", err);
+}
+
 static int start(struct agent *a, char *err, size_t errlen)
 {
 	struct stale_run stale[MAX_STALE];
@@ -162,6 +171,7 @@ static int start(struct agent *a, char *err, size_t errlen)
 	if (server_listen(a, err, errlen) < 0)
 		return -1;
 	config_changed(a);
+	advisories_changed(a);
 	rec = auditrec_new(a, "agent_started", "success");
 	cJSON *d = cJSON_AddObjectToObject(rec, "details");
 	cJSON_AddStringToObject(d, "reason", a->feat.reason);
@@ -208,6 +218,7 @@ static void reload_config(struct agent *a)
 		config_free(&a->cfg);
 		a->cfg = nc;
 		config_changed(a);
+		advisories_changed(a);
 		log_msg(LOG_NOTICE, "config reloaded from %s", path);
 	}
 	sd_notify(0, "READY=1");

@@ -76,6 +76,7 @@ static void handle_status(struct agent *a, struct client *c)
 	cJSON_AddNumberToObject(runs, "records_logged", (double)a->records_total);
 	cJSON_AddNumberToObject(runs, "orphan_records", (double)a->orphan_records);
 	cJSON_AddNumberToObject(runs, "audit_write_errors", (double)a->audit_errors);
+	cJSON_AddNumberToObject(runs, "journal_send_errors", (double)a->journal_errors);
 	/* Connections: a user sees its own, root everyone's and the refusals. */
 	{
 		int nc = 0, nf = 0;
@@ -228,6 +229,26 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 	cJSON_Delete(e);
 }
 
+/* raggedctl advisories update swapped new data in: record it (advisories.c). */
+static void handle_advisories(struct agent *a, struct client *c)
+{
+	char err[PATH_MAX + 128] = "";
+	cJSON *d;
+	int rc;
+
+	if (c->uid != 0) {
+		reply_error(c, 1, "advisories_updated: only root updates the advisory data");
+		return;
+	}
+	if ((rc = advisories_record(a, c, err, sizeof(err))) < 0) {
+		reply_error(c, 1, "advisories_updated: %s", err);
+		return;
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddBoolToObject(d, "recorded", rc == 1);
+	reply_ok(c, d);
+}
+
 static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, int nfds)
 {
 	const char *cmd = proto_str(msg, "cmd");
@@ -258,7 +279,9 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 		run_start(a, c, msg, fds, nfds);
 		cJSON_Delete(msg);
 		return;	/* run_start owns the fds */
-	} else if (strcmp(cmd, "audit_follow") == 0)
+	} else if (strcmp(cmd, "advisories_updated") == 0)
+		handle_advisories(a, c);
+	else if (strcmp(cmd, "audit_follow") == 0)
 		auditsrv_follow(a, c, msg);
 	else if (strcmp(cmd, "audit_show") == 0) {
 		auditsrv_show(a, c, msg);

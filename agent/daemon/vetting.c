@@ -21,6 +21,7 @@ static void opts_of(const struct agent *a, struct validate_opts *o, char *cache,
 {
 	memset(o, 0, sizeof(*o));
 	o->osv_dir = a->cfg.advisory_db[0] ? a->cfg.advisory_db : NULL;
+	o->osv_max_age_days = a->cfg.advisory_max_age_days;
 	o->cache_dir = xsnprintf(cache, len, "%s/validate-cache", a->cfg.state_dir) < 0 ? NULL : cache;
 	/* The local services the system:* permissions name, for the cross-check. */
 	o->embedding_port = a->cfg.embedding.port;

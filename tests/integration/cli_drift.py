@@ -14,11 +14,14 @@ Runs without an agent (RAGGED_SOCKET points nowhere: every command that
 parses exits "agent not running", 5, never "bad input", 2). Prints one
 "ok - ..." or "not ok - ..." line per check (details indented below).
 """
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT, BUILD, PLUGIN_DIR = sys.argv[1:4]
 CTL = os.path.join(BUILD, "raggedctl")
@@ -66,19 +69,32 @@ def positionals(c):
     return [kind] * c["min_args"]
 
 
+# advisories update never fetches here: its source is a file that does not
+# exist (an I/O error, exit 4, after the parser accepted the line).
+ADV_DIR = tempfile.mkdtemp(prefix="ragged-drift-")
+atexit.register(shutil.rmtree, ADV_DIR, True)
+NO_SOURCE = os.path.join(ADV_DIR, "no-such-export.zip")
+
+
 def sample(o):
     if o["values"]:
         return o["values"][0]
-    return {"--since": "-2d", "--until": "-1d", "--file": "/dev/null", "--config": "/dev/null",
-            "--osv-db": PLUGIN_DIR, "--plugin": "nosuchplugin"}.get(o["name"], "x")
+    return {"--since": "-2d", "--until": "-1d", "--file": "/dev/null",
+            "--config": os.path.join(ROOT, "etc", "agent.toml"), "--osv-db": PLUGIN_DIR,
+            "--plugin": "nosuchplugin", "--dir": os.path.join(ADV_DIR, "osv"),
+            "--source": NO_SOURCE, "--min-count": "1"}.get(o["name"], "x")
 
 
-def base(c):
+def base(c, testing=None):
     """The command with its positionals and required option: a line that parses."""
     argv = c["command"].split() + positionals(c)
     for o in c["options"]:
         if o["required"]:
             argv += [o["name"], sample(o)] if o["value"] else [o["name"]]
+    if c["command"].startswith("advisories ") and testing != "--dir":
+        argv += ["--dir", sample({"name": "--dir", "values": None})]
+    if c["command"] == "advisories update" and testing != "--source":
+        argv += ["--source", NO_SOURCE]
     return argv
 
 
@@ -96,19 +112,19 @@ for c in CMDS:
             else:
                 forms = [[spelled]]
             for f in forms:
-                rc, _, err = ctl(*base(c), *f)
+                rc, _, err = ctl(*base(c, o["name"]), *f)
                 if rc == 2:
                     problems.append("%s %s: refused (%s)" % (c["command"], " ".join(f), err.strip()))
         if o["values"]:
             for v in o["values"]:
-                rc, _, err = ctl(*base(c), o["name"] + "=" + v)
+                rc, _, err = ctl(*base(c, o["name"]), o["name"] + "=" + v)
                 if rc == 2:
                     problems.append("%s %s=%s: refused" % (c["command"], o["name"], v))
-            rc, _, err = ctl(*base(c), o["name"], "no-such-value")
+            rc, _, err = ctl(*base(c, o["name"]), o["name"], "no-such-value")
             if rc != 2 or o["name"] not in err:
                 problems.append("%s %s no-such-value: exit %d, %r" % (c["command"], o["name"], rc, err))
         elif not o["value"]:
-            rc, _, err = ctl(*base(c), o["name"] + "=x")
+            rc, _, err = ctl(*base(c, o["name"]), o["name"] + "=x")
             if rc != 2:
                 problems.append("%s %s=x (a flag with a value): exit %d" % (c["command"], o["name"], rc))
     own = names(c["options"])

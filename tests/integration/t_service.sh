@@ -97,6 +97,23 @@ t_install_staged() {
 			fail "systemd-analyze verify:"; sed 's/^/    | /' "$RAGGED_T/verify.out"
 		else pass "systemd-analyze verify accepts the unit"; fi
 	fi
+	for f in ragged-advisories.service ragged-advisories.timer; do
+		[ -e "$st/usr/lib/systemd/system/$f" ] || fail "not installed: $f"
+	done
+	expect_line "$st/usr/lib/systemd/system/ragged-advisories.service" \
+		'^ExecStart=/usr/bin/raggedctl advisories update$' "the advisories service runs the installed client"
+	expect_line "$st/usr/lib/systemd/system/ragged-advisories.timer" '^RandomizedDelaySec=' \
+		"the advisories timer spreads its start"
+	if command -v systemd-analyze > /dev/null; then
+		sed "s|/usr/bin/raggedctl|$st/usr/bin/raggedctl|" \
+			"$st/usr/lib/systemd/system/ragged-advisories.service" > "$RAGGED_T/ragged-advisories.service"
+		cp "$st/usr/lib/systemd/system/ragged-advisories.timer" "$RAGGED_T/"
+		systemd-analyze verify "$RAGGED_T/ragged-advisories.service" "$RAGGED_T/ragged-advisories.timer" \
+			> "$RAGGED_T/verify.out" 2>&1
+		if grep -v "Command 'man " "$RAGGED_T/verify.out" | grep -q .; then
+			fail "systemd-analyze verify (advisories):"; sed 's/^/    | /' "$RAGGED_T/verify.out"
+		else pass "systemd-analyze verify accepts the advisories service and timer"; fi
+	fi
 	if command -v man > /dev/null; then
 		for m in "$st"/usr/share/man/man*/*; do
 			man -l "$m" > /dev/null 2> "$RAGGED_T/man.err" && [ ! -s "$RAGGED_T/man.err" ] ||

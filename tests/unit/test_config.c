@@ -36,6 +36,8 @@ assert_defaults(const struct ragged_config *c)
 	assert_int_equal(c->audit_keep_files, 10);
 	assert_int_equal(c->audit_max_age_days, 0);
 	assert_string_equal(c->audit_group, "");
+	assert_false(c->audit_journal);
+	assert_int_equal(c->advisory_max_age_days, 7);
 	assert_int_equal(c->enforcement, ENFORCE_AUTO);
 	assert_string_equal(c->root_run_as, "");
 	assert_int_equal(c->limits.memory_mb, 500);
@@ -124,7 +126,7 @@ t_installed_file_is_the_defaults(void **state)
 	     "cpu_seconds =", "pids =", "wall_seconds =", "scratch_mb =", "documents =", "config =",
 	     "models =", "memory =", "vectorstore_dir =", "cache =", "embedding_endpoint =",
 	     "vectorstore_endpoint =", "dns_resolvers =", "rotate_mb =", "keep_files =",
-	     "max_age_days =", "group =", NULL }; *k; k++)
+	     "max_age_days =", "group =", "journal =", "[advisories]", NULL }; *k; k++)
 		if (!strstr(buf, *k))
 			fail_msg("etc/agent.toml lacks %s", *k);
 }
@@ -266,7 +268,18 @@ t_audit_values(void **state)
 	assert_int_equal(c.audit_max_age_days, 30);
 	assert_string_equal(c.audit_group, "adm");
 	config_free(&c);
+	assert_int_equal(parse("[audit]\njournal = true\n[advisories]\nmax_age_days = 30\n", &c), 0);
+	assert_true(c.audit_journal);
+	assert_int_equal(c.advisory_max_age_days, 30);
+	config_free(&c);
 }
+
+REJECT(t_audit_journal_type, "[audit]\njournal = \"yes\"\n",
+    "agent.toml:2: audit.journal: must be a boolean, not a string")
+REJECT(t_advisories_age_zero, "[advisories]\nmax_age_days = 0\n",
+    "agent.toml:2: advisories.max_age_days: must be between 1 and 36500")
+REJECT(t_advisories_unknown, "[advisories]\nurl = \"x\"\n",
+    "agent.toml:2: advisories.url: unknown key")
 
 REJECT(t_limit_zero, "[limits]\npids = 0\n",
     "agent.toml:2: limits.pids: must be between 1 and 32768")
@@ -530,6 +543,8 @@ main(void)
 		cmocka_unit_test(t_installed_file_is_the_defaults),
 		cmocka_unit_test(t_audit_group_bad), cmocka_unit_test(t_audit_rotate_zero),
 		cmocka_unit_test(t_audit_unknown_key), cmocka_unit_test(t_audit_values),
+		cmocka_unit_test(t_audit_journal_type), cmocka_unit_test(t_advisories_age_zero),
+		cmocka_unit_test(t_advisories_unknown),
 		cmocka_unit_test(t_enforcement),
 		cmocka_unit_test(t_limit_max_follows_default),
 		cmocka_unit_test(t_limit_default_lowered_to_max),

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -1046,6 +1047,69 @@ static void test_deps(void **state)
 	validate_report_free(&r);
 }
 
+/*
+ * The advisory data's age, from the update stamp: shown when known, and
+ * dep-db-stale past the limit; never cached (a cached report ages too).
+ */
+static void test_deps_stale(void **state)
+{
+	char db[4200], cmd[9000], cache[4300];
+	struct validate_opts o = { 0 };
+	struct validate_report r;
+	long now = (long)time(NULL);
+
+	snprintf(db, sizeof(db), "%s.osv", tmp);
+	snprintf(cache, sizeof(cache), "%s.cache", tmp);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s && mkdir -p %s && cp %s/*.json %s/", db, cache, db,
+		 osv_db(), db);
+	assert_int_equal(system(cmd), 0);
+	o.osv_dir = db;
+	o.cache_dir = cache;
+	manifest("\"python3\", \"main.py\"", "", "\n[dependencies]\npython = [\"urllib3==2.5.0\"]\n");
+	scan(NULL, &o, &r);	/* no stamp: age unknown, no warning */
+	absent(&r, "dep-db-stale");
+	assert_string_equal(r.advisories_fetched_at, "");
+	validate_report_free(&r);
+	snprintf(cmd, sizeof(cmd), "printf '{\"fetched_at\":\"then\",\"fetched_at_unix\":%ld,"
+		 "\"source\":\"s\",\"count\":10,\"sha256\":\"x\"}' > %s/.ragged-advisories",
+		 now - 3 * 86400 - 60, db);
+	assert_int_equal(system(cmd), 0);
+	scan(NULL, &o, &r);
+	absent(&r, "dep-db-stale");	/* 3 days: within the default 7 */
+	assert_string_equal(r.advisories_fetched_at, "then");
+	assert_int_equal(r.advisories_age_days, 3);
+	validate_report_free(&r);
+	o.osv_max_age_days = 2;
+	scan(NULL, &o, &r);	/* the same (cached) report, a tighter limit */
+	assert_non_null(strstr(expect(&r, "dep-db-stale", SEV_LOW)->message, "3 days old"));
+	validate_report_free(&r);
+	manifest("\"python3\", \"main.py\"", "", "\n[dependencies]\npython = [\"rich\"]\n");
+	scan(NULL, &o, &r);	/* nothing pinned: nothing checked against the data */
+	absent(&r, "dep-db-stale");
+	validate_report_free(&r);
+	snprintf(cmd, sizeof(cmd), "chmod 0666 %s/.ragged-advisories", db);
+	assert_int_equal(system(cmd), 0);
+	o.osv_max_age_days = 2;
+	scan(NULL, &o, &r);	/* a stamp anyone could have written: not believed */
+	absent(&r, "dep-db-stale");
+	assert_string_equal(r.advisories_fetched_at, "");
+	validate_report_free(&r);
+	snprintf(cmd, sizeof(cmd), "rm %s/.ragged-advisories && mkdir %s/.ragged-advisories", db, db);
+	assert_int_equal(system(cmd), 0);
+	scan(NULL, &o, &r);	/* not a file */
+	absent(&r, "dep-db-stale");
+	validate_report_free(&r);
+	snprintf(cmd, sizeof(cmd), "rmdir %s/.ragged-advisories && echo '{\"fetched_at\":1}' > "
+		 "%s/.ragged-advisories", db, db);
+	assert_int_equal(system(cmd), 0);
+	manifest("\"python3\", \"main.py\"", "", "\n[dependencies]\npython = [\"urllib3==2.5.0\"]\n");
+	scan(NULL, &o, &r);	/* not a stamp: age unknown */
+	absent(&r, "dep-db-stale");
+	validate_report_free(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", db, cache);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* ---- digest, cache, report model ---- */
 
 static void digest_of(char out[65])
@@ -1430,6 +1494,7 @@ int main(void)
 		T(test_perm_unused),
 		T(test_examples),
 		T(test_deps),
+		T(test_deps_stale),
 		T(test_digest),
 		T(test_cache),
 		T(test_manifest_invalid_and_errors),
