@@ -195,7 +195,9 @@ void flood_flush(struct agent *a, struct run *r)
 		d = cJSON_AddObjectToObject(rec, "details");
 		cJSON_AddNumberToObject(d, "count", (double)s->suppressed);
 		cJSON_AddStringToObject(d, "suppressed_event", event_name(&s->sample));
-		cJSON_AddNumberToObject(d, "hook", s->sample.hook);
+		/* The hook by name, as in the records it stands for (process records have none). */
+		if (s->sample.kind != RAGGED_EV_PROC)
+			cJSON_AddStringToObject(d, "hook", events_hook_name(s->sample.hook) ?: "unknown");
 		if (s->sample.path[0])
 			cJSON_AddStringToObject(d, "sample_path", s->sample.path);
 		if (s->sample.kind == RAGGED_EV_NET) {

@@ -400,7 +400,8 @@ static void t_orphan_socket(void **state)
 	assert_int_equal(num(d, "cgroup_id"), 999);
 	assert_int_equal(num(d, "family"), 17);
 	assert_int_equal(num(d, "type"), 3);
-	assert_int_equal(num(d, "protocol"), 768);
+	assert_int_equal(num(d, "socket_protocol"), 768);
+	assert_null(cJSON_GetObjectItem(d, "protocol"));
 	assert_string_equal(str(d, "hook"), "sock_create");
 	cJSON_Delete(rec);
 	assert_int_equal(f->a.orphan_records, 1);
@@ -731,6 +732,8 @@ static void t_flood(void **state)
 	assert_string_equal(str(cJSON_GetObjectItem(sup, "details"), "suppressed_event"),
 			    "permission_violation");
 	assert_string_equal(str(cJSON_GetObjectItem(sup, "details"), "sample_path"), "/etc/shadow");
+	/* The hook by name, as in the records it stands for. */
+	assert_string_equal(str(cJSON_GetObjectItem(sup, "details"), "hook"), "file_open");
 	/* logged + suppressed = everything the kernel emitted. */
 	assert_int_equal(f->r.records + f->r.suppressed, 101);
 	cJSON_Delete(arr);
@@ -790,6 +793,8 @@ static void t_flood_kinds(void **state)
 		} else if (strcmp(what, "process_started") == 0 || strcmp(what, "process_exec") == 0 ||
 			   strcmp(what, "process_exited") == 0) {
 			assert_int_equal(num(d, "count"), 1);
+			/* Process records come from no decision hook: none is named. */
+			assert_null(cJSON_GetObjectItem(d, "hook"));
 		} else {
 			fail_msg("unexpected suppressed_event %s", what);
 		}
