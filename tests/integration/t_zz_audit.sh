@@ -96,3 +96,18 @@ t_audit_follow_live() {
 	expect_line "$RAGGED_T/follow.json" '"event":"plugin_executed".*"plugin":"followed"' "including the run's end"
 	no_line "$RAGGED_T/follow.json" '"plugin":"slice"' "and only what matches its filter"
 }
+
+# A run refused because the manifest no longer loads still names the
+# plugin's (installed) version: every run record carries one.
+t_audit_refused_run_names_version() {
+	d=$(make_plugin unloadable)
+	ctl plugin install --accept-risk "$d" > /dev/null || { fail "install"; return; }
+	echo 'this is not toml' >> "$d/plugin.toml"
+	mark_audit
+	ctl run unloadable -- read /etc/hostname > /dev/null 2>&1
+	expect_rc $? 125 "a manifest that does not load refuses the run"
+	new_audit > "$RAGGED_T/unloadable.jsonl"
+	expect_line "$RAGGED_T/unloadable.jsonl" '"event":"plugin_failed","result":"error".*"plugin":"unloadable","version":"1\.0\.0"' \
+		"recorded as plugin_failed with the installed version"
+	audit_valid "$RAGGED_T/unloadable.jsonl" "the refusal record"
+}
