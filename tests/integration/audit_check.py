@@ -52,6 +52,16 @@ def short(msg):
     return msg if len(msg) <= 300 else msg[:300] + " ..."
 
 
+def describe(err, schema):
+    where = "/" + "/".join(map(str, err.absolute_path))
+    msg = f"matches no {err.validator} alternative" if err.validator in ("oneOf", "anyOf") else err.message
+    text = f"{short(msg)} (schema {schema_path(err, schema)}, at {where})"
+    if err.context:  # oneOf/anyOf: what the closest alternative lacks
+        best = jsonschema.exceptions.best_match(err.context)
+        text += f"; closest alternative: {short(best.message)} (schema {schema_path(best, schema)})"
+    return text
+
+
 def main(argv):
     if len(argv) < 3:
         print("usage: audit_check.py SCHEMA PATH...", file=sys.stderr)
@@ -76,9 +86,8 @@ def main(argv):
                 errors = [f"not a JSON object: {e}"]
             else:
                 # Deepest first: the violation that names the field.
-                errors = [f"{short(e.message)} (schema {schema_path(e, schema)}, at /{'/'.join(map(str, e.absolute_path))})"
-                          for e in sorted(validator.iter_errors(rec),
-                                          key=lambda e: -len(e.absolute_schema_path))]
+                errors = [describe(e, schema) for e in sorted(validator.iter_errors(rec),
+                                                              key=lambda e: -len(e.absolute_schema_path))]
             if not errors:
                 continue
             invalid += 1
