@@ -146,7 +146,7 @@ class Doc:
         for n in named:
             node = self.defs[n]
             out += ["", f"#### {node['title']}", "", node.get("description", "")]
-            out += self.object_tables(n, node)[1:]
+            out += self.object_tables(n, node)
         if self.sets:
             out += ["", "### Closed sets"]
             for n in self.sets:
