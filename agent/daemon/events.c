@@ -308,8 +308,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		event = "sandbox_escape_attempt";
 	else if (deny)
 		event = "permission_violation";
-	else if (e->kind == RAGGED_EV_NET)
-		event = "network_access";
+	else if (e->kind == RAGGED_EV_NET || e->kind == RAGGED_EV_SOCKET)
+		event = "network_access";	/* an allowed socket(): reported only from an unknown cgroup */
 	else
 		event = "file_access";
 	rec = cJSON_CreateObject();

@@ -101,7 +101,7 @@ static const char *event_name(const struct ragged_event *e)
 		       e->proc_op == RAGGED_PROC_EXEC ? "process_exec" : "process_exited";
 	if (e->verdict == RAGGED_DENY)
 		return "permission_violation";
-	return e->kind == RAGGED_EV_NET ? "network_access" : "file_access";
+	return e->kind == RAGGED_EV_NET || e->kind == RAGGED_EV_SOCKET ? "network_access" : "file_access";
 }
 
 static void agent_recs_flush(struct agent *a, struct run *r)

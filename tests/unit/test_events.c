@@ -408,6 +408,32 @@ static void t_orphan_socket(void **state)
 	assert_int_equal(f->r.records, 0);
 }
 
+/*
+ * The kernel reports an allowed socket() only from a cgroup no run owns:
+ * a network record with the socket's numbers, never a file_access.
+ */
+static void t_orphan_socket_allowed(void **state)
+{
+	struct fx *f = *state;
+	struct ragged_event e = ev(999, RAGGED_EV_SOCKET, RAGGED_HOOK_SOCK_CREATE, RAGGED_ALLOW);
+	cJSON *rec, *d;
+
+	e.uid = 0;
+	e.family = 2;
+	e.sock_type = 1;
+	e.protocol = 6;
+	inject(f, &e);
+	rec = drain_one(f);
+	assert_string_equal(str(rec, "event"), "network_access");
+	assert_string_equal(str(rec, "result"), "allowed");
+	d = cJSON_GetObjectItem(rec, "details");
+	assert_int_equal(num(d, "cgroup_id"), 999);
+	assert_int_equal(num(d, "family"), 2);
+	assert_int_equal(num(d, "socket_protocol"), 6);
+	assert_null(cJSON_GetObjectItem(d, "errno"));
+	cJSON_Delete(rec);
+}
+
 /* Landlock mode: a path call Landlock refused, named from the syscall number. */
 /* File changes refused in bpf-lsm mode (bpf/fsmod.bpf.c): the hook names
  * the operation, arg tells the xattr and ACL changes apart. */
@@ -925,6 +951,7 @@ int main(void)
 		T(t_readonly_mount_denied),
 		T(t_network),
 		T(t_orphan_socket),
+		T(t_orphan_socket_allowed),
 		T(t_syscall_denied),
 		T(t_escapes),
 		T(t_unknown_hook),
