@@ -58,6 +58,8 @@ int consent_admit(struct agent *a, struct client *c, const cJSON *msg, struct ru
 	if (registry_lookup(a, c->uid, name, &e, err, errlen) < 0)
 		return -1;
 	snprintf(r->plugin, sizeof(r->plugin), "%s", name);
+	/* The installed version until the manifest is read: a refusal record names one either way. */
+	snprintf(r->version, sizeof(r->version), "%s", proto_str(e, "version") ?: "?");
 	snprintf(r->plugin_dir, sizeof(r->plugin_dir), "%s", proto_str(e, "dir") ?: "");
 	want = proto_str(e, "digest");
 	if (xsnprintf(mpath, sizeof(mpath), "%s/plugin.toml", r->plugin_dir) < 0 ||

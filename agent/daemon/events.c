@@ -308,8 +308,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		event = "sandbox_escape_attempt";
 	else if (deny)
 		event = "permission_violation";
-	else if (e->kind == RAGGED_EV_NET)
-		event = "network_access";
+	else if (e->kind == RAGGED_EV_NET || e->kind == RAGGED_EV_SOCKET)
+		event = "network_access";	/* an allowed socket(): reported only from an unknown cgroup */
 	else
 		event = "file_access";
 	rec = cJSON_CreateObject();
@@ -363,7 +363,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		case RAGGED_EV_SOCKET:
 			cJSON_AddNumberToObject(d, "family", e->family);
 			cJSON_AddNumberToObject(d, "type", e->sock_type);
-			cJSON_AddNumberToObject(d, "protocol", e->protocol);
+			/* Not "protocol": that is the transport's name in network records. */
+			cJSON_AddNumberToObject(d, "socket_protocol", e->protocol);
 			break;
 		case RAGGED_EV_SYSCALL_DENIED:
 			/* landlock mode: a path syscall Landlock refused */

@@ -101,7 +101,7 @@ static const char *event_name(const struct ragged_event *e)
 		       e->proc_op == RAGGED_PROC_EXEC ? "process_exec" : "process_exited";
 	if (e->verdict == RAGGED_DENY)
 		return "permission_violation";
-	return e->kind == RAGGED_EV_NET ? "network_access" : "file_access";
+	return e->kind == RAGGED_EV_NET || e->kind == RAGGED_EV_SOCKET ? "network_access" : "file_access";
 }
 
 static void agent_recs_flush(struct agent *a, struct run *r)
@@ -195,7 +195,9 @@ void flood_flush(struct agent *a, struct run *r)
 		d = cJSON_AddObjectToObject(rec, "details");
 		cJSON_AddNumberToObject(d, "count", (double)s->suppressed);
 		cJSON_AddStringToObject(d, "suppressed_event", event_name(&s->sample));
-		cJSON_AddNumberToObject(d, "hook", s->sample.hook);
+		/* The hook by name, as in the records it stands for (process records have none). */
+		if (s->sample.kind != RAGGED_EV_PROC)
+			cJSON_AddStringToObject(d, "hook", events_hook_name(s->sample.hook) ?: "unknown");
 		if (s->sample.path[0])
 			cJSON_AddStringToObject(d, "sample_path", s->sample.path);
 		if (s->sample.kind == RAGGED_EV_NET) {

@@ -40,6 +40,29 @@ new_audit() {
 	tail -n +"$((T_AUDIT_MARK + 1))" "$RAGGED_T/log/audit.jsonl"
 }
 
+# audit_valid PATH WHAT: every record of an audit log (a file, or a log
+# directory with its rotated files) matches docs/audit-schema.json; a
+# violation fails with the record and the schema path. Call it for every
+# log a test's own agent wrote, once that agent has stopped. Needs Debian's
+# python3 with python3-jsonschema (make deps; vmtest copies both into the
+# guests, so there a missing one is a failure, not a skip).
+audit_valid() {
+	_py=/usr/bin/python3
+	if [ ! -x "$_py" ] || ! "$_py" -c "import jsonschema" 2>/dev/null; then
+		if [ "${RAGGED_IN_VM:-0}" = 1 ]; then fail "$2: no python3 with jsonschema in the guest"
+		else skip "$2: no Debian python3 with jsonschema here (make deps installs it)"; fi
+		return
+	fi
+	"$_py" "$RAGGED_ROOT/tests/integration/audit_check.py" "$RAGGED_ROOT/docs/audit-schema.json" \
+		"$1" > "$RAGGED_T/audit_check.out" 2>&1
+	_rc=$?
+	_sum=$(tail -1 "$RAGGED_T/audit_check.out")
+	if [ "$_rc" -eq 0 ]; then pass "$2: every record matches docs/audit-schema.json ($_sum)"; else
+		fail "$2: records that do not match docs/audit-schema.json ($_sum):"
+		sed 's/^/    | /' "$RAGGED_T/audit_check.out" | head -40
+	fi
+}
+
 # make_plugin NAME [TOML-LINES...]: a plugin dir with the probe binary.
 # probe carries the escape-attempt operations (ptrace, mount, bpf...), so
 # validation rightly blocks it: tests install it with --accept-risk, the

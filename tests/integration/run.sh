@@ -128,6 +128,12 @@ if [ "$AGENT_STATUS" -eq 0 ]; then pass "raggedd stopped cleanly on SIGTERM"; el
 	fail "raggedd exited with status $AGENT_STATUS"; fi
 if tail -1 "$RAGGED_T/log/audit.jsonl" | grep -q '"event":"agent_stopped"'; then
 	pass "agent_stopped is the last record"; else fail "no agent_stopped record at the end of the log"; fi
+# Every audit log of the run, now complete: the suite's agent's (with the
+# records written after t_zz_audit and agent_stopped) and any a test's own
+# agent left under $RAGGED_T.
+for d in $(find "$RAGGED_T" -name audit.jsonl -exec dirname {} \; | sort); do
+	audit_valid "$d" "${d#"$RAGGED_T"/}/audit.jsonl*"
+done
 # Sanitizer builds (make SANITIZE=1) report into the agent log.
 if grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$RAGGED_T/agent.log"; then
 	fail "sanitizer report in the agent log"; else pass "no sanitizer report from the agent"; fi

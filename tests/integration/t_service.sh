@@ -178,6 +178,7 @@ t_cgroup_delegated_leaf() {
 	fi
 	kill -TERM $dpid 2> /dev/null; wait $dpid
 	expect_rc $? 0 "and stops cleanly"
+	audit_valid "$RAGGED_T/deleg-log" "its audit log"
 	[ -e "$d/$TAG-d" ] && ls "$d/$TAG-d" | grep -q run- && fail "run cgroups left in $d/$TAG-d"
 	rmdir "$d/$TAG-d" "$d/raggedd.agent" "$d" 2> /dev/null
 	[ -e "$d" ] && fail "could not remove $d" || pass "nothing left"

@@ -150,6 +150,7 @@ t_agent_start_rules() {
 	i=0; while [ -n "$(pids_of "raggedd --config $RAGGED_T/daemon.toml")" ] && [ $i -lt 100 ]; do
 		sleep 0.1; i=$((i + 1)); done
 	[ ! -e "/sys/fs/bpf/$TAG-d" ] && pass "daemon stop removes its pins" || fail "daemon left /sys/fs/bpf/$TAG-d"
+	audit_valid "$RAGGED_T/log-d" "the daemon's audit log"
 	left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG-d" 2>/dev/null | head -1)
 	[ -z "$left" ] && pass "daemon stop removes its cgroups" || fail "daemon left $left"
 }

@@ -400,11 +400,38 @@ static void t_orphan_socket(void **state)
 	assert_int_equal(num(d, "cgroup_id"), 999);
 	assert_int_equal(num(d, "family"), 17);
 	assert_int_equal(num(d, "type"), 3);
-	assert_int_equal(num(d, "protocol"), 768);
+	assert_int_equal(num(d, "socket_protocol"), 768);
+	assert_null(cJSON_GetObjectItem(d, "protocol"));
 	assert_string_equal(str(d, "hook"), "sock_create");
 	cJSON_Delete(rec);
 	assert_int_equal(f->a.orphan_records, 1);
 	assert_int_equal(f->r.records, 0);
+}
+
+/*
+ * The kernel reports an allowed socket() only from a cgroup no run owns:
+ * a network record with the socket's numbers, never a file_access.
+ */
+static void t_orphan_socket_allowed(void **state)
+{
+	struct fx *f = *state;
+	struct ragged_event e = ev(999, RAGGED_EV_SOCKET, RAGGED_HOOK_SOCK_CREATE, RAGGED_ALLOW);
+	cJSON *rec, *d;
+
+	e.uid = 0;
+	e.family = 2;
+	e.sock_type = 1;
+	e.protocol = 6;
+	inject(f, &e);
+	rec = drain_one(f);
+	assert_string_equal(str(rec, "event"), "network_access");
+	assert_string_equal(str(rec, "result"), "allowed");
+	d = cJSON_GetObjectItem(rec, "details");
+	assert_int_equal(num(d, "cgroup_id"), 999);
+	assert_int_equal(num(d, "family"), 2);
+	assert_int_equal(num(d, "socket_protocol"), 6);
+	assert_null(cJSON_GetObjectItem(d, "errno"));
+	cJSON_Delete(rec);
 }
 
 /* Landlock mode: a path call Landlock refused, named from the syscall number. */
@@ -731,6 +758,8 @@ static void t_flood(void **state)
 	assert_string_equal(str(cJSON_GetObjectItem(sup, "details"), "suppressed_event"),
 			    "permission_violation");
 	assert_string_equal(str(cJSON_GetObjectItem(sup, "details"), "sample_path"), "/etc/shadow");
+	/* The hook by name, as in the records it stands for. */
+	assert_string_equal(str(cJSON_GetObjectItem(sup, "details"), "hook"), "file_open");
 	/* logged + suppressed = everything the kernel emitted. */
 	assert_int_equal(f->r.records + f->r.suppressed, 101);
 	cJSON_Delete(arr);
@@ -790,6 +819,8 @@ static void t_flood_kinds(void **state)
 		} else if (strcmp(what, "process_started") == 0 || strcmp(what, "process_exec") == 0 ||
 			   strcmp(what, "process_exited") == 0) {
 			assert_int_equal(num(d, "count"), 1);
+			/* Process records come from no decision hook: none is named. */
+			assert_null(cJSON_GetObjectItem(d, "hook"));
 		} else {
 			fail_msg("unexpected suppressed_event %s", what);
 		}
@@ -920,6 +951,7 @@ int main(void)
 		T(t_readonly_mount_denied),
 		T(t_network),
 		T(t_orphan_socket),
+		T(t_orphan_socket_allowed),
 		T(t_syscall_denied),
 		T(t_escapes),
 		T(t_unknown_hook),
