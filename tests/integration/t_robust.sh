@@ -44,8 +44,11 @@ t_robust_fuzz() {
 	robust_py || return
 	robust_plugins || return
 	mark_audit
-	afuzz --seconds "${RAGGED_FUZZ_SECONDS:-20}" > "$RAGGED_T/fz.out" 2>&1
+	# A long run (make fuzz) reports its counts every minute into the file.
+	afuzz --seconds "${RAGGED_FUZZ_SECONDS:-20}" ${RAGGED_FUZZ_SEED:+--seed "$RAGGED_FUZZ_SEED"} \
+		--report "${RAGGED_FUZZ_REPORT:-0}" > "$RAGGED_T/fz.out" 2>&1
 	rc=$?
+	grep '^agentfuzz: driven:' "$RAGGED_T/fz.out" | sed 's/^/# /'
 	if [ $rc -eq 0 ]; then pass "$(tail -1 "$RAGGED_T/fz.out")"; else
 		fail "agent fuzzer (exit $rc):"; sed 's/^/    | /' "$RAGGED_T/fz.out" | tail -60; fi
 	ctl audit verify > /dev/null 2>&1
