@@ -154,6 +154,7 @@ bench: all test-bins
 		agent/common/audit*.c agent/common/textesc.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
 	$(BUILD)/bench/auditbench 200000
 	./tools/bench/flood.sh
+	./tools/bench/load.sh
 
 # Enforcement bench (tools/bench/enforce.sh): empty programs on the ragged
 # hooks and the stats/attach helper, in build/bench/ (shipped to vmtest).

@@ -128,7 +128,8 @@ file_has() { grep -Eq -- "$2" "$1" 2>/dev/null; }
 test_user_add() {
 	id "$1" > /dev/null 2>&1 && test_user_del "$1"	# a leftover of an interrupted run
 	if command -v useradd > /dev/null 2>&1; then
-		useradd --system --no-create-home --home-dir /nonexistent \
+		# Another program may hold the passwd lock a moment: try again then.
+		wait_until 50 useradd --system --no-create-home --home-dir /nonexistent \
 			--shell /usr/sbin/nologin --user-group "$1"
 	else
 		_tu=61000
@@ -141,7 +142,7 @@ test_user_add() {
 }
 test_user_del() {
 	if command -v userdel > /dev/null 2>&1; then
-		userdel "$1" 2>/dev/null
+		wait_until 50 userdel "$1"
 		groupdel "$1" 2>/dev/null
 	else
 		sed -i "/^$1:/d" /etc/passwd /etc/group

@@ -16,6 +16,7 @@
 # bound (LOAD_RSS_SLACK_KB, default 16384, plus half the early figure),
 # nothing left running; prints the latency and memory figures.
 
+FOLLOWERS=""
 load_users() { _i=1; while [ $_i -le "${LOAD_USERS:-5}" ]; do echo "ragload$_i"; _i=$((_i + 1)); done; }
 as_user() { # as_user NAME CMD...: CMD with that user's uid, gid and no other groups
 	_au=$1; shift
