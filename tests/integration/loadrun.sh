@@ -203,6 +203,8 @@ load_run() {
 
 	# The agent answered throughout; memory stayed flat.
 	kill -0 "$AGENT_PID" 2>/dev/null && pass "the agent is alive" || fail "the agent died under load"
+	# Figures, not judged: on a shared machine latency is mostly waiting for a CPU.
+	echo "# load: $(grep '^agent cpu' "$L/probe")"
 	[ "$probe_rc" -eq 0 ] && pass "status answered throughout: $(sed -n 1p "$L/probe")" ||
 		fail "status under load: $(cat "$L/probe" | tr '\n' ' ')"
 	early=$(sed -n 's/^rss .* early \([0-9]*\) kB, late \([0-9]*\) kB.*/\1/p' "$L/probe")

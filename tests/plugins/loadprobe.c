@@ -7,11 +7,14 @@
  *
  *   status N asked, N answered, N failed; p50 X ms, p99 X ms, max X ms
  *   rss N samples: early X kB, late X kB, min X kB, max X kB
+ *   agent cpu X s, waiting for a cpu X s, in X s
  *
  * early/late: the median of the second and of the last fifth of the
  * samples (the first fifth is start-up: plugins installing, runs starting).
- * A failed status (no connection, no answer within 10 s, not "ok") is
- * counted and its reason printed once. Exit 0 if every status answered.
+ * A failed status (no connection, no answer within 30 s, not "ok") is
+ * counted and its reason printed once. The last line (from the agent's
+ * schedstat) tells a slow agent from a starved one: time it ran, and time
+ * it was runnable but waited for a CPU. Exit 0 if every status answered.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +37,7 @@ static double now_ms(void)
 static int ask_status(const char *path, double *ms, char *why, size_t whylen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 10 };
+	struct timeval tv = { .tv_sec = 30 };
 	static const char req[] = "{\"cmd\":\"status\"}";
 	char rep[65536];
 	double t0 = now_ms();
@@ -86,6 +89,24 @@ static long rss_kb(const char *pid)
 	return kb;
 }
 
+/* The agent's time on a CPU and waiting for one, in ns (/proc/PID/schedstat). */
+static int schedstat(const char *pid, double *run, double *wait)
+{
+	char path[64];
+	unsigned long long r, w;
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/%s/schedstat", pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	ok = fscanf(f, "%llu %llu", &r, &w) == 2;
+	fclose(f);
+	*run = (double)r;
+	*wait = (double)w;
+	return ok ? 0 : -1;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -118,7 +139,8 @@ static long median(long *v, size_t from, size_t to)
 
 int main(int argc, char **argv)
 {
-	double secs, end, next_rss = 0, ms;
+	double secs, end, next_rss = 0, ms, t0, run0 = 0, wait0 = 0, run1, wait1;
+	int have_sched;
 	long interval_ms;
 	size_t nlat = 0, caplat = 1024, nrss = 0, caprss = 256, failed = 0, asked = 0;
 	double *lat;
@@ -135,7 +157,9 @@ int main(int argc, char **argv)
 	rss = malloc(caprss * sizeof(*rss));
 	if (!lat || !rss)
 		return 2;
-	end = now_ms() + secs * 1e3;
+	have_sched = schedstat(argv[2], &run0, &wait0) == 0;
+	t0 = now_ms();
+	end = t0 + secs * 1e3;
 	while (now_ms() < end) {
 		if (now_ms() >= next_rss) {
 			long kb = rss_kb(argv[2]);
@@ -176,5 +200,8 @@ int main(int argc, char **argv)
 		printf("rss %zu samples: early %ld kB, late %ld kB, min %ld kB, max %ld kB\n", nrss,
 		       median(rss, nrss / 5, 2 * nrss / 5), median(rss, nrss - nrss / 5, nrss), lo, hi);
 	}
+	if (have_sched && schedstat(argv[2], &run1, &wait1) == 0)
+		printf("agent cpu %.2f s, waiting for a cpu %.2f s, in %.1f s\n", (run1 - run0) / 1e9,
+		       (wait1 - wait0) / 1e9, (now_ms() - t0) / 1e3);
 	return failed ? 1 : 0;
 }
