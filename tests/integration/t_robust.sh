@@ -9,8 +9,8 @@ asnobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
 afuzz() { /usr/bin/env python3 "$RAGGED_ROOT/tests/fuzz/agentfuzz.py" --socket "$RAGGED_SOCKET" \
 	--pid "$AGENT_PID" --secret "$RAGGED_T/secret.txt" "$@"; }
 
-# The fuzzer and the scenarios are python3 (standard library only); the
-# vmtest guests have no python: there (and only there) they cannot run.
+# The fuzzer and the scenarios are python3 (standard library only); a
+# vmtest guest built on a host without it has none: there they cannot run.
 robust_py() {
 	if /usr/bin/env python3 -c 'import socket; socket.send_fds' 2>/dev/null; then return 0; fi
 	skip "no python3 (>= 3.9) on this machine: the agent fuzzer needs it"
