@@ -128,11 +128,14 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRCS)
 	$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lcjson -lcrypto -lelf $(VALIDATOR_LIBS)
 
 # Then the stateful agent fuzzer (tests/fuzz/agentfuzz.py, needs root) against
-# a live agent of this build, AGENT_FUZZ_SECONDS long.
-fuzz: $(FUZZ_BINS) all
+# a live agent of this build, AGENT_FUZZ_SECONDS long (AGENT_FUZZ_SEED to
+# repeat a run; the counts of what it drove every minute). The long run:
+#   make fuzz SANITIZE=1 BUILD=build-san AGENT_FUZZ_SECONDS=3600
+fuzz: $(FUZZ_BINS) all $(PLUGINS)
 	./tests/fuzz/run.sh $(BUILD)/fuzz $${FUZZ_SECONDS:-30}
 	RAGGED_BUILD=$(abspath $(BUILD)) RAGGED_TESTS=t_robust_fuzz \
-		RAGGED_FUZZ_SECONDS=$${AGENT_FUZZ_SECONDS:-300} ./tests/integration/run.sh
+		RAGGED_FUZZ_SECONDS=$${AGENT_FUZZ_SECONDS:-300} RAGGED_FUZZ_SEED=$${AGENT_FUZZ_SEED:-} \
+		RAGGED_FUZZ_REPORT=60 ./tests/integration/run.sh
 
 test-unit: test-bins
 	./tests/unit/run.sh $(BUILD)/tests
@@ -158,6 +161,7 @@ bench: all test-bins
 		agent/common/audit*.c agent/common/textesc.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
 	$(BUILD)/bench/auditbench 200000
 	./tools/bench/flood.sh
+	./tools/bench/load.sh
 
 # Enforcement bench (tools/bench/enforce.sh): empty programs on the ragged
 # hooks and the stats/attach helper, in build/bench/ (shipped to vmtest).

@@ -7,6 +7,7 @@ within a bound.
 
     agentfuzz.py --socket PATH --pid AGENT_PID --seconds N [--seed S]
                  [--user nobody] [--plugins fzhog,fzask] [--secret PATH]
+                 [--report SECONDS]
 
 Each sequence forks a few actors: some stay root, some drop to --user
 (setgid/setuid, so SO_PEERCRED names that user). Every actor opens one to
@@ -17,7 +18,10 @@ partly or not at all), garbage bytes, non-objects, oversized frames,
 half-close, and floods of requests whose replies it never reads. It leaves
 at a random point, often in the middle of a run or a prompt, or is killed.
 
-Exit 0 when every check passed; 1 with the seed and the failing sequence's
+At the end (and every --report seconds) it prints how often each
+operation was driven: requests per kind, connects, disconnects by kind,
+connection errors (the agent dropping a misbehaving client), actors killed
+mid-walk. Exit 0 when every check passed; 1 with the seed and the failing sequence's
 operations otherwise (rerun with --seed to reproduce the same choices).
 Standard library only.
 """
@@ -262,8 +266,11 @@ def sequence(args, seq_seed, user):
             if time.monotonic() > deadline:
                 os.kill(pid, signal.SIGKILL)	# a disconnect at any point
                 os.waitpid(pid, 0)
+                args.killed.add(pid)
                 break
             time.sleep(0.02)
+    killed = sum(1 for pid in kids if pid in args.killed)
+    args.tally["actors killed mid-walk"] = args.tally.get("actors killed mid-walk", 0) + killed
     try:
         os.kill(args.pid, 0)
     except OSError:
@@ -286,6 +293,27 @@ def replay_log(args, seq_seed, user):
         except OSError:
             out.append("    (no log)")
     return out
+
+
+def tally_logs(args, seq_seed):
+    """Add one sequence's actor operations to args.tally, then drop the files
+    (a long run makes hundreds of thousands of them)."""
+    rng = random.Random(seq_seed)
+    for i in range(rng.randint(1, 5)):
+        path = os.path.join(args.logdir, "actor-%d" % (seq_seed * 100 + i))
+        try:
+            with open(path) as f:
+                for line in f:
+                    # "connection error: ..." and "disconnect (how)" keep their class only.
+                    key = line.split(":")[0].strip()
+                    args.tally[key] = args.tally.get(key, 0) + 1
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def tally_line(args):
+    return ", ".join("%s %d" % kv for kv in sorted(args.tally.items()))
 
 
 def wait_hup(s, seconds):
@@ -439,6 +467,8 @@ def main():
     ap.add_argument("--actor-seconds", type=float, default=3.0)
     ap.add_argument("--scenario", help="run one named regression scenario instead")
     ap.add_argument("--count", type=int, default=3000)
+    ap.add_argument("--report", type=float, default=0,
+                    help="print the counts so far every this many seconds (0: only at the end)")
     args = ap.parse_args()
     args.plugins = [p for p in args.plugins.split(",") if p]
     args.logdir = tempfile.mkdtemp(prefix="agentfuzz.")
@@ -457,10 +487,19 @@ def main():
     if err:
         print("agentfuzz: the agent does not answer before the first sequence: %s" % err)
         return 1
+    args.tally, args.killed = {}, set()
+    start = time.monotonic()
+    next_report = start + args.report
     while time.monotonic() < end:
         seq_seed = rng.getrandbits(31)
         err = sequence(args, seq_seed, user)
         n += 1
+        if not err:
+            tally_logs(args, seq_seed)
+        if args.report and time.monotonic() >= next_report:
+            print("agentfuzz: %.0fs, %d sequences: %s" % (time.monotonic() - start, n, tally_line(args)),
+                  flush=True)
+            next_report += args.report
         if err:
             print("agentfuzz: FAIL after %d sequences (seed %d, sequence seed %d): %s"
                   % (n, seed, seq_seed, err))
@@ -468,6 +507,7 @@ def main():
                 print("    " + line)
             return 1
     shutil.rmtree(args.logdir, ignore_errors=True)
+    print("agentfuzz: driven: %s" % tally_line(args))
     print("agentfuzz: %d sequences in %.0fs (seed %d): the agent stayed up and answered status"
           % (n, args.seconds, seed))
     return 0

@@ -144,3 +144,31 @@ audit_has() { new_audit | grep -Eq -- "$1"; }
 proc_runs() { { tr '\000' ' ' < "/proc/$1/cmdline"; } 2>/dev/null | grep -qF -- "$2"; }
 # file_has FILE REGEX
 file_has() { grep -Eq -- "$2" "$1" 2>/dev/null; }
+
+# test_user_add NAME: a local account for a test (no home, no login shell);
+# test_user_del NAME removes it. The vmtest guests have no shadow tools: there
+# the account is a line in the initramfs's own /etc/passwd and /etc/group.
+test_user_add() {
+	id "$1" > /dev/null 2>&1 && test_user_del "$1"	# a leftover of an interrupted run
+	if command -v useradd > /dev/null 2>&1; then
+		# Another program may hold the passwd lock a moment: try again then.
+		wait_until 50 useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin --user-group "$1"
+	else
+		_tu=61000
+		while cut -d: -f3 /etc/passwd | grep -qx "$_tu" || cut -d: -f3 /etc/group | grep -qx "$_tu"; do
+			_tu=$((_tu + 1))
+		done
+		echo "$1:x:$_tu:$_tu:ragged test:/nonexistent:/bin/false" >> /etc/passwd &&
+			echo "$1:x:$_tu:" >> /etc/group
+	fi
+}
+test_user_del() {
+	if command -v userdel > /dev/null 2>&1; then
+		wait_until 50 userdel "$1"
+		groupdel "$1" 2>/dev/null
+	else
+		sed -i "/^$1:/d" /etc/passwd /etc/group
+	fi
+	! id "$1" > /dev/null 2>&1
+}
