@@ -24,6 +24,7 @@ result "taint_before=$(cat /proc/sys/kernel/tainted)"
 result "uptime_at_init=$(cut -d' ' -f1 /proc/uptime)"
 
 # pass/fail/expect_line/wait_until/pids_of of the integration suite
+# shellcheck disable=SC1091,SC2034  # the guest path; T_CUR is used by lib.sh
 . /ragged/tests/integration/lib.sh
 ctl() { raggedctl "$@" 9>&-; }
 T_CUR=systemd
@@ -33,6 +34,25 @@ UNIT_CG=/sys/fs/cgroup/system.slice/raggedd.service
 LOG=/var/log/ragged/audit.jsonl
 T=/run/vmtest-systemd
 mkdir -p $T
+finish() {
+	echo "systemd: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+	echo "vmtest: unit states: $(systemctl list-units --failed --no-legend 9>&- | tr '\n' ';')"
+	rc=0; [ "$T_FAIL" -eq 0 ] && [ "$T_SKIP" -eq 0 ] || rc=1
+	result "rc=$rc"
+	result "summary=systemd: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+	result "passed=$T_PASS"
+	result "failed=$T_FAIL"
+	result "skipped=$T_SKIP"
+	result "stray_processes=0"
+	result "taint_after=$(cat /proc/sys/kernel/tainted)"
+	result "uptime_at_end=$(cut -d' ' -f1 /proc/uptime)"
+	result "end"
+	exec 9>&-
+	sync
+	# exec: guest-exit acts only for PID 1 or its direct child (this service)
+	exec /ragged/vmtest/guest-exit "$rc"
+}
+
 echo "vmtest: kernel $(uname -r); cmdline $(cat /proc/cmdline)"
 
 # --- the system ---------------------------------------------------------
@@ -57,14 +77,23 @@ expect_line /usr/lib/systemd/system/raggedd.service '^ExecStart=/usr/sbin/ragged
 # --- start ---------------------------------------------------------------
 systemctl daemon-reload 9>&-
 expect_rc $? 0 "systemctl daemon-reload"
+echo "vmtest: mounts: $(grep -E ' /sys/fs/(bpf|cgroup) ' /proc/self/mountinfo | tr '\n' ';')"
 systemctl start raggedd 9>&-
 expect_rc $? 0 "systemctl start raggedd (returns once the agent said READY=1)"
+if [ "$(systemctl is-active raggedd 9>&-)" != active ]; then
+	# everything below needs the service: say why it is not up, and end
+	systemctl stop raggedd 9>&-
+	journalctl -u raggedd --no-pager -o cat 9>&- | tail -n 20 | sed 's/^/    | /'
+	fail "the service did not start; the rest is not run"
+	finish
+fi
 systemctl show raggedd -p Type -p ActiveState -p SubState -p StatusText > $T/show 9>&-
 expect_line $T/show '^Type=notify$' "Type=notify"
 expect_line $T/show '^ActiveState=active$' "the service is active"
 expect_line $T/show '^StatusText=enforcement bpf-lsm$' "its status text names the mode"
 mainpid() { systemctl show raggedd -p MainPID --value 9>&-; }
 pid=$(mainpid)
+echo "vmtest: the agent's /sys mounts: $(grep -E ' /sys(/fs/[a-z]*)? ' "/proc/$pid/mountinfo" | cut -d' ' -f5,6 | tr '\n' ';')"
 [ "$(mode)" = bpf-lsm ] && pass "raggedctl status: bpf-lsm" || fail "raggedctl status: enforcement '$(mode)'"
 grep -qx "0::/system.slice/raggedd.service/raggedd.agent" "/proc/$pid/cgroup" &&
 	pass "the agent moved itself into the leaf raggedd.agent" || fail "agent cgroup: $(cat "/proc/$pid/cgroup")"
@@ -74,7 +103,7 @@ grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$pid/status" && pass "the agent runs 
 awk '$5 == "/usr" && $6 ~ /(^|,)ro(,|$)/ {f = 1} END {exit !f}' "/proc/$pid/mountinfo" &&
 	pass "/usr is read-only for the agent (ProtectSystem=)" || fail "/usr is writable for the agent"
 awk '$5 == "/proc/sys" && $6 ~ /(^|,)ro(,|$)/ {f = 1} END {exit !f}' "/proc/$pid/mountinfo" &&
-	pass "/proc/sys is read-only for the agent (ProtectKernelTunables=)" || fail "/proc/sys is writable for the agent"
+	pass "/proc/sys is read-only for the agent (ReadOnlyPaths=)" || fail "/proc/sys is writable for the agent"
 
 # --- a plugin run as an ordinary user -------------------------------------
 echo "top secret" > /srv/secret.txt; chmod 644 /srv/secret.txt	# DAC allows it
@@ -151,6 +180,7 @@ expect_line $T/after.out '^read /srv/secret.txt -> EACCES$' "the restarted agent
 # --- a crash with a live run: restarted by systemd, the dead run accounted for
 live_run $T/crash.out
 oldpid=$(mainpid)
+echo "vmtest: the agent's /sys mounts: $(grep -E ' /sys(/fs/[a-z]*)? ' "/proc/$pid/mountinfo" | cut -d' ' -f5,6 | tr '\n' ';')"
 kill -9 "$oldpid"
 wait "$cpid"; rc=$?
 [ "$rc" -ne 0 ] && pass "the client of the live run learns its agent died (exit $rc)" || fail "the client exited 0"
@@ -185,20 +215,4 @@ left=$(pids_of raggedd; pids_of "hog sleep"; pids_of plugins/probe)
 tail -n 1 $LOG | grep -q '"event":"agent_stopped"' && pass "the log ends with agent_stopped" ||
 	fail "last record: $(tail -n 1 $LOG | cut -c1-200)"
 
-echo "systemd: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
-echo "vmtest: unit states: $(systemctl list-units --failed --no-legend 9>&- | tr '\n' ';')"
-rc=0; [ "$T_FAIL" -eq 0 ] && [ "$T_SKIP" -eq 0 ] || rc=1
-result "rc=$rc"
-result "summary=systemd: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
-result "passed=$T_PASS"
-result "failed=$T_FAIL"
-result "skipped=$T_SKIP"
-result "stray_processes=0"
-result "taint_after=$(cat /proc/sys/kernel/tainted)"
-result "uptime_at_end=$(cut -d' ' -f1 /proc/uptime)"
-result "end"
-exec 9>&-
-sync
-/ragged/vmtest/guest-exit "$rc"
-echo "vmtest: isa-debug-exit failed"
-systemctl poweroff --force --force
+finish

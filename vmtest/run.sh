@@ -232,8 +232,11 @@ build_initramfs() {
     done
 
     # the tree under test, same relative layout as the checkout
-    for d in build tests docs/examples tools/bench agent/python docs/audit-schema.json \
-        docs/protocol-schema.json docs/calling-from-ragged.md VERSION; do
+    local tree="build tests docs/examples tools/bench agent/python docs/audit-schema.json
+        docs/protocol-schema.json docs/calling-from-ragged.md VERSION"
+    # the systemd mode runs the installed product: only test plugins and helpers
+    [ "$systemd_mode" = 1 ] && tree="build/plugins tests/integration/lib.sh"
+    for d in $tree; do
         [ -e "$src/$d" ] || { echo "vmtest: note: $src/$d does not exist"; continue; }
         mkdir -p "$root/ragged/$(dirname "$d")"
         cp -a "$src/$d" "$root/ragged/$d"

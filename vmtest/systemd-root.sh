@@ -10,6 +10,7 @@
 # own instead of the host's (no udev, dbus, getty, tmpfiles: nothing the
 # agent or the test uses). systemctl as root talks to PID 1 over its private
 # socket, so no D-Bus daemon is needed.
+# shellcheck disable=SC2154  # root, src, die, put, put_libs: vmtest/run.sh
 
 # host programs of systemd, with their libraries (put/put_libs of run.sh)
 SYSTEMD_PROGS="/usr/lib/systemd/systemd /usr/lib/systemd/systemd-journald
