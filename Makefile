@@ -4,7 +4,8 @@
 #   make deps-build only the packages building and running the agent need
 #   make            the product: BPF objects, skeletons, raggedd, raggedctl
 #   make test-bins  what the tests run: test plugins, unit-test binaries
-#   make test       builds both, then unit, fuzz, integration, coverage, vmtest
+#   make test       builds both, then unit, fuzz, integration, coverage, vmtest,
+#                   vmtest-systemd (the installed unit under systemd as PID 1)
 #   make coverage   per-file line coverage of the security modules
 #   make demo       start raggedd, run the example plugin, print its audit records
 

@@ -4,7 +4,9 @@
 # Suites: unit (cmocka), docs (tables generated from schemas match them), fuzz (bounded libFuzzer runs), native integration
 # (real agent, real kernel), coverage (the same unit+integration suites on
 # an instrumented build, total for the security modules), vmtest (BPF-LSM on
-# the kernel matrix under QEMU). A suite that cannot run says why and fails.
+# the kernel matrix under QEMU), vmtest-systemd (the agent as a systemd
+# service with systemd as PID 1, oldest and newest kernel). A suite that
+# cannot run says why and fails.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -42,6 +44,7 @@ suite fuzz ./tests/fuzz/run.sh build/fuzz "${FUZZ_SECONDS:-20}"
 suite integration ./tests/integration/run.sh
 suite coverage ./tools/coverage.sh
 suite vmtest ./vmtest/run.sh --timeout "${VMTEST_TIMEOUT:-600}"
+suite vmtest-systemd ./vmtest/run.sh --systemd --timeout "${VMTEST_TIMEOUT:-600}"
 
 rm -rf "$LOG"
 echo "$P passed, $F failed, $S skipped"

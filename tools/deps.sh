@@ -19,7 +19,7 @@ BUILD_PKGS="
 # client's tests, and the real shipping/metrics software they drive.
 TEST_PKGS="
   libcmocka-dev lcov gcovr valgrind
-  qemu-system-x86 busybox-static cpio util-linux
+  qemu-system-x86 busybox-static cpio util-linux systemd
   bubblewrap hyperfine python3 python3-jsonschema python3-pytest python3-click
   prometheus-node-exporter rsyslog
 "

@@ -1,5 +1,5 @@
 #!/bin/bash
-# vmtest/run.sh [--kernels "6.1 6.12 7.3"] [--timeout S]
+# vmtest/run.sh [--systemd] [--kernels "6.1 6.12 7.3"] [--timeout S]
 #
 # Boots every kernel of the matrix (vmtest/fetch-kernels.sh) under QEMU TCG
 # with a busybox initramfs that carries the build outputs at /ragged, runs
@@ -12,13 +12,20 @@
 # the guest can write to, then stops QEMU through isa-debug-exit, so QEMU's
 # own exit status is 1 (pass) or 3 (fail).  Both must agree for a PASS.
 #
+# --systemd: the host's systemd is PID 1 instead (pure cgroup v2), the
+# product is installed with `make install`, and vmtest/guest-systemd.sh runs
+# as a service: it starts raggedd.service, runs plugins, restarts, stops and
+# checks what is left (vmtest/systemd-root.sh builds that root).  The closing
+# line then sums the guest's checks over the kernels.
+#
 # A boot that ends without a complete result (timeout, panic, crash) is
 # retried once; then it fails and the tail of its console log is printed.
 #
 # Environment:
 #   RAGGED_SRC          tree to test (default: this checkout); its build/,
 #                       tests/ and docs/examples/ go to /ragged in the guest
-#   KERNELS             same as --kernels (space or comma separated)
+#   KERNELS             same as --kernels (space or comma separated; default:
+#                       every kernel, with --systemd the oldest and newest)
 #   VMTEST_TIMEOUT      same as --timeout (seconds per boot, default 300)
 #   VMTEST_CACHE        cache dir (default vmtest/.cache)
 #   VMTEST_HOST_TOOLS   host programs copied into the guest (with their libs)
@@ -33,6 +40,7 @@ src=$(cd "${RAGGED_SRC:-$here/..}" && pwd)
 cache=${VMTEST_CACHE:-$here/.cache}
 kernels=${KERNELS:-}
 timeout_s=${VMTEST_TIMEOUT:-300}
+systemd_mode=0
 
 # Host programs the tests may use inside the guest.  Busybox provides the
 # basic userland; add real tools here when busybox's applet is not enough.
@@ -73,6 +81,7 @@ while [ $# -gt 0 ]; do
     --kernels=*) kernels=${1#*=} ;;
     --timeout) timeout_s=$2; shift ;;
     --timeout=*) timeout_s=${1#*=} ;;
+    --systemd) systemd_mode=1 ;;
     -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "vmtest: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -91,7 +100,10 @@ CC=${CC:-cc}
 command -v "$CC" >/dev/null || CC=clang
 command -v "$CC" >/dev/null || die "no C compiler for vmtest/guest-exit.c"
 
-if [ -z "$kernels" ]; then
+if [ -z "$kernels" ] && [ "$systemd_mode" = 1 ]; then
+    # one boot each on the oldest and the newest kernel of the matrix
+    kernels=$(grep -v '^#' "$index" | cut -f1 | sort -V | sed -n '1p;$p' | uniq | tr '\n' ' ')
+elif [ -z "$kernels" ]; then
     kernels=$(grep -v '^#' "$index" | cut -f1 | tr '\n' ' ')
 fi
 for k in $kernels; do
@@ -105,8 +117,12 @@ mkdir -p "$logs"
 # ---------------------------------------------------------------------------
 # initramfs
 # ---------------------------------------------------------------------------
-root=$cache/initramfs.d
-initrd=$cache/initramfs.cpio.gz
+# the systemd mode's root is a different one (both may exist side by side)
+flavour=; [ "$systemd_mode" = 1 ] && flavour=-systemd
+root=$cache/initramfs$flavour.d
+initrd=$cache/initramfs$flavour.cpio.gz
+# shellcheck source=vmtest/systemd-root.sh
+[ "$systemd_mode" = 1 ] && . "$here/systemd-root.sh"
 
 # copy a host file to the same path in the guest (through the guest's
 # /bin -> usr/bin style symlinks).  --remove-destination matters: the target
@@ -208,15 +224,19 @@ build_initramfs() {
         mkdir -p "$root$(dirname "$f")"
         cp -a --remove-destination "$f" "$root$f"
     done
-    [ "${VMTEST_PYTHON:-1}" = 1 ] && put_python
+    # (the systemd mode's test needs no Python)
+    [ "${VMTEST_PYTHON:-1}" = 1 ] && [ "$systemd_mode" = 0 ] && put_python
     for f in $EXTRA_LIBS; do
         p=$(/sbin/ldconfig -p | awk -v l="$f" '$1 == l && /x86-64/ && p == "" {p = $NF} END {print p}')
         [ -n "$p" ] && put "$p"
     done
 
     # the tree under test, same relative layout as the checkout
-    for d in build tests docs/examples tools/bench agent/python docs/audit-schema.json \
-        docs/protocol-schema.json docs/calling-from-ragged.md VERSION; do
+    local tree="build tests docs/examples tools/bench agent/python docs/audit-schema.json
+        docs/protocol-schema.json docs/calling-from-ragged.md VERSION"
+    # the systemd mode runs the installed product: only test plugins and helpers
+    [ "$systemd_mode" = 1 ] && tree="build/plugins tests/integration/lib.sh"
+    for d in $tree; do
         [ -e "$src/$d" ] || { echo "vmtest: note: $src/$d does not exist"; continue; }
         mkdir -p "$root/ragged/$(dirname "$d")"
         cp -a "$src/$d" "$root/ragged/$d"
@@ -241,6 +261,7 @@ build_initramfs() {
         "$here/guest-exit.c"
     cp "$here/guest-init.sh" "$root/init"
     chmod 755 "$root/init"
+    [ "$systemd_mode" = 1 ] && add_systemd_root
 
     cat > "$root/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
@@ -299,7 +320,7 @@ boot_once() {
         -serial "file:$console" -serial "file:$results" \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -kernel "$vmlinuz" -initrd "$initrd" \
-        -append "console=ttyS0,115200 panic=-1 ${LSM:+lsm=$LSM} ${VMTEST_APPEND:-}" \
+        -append "console=ttyS0,115200 panic=-1 ${LSM:+lsm=$LSM} $MODE_APPEND ${VMTEST_APPEND:-}" \
         </dev/null >"$logs/$short.try$try.qemu.log" 2>&1 &
     qpid=$!
     q_status=0
@@ -346,30 +367,48 @@ judge() {
     [ "${stray:-0}" = 0 ] || detail="$detail; $stray stray process(es) at the end"
 }
 
+# The systemd mode: systemd from the initramfs as PID 1 (rdinit=), on the
+# unified hierarchy only, going straight to the test's target.
+MODE_APPEND=
+[ "$systemd_mode" = 1 ] && MODE_APPEND="rdinit=/usr/lib/systemd/systemd \
+systemd.unified_cgroup_hierarchy=1 systemd.unit=ragged-vmtest.target"
+
 build_initramfs
 
 declare -A V D S R
+# the systemd mode's closing line sums the guest's own checks
+cpass=0; cfail=0; cskip=0
 fail=0
 for k in $kernels; do
     line=$(awk -F'\t' -v k="$k" '$1 == k' "$index")
     krel=$(echo "$line" | cut -f3)
     vmlinuz=$cache/$(echo "$line" | cut -f2)
     [ -f "$vmlinuz" ] || die "$vmlinuz missing; run 'make vmtest-kernels'"
-    rm -f "$logs/$k".try*
+    short=$k$flavour
+    rm -f "$logs/$short".try*
     secs=0
     for try in 1 2; do
-        echo "vmtest: [$k] booting $krel (try $try, timeout ${timeout_s}s)"
-        boot_once "$k" "$vmlinuz" "$try"
+        echo "vmtest: [$k] booting $krel${flavour:+ with systemd} (try $try, timeout ${timeout_s}s)"
+        boot_once "$short" "$vmlinuz" "$try"
         secs=$((secs + q_secs))
-        judge "$k" "$krel" "$try"
+        judge "$short" "$krel" "$try"
         echo "vmtest: [$k] try $try: ${verdict} after ${q_secs}s${guest_times:+ ($guest_times)}: $detail"
         [ "$verdict" = RETRY ] || break
     done
     [ "$verdict" = RETRY ] && verdict=FAIL
     if [ "$verdict" != PASS ]; then
         fail=1
-        echo "vmtest: [$k] last 80 lines of $logs/$k.try$try.console.log:"
-        tail -n 80 "$logs/$k.try$try.console.log" 2>/dev/null | tr -d '\r' | sed 's/^/  | /'
+        echo "vmtest: [$k] last 80 lines of $logs/$short.try$try.console.log:"
+        tail -n 80 "$logs/$short.try$try.console.log" 2>/dev/null | tr -d '\r' | sed 's/^/  | /'
+    fi
+    if [ "$systemd_mode" = 1 ]; then
+        res=$logs/$short.try$try.results
+        n=$(rget "$res" passed); cpass=$((cpass + ${n:-0}))
+        n=$(rget "$res" skipped); cskip=$((cskip + ${n:-0}))
+        n=$(rget "$res" failed)
+        # a kernel that failed without counting a failed check counts one
+        [ "$verdict" = PASS ] || [ "${n:-0}" -gt 0 ] || n=1
+        cfail=$((cfail + ${n:-0}))
     fi
     V[$k]=$verdict; D[$k]=$detail; S[$k]=$secs; R[$k]=$krel
 done
@@ -385,5 +424,9 @@ npass=0; nfail=0
 for k in $kernels; do
     if [ "${V[$k]}" = PASS ]; then npass=$((npass + 1)); else nfail=$((nfail + 1)); fi
 done
-echo "vmtest: $npass passed, $nfail failed"
+if [ "$systemd_mode" = 1 ]; then
+    echo "vmtest-systemd: $cpass passed, $cfail failed, $cskip skipped"
+else
+    echo "vmtest: $npass passed, $nfail failed"
+fi
 exit $fail
