@@ -369,7 +369,7 @@ void runs_consent_changed(struct agent *a, uid_t owner, const char *plugin, uint
 struct run *run_find_pidfd(struct agent *a, int fd);
 struct run *run_find_timerfd(struct agent *a, int fd);
 void run_tick(struct agent *a, struct run *r);
-void runs_reap_stale_scratch(struct agent *a);
+int runs_reap_stale_scratch(struct agent *a, struct stale_run *st, int n, int max);
 void run_reap(struct agent *a, struct run *r);
 void run_abort(struct agent *a, struct run *r);
 

@@ -42,21 +42,38 @@ int scratch_setup(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
-void runs_reap_stale_scratch(struct agent *a)
+/*
+ * Scratch tmpfs of runs whose agent died. A run whose scratch is here but
+ * whose cgroup cgroup_reap_stale() did not find was ended by someone else
+ * (a service manager kills the whole unit when its main process dies and
+ * removes the emptied cgroups): it joins st[] with no cgroup id, so the
+ * restarted agent still closes it in the log. Returns the new count.
+ */
+int runs_reap_stale_scratch(struct agent *a, struct stale_run *st, int n, int max)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 
 	if (xsnprintf(dir, sizeof(dir), "%s/runs", a->cfg.state_dir) < 0 || !(d = opendir(dir)))
-		return;
+		return n;
 	while ((de = readdir(d))) {
+		bool known = false;
+
 		if (de->d_name[0] == '.' || xsnprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
 			continue;
 		umount2(path, MNT_DETACH);
 		rm_tree(path);
+		for (int i = 0; i < n && !known; i++)
+			known = st[i].name[0] && strncmp(de->d_name, st[i].name, strlen(st[i].name)) == 0;
+		if (!known && n < max && strlen(de->d_name) < sizeof(st[n].name)) {
+			snprintf(st[n].name, sizeof(st[n].name), "%s", de->d_name);
+			st[n].cgid = 0;
+			n++;
+		}
 	}
 	closedir(d);
+	return n;
 }
 
 /* Say which limit ended the run, once: record, reason for the caller, kill. */

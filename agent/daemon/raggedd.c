@@ -159,8 +159,8 @@ static int start(struct agent *a, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	/* Scratch tmpfs of runs whose agent died. */
-	runs_reap_stale_scratch(a);
+	/* Scratch tmpfs of runs whose agent died; runs whose cgroup is already gone. */
+	n_stale = runs_reap_stale_scratch(a, stale, n_stale, MAX_STALE);
 	if (bpf_load(a, err, errlen) < 0 || hostaddr_setup(a, err, errlen) < 0 ||
 	    procmon_load(a, err, errlen) < 0 || events_setup(a, err, errlen) < 0)
 		return -1;

@@ -10,7 +10,9 @@
  * name), the pinned ring buffer is drained into the log under the ghost,
  * and a closing plugin_failed record carries the same arithmetic as any
  * run: kernel count == logged (before + after) + suppressed + lost.
- * Then every map entry no live run owns is removed.
+ * Then every map entry no live run owns is removed. A run whose cgroup
+ * was already gone (a service manager ended it with the dead agent) is
+ * found by its scratch dir and closed too, its kernel counts unavailable.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -183,8 +185,10 @@ void restart_settle(struct agent *a)
 		rec = auditrec_new(a, "plugin_failed", "killed");
 		auditrec_run_fields(rec, r);
 		d = cJSON_AddObjectToObject(rec, "details");
-		cJSON_AddStringToObject(d, "reason", "the agent stopped during the run; the restarted "
-					"agent ended it (it stayed confined meanwhile)");
+		cJSON_AddStringToObject(d, "reason", r->cg.id ? "the agent stopped during the run; the "
+					"restarted agent ended it (it stayed confined meanwhile)" :
+					"the agent stopped during the run; it was ended before the "
+					"restart (its cgroup was gone: its kernel counts are unknown)");
 		run_reconcile(a, r, d);
 		auditrec_emit(a, rec);
 		run_free(a, r);

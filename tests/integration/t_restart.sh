@@ -70,6 +70,37 @@ t_restart_kill9_mid_flood() {
 	expect_rc $? 0 "the hash chain verifies after a kill mid-flood"
 }
 
+# kill -9, and then the run is ended and its cgroups removed before the agent
+# is back (what systemd does to a unit whose main process died): the
+# restarted agent finds the run by its scratch dir and still closes it.
+t_restart_kill9_cgroup_gone() {
+	hog_plugin gonecg
+	mark_audit
+	ctl run gonecg -- later "600:$RAGGED_T/secret.txt" > /dev/null 2>&1 &
+	cpid=$!
+	wait_until 300 audit_has '"event":"plugin_loaded".*"plugin":"gonecg"' || fail "the run did not start"
+	kill -9 "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=""
+	wait "$cpid"
+	cgs=$(find /sys/fs/cgroup -maxdepth 8 -type d -path "*/$TAG/run-*" 2>/dev/null)
+	[ -n "$cgs" ] || { fail "no run cgroup to remove"; return; }
+	for cg in $cgs; do
+		for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	done
+	for cg in $cgs; do
+		wait_until 100 sh -c "[ ! -s '$cg/cgroup.procs' ]" && rmdir "$cg" 2>/dev/null
+	done
+	left=$(find /sys/fs/cgroup -maxdepth 8 -type d -path "*/$TAG/run-*" 2>/dev/null | head -1)
+	[ -z "$left" ] || { fail "could not remove the run cgroup $left"; return; }
+	start_agent || { fail "agent restart"; return; }
+	new_audit > "$RAGGED_T/gc.rec"
+	expect_line "$RAGGED_T/gc.rec" '"event":"plugin_failed".*"plugin":"gonecg".*agent stopped during the run.*cgroup was gone.*"counters":"unavailable"' \
+		"a run whose cgroup was gone before the restart is closed, its counts marked unavailable"
+	[ -z "$(ls "$RAGGED_T/state/runs" 2>/dev/null)" ] && pass "its scratch dir is gone" ||
+		fail "scratch left: $(ls "$RAGGED_T/state/runs")"
+	ctl audit verify > /dev/null 2>&1
+	expect_rc $? 0 "the hash chain verifies"
+}
+
 # SIGKILL while consent is being written, in a loop: the store is always
 # the old state or the new one, never torn, never unreadable.
 t_restart_consent_store_crash_safe() {
