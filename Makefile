@@ -30,7 +30,8 @@ VALIDATOR_LIBS := -lutf8proc
 LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd $(VALIDATOR_LIBS)
 RAGGED_VERSION := $(shell cat VERSION)
 CFLAGS   += -DRAGGED_VERSION='"$(RAGGED_VERSION)"'
-LDLIBS_CTL    := -lcjson -lcrypto -lelf $(VALIDATOR_LIBS)
+# No -lcrypto: the client links its own SHA-256 (agent/common/sha256.h).
+LDLIBS_CTL    := -lcjson -lelf $(VALIDATOR_LIBS)
 LDLIBS        := $(LDLIBS_DAEMON)
 ifeq ($(COVERAGE),1)
 CFLAGS   += --coverage -O0 -DRAGGED_COVERAGE
@@ -151,7 +152,7 @@ bench: all test-bins
 	./tools/bench/consent.sh
 	./tools/bench/enforce.sh
 	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common tools/bench/auditbench.c \
-		agent/common/audit*.c agent/common/textesc.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
+		agent/common/audit*.c agent/common/sha256.c agent/common/textesc.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
 	$(BUILD)/bench/auditbench 200000
 	./tools/bench/flood.sh
 
