@@ -504,8 +504,8 @@ int validate_dir(const char *dir, const struct manifest *m, const struct validat
 	struct vctx v = { .r = out, .m = m };
 	struct walk w = { .v = &v };
 	unsigned char md[32];
-	char cpath[PATH_MAX];
-	bool cache = false;
+	char cpath[PATH_MAX], fp[65], fp2[65], salt[96];
+	bool cache = false, fp_ok = false, settled = false;
 	int rc;
 
 	v.root = w.root;
@@ -538,6 +538,26 @@ int validate_dir(const char *dir, const struct manifest *m, const struct validat
 			return -1;
 		}
 	}
+	/*
+	 * An unchanged plugin (same stat fingerprint) has the content digest
+	 * it had: its cached report is used without reading the files.
+	 */
+	snprintf(salt, sizeof(salt), "%u|%u|%llu|%llu", w.max_files, w.max_depth,
+		 (unsigned long long)w.max_file, (unsigned long long)w.max_total);
+	if (o && o->cache_dir &&
+	    validate_fingerprint(w.rootfd, w.max_files, w.max_depth, fp, &settled) == 0 && settled) {
+		fp_ok = true;
+		if (validate_fp_lookup(o->cache_dir, fp, salt, out->digest, &out->files,
+				       &out->bytes) == 0 &&
+		    cache_path(&w, o, m, cpath, sizeof(cpath)) == 0 &&
+		    cache_load(cpath, out, m && m->n_python_deps && o->osv_dir)) {
+			rc = 0;
+			goto out;
+		}
+		memset(out->digest, 0, sizeof(out->digest));
+		out->files = 0;
+		out->bytes = 0;
+	}
 	sha256_init(&w.md);
 	rc = walk_dir(&w, dup(w.rootfd), "", 0);
 	if (rc == 0) {
@@ -549,13 +569,18 @@ int validate_dir(const char *dir, const struct manifest *m, const struct validat
 		goto out;
 	}
 	cache = cache_path(&w, o, m, cpath, sizeof(cpath)) == 0;
-	if (cache && cache_load(cpath, out, m && m->n_python_deps && o->osv_dir))
-		goto out;
-	analyse(&w);
-	vdeps_check(&v, o ? o->osv_dir : NULL);
-	report_sort(out);
-	if (cache && out->complete)
-		cache_store(o->cache_dir, cpath, out);
+	if (!cache || !cache_load(cpath, out, m && m->n_python_deps && o->osv_dir)) {
+		analyse(&w);
+		vdeps_check(&v, o ? o->osv_dir : NULL);
+		report_sort(out);
+		if (cache && out->complete)
+			cache_store(o->cache_dir, cpath, out);
+	}
+	/* Only a fingerprint that held from before the read until after it. */
+	if (cache && out->complete && fp_ok &&
+	    validate_fingerprint(w.rootfd, w.max_files, w.max_depth, fp2, &settled) == 0 &&
+	    settled && strcmp(fp, fp2) == 0)
+		validate_fp_store(o->cache_dir, fp, salt, out->digest, out->files, out->bytes);
 out:
 	for (size_t i = 0; i < w.n; i++) {
 		free(w.f[i].rel);
