@@ -2,7 +2,7 @@
 # make test: every suite, in order of cost, with one closing line
 #   N passed, N failed, N skipped
 # Suites: unit (cmocka), fuzz (bounded libFuzzer runs), native integration
-# (real agent, real kernel), coverage (the same unit+integration suites on
+# (real agent, real kernel), bench-smoke (every bench at a tiny size), coverage (the same unit+integration suites on
 # an instrumented build, total for the security modules), vmtest (BPF-LSM on
 # the kernel matrix under QEMU). A suite that cannot run says why and fails.
 set -u
@@ -39,6 +39,8 @@ suite() { # suite NAME COMMAND...
 suite unit ./tests/unit/run.sh build/tests
 suite fuzz ./tests/fuzz/run.sh build/fuzz "${FUZZ_SECONDS:-20}"
 suite integration ./tests/integration/run.sh
+# Every bench once at a tiny size: it runs, its BENCH lines add up (no target judged).
+suite bench-smoke ./tools/bench/all.sh --smoke
 suite coverage ./tools/coverage.sh
 suite vmtest ./vmtest/run.sh --timeout "${VMTEST_TIMEOUT:-600}"
 
