@@ -148,12 +148,13 @@ demo: all $(BUILD)/plugins/probe
 
 # Every bench, then one table of their BENCH lines (metric, target, ratio,
 # holds/missed): tools/bench/all.sh; the lines' format is in docs/PERFORMANCE.md.
-bench: all test-bins $(ENFORCE_BENCH)
+bench: all test-bins
 	./tools/bench/all.sh --log $(BUILD)/bench/bench.log
 
 # Enforcement bench (tools/bench/enforce.sh): empty programs on the ragged
 # hooks and the stats/attach helper, in build/bench/ (shipped to vmtest).
 ENFORCE_BENCH := $(BUILD)/bench/empty.bpf.o $(BUILD)/bench/bpfstats $(BUILD)/plugins/loopbench
+bench test: $(ENFORCE_BENCH)
 $(BUILD)/bench/empty.bpf.o: tools/bench/empty.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -c $< -o $@
@@ -169,7 +170,10 @@ bench-enforce: all test-bins $(ENFORCE_BENCH)
 vmbench: vmtest-kernels all test-bins $(ENFORCE_BENCH)
 	VMTEST_APPEND="ragged.run=bench $(if $(VMBENCH_ENV),ragged.bench_env=$(VMBENCH_ENV)) $(VMTEST_APPEND)" \
 		$(VMTEST_DIR)/run.sh \
-		$(if $(strip $(KERNELS)),--kernels "$(KERNELS)") --timeout $(VMBENCH_TIMEOUT)
+		$(if $(strip $(KERNELS)),--kernels "$(KERNELS)") --timeout $(VMBENCH_TIMEOUT); \
+	rc=$$?; set --; for f in $${VMTEST_CACHE:-$(VMTEST_DIR)/.cache}/logs/*.console.log; do \
+		grep -q 'BENCH metric=' "$$f" 2>/dev/null && set -- "$$@" "$$(basename "$$f" .console.log)=$$f"; done; \
+	[ $$# -eq 0 ] || ./tools/bench/summary.sh "$$@"; exit $$rc
 
 # Install (FHS). PREFIX and DESTDIR as usual; the config goes to /etc
 # (the agent's default path) and is never overwritten; uninstall keeps it.
