@@ -10,7 +10,8 @@
 # a file outside its grant SCALE_N times (default 50000); decisions per
 # second in all, from the first request to the last return (every record
 # on disk), and the ratio to the first F. Every round checks the run's
-# arithmetic (kernel decisions == logged + suppressed + lost).
+# arithmetic (kernel decisions == logged + suppressed + lost). Also: the
+# agent's own CPU share while the K runs idle (3 s, from /proc).
 # All ratios are information (target=info): what grows, and how fast.
 set -eu -o pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -64,6 +65,8 @@ now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 running() { "$B/raggedctl" --format json status | sed -n 's/.*"active_runs":\([0-9]*\).*/\1/p'; }
 ctl() { "$B/raggedctl" "$@"; }
+# The agent's CPU time (user + system, clock ticks) so far.
+agent_ticks() { awk '{ print $14 + $15 }' "/proc/$APID/stat"; }
 
 agent_start
 ctl plugin install "$D/plugin" > /dev/null
@@ -78,6 +81,10 @@ for k in $RUNS; do
 	i=0
 	while [ "$(running)" -lt "$k" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	[ "$(running)" -ge "$k" ] || { echo "scale bench: only $(running) of $k runs started" >&2; exit 1; }
+	# What K idle runs cost the agent: its CPU time over 3 s with nothing asked.
+	c0=$(agent_ticks); t0=$(now_ns); sleep 3; c1=$(agent_ticks); t1=$(now_ns)
+	cpu=$(awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", c / hz / (t / 1e9) * 100 }')
+	echo "scale: $k idle runs: the agent uses ${cpu}% of a CPU"
 	: > "$D/run.t"; : > "$D/status.t"
 	for _ in $(seq 1 "$M"); do
 		t0=$(now_ns); ctl run scale -- sleep 0 > /dev/null; t1=$(now_ns)
