@@ -1203,6 +1203,8 @@ static int fp_entries(const char *cache, char *first, size_t len)
 	DIR *dir = opendir(cache);
 	int n = 0;
 
+	if (!dir && errno == ENOENT)
+		return 0;	/* nothing was cached at all */
 	assert_non_null(dir);
 	while ((de = readdir(dir)))
 		if (strncmp(de->d_name, "fp-", 3) == 0 && n++ == 0)
@@ -1226,6 +1228,9 @@ static void test_cache_fingerprint(void **state)
 	o = (struct validate_opts){ .cache_dir = cache };
 	plain();
 	code("print('a')\n");
+	put("lib/util/helpers.py", "X = 1\n", 0644);	/* subdirectories are walked */
+	snprintf(buf, sizeof(buf), "%s/link", tmp);
+	assert_int_equal(symlink("lib/util/helpers.py", buf), 0);	/* and links read */
 	/* Just written: not settled, so no fingerprint is recorded. */
 	scan(NULL, &o, &r);
 	assert_false(r.cached);
@@ -1268,6 +1273,21 @@ static void test_cache_fingerprint(void **state)
 	expect(&r, "py-shell", SEV_HIGH);
 	validate_report_free(&r);
 	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 3);
+
+	/* Over a cap (files or depth): no fingerprint, the full scan says why. */
+	o.max_files = 2;
+	nftw(cache, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+	scan(NULL, &o, &r);
+	expect(&r, "fs-limit", -1);
+	validate_report_free(&r);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 0);
+	o.max_files = 0;
+	o.max_depth = 1;
+	scan(NULL, &o, &r);
+	expect(&r, "fs-limit", -1);
+	validate_report_free(&r);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 0);
+	o.max_depth = 0;
 
 	/* A damaged fingerprint entry is a miss. */
 	nftw(cache, rm_cb, 8, FTW_DEPTH | FTW_PHYS);

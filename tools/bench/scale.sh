@@ -44,7 +44,7 @@ printf '[plugin]\nname = "scale"\nversion = "1.0.0"\ntype = "command"\nentry = [
 chmod 755 "$D/plugin"
 echo secret > "$D/secret"; chmod 600 "$D/secret"
 
-BENCH=scale
+BENCH=scale	# shellcheck disable=SC2034 # used by agent.sh
 . "$ROOT/tools/bench/agent.sh"
 SLEEPERS=()
 stop_sleepers() {
@@ -120,8 +120,9 @@ for f in $FLOOD; do
 	# Each run's closing record: kernel decisions == logged + suppressed + lost.
 	tail -n +"$((before + 1))" "$D/audit.jsonl" | grep '"event":"plugin_executed"' |
 		sed -n 's/.*"kernel_audited":\([0-9]*\).*"records_logged":\([0-9]*\).*"records_suppressed":\([0-9]*\).*"records_lost":\([0-9]*\).*/\1 \2 \3 \4/p' > "$D/arith"
-	[ "$(wc -l < "$D/arith")" -eq "$f" ] && awk '$1 != $2 + $3 + $4 { exit 1 }' "$D/arith" ||
-		{ echo "scale bench: $f flooding runs: arithmetic does not hold:" >&2; cat "$D/arith" >&2; exit 1; }
+	if [ "$(wc -l < "$D/arith")" -ne "$f" ] || ! awk '$1 != $2 + $3 + $4 { exit 1 }' "$D/arith"; then
+		echo "scale bench: $f flooding runs: arithmetic does not hold:" >&2; cat "$D/arith" >&2; exit 1
+	fi
 	rate=$(awk -v n="$N" -v f="$f" -v t=$((t1 - t0)) 'BEGIN { printf "%.0f", n * f / (t / 1e9) }')
 	[ -n "$first_rate" ] || { first_rate=$rate; first_f=$f; }
 	echo "scale: $f flooding runs: $rate denied decisions/s in all, to the last record on disk"
