@@ -44,7 +44,8 @@ printf '[plugin]\nname = "scale"\nversion = "1.0.0"\ntype = "command"\nentry = [
 chmod 755 "$D/plugin"
 echo secret > "$D/secret"; chmod 600 "$D/secret"
 
-BENCH=scale	# shellcheck disable=SC2034 # used by agent.sh
+# shellcheck disable=SC2034 # BENCH: for agent.sh
+BENCH=scale
 . "$ROOT/tools/bench/agent.sh"
 SLEEPERS=()
 stop_sleepers() {
