@@ -4,7 +4,9 @@
 #   make deps-build only the packages building and running the agent need
 #   make            the product: BPF objects, skeletons, raggedd, raggedctl
 #   make test-bins  what the tests run: test plugins, unit-test binaries
-#   make test       builds both, then unit, fuzz, integration, coverage, vmtest
+#   make test       builds both, then unit, fuzz, integration, bench-smoke, coverage, vmtest
+#   make bench      every benchmark, ending with one table (docs/PERFORMANCE.md)
+#   make vmbench    the enforcement bench in each vmtest guest, one table per kernel
 #   make coverage   per-file line coverage of the security modules
 #   make demo       start raggedd, run the example plugin, print its audit records
 
