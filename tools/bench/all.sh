@@ -37,11 +37,12 @@ P=0; F=0; S=0
 
 # bench NAME COMMAND...: run it, keep its output, count it.
 bench() {
-	local name=$1 rc
+	local name=$1 rc start=$SECONDS
 	shift
 	echo "== bench $name: $*" | tee -a "$LOG"
 	"$@" 2>&1 | tee "$TMP/$name.out" | tee -a "$LOG"
 	rc=$?
+	echo "== bench $name: exit $rc in $((SECONDS - start)) s" | tee -a "$LOG"
 	if [ "$rc" -ne 0 ]; then
 		echo "== bench $name: FAILED (exit $rc)" | tee -a "$LOG"; F=$((F + 1))
 	elif ! grep -q '^BENCH metric=' "$TMP/$name.out"; then
