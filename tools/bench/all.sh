@@ -72,7 +72,7 @@ if [ "$SMOKE" = 1 ]; then
 	bench scale env SCALE_RUNS="0 3" SCALE_FLOOD="1 2" SCALE_N=2000 SCALE_M=3 "$ROOT/tools/bench/scale.sh"
 	bench sandbox "$ROOT/tools/bench/sandbox.sh" 1 200
 	if grep -q 'BENCH metric=' "$ROOT/tools/bench/enforce.sh"; then
-		bench enforce env R=1 S=1 BLOCK=50 "$ROOT/tools/bench/enforce.sh"
+		bench enforce env R=1 S=1 LOOP_ROUNDS=1 BLOCK=50 "$ROOT/tools/bench/enforce.sh"
 	else
 		echo "== bench enforce: skipped (enforce.sh prints no BENCH line yet)" | tee -a "$LOG"
 		S=$((S + 1))
