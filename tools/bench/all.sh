@@ -69,7 +69,7 @@ if [ "$SMOKE" = 1 ]; then
 	bench consent env N=3 "$ROOT/tools/bench/consent.sh"
 	bench audit "$B/bench/auditbench" 2000 1
 	bench flood env N=2000 R=1 "$ROOT/tools/bench/flood.sh"
-	bench scale env SCALE_RUNS="0 3" SCALE_FLOOD="1 2" SCALE_N=2000 SCALE_M=3 "$ROOT/tools/bench/scale.sh"
+	bench scale env SCALE_RUNS="0 3" SCALE_FLOOD="1 2" SCALE_N=2000 SCALE_M=3 SCALE_IDLE_S=1 "$ROOT/tools/bench/scale.sh"
 	bench sandbox "$ROOT/tools/bench/sandbox.sh" 1 200
 	if grep -q 'BENCH metric=' "$ROOT/tools/bench/enforce.sh"; then
 		bench enforce env R=1 S=1 LOOP_ROUNDS=1 BLOCK=50 "$ROOT/tools/bench/enforce.sh"

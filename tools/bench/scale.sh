@@ -11,7 +11,8 @@
 # second in all, from the first request to the last return (every record
 # on disk), and the ratio to the first F. Every round checks the run's
 # arithmetic (kernel decisions == logged + suppressed + lost). Also: the
-# agent's own CPU share while the K runs idle (3 s, from /proc).
+# agent's own CPU share while the K runs idle (SCALE_IDLE_S, default 3 s,
+# from /proc).
 # All ratios are information (target=info): what grows, and how fast.
 set -eu -o pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,6 +21,7 @@ RUNS=${SCALE_RUNS:-0 9 99}
 FLOOD=${SCALE_FLOOD:-1 16}
 N=${SCALE_N:-50000}
 M=${SCALE_M:-15}
+IDLE_S=${SCALE_IDLE_S:-3}
 [ "$(id -u)" -eq 0 ] || { echo "scale bench: run as root" >&2; exit 1; }
 for f in raggedd raggedctl plugins/hog; do
 	[ -x "$B/$f" ] || { echo "scale bench: $B/$f missing: run make all test-bins" >&2; exit 1; }
@@ -82,8 +84,8 @@ for k in $RUNS; do
 	i=0
 	while [ "$(running)" -lt "$k" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	[ "$(running)" -ge "$k" ] || { echo "scale bench: only $(running) of $k runs started" >&2; exit 1; }
-	# What K idle runs cost the agent: its CPU time over 3 s with nothing asked.
-	c0=$(agent_ticks); t0=$(now_ns); sleep 3; c1=$(agent_ticks); t1=$(now_ns)
+	# What K idle runs cost the agent: its CPU time over IDLE_S s with nothing asked.
+	c0=$(agent_ticks); t0=$(now_ns); sleep "$IDLE_S"; c1=$(agent_ticks); t1=$(now_ns)
 	cpu=$(awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", c / hz / (t / 1e9) * 100 }')
 	echo "scale: $k idle runs: the agent uses ${cpu}% of a CPU"
 	: > "$D/run.t"; : > "$D/status.t"
