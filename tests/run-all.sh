@@ -1,8 +1,9 @@
 #!/bin/sh
 # make test: every suite, in order of cost, with one closing line
 #   N passed, N failed, N skipped
-# Suites: unit (cmocka), docs (tables generated from schemas match them), fuzz (bounded libFuzzer runs), native integration
-# (real agent, real kernel), coverage (the same unit+integration suites on
+# Suites: unit (cmocka), docs (tables generated from schemas match them),
+# fuzz (bounded libFuzzer runs), native integration (real agent, real kernel),
+# bench-smoke (every bench at a tiny size), coverage (the same unit+integration suites on
 # an instrumented build, total for the security modules), vmtest (BPF-LSM on
 # the kernel matrix under QEMU), vmtest-systemd (the agent as a systemd
 # service with systemd as PID 1, oldest and newest kernel). A suite that
@@ -42,6 +43,8 @@ suite unit ./tests/unit/run.sh build/tests
 suite docs ./tests/docs/run.sh
 suite fuzz ./tests/fuzz/run.sh build/fuzz "${FUZZ_SECONDS:-20}"
 suite integration ./tests/integration/run.sh
+# Every bench once at a tiny size: it runs, its BENCH lines add up (no target judged).
+suite bench-smoke ./tools/bench/all.sh --smoke
 suite coverage ./tools/coverage.sh
 suite vmtest ./vmtest/run.sh --timeout "${VMTEST_TIMEOUT:-600}"
 suite vmtest-systemd ./vmtest/run.sh --systemd --timeout "${VMTEST_TIMEOUT:-600}"

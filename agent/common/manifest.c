@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "config_parse.h"
 #include "manifest.h"
 #include "manifest_check.h"
 #include "netaddr.h"
 #include "perms.h"
+#include "sha256.h"
 #include "toml.h"
 
 #define DESCRIPTION_MAX 1024
@@ -408,9 +408,8 @@ manifest_parse(const char *buf, size_t len, const char *filename,
 		return toml_errf(&c.x, te.line, te.key, "%s", te.msg);
 	rc = walk(&c, &doc);
 	toml_free(&doc);
-	if (rc == 0 && EVP_Digest(buf, len, m->digest, NULL, EVP_sha256(),
-	    NULL) != 1)
-		rc = toml_errf(&c.x, 0, NULL, "SHA-256 failed");
+	if (rc == 0)
+		sha256_digest(buf, len, m->digest);
 	if (rc < 0)
 		manifest_free(m);
 	return rc;

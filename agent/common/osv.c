@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Offline OSV lookups with PEP 440 ordering (osv.h). */
 #include "osv.h"
+#include "sha256.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -13,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #define OSV_FILE_MAX (4 << 20)
 
@@ -414,14 +414,14 @@ int osv_scan(const char *dir, const struct osv_query *q, size_t nq, osv_hit_fn f
 	return files;
 }
 
-static void meta_line(EVP_MD_CTX *ctx, const char *name, const struct stat *st)
+static void meta_line(struct sha256 *ctx, const char *name, const struct stat *st)
 {
 	char line[PATH_MAX + 128];
 
 	snprintf(line, sizeof(line), "%s %llu %lld.%09ld %lld.%09ld\n", name,
 		 (unsigned long long)st->st_ino, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
 		 (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
-	EVP_DigestUpdate(ctx, line, strlen(line));
+	sha256_update(ctx, line, strlen(line));
 }
 
 /*
@@ -432,7 +432,7 @@ static void meta_line(EVP_MD_CTX *ctx, const char *name, const struct stat *st)
  */
 int osv_db_fingerprint(const char *dir, char out[65])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct sha256 ctxs, *ctx = &ctxs;
 	struct flist subs = { 0 };
 	unsigned char md[32];
 	struct dirent *de;
@@ -440,7 +440,8 @@ int osv_db_fingerprint(const char *dir, char out[65])
 	DIR *d = NULL;
 	int rc = -1;
 
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 || !(d = opendir(dir)) ||
+	sha256_init(ctx);
+	if (!(d = opendir(dir)) ||
 	    fstat(dirfd(d), &st) < 0)
 		goto out;
 	meta_line(ctx, ".", &st);
@@ -466,15 +467,12 @@ int osv_db_fingerprint(const char *dir, char out[65])
 		if (fstatat(dirfd(d), subs.p[i], &sst, 0) == 0 && S_ISDIR(sst.st_mode))
 			meta_line(ctx, subs.p[i], &sst);
 	}
-	if (EVP_DigestFinal_ex(ctx, md, NULL) == 1) {
-		for (int i = 0; i < 32; i++)
-			snprintf(out + 2 * i, 3, "%02x", md[i]);
-		rc = 0;
-	}
+	sha256_final(ctx, md);
+	sha256_hex(md, out);
+	rc = 0;
 out:
 	if (d)
 		closedir(d);
-	EVP_MD_CTX_free(ctx);
 	flist_free(&subs);
 	return rc;
 }

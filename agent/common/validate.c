@@ -20,10 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "manifest.h"
 #include "osv.h"
+#include "sha256.h"
 #include "util.h"
 #include "validate_int.h"
 
@@ -33,7 +32,7 @@ struct walk {
 	struct vctx *v;
 	int rootfd;
 	char root[PATH_MAX];
-	EVP_MD_CTX *md;
+	struct sha256 md;
 	unsigned max_files, max_depth, entries;
 	uint64_t max_file, max_total;
 	/* Files kept for analysis, in walk order. */
@@ -151,7 +150,7 @@ static enum ftype classify(const char *rel, const unsigned char *d, size_t len)
 
 static void hash_str(struct walk *w, const char *s)
 {
-	EVP_DigestUpdate(w->md, s, strlen(s) + 1);
+	sha256_update(&w->md, s, strlen(s) + 1);
 }
 
 /* Following the symlink at rel (and any links its target goes through) leaves the directory. */
@@ -243,7 +242,7 @@ static int read_regular(struct walk *w, int fd, const char *rel, const struct st
 		if (done == 0)
 			head = classify(rel, buf, len);
 		big = true;
-		EVP_DigestUpdate(w->md, buf, len);
+		sha256_update(&w->md, buf, len);
 		done += len;
 		len = 0;
 		if (r->bytes >= w->max_total) {
@@ -251,7 +250,7 @@ static int read_regular(struct walk *w, int fd, const char *rel, const struct st
 			break;
 		}
 	}
-	EVP_DigestUpdate(w->md, buf, len);
+	sha256_update(&w->md, buf, len);
 	r->files++;
 	if (big) {
 		if (done == 0)
@@ -443,10 +442,8 @@ static int cache_path(const struct walk *w, const struct validate_opts *o, const
 	snprintf(in, sizeof(in), "%s|%s|%s|%llu|%llu|%u|%u", w->v->r->digest, VALIDATE_RULESET_VERSION,
 		 fp, (unsigned long long)w->max_file, (unsigned long long)w->max_total,
 		 (unsigned)w->v->embed_port, (unsigned)w->v->store_port);
-	if (EVP_Digest(in, strlen(in), k, NULL, EVP_sha256(), NULL) != 1)
-		return -1;
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	sha256_digest(in, strlen(in), k);
+	sha256_hex(k, hex);
 	return xsnprintf(out, len, "%s/%s.json", o->cache_dir, hex) < 0 ? -1 : 0;
 }
 
@@ -507,8 +504,8 @@ int validate_dir(const char *dir, const struct manifest *m, const struct validat
 	struct vctx v = { .r = out, .m = m };
 	struct walk w = { .v = &v };
 	unsigned char md[32];
-	char cpath[PATH_MAX];
-	bool cache = false;
+	char cpath[PATH_MAX], fp[65], fp2[65], salt[96];
+	bool cache = false, fp_ok = false, settled = false;
 	int rc;
 
 	v.root = w.root;
@@ -541,15 +538,31 @@ int validate_dir(const char *dir, const struct manifest *m, const struct validat
 			return -1;
 		}
 	}
-	if (!(w.md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(w.md, EVP_sha256(), NULL) != 1) {
-		snprintf(err, errlen, "SHA-256 unavailable");
-		rc = -1;
-		goto out;
+	/*
+	 * An unchanged plugin (same stat fingerprint) has the content digest
+	 * it had: its cached report is used without reading the files.
+	 */
+	snprintf(salt, sizeof(salt), "%u|%u|%llu|%llu", w.max_files, w.max_depth,
+		 (unsigned long long)w.max_file, (unsigned long long)w.max_total);
+	if (o && o->cache_dir &&
+	    validate_fingerprint(w.rootfd, w.max_files, w.max_depth, fp, &settled) == 0 && settled) {
+		fp_ok = true;
+		if (validate_fp_lookup(o->cache_dir, fp, salt, out->digest, &out->files,
+				       &out->bytes) == 0 &&
+		    cache_path(&w, o, m, cpath, sizeof(cpath)) == 0 &&
+		    cache_load(cpath, out, m && m->n_python_deps && o->osv_dir)) {
+			rc = 0;
+			goto out;
+		}
+		memset(out->digest, 0, sizeof(out->digest));
+		out->files = 0;
+		out->bytes = 0;
 	}
+	sha256_init(&w.md);
 	rc = walk_dir(&w, dup(w.rootfd), "", 0);
-	if (rc == 0 && EVP_DigestFinal_ex(w.md, md, NULL) == 1) {
-		for (int i = 0; i < 32; i++)
-			snprintf(out->digest + 2 * i, 3, "%02x", md[i]);
+	if (rc == 0) {
+		sha256_final(&w.md, md);
+		sha256_hex(md, out->digest);
 	} else {
 		snprintf(err, errlen, "%s: out of memory", dir);
 		rc = -1;
@@ -563,6 +576,11 @@ int validate_dir(const char *dir, const struct manifest *m, const struct validat
 		if (cache && out->complete)
 			cache_store(o->cache_dir, cpath, out);
 	}
+	/* Only a fingerprint that held from before the read until after it. */
+	if (cache && out->complete && fp_ok &&
+	    validate_fingerprint(w.rootfd, w.max_files, w.max_depth, fp2, &settled) == 0 &&
+	    settled && strcmp(fp, fp2) == 0)
+		validate_fp_store(o->cache_dir, fp, salt, out->digest, out->files, out->bytes);
 	if (o && o->osv_dir) {
 		vdeps_freshness(&v, o->osv_dir, o->osv_max_age_days);
 		report_sort(out);
@@ -574,7 +592,6 @@ out:
 	}
 	free(w.f);
 	free(v.urls);
-	EVP_MD_CTX_free(w.md);
 	close(w.rootfd);
 	if (rc < 0)
 		validate_report_free(out);

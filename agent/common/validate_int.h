@@ -49,6 +49,21 @@ int vresolve_beneath(int rootfd, const char *root, const char *path, char *out, 
 /* The secret location s names ("~/.ssh", "/etc/shadow", ...), else NULL. */
 const char *vsecret_path(const char *s);
 
+/*
+ * validate_fp.c: the stat fingerprint of the directory rootfd (every
+ * entry's name, mode, size, links, device, inode, mtime, ctime). -1 when it
+ * cannot be taken (unreadable, over max_files or max_depth): then there is
+ * none. *settled: every ctime is older than validate_fp_settle_s seconds.
+ */
+extern unsigned validate_fp_settle_s;	/* 2; the unit tests set 0 */
+int validate_fingerprint(int rootfd, unsigned max_files, unsigned max_depth, char out[65],
+			 bool *settled);
+/* The content digest (and the walk's counters) a fingerprint was recorded with; 0 or -1 (a miss). */
+int validate_fp_lookup(const char *cache_dir, const char *fp, const char *salt, char digest[65],
+		       unsigned *files, uint64_t *bytes);
+void validate_fp_store(const char *cache_dir, const char *fp, const char *salt, const char *digest,
+		       unsigned files, uint64_t bytes);
+
 /* validate_report.c */
 int report_add(struct validate_report *r, const struct validate_rule *rule, enum severity sev,
 	       const char *file, unsigned line, const char *msg);

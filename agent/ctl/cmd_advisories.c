@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
+#include "sha256.h"
 #include <zip.h>
 
 #include "config.h"
@@ -104,7 +104,7 @@ static int target_dir(const struct aargs *a, char *out, size_t len, unsigned *ma
 
 struct sink {
 	int fd;
-	EVP_MD_CTX *md;
+	struct sha256 md;
 	uint64_t bytes;
 	bool failed;
 };
@@ -117,7 +117,7 @@ static int sink_write(struct sink *s, const void *p, size_t n)
 		errno = EFBIG;
 		return -1;
 	}
-	EVP_DigestUpdate(s->md, p, n);
+	sha256_update(&s->md, p, n);
 	s->bytes += n;
 	while (n > 0) {
 		ssize_t w = write(s->fd, c, n);
@@ -341,7 +341,7 @@ static int swap_in(const char *staging, const char *dir, char *err, size_t errle
 static int update(struct ctl *c, const struct aargs *a, const char *dir)
 {
 	char d1[PATH_MAX], d2[PATH_MAX], staging[PATH_MAX], archive[PATH_MAX + 32], err[1024] = "";
-	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned char md[SHA256_BYTES];
 	struct osv_stamp st, old;
 	struct sink s = { .fd = -1 };
 	const char *parent, *base, *src = a->source;
@@ -360,9 +360,9 @@ static int update(struct ctl *c, const struct aargs *a, const char *dir)
 		return EXIT_IO;
 	}
 	snprintf(archive, sizeof(archive), "%s/%s", staging, ARCHIVE_NAME);
+	sha256_init(&s.md);
 	if ((dirfd = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    (s.fd = open(archive, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
-	    !(s.md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(s.md, EVP_sha256(), NULL) != 1) {
+	    (s.fd = open(archive, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
 		snprintf(err, sizeof(err), "%s: %s", staging, strerror(errno));
 		goto out;
 	}
@@ -374,9 +374,8 @@ static int update(struct ctl *c, const struct aargs *a, const char *dir)
 	close(s.fd);
 	s.fd = -1;
 	memset(&st, 0, sizeof(st));
-	EVP_DigestFinal_ex(s.md, md, NULL);
-	for (int i = 0; i < 32; i++)
-		snprintf(st.sha256 + 2 * i, 3, "%02x", md[i]);
+	sha256_final(&s.md, md);
+	sha256_hex(md, st.sha256);
 	if ((count = unpack(archive, dirfd, err, sizeof(err))) < 0)
 		goto out;
 	if ((unsigned long)count < a->min_count) {
@@ -412,7 +411,6 @@ static int update(struct ctl *c, const struct aargs *a, const char *dir)
 out:
 	if (s.fd >= 0)
 		close(s.fd);
-	EVP_MD_CTX_free(s.md);
 	if (dirfd >= 0)
 		close(dirfd);
 	rm_tree(staging);	/* on success: the previous data */

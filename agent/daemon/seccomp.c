@@ -49,6 +49,9 @@
 #endif
 
 #define MAX_INSNS 4096			/* BPF_MAXINSNS */
+#ifndef RAGGED_SECCOMP_OPTIMIZE
+#define RAGGED_SECCOMP_OPTIMIZE 1	/* libseccomp's default: a linear list */
+#endif
 static struct sock_filter prog[MAX_INSNS];
 static unsigned short prog_len;
 static bool refuse_unix;
@@ -305,6 +308,11 @@ int seccomp_prepare(char *err, size_t errlen)
 	 * the only one in the filter; libseccomp also routes x32 numbers on
 	 * the x86_64 arch token to this action. */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+#if RAGGED_SECCOMP_OPTIMIZE > 1
+	/* A binary tree of syscall numbers instead of a linear list (tools/bench/sandbox.sh). */
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, RAGGED_SECCOMP_OPTIMIZE);
+#endif
 	if (rc == 0)
 		rc = build(ctx);
 	if (rc == 0 && pipe2(pfd, O_CLOEXEC) < 0)

@@ -189,7 +189,11 @@ static int teardown(void **state)
 	for (int i = 0; i < f->n_socks; i++)
 		if (f->socks[i] >= 0)
 			close(f->socks[i]);
-	runs_reap_stale_scratch(&f->a);
+	{
+		struct stale_run st[4];
+
+		runs_reap_stale_scratch(&f->a, st, 0, 4);
+	}
 	if (f->a.cg.v2_fd >= 0) {
 		close(f->a.cg.v2_fd);
 		f->a.cg.v2_fd = -1;
@@ -1234,7 +1238,15 @@ static void t_reap_stale_scratch(void **state)
 	assert_int_equal(mkdir(dir, 0700), 0);
 	assert_int_equal(mount("ragged-ut", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m"), 0);
 	put(f, "state/runs/mounted/left.txt", "x", 0600);
-	runs_reap_stale_scratch(&f->a);
+	/* deadbeef's cgroup was found (it is in st[]); "mounted" had none left. */
+	{
+		struct stale_run st[4] = { { .name = "deadbeef", .cgid = 42 } };
+		int n = runs_reap_stale_scratch(&f->a, st, 1, 4);
+
+		assert_int_equal(n, 2);
+		assert_string_equal(st[1].name, "mounted");
+		assert_int_equal(st[1].cgid, 0);
+	}
 	path_of(f, "state/runs", dir);
 	assert_int_equal(dir_entries(dir), 0);
 }

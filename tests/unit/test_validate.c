@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "manifest.h"
+#include "validate_int.h"
 #include "pyrules_int.h"
 #include "validate.h"
 
@@ -1243,6 +1244,133 @@ static void test_cache(void **state)
 	nftw(cache, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Rewrite rel until its ctime moves on (a write in the same clock tick keeps it). */
+static void rewrite(const char *rel, const char *text)
+{
+	struct stat a, b;
+	char path[512];
+	int i = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	assert_int_equal(stat(path, &a), 0);
+	do {
+		put(rel, text, 0644);
+		assert_int_equal(stat(path, &b), 0);
+	} while (a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec &&
+		 ++i < 1000000);
+}
+
+/* Count the fingerprint entries (fp-*) in the cache; with one, its path in first. */
+static int fp_entries(const char *cache, char *first, size_t len)
+{
+	struct dirent *de;
+	DIR *dir = opendir(cache);
+	int n = 0;
+
+	if (!dir && errno == ENOENT)
+		return 0;	/* nothing was cached at all */
+	assert_non_null(dir);
+	while ((de = readdir(dir)))
+		if (strncmp(de->d_name, "fp-", 3) == 0 && n++ == 0)
+			snprintf(first, len, "%s/%s", cache, de->d_name);
+	closedir(dir);
+	return n;
+}
+
+/*
+ * The stat fingerprint: an unchanged plugin is re-checked without reading
+ * its files; any change (same size included) is a full scan.
+ */
+static void test_cache_fingerprint(void **state)
+{
+	char cache[128], fpath[512], digest[65], buf[256];
+	struct validate_opts o;
+	struct validate_report r;
+	FILE *f;
+
+	snprintf(cache, sizeof(cache), "%s-fpcache", tmp);
+	o = (struct validate_opts){ .cache_dir = cache };
+	plain();
+	code("print('a')\n");
+	put("lib/util/helpers.py", "X = 1\n", 0644);	/* subdirectories are walked */
+	snprintf(buf, sizeof(buf), "%s/link", tmp);
+	assert_int_equal(symlink("lib/util/helpers.py", buf), 0);	/* and links read */
+	/* Just written: not settled, so no fingerprint is recorded. */
+	scan(NULL, &o, &r);
+	assert_false(r.cached);
+	validate_report_free(&r);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 0);
+
+	validate_fp_settle_s = 0;
+	scan(NULL, &o, &r);		/* content cache hit; the fingerprint is recorded */
+	assert_true(r.cached);
+	memcpy(digest, r.digest, 65);
+	validate_report_free(&r);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 1);
+
+	/* The next check takes the fingerprint's word: its counters come back. */
+	f = fopen(fpath, "w");
+	assert_non_null(f);
+	fprintf(f, "%s 777 4242\n", digest);
+	fclose(f);
+	scan(NULL, &o, &r);
+	assert_true(r.cached);
+	assert_string_equal(r.digest, digest);
+	assert_int_equal(r.files, 777);
+	validate_report_free(&r);
+
+	/* Same size, new content: a full scan finds it. */
+	rewrite("main.py", "import os\nos.system('id')\n");
+	rewrite("main.py", "import os\nos.system('i')\n");
+	scan(NULL, &o, &r);
+	assert_false(r.cached);
+	expect(&r, "py-shell", SEV_HIGH);
+	assert_string_not_equal(r.digest, digest);
+	assert_true(r.files >= 2 && r.files != 777);
+	validate_report_free(&r);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 2);
+
+	/* A mode change alone: another fingerprint, so the files are read again. */
+	snprintf(buf, sizeof(buf), "%s/main.py", tmp);
+	assert_int_equal(chmod(buf, 0600), 0);
+	scan(NULL, &o, &r);
+	expect(&r, "py-shell", SEV_HIGH);
+	validate_report_free(&r);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 3);
+
+	/* Over a cap (files or depth): no fingerprint, the full scan says why. */
+	o.max_files = 2;
+	nftw(cache, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+	scan(NULL, &o, &r);
+	expect(&r, "fs-limit", -1);
+	validate_report_free(&r);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 0);
+	o.max_files = 0;
+	o.max_depth = 1;
+	scan(NULL, &o, &r);
+	expect(&r, "fs-limit", -1);
+	validate_report_free(&r);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 0);
+	o.max_depth = 0;
+
+	/* A damaged fingerprint entry is a miss. */
+	nftw(cache, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+	scan(NULL, &o, &r);
+	validate_report_free(&r);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 1);
+	f = fopen(fpath, "w");
+	assert_non_null(f);
+	fputs("not a digest 1 2\n", f);
+	fclose(f);
+	scan(NULL, &o, &r);
+	expect(&r, "py-shell", SEV_HIGH);
+	assert_true(r.files >= 2);
+	validate_report_free(&r);
+
+	validate_fp_settle_s = 2;
+	nftw(cache, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static void test_manifest_invalid_and_errors(void **state)
 {
 	struct validate_report r;
@@ -1497,6 +1625,7 @@ int main(void)
 		T(test_deps_stale),
 		T(test_digest),
 		T(test_cache),
+		T(test_cache_fingerprint),
 		T(test_manifest_invalid_and_errors),
 		cmocka_unit_test(test_report_model),
 		cmocka_unit_test(test_repeat_cap),

@@ -92,6 +92,10 @@ int main(int argc, char **argv)
 		printf("consent bench (N=%d): median no-op %.0f us, grant (live map swap) %.0f us "
 		       "(%.1fx), revoke %.0f us (%.1fx)\n", n, ms, mg, mg / ms, mr, mr / ms);
 		printf("consent_bench noop_us=%.0f grant_us=%.0f revoke_us=%.0f\n", ms, mg, mr);
+		printf("BENCH metric=consent_grant_vs_noop value=%.1f base=%.1f ratio=%.4f target=info unit=us\n",
+		       mg, ms, mg / ms);
+		printf("BENCH metric=consent_revoke_vs_noop value=%.1f base=%.1f ratio=%.4f target=info unit=us\n",
+		       mr, ms, mr / ms);
 	}
 	free(s);
 	free(g);

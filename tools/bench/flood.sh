@@ -100,5 +100,6 @@ awk -v n="$N" -v a="$e2e" -v b="$base" -v l="$lines" -v x="$lost" -v r="$R" -v o
 	printf "| same loop, agent stopped (refused by file permissions) | %.0f ms | %.0f k/s |\n", b / 1e6, n / (b / 1e9) / 1000
 	printf "end to end / baseline: %.2fx; %d audit lines per run (median), at most %d lost; arithmetic held in %d of %d rounds\n", a / b, l, x, ok, r
 	printf "flood_bench n=%d e2e_ns=%.0f base_ns=%.0f ratio=%.3f lines=%d lost=%d arithmetic_ok=%d/%d\n", n, a, b, a / b, l, x, ok, r
+	printf "BENCH metric=flood_e2e_vs_stopped value=%.0f base=%.0f ratio=%.4f target=info unit=ns\n", a, b, a / b
 }'
 [ "$ok" -eq "$R" ]

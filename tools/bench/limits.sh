@@ -68,3 +68,4 @@ echo "cpu: median run wall time minus the 1 s of allowed CPU: ${c_wall} ms"
 echo "memory: median run with a 64 MB bomb (killed): ${m_kill} ms; same loop to 60 MB, not killed: ${m_base} ms"
 echo "memory: crossing-to-end ≈ $((m_kill - m_base)) ms (kill by the kernel's OOM killer at the limit, plus the agent's record and cleanup)"
 echo "limits_bench cpu_overshoot_ms=$c_over cpu_wall_extra_ms=$c_wall mem_kill_ms=$m_kill mem_base_ms=$m_base"
+awk -v k="$m_kill" -v b="$m_base" 'BEGIN { if (b > 0) printf "BENCH metric=limits_mem_bomb_vs_loop value=%d base=%d ratio=%.4f target=info unit=ms\n", k, b, k / b }'

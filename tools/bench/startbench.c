@@ -510,6 +510,25 @@ static const char *yesno(bool b)
 	return b ? "yes" : "no";
 }
 
+/*
+ * "BENCH metric=... value=... base=... ratio=... target=..." (ms; a value
+ * or base < 0: not measured). The ratio is computed from the printed
+ * figures, so that anyone can check it from the line alone.
+ */
+static void bench_line(const char *metric, double value, double base, const char *target)
+{
+	char v[32], b[32];
+
+	if (value < 0 || base <= 0) {
+		printf("BENCH metric=%s value=na base=na ratio=na target=%s unit=ms\n", metric, target);
+		return;
+	}
+	snprintf(v, sizeof(v), "%.4f", value);
+	snprintf(b, sizeof(b), "%.4f", base);
+	printf("BENCH metric=%s value=%s base=%s ratio=%.4f target=%s unit=ms\n", metric, v, b,
+	       atof(v) / atof(b), target);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -795,6 +814,12 @@ int main(int argc, char **argv)
 			printf("startbench: target=product_C_le_0.5xB limit=0.5 value=na holds=unknown\n");
 		printf("startbench: target=seed_C_lt_100ms limit_ms=100 value_ms=%.3f holds=%s\n",
 		       sf[M_C].med, have ? yesno(sf[M_C].med < 100) : "unknown");
+		/* The lines tools/bench/summary.sh collects (docs/PERFORMANCE.md). */
+		bench_line("start_C_vs_bwrap", have_b ? sf[M_C].med : -1, have_b ? sf[M_B].med : -1, "0.5");
+		bench_line("start_C_vs_spawn", have ? sf[M_C].med : -1, have ? sf[M_A].med : -1, "1.5");
+		if (m[M_D].available && m[M_D].n > 0)
+			bench_line("start_D_vs_spawn", sf[M_D].med, sf[M_A].med, "1.5");
+		bench_line("start_C_seed_100ms", have ? sf[M_C].med : -1, 100, "1");
 	}
 	return m[M_A].n > 0 && m[M_C].n > 0 ? 0 : 2;
 }

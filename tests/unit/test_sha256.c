@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The client's own SHA-256 (agent/ctl/sha256_builtin.c) against the
+ * standard vectors and against the agent's (OpenSSL) implementation on
+ * every length around the block boundaries and split updates: the two must
+ * give the same digests, or the client and the agent would disagree about
+ * a plugin's content.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sha256.h"
+
+/* The builtin one under other names, beside the archive's OpenSSL one. */
+#define sha256_init builtin_sha256_init
+#define sha256_update builtin_sha256_update
+#define sha256_final builtin_sha256_final
+#define sha256_digest builtin_sha256_digest
+#define sha256_hex builtin_sha256_hex
+#include "../../agent/ctl/sha256_builtin.c"
+#undef sha256_init
+#undef sha256_update
+#undef sha256_final
+#undef sha256_digest
+#undef sha256_hex
+
+static void hex_of(const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+
+	builtin_sha256_digest(p, n, md);
+	builtin_sha256_hex(md, out);
+}
+
+static void standard_vectors(void **state)
+{
+	char hex[65];
+	char *million = malloc(1000000);
+
+	(void)state;
+	hex_of("", 0, hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	hex_of("abc", 3, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	hex_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	assert_non_null(million);
+	memset(million, 'a', 1000000);
+	hex_of(million, 1000000, hex);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	free(million);
+}
+
+static void same_as_the_agents(void **state)
+{
+	unsigned char data[300], a[32], b[32];
+	struct sha256 c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 131 + 7);
+	for (size_t n = 0; n <= sizeof(data); n++) {
+		sha256_digest(data, n, a);
+		builtin_sha256_digest(data, n, b);
+		assert_memory_equal(a, b, 32);
+		/* the same bytes in two updates, split anywhere */
+		for (size_t cut = 0; cut <= n; cut += 17) {
+			builtin_sha256_init(&c);
+			builtin_sha256_update(&c, data, cut);
+			builtin_sha256_update(&c, data + cut, n - cut);
+			builtin_sha256_final(&c, b);
+			assert_memory_equal(a, b, 32);
+			sha256_init(&c);
+			sha256_update(&c, data, cut);
+			sha256_update(&c, data + cut, n - cut);
+			sha256_final(&c, b);
+			assert_memory_equal(a, b, 32);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(standard_vectors),
+		cmocka_unit_test(same_as_the_agents),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# What the landlock-mode sandbox itself costs per syscall, layer by layer
+# (tools/bench/sandboxcost.c: plain, the agent's seccomp filter linear and as
+# a binary tree, a run-like Landlock ruleset, both), with the agent's own
+# landlock.c and seccomp.c compiled in. No agent runs.
+#   tools/bench/sandbox.sh [ROUNDS [ITERS]]    (defaults 15, 20000)
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+B="$ROOT/build"
+[ "$(id -u)" -eq 0 ] || { echo "sandbox bench: run as root" >&2; exit 1; }
+mkdir -p "$B/bench"
+F="-O2 -std=gnu11 -D_GNU_SOURCE -I$ROOT/include -I$ROOT/agent/common -iquote $ROOT/agent/daemon -I$B"
+# shellcheck disable=SC2086 # F is a list of flags
+cc $F -c "$ROOT/agent/daemon/seccomp.c" -o "$B/bench/seccomp_linear.o"
+# shellcheck disable=SC2086
+cc $F -DRAGGED_SECCOMP_OPTIMIZE=2 -Dseccomp_prepare=seccomp_tree_prepare \
+	-Dseccomp_apply=seccomp_tree_apply -Dseccomp_refuse_unix_sockets=seccomp_tree_refuse_unix_sockets \
+	-c "$ROOT/agent/daemon/seccomp.c" -o "$B/bench/seccomp_tree.o"
+# shellcheck disable=SC2086
+cc $F "$ROOT/tools/bench/sandboxcost.c" "$ROOT/agent/daemon/landlock.c" "$B/bench/seccomp_linear.o" \
+	"$B/bench/seccomp_tree.o" -o "$B/bench/sandboxcost" -lseccomp
+D=$(mktemp -d /tmp/ragged-sandboxbench.XXXXXX)
+trap 'rm -rf "$D"' EXIT
+mkdir -p "$D/docs/a/b"; echo x > "$D/docs/a/b/file.txt"
+echo "sandbox bench: $(nproc) cpus, kernel $(uname -r)"
+"$B/bench/sandboxcost" "$D/docs/a/b/file.txt" "${1:-15}" "${2:-20000}"
