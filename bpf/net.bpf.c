@@ -134,7 +134,7 @@ static __always_inline int v4_mapped(const __u32 ip6[4])
 static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 {
 	__u64 cgid = bpf_get_current_cgroup_id();
-	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_run_slot *run = run_of(cgid);
 	struct ragged_net_key key = {};
 	struct ragged_net_rule *rule = 0;
 	struct ragged_event *ev;
@@ -161,7 +161,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 	}
 
 	if (run) {
-		key.policy_id = bpf_htonl(run->policy_id);
+		key.policy_id = bpf_htonl(policy_of(run));
 		rule = bpf_map_lookup_elem(&net_rules, &key);
 		allow = rule && proto < 32 && (rule->proto_mask & (1u << proto));
 		/* A wildcard grant is the network out there, never this host. */
@@ -171,7 +171,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 		}
 	}
 	/* Every denial is recorded; an allowed destination once a second. */
-	account(cgid, hook, !allow, allow ? audit_allowed(cgid, &key, proto) : 1, &ev);
+	account_slot(run, cgid, hook, !allow, allow ? audit_allowed(cgid, &key, proto) : 1, &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_NET;
 		ev->err = allow ? 0 : EPERM;
@@ -232,7 +232,7 @@ static __always_inline int loopback(const __u32 ip6[4], int v6)
 static __always_inline int bind_decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 {
 	__u64 cgid = bpf_get_current_cgroup_id();
-	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_run_slot *run = run_of(cgid);
 	struct ragged_event *ev;
 	__u16 port = bpf_ntohs((__u16)ctx->user_port);
 	__u32 ip6[4] = {};
@@ -241,7 +241,7 @@ static __always_inline int bind_decide(struct bpf_sock_addr *ctx, __u32 hook, in
 	user_addr(ctx, v6, ip6);
 	allow = run && port == 0 && loopback(ip6, v6);
 	/* Allowed binds are unremarkable (the connect that follows is logged). */
-	account(cgid, hook, !allow, 0, &ev);
+	account_slot(run, cgid, hook, !allow, 0, &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_NET;
 		ev->err = EPERM;
@@ -277,7 +277,7 @@ SEC("cgroup/sock_create")
 int ragged_sock_create(struct bpf_sock *sk)
 {
 	__u64 cgid = bpf_get_current_cgroup_id();
-	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_run_slot *run = run_of(cgid);
 	struct ragged_event *ev;
 	__u32 type = sk->type, proto = sk->protocol;
 	int allow = 0;
@@ -285,7 +285,7 @@ int ragged_sock_create(struct bpf_sock *sk)
 	if (run && (type == SOCK_STREAM || type == SOCK_DGRAM) &&
 	    (proto == IPPROTO_IP || proto == IPPROTO_TCP || proto == IPPROTO_UDP))
 		allow = 1;
-	account(cgid, RAGGED_HOOK_SOCK_CREATE, !allow, 0, &ev);
+	account_slot(run, cgid, RAGGED_HOOK_SOCK_CREATE, !allow, 0, &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_SOCKET;
 		ev->err = EPERM;
@@ -295,4 +295,40 @@ int ragged_sock_create(struct bpf_sock *sk)
 		bpf_ringbuf_submit(ev, 0);
 	}
 	return allow;
+}
+
+/*
+ * A live permission change (agent/daemon/kmaps.c): store the new policy id
+ * in every CPU's copy of the run's slot, in place, so the counters beside
+ * it keep counting. The agent runs this with BPF_PROG_TEST_RUN after the
+ * new rules are in and before it deletes the old ones; each store is one
+ * aligned 32-bit write, and the programs read the id once per decision
+ * (policy_of), so a decision sees the old id or the new one.
+ */
+static long swap_one(__u32 cpu, struct ragged_policy_swap *ctx)
+{
+	__u64 cgid = ctx->cgid;
+	struct ragged_run_slot *run;
+
+	if (cpu >= ctx->ncpu)
+		return 1;
+	run = bpf_map_lookup_percpu_elem(&runs, &cgid, cpu);
+	if (run) {
+		run->perms = ctx->perms;
+		*(volatile __u32 *)&run->policy_id = ctx->policy_id;
+		ctx->done++;
+	}
+	return 0;
+}
+
+SEC("syscall")
+int ragged_swap_policy(struct ragged_policy_swap *ctx)
+{
+	/* bpf_loop hands its callback a stack pointer, not the context. */
+	struct ragged_policy_swap sw = *ctx;
+
+	sw.done = 0;
+	bpf_loop(RAGGED_MAX_CPUS, swap_one, &sw, 0);
+	ctx->done = sw.done;
+	return 0;
 }

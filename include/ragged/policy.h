@@ -2,13 +2,21 @@
 /*
  * Kernel policy layout, shared by bpf/ and agent/.
  *
- * runs:       HASH   cgroup id  -> struct ragged_run_policy
+ * runs:       PERCPU_HASH  cgroup id -> struct ragged_run_slot
  * file_rules: LPM    {policy id, path prefix} -> struct ragged_file_rule
  * net_rules:  LPM    {policy id, family, port, address} -> struct ragged_net_rule
  *
+ * One slot per run holds everything a decision needs besides the rule
+ * itself: the policy id and the run's counters. A decision makes one lookup
+ * of its run (by the task's cgroup id) and one of its rule.
+ *
  * A policy is swapped atomically by writing rules under a fresh policy id
- * and then updating the one runs entry that points at it: a decision sees
- * either the old id (old rules, still present) or the new one, never a mix.
+ * and then storing that id in the run's slot (one 32-bit store per CPU's
+ * copy, by the syscall program ragged_swap_policy in bpf/net.bpf.c, so the
+ * counters next to it are never overwritten): a decision sees either the
+ * old id (old rules, still present) or the new one, never a mix. Only
+ * policy_id and flags are read by the programs; perms and uid are there for
+ * people reading the map.
  */
 #ifndef RAGGED_POLICY_H
 #define RAGGED_POLICY_H
@@ -26,11 +34,27 @@
 /* Run flags. */
 #define RAGGED_RUN_ACTIVE     0x1	/* set by the agent once the policy is complete */
 
-struct ragged_run_policy {
+struct ragged_run_slot {
 	__u32 policy_id;	/* selects this run's rules in the LPM maps */
 	__u32 perms;		/* granted permissions, RAGGED_PERM_BIT() */
 	__u32 flags;		/* RAGGED_RUN_* */
 	__u32 uid;		/* the account the plugin runs as */
+	struct ragged_run_counters c;	/* this CPU's share; the agent sums them */
+};
+
+/*
+ * Argument of ragged_swap_policy (BPF_PROG_TEST_RUN of a syscall program):
+ * store policy_id and perms in every CPU's copy of cgid's slot. done is
+ * written back: the number of copies changed (ncpu when the slot exists).
+ */
+#define RAGGED_MAX_CPUS 8192
+
+struct ragged_policy_swap {
+	__u64 cgid;
+	__u32 policy_id;
+	__u32 perms;
+	__u32 ncpu;		/* libbpf_num_possible_cpus() */
+	__u32 done;
 };
 
 /*
