@@ -38,27 +38,13 @@ struct {
 
 /*
  * Allowed connects to one destination are recorded at most once a second
- * per run (network_access); each one is still counted (allow[hook]). A
- * plugin's connection pool or DNS lookups in a loop would otherwise fill a
- * 376-byte record per call, the bulk of this program's cost, only for the
- * agent's flood control to fold them into a count. Not pinned: a restarted
- * agent starts with a fresh window, which records more, never less.
+ * per run and CPU (network_access); each one is still counted (allow[hook]).
+ * A plugin's connection pool or DNS lookups in a loop would otherwise fill a
+ * 376-byte record per call, only for the agent's flood control to fold them
+ * into a count. The limiter lives in the run's slot (net_seen, per CPU), so
+ * it costs no lookup of its own. A slot starts empty: a restarted agent's
+ * new runs record more, never less.
  */
-struct net_seen_key {
-	__u64 cgid;
-	__u8 addr[16];
-	__u16 port;
-	__u16 family;
-	__u32 proto;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct net_seen_key);
-	__type(value, __u64);
-} net_seen SEC(".maps");
-
 /*
  * This host's own addresses, kept by the agent (agent/daemon/hostaddr.c)
  * from rtnetlink address events; filled before the first run starts.
@@ -96,13 +82,41 @@ static __always_inline __u32 special_bits(const struct ragged_net_key *key, int 
 	return 0;
 }
 
-static __always_inline int audit_allowed(__u64 cgid, const struct ragged_net_key *key, __u32 proto)
+static __always_inline int same_addr(const __u8 a[16], __u32 w0, __u32 w1, __u32 w2, __u32 w3)
 {
-	struct net_seen_key k = { .cgid = cgid, .port = key->port, .family = key->family,
-				  .proto = proto };
+	__u32 v0, v1, v2, v3;
 
-	__builtin_memcpy(k.addr, key->addr, 16);
-	return first_this_second(&net_seen, &k);
+	__builtin_memcpy(&v0, &a[0], 4);
+	__builtin_memcpy(&v1, &a[4], 4);
+	__builtin_memcpy(&v2, &a[8], 4);
+	__builtin_memcpy(&v3, &a[12], 4);
+	return v0 == w0 && v1 == w1 && v2 == w2 && v3 == w3;
+}
+
+static __always_inline int audit_allowed(struct ragged_run_slot *run,
+					 const struct ragged_net_key *key, __u32 proto)
+{
+	__u32 w0, w1, w2, w3, h;
+	struct ragged_net_seen *e;
+	__u64 now = bpf_ktime_get_ns();
+
+	__builtin_memcpy(&w0, &key->addr[0], 4);
+	__builtin_memcpy(&w1, &key->addr[4], 4);
+	__builtin_memcpy(&w2, &key->addr[8], 4);
+	__builtin_memcpy(&w3, &key->addr[12], 4);
+	h = w0 ^ w1 ^ w2 ^ w3 ^ ((__u32)key->port << 16) ^ proto;
+	h ^= h >> 16;
+	h ^= h >> 8;
+	e = &run->net_seen[h & (RAGGED_NET_SEEN - 1)];
+	if (e->last_ns && now - e->last_ns < AUDIT_INTERVAL_NS && e->port == key->port &&
+	    e->family == key->family && e->proto == proto && same_addr(e->addr, w0, w1, w2, w3))
+		return 0;
+	__builtin_memcpy(e->addr, key->addr, 16);
+	e->port = key->port;
+	e->family = key->family;
+	e->proto = proto;
+	e->last_ns = now;
+	return 1;
 }
 
 static __always_inline __u32 proto_of(__u32 type, __u32 protocol)
@@ -171,7 +185,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 		}
 	}
 	/* Every denial is recorded; an allowed destination once a second. */
-	account_slot(run, cgid, hook, !allow, allow ? audit_allowed(cgid, &key, proto) : 1, &ev);
+	account_slot(run, cgid, hook, !allow, allow ? audit_allowed(run, &key, proto) : 1, &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_NET;
 		ev->err = allow ? 0 : EPERM;

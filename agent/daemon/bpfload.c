@@ -116,9 +116,19 @@ static int attach_pinned(struct agent *a, struct bpf_program *prog, int cgfd, bo
 		bpf_link__destroy(link);
 		return -1;
 	}
-	/* The pin holds the link now; our reference can go. */
-	bpf_link__disconnect(link);
-	bpf_link__destroy(link);
+	/*
+	 * The pin holds the link now; our reference can go. A disconnected
+	 * link's fd is not closed by bpf_link__destroy: close it, or the link
+	 * outlives its pin and a later attach would run the program twice.
+	 */
+	{
+		int fd = bpf_link__fd(link);
+
+		bpf_link__disconnect(link);
+		bpf_link__destroy(link);
+		if (fd >= 0)
+			close(fd);
+	}
 	return 0;
 }
 
