@@ -435,6 +435,37 @@ static void t_swap(void **state)
 	assert_int_equal(map_count(f->a.bpf.net_rules_fd, sizeof(struct ragged_net_key)), 0);
 }
 
+/* A live change for a run whose slot is gone grants nothing and leaves nothing. */
+static void t_swap_slot_gone(void **state)
+{
+	struct fx *f = *state;
+	struct policy np;
+	uint64_t cgid = CGID;
+
+	policy_one(&f->p);
+	f->r.pol = f->p;
+	install(f, &f->r.pol);
+	assert_int_equal(bpf_map_delete_elem(f->a.bpf.runs_fd, &cgid), 0);
+	policy_two(&np);
+	assert_int_equal(kmaps_install(&f->a, &f->r, &np, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "run policy: No such file or directory");
+	assert_int_equal(f->r.policy_id, 1);
+	no_run(f, cgid);
+	/* The new rules were taken back; the old ones wait for kmaps_remove. */
+	no_file(f, 2, "/usr/lib/x");
+	no_net(f, 2, "198.51.100.9", 8443);
+	want_file(f, 1, "/etc/passwd", R, RAGGED_PERM_COUNT);
+	/* Without the swap program, a live change is refused the same way. */
+	f->a.bpf.swap_prog_fd = -1;
+	assert_int_equal(kmaps_install(&f->a, &f->r, &np, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "run policy: Function not implemented");
+	no_file(f, 3, "/usr/lib/x");
+	kmaps_remove(&f->a, &f->r);
+	assert_int_equal(map_count(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key)), 0);
+	assert_int_equal(map_count(f->a.bpf.net_rules_fd, sizeof(struct ragged_net_key)), 0);
+	policy_free(&np);
+}
+
 static void t_remove(void **state)
 {
 	struct fx *f = *state;
@@ -750,6 +781,7 @@ int main(void)
 		T(t_runs_map_full),
 		T(t_counters_exist),
 		T(t_no_file_map),
+		T(t_swap_slot_gone),
 		T(t_policy_id_wrap),
 		T(t_inode_rules),
 		T(t_inode_rules_narrower),
