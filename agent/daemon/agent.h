@@ -255,7 +255,7 @@ struct bpf_object;
 /* Attach every program of obj (to the plugin subtree if cgroup) and pin the links. */
 int bpf_attach_all(struct agent *a, struct bpf_object *obj, bool cgroup, char *err, size_t errlen);
 /* Attach every program before a run can start; detach once no run is left. */
-int bpf_hooks_hold(struct agent *a, char *err, size_t errlen);
+int bpf_hooks_hold(struct agent *a, bool take_back, char *err, size_t errlen);
 void bpf_hooks_release_if_idle(struct agent *a);
 bool bpf_links_left(const struct agent *a);
 

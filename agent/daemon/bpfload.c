@@ -375,9 +375,11 @@ bool bpf_links_left(const struct agent *a)
  * Every program on its hook, before anything a run does can reach one:
  * called before a run's slot goes in (runs.c) and at start when a previous
  * agent left links (its runs stay confined). Fail closed: an error refuses
- * the run.
+ * the run (take_back: what did attach comes off again) or the agent's start.
  */
-int bpf_hooks_hold(struct agent *a, char *err, size_t errlen)
+static void hooks_release(struct agent *a);
+
+int bpf_hooks_hold(struct agent *a, bool take_back, char *err, size_t errlen)
 {
 	struct bpf_state *b = &a->bpf;
 	struct bpf_object *cg_objs[] = {
@@ -394,14 +396,25 @@ int bpf_hooks_hold(struct agent *a, char *err, size_t errlen)
 
 	if (b->hooks_attached)
 		return 0;
+	b->hooks_attached = true;
 	for (size_t i = 0; i < ARRAY_SIZE(cg_objs); i++)
 		if (cg_objs[i] && bpf_attach_all(a, cg_objs[i], true, err, errlen) < 0)
-			return -1;
+			goto fail;
 	for (size_t i = 0; i < ARRAY_SIZE(global_objs); i++)
 		if (global_objs[i] && bpf_attach_all(a, global_objs[i], false, err, errlen) < 0)
-			return -1;
-	b->hooks_attached = true;
+			goto fail;
 	return 0;
+fail:
+	/*
+	 * A run's hold takes back what did attach. At start (take_back
+	 * false) the pins may still be a previous agent's, holding its runs
+	 * confined: they stay, and the agent exits.
+	 */
+	if (take_back)
+		hooks_release(a);
+	else
+		b->hooks_attached = false;
+	return -1;
 }
 
 /* Unpin obj's links: the pins hold the only references, so this detaches. */
@@ -422,12 +435,10 @@ static void unpin_links(struct agent *a, struct bpf_object *obj)
  * No run left (ghosts of a previous agent included): take every program
  * off its hook. The next run attaches them again before it starts.
  */
-void bpf_hooks_release_if_idle(struct agent *a)
+static void hooks_release(struct agent *a)
 {
 	struct bpf_state *b = &a->bpf;
 
-	if (a->runs || !b->hooks_attached)
-		return;
 	unpin_links(a, b->net ? b->net->obj : NULL);
 	unpin_links(a, b->file ? b->file->obj : NULL);
 	unpin_links(a, unixaddr ? unixaddr->obj : NULL);
@@ -436,6 +447,12 @@ void bpf_hooks_release_if_idle(struct agent *a)
 	unpin_links(a, escape ? escape->obj : NULL);
 	unpin_links(a, fsmod ? fsmod->obj : NULL);
 	b->hooks_attached = false;
+}
+
+void bpf_hooks_release_if_idle(struct agent *a)
+{
+	if (!a->runs && a->bpf.hooks_attached)
+		hooks_release(a);
 }
 
 /*

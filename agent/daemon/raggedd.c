@@ -158,7 +158,7 @@ static int start(struct agent *a, char *err, size_t errlen)
 	 * Ours replace them with no gap; once its runs are settled and none is
 	 * left, they come off again.
 	 */
-	if (bpf_links_left(a) && bpf_hooks_hold(a, err, errlen) < 0)
+	if (bpf_links_left(a) && bpf_hooks_hold(a, false, err, errlen) < 0)
 		return -1;
 	/* Records a previous agent left in the pinned ring buffer come first. */
 	restart_adopt(a, stale, n_stale);
