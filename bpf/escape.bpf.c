@@ -34,7 +34,7 @@
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(ragged_ptrace, struct task_struct *child, unsigned int mode)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run) || task_cgroup(child) == cgid)
@@ -47,7 +47,7 @@ int BPF_PROG(ragged_ptrace, struct task_struct *child, unsigned int mode)
 SEC("lsm/task_kill")
 int BPF_PROG(ragged_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run) || task_cgroup(p) == cgid)
@@ -64,7 +64,7 @@ int BPF_PROG(ragged_task_kill, struct task_struct *p, struct kernel_siginfo *inf
  */
 static __always_inline int task_attr(struct task_struct *p, __u64 what)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run) || task_cgroup(p) == cgid)
@@ -95,7 +95,7 @@ SEC("lsm/sb_mount")
 int BPF_PROG(ragged_sb_mount, const char *dev_name, const struct path *path, const char *type,
 	     unsigned long flags)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run))
@@ -106,7 +106,7 @@ int BPF_PROG(ragged_sb_mount, const char *dev_name, const struct path *path, con
 SEC("lsm/move_mount")
 int BPF_PROG(ragged_move_mount, const struct path *from, const struct path *to)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run))
@@ -118,7 +118,7 @@ int BPF_PROG(ragged_move_mount, const struct path *from, const struct path *to)
 SEC("lsm/bpf")
 int BPF_PROG(ragged_bpf, int cmd)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run))
@@ -130,7 +130,7 @@ int BPF_PROG(ragged_bpf, int cmd)
 SEC("lsm/kernel_read_file")
 int BPF_PROG(ragged_kernel_read_file, struct file *file, int id)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run))
@@ -143,7 +143,7 @@ int BPF_PROG(ragged_kernel_read_file, struct file *file, int id)
 SEC("lsm/kernel_load_data")
 int BPF_PROG(ragged_kernel_load_data, int id)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run))
@@ -155,7 +155,7 @@ int BPF_PROG(ragged_kernel_load_data, int id)
 SEC("lsm/userns_create")
 int BPF_PROG(ragged_userns_create, const struct cred *cred)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run))
@@ -176,7 +176,7 @@ SEC("lsm/bprm_check_security")
 int BPF_PROG(ragged_bprm_check, struct linux_binprm *bprm)
 {
 	struct file *file = BPF_CORE_READ(bprm, file);
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	struct esc_scratch *s;
 	__u64 cgid;
 	int pos;
@@ -201,7 +201,7 @@ int BPF_PROG(ragged_bprm_check, struct linux_binprm *bprm)
  */
 static __always_inline int exec_map(struct file *file, __u32 hook)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	struct esc_scratch *s;
 	__u64 cgid;
 	int pos = -1;
@@ -250,7 +250,7 @@ int BPF_PROG(ragged_file_mprotect, struct vm_area_struct *vma, unsigned long req
 SEC("lsm/file_receive")
 int BPF_PROG(ragged_file_receive, struct file *file)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	struct esc_scratch *s;
 	__u32 want = 0, fmode, have;
 	__u64 cgid;
@@ -279,7 +279,7 @@ int BPF_PROG(ragged_file_receive, struct file *file)
 SEC("lsm/key_permission")
 int BPF_PROG(ragged_key_permission, void *key_ref, const struct cred *cred, int need)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run) || BPF_CORE_READ(cred, euid.val) == 0)
@@ -291,7 +291,7 @@ int BPF_PROG(ragged_key_permission, void *key_ref, const struct cred *cred, int 
 SEC("lsm/uring_override_creds")
 int BPF_PROG(ragged_uring_creds, const struct cred *new)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run))
@@ -311,7 +311,7 @@ static __always_inline int move_check(__u32 hook, struct vfsmount *old_mnt, stru
 				      struct vfsmount *new_mnt, struct dentry *new, int need_src_w,
 				      int exchange)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	struct esc_scratch *s;
 	__u32 src, dst;
 	__u64 cgid;
@@ -362,7 +362,7 @@ int BPF_PROG(ragged_path_rename, const struct path *old_dir, struct dentry *old_
 
 static __always_inline int unix_peer(struct sock *peer, __u32 type, __u32 hook)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	struct unix_address *ua;
 	struct ragged_event *ev;
 	__u64 cgid;

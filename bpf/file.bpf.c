@@ -105,7 +105,7 @@ SEC("lsm_cgroup/file_open")
 int BPF_PROG(ragged_file_open, struct file *file)
 {
 	__u64 cgid = bpf_get_current_cgroup_id();
-	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_run_slot *run = run_of(cgid);
 	struct ragged_file_rule *rule = 0;
 	const char *shown = 0;
 	struct ragged_scratch *s;
@@ -165,7 +165,7 @@ int BPF_PROG(ragged_file_open, struct file *file)
 			shown = s->fkey.path;
 		/* An unresolvable path (too long, detached) is denied, never guessed. */
 		if (len > 0 && len <= RAGGED_RULE_PATH_MAX) {
-			s->fkey.policy_id = bpf_htonl(run->policy_id);
+			s->fkey.policy_id = bpf_htonl(policy_of(run));
 			s->fkey.prefixlen = 32 + len * 8;	/* len counts the NUL */
 			rule = bpf_map_lookup_elem(&file_rules, &s->fkey);
 			allow = rule && (rule->access & want) == want;
@@ -184,7 +184,7 @@ int BPF_PROG(ragged_file_open, struct file *file)
 		}
 	}
 	/* The plugin's own opens are recorded; overlayfs's internal ones are not. */
-	account(cgid, RAGGED_HOOK_FILE_OPEN, !allow, granted && audit_granted(s, cgid, want), &ev);
+	account_slot(run, cgid, RAGGED_HOOK_FILE_OPEN, !allow, granted && audit_granted(s, cgid, want), &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_FILE;
 		ev->err = allow ? 0 : EACCES;

@@ -12,7 +12,7 @@
 #include "pathwalk.bpf.h"
 
 /* The access a run's rules grant at s->buf[pos..], 0 if none or no path. */
-static __always_inline __u32 rights_at(struct ragged_run_policy *run, struct esc_scratch *s,
+static __always_inline __u32 rights_at(struct ragged_run_slot *run, struct esc_scratch *s,
 				       int pos)
 {
 	struct ragged_file_rule *rule;
@@ -25,7 +25,7 @@ static __always_inline __u32 rights_at(struct ragged_run_policy *run, struct esc
 	asm volatile("" : "+r"(len));
 	if (len <= 0 || len > RAGGED_RULE_PATH_MAX)
 		return 0;
-	s->key.policy_id = bpf_htonl(run->policy_id);
+	s->key.policy_id = bpf_htonl(policy_of(run));
 	s->key.prefixlen = 32 + len * 8;
 	bpf_probe_read_kernel(s->key.path, len, &s->buf[in_buf(pos)]);
 	rule = bpf_map_lookup_elem(&file_rules, &s->key);

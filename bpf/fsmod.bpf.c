@@ -79,7 +79,7 @@ static __always_inline int refuse(__u64 cgid, __u32 hook, int err, __u64 op, con
 /* A change at (mnt, d): allowed where the run's rules grant write. */
 static __always_inline int need_write(__u32 hook, struct vfsmount *mnt, struct dentry *d, int err)
 {
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	struct esc_scratch *s;
 	__u64 cgid;
 	int pos;
@@ -238,14 +238,14 @@ static __always_inline int dentry_path(struct dentry *d, struct esc_scratch *s)
 static __always_inline int need_write_inode(__u32 hook, struct dentry *d, int err, __u64 op)
 {
 	struct ancestor_walk w = { .d = (__u64)d };
-	struct ragged_run_policy *run;
+	struct ragged_run_slot *run;
 	struct esc_scratch *s;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run) || kernel_creds())
 		return 0;
 	if (run) {
-		w.policy_id = run->policy_id;
+		w.policy_id = policy_of(run);
 		bpf_loop(MAX_ANCESTORS, ancestor_step, &w, 0);
 		if (w.found && (w.access & RAGGED_ACC_WRITE))
 			return 0;

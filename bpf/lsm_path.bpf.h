@@ -19,7 +19,7 @@ struct {
 } plugin_root SEC(".maps");
 
 /* Is the current task confined? Sets *run when it has an active policy. */
-static __always_inline int confined(__u64 *cgid, struct ragged_run_policy **run)
+static __always_inline int confined(__u64 *cgid, struct ragged_run_slot **run)
 {
 	*cgid = bpf_get_current_cgroup_id();
 	*run = bpf_map_lookup_elem(&runs, cgid);

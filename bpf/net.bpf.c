@@ -38,27 +38,13 @@ struct {
 
 /*
  * Allowed connects to one destination are recorded at most once a second
- * per run (network_access); each one is still counted (allow[hook]). A
- * plugin's connection pool or DNS lookups in a loop would otherwise fill a
- * 376-byte record per call, the bulk of this program's cost, only for the
- * agent's flood control to fold them into a count. Not pinned: a restarted
- * agent starts with a fresh window, which records more, never less.
+ * per run and CPU (network_access); each one is still counted (allow[hook]).
+ * A plugin's connection pool or DNS lookups in a loop would otherwise fill a
+ * 376-byte record per call, only for the agent's flood control to fold them
+ * into a count. The limiter lives in the run's slot (net_seen, per CPU), so
+ * it costs no lookup of its own. A slot starts empty: a restarted agent's
+ * new runs record more, never less.
  */
-struct net_seen_key {
-	__u64 cgid;
-	__u8 addr[16];
-	__u16 port;
-	__u16 family;
-	__u32 proto;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct net_seen_key);
-	__type(value, __u64);
-} net_seen SEC(".maps");
-
 /*
  * This host's own addresses, kept by the agent (agent/daemon/hostaddr.c)
  * from rtnetlink address events; filled before the first run starts.
@@ -96,13 +82,41 @@ static __always_inline __u32 special_bits(const struct ragged_net_key *key, int 
 	return 0;
 }
 
-static __always_inline int audit_allowed(__u64 cgid, const struct ragged_net_key *key, __u32 proto)
+static __always_inline int same_addr(const __u8 a[16], __u32 w0, __u32 w1, __u32 w2, __u32 w3)
 {
-	struct net_seen_key k = { .cgid = cgid, .port = key->port, .family = key->family,
-				  .proto = proto };
+	__u32 v0, v1, v2, v3;
 
-	__builtin_memcpy(k.addr, key->addr, 16);
-	return first_this_second(&net_seen, &k);
+	__builtin_memcpy(&v0, &a[0], 4);
+	__builtin_memcpy(&v1, &a[4], 4);
+	__builtin_memcpy(&v2, &a[8], 4);
+	__builtin_memcpy(&v3, &a[12], 4);
+	return v0 == w0 && v1 == w1 && v2 == w2 && v3 == w3;
+}
+
+static __always_inline int audit_allowed(struct ragged_run_slot *run,
+					 const struct ragged_net_key *key, __u32 proto)
+{
+	__u32 w0, w1, w2, w3, h;
+	struct ragged_net_seen *e;
+	__u64 now = bpf_ktime_get_ns();
+
+	__builtin_memcpy(&w0, &key->addr[0], 4);
+	__builtin_memcpy(&w1, &key->addr[4], 4);
+	__builtin_memcpy(&w2, &key->addr[8], 4);
+	__builtin_memcpy(&w3, &key->addr[12], 4);
+	h = w0 ^ w1 ^ w2 ^ w3 ^ ((__u32)key->port << 16) ^ proto;
+	h ^= h >> 16;
+	h ^= h >> 8;
+	e = &run->net_seen[h & (RAGGED_NET_SEEN - 1)];
+	if (e->last_ns && now - e->last_ns < AUDIT_INTERVAL_NS && e->port == key->port &&
+	    e->family == key->family && e->proto == proto && same_addr(e->addr, w0, w1, w2, w3))
+		return 0;
+	__builtin_memcpy(e->addr, key->addr, 16);
+	e->port = key->port;
+	e->family = key->family;
+	e->proto = proto;
+	e->last_ns = now;
+	return 1;
 }
 
 static __always_inline __u32 proto_of(__u32 type, __u32 protocol)
@@ -134,7 +148,7 @@ static __always_inline int v4_mapped(const __u32 ip6[4])
 static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 {
 	__u64 cgid = bpf_get_current_cgroup_id();
-	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_run_slot *run = run_of(cgid);
 	struct ragged_net_key key = {};
 	struct ragged_net_rule *rule = 0;
 	struct ragged_event *ev;
@@ -161,7 +175,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 	}
 
 	if (run) {
-		key.policy_id = bpf_htonl(run->policy_id);
+		key.policy_id = bpf_htonl(policy_of(run));
 		rule = bpf_map_lookup_elem(&net_rules, &key);
 		allow = rule && proto < 32 && (rule->proto_mask & (1u << proto));
 		/* A wildcard grant is the network out there, never this host. */
@@ -171,7 +185,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 		}
 	}
 	/* Every denial is recorded; an allowed destination once a second. */
-	account(cgid, hook, !allow, allow ? audit_allowed(cgid, &key, proto) : 1, &ev);
+	account_slot(run, cgid, hook, !allow, allow ? audit_allowed(run, &key, proto) : 1, &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_NET;
 		ev->err = allow ? 0 : EPERM;
@@ -232,7 +246,7 @@ static __always_inline int loopback(const __u32 ip6[4], int v6)
 static __always_inline int bind_decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 {
 	__u64 cgid = bpf_get_current_cgroup_id();
-	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_run_slot *run = run_of(cgid);
 	struct ragged_event *ev;
 	__u16 port = bpf_ntohs((__u16)ctx->user_port);
 	__u32 ip6[4] = {};
@@ -241,7 +255,7 @@ static __always_inline int bind_decide(struct bpf_sock_addr *ctx, __u32 hook, in
 	user_addr(ctx, v6, ip6);
 	allow = run && port == 0 && loopback(ip6, v6);
 	/* Allowed binds are unremarkable (the connect that follows is logged). */
-	account(cgid, hook, !allow, 0, &ev);
+	account_slot(run, cgid, hook, !allow, 0, &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_NET;
 		ev->err = EPERM;
@@ -277,7 +291,7 @@ SEC("cgroup/sock_create")
 int ragged_sock_create(struct bpf_sock *sk)
 {
 	__u64 cgid = bpf_get_current_cgroup_id();
-	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_run_slot *run = run_of(cgid);
 	struct ragged_event *ev;
 	__u32 type = sk->type, proto = sk->protocol;
 	int allow = 0;
@@ -285,7 +299,7 @@ int ragged_sock_create(struct bpf_sock *sk)
 	if (run && (type == SOCK_STREAM || type == SOCK_DGRAM) &&
 	    (proto == IPPROTO_IP || proto == IPPROTO_TCP || proto == IPPROTO_UDP))
 		allow = 1;
-	account(cgid, RAGGED_HOOK_SOCK_CREATE, !allow, 0, &ev);
+	account_slot(run, cgid, RAGGED_HOOK_SOCK_CREATE, !allow, 0, &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_SOCKET;
 		ev->err = EPERM;
@@ -295,4 +309,40 @@ int ragged_sock_create(struct bpf_sock *sk)
 		bpf_ringbuf_submit(ev, 0);
 	}
 	return allow;
+}
+
+/*
+ * A live permission change (agent/daemon/kmaps.c): store the new policy id
+ * in every CPU's copy of the run's slot, in place, so the counters beside
+ * it keep counting. The agent runs this with BPF_PROG_TEST_RUN after the
+ * new rules are in and before it deletes the old ones; each store is one
+ * aligned 32-bit write, and the programs read the id once per decision
+ * (policy_of), so a decision sees the old id or the new one.
+ */
+static long swap_one(__u32 cpu, struct ragged_policy_swap *ctx)
+{
+	__u64 cgid = ctx->cgid;
+	struct ragged_run_slot *run;
+
+	if (cpu >= ctx->ncpu)
+		return 1;
+	run = bpf_map_lookup_percpu_elem(&runs, &cgid, cpu);
+	if (run) {
+		run->perms = ctx->perms;
+		*(volatile __u32 *)&run->policy_id = ctx->policy_id;
+		ctx->done++;
+	}
+	return 0;
+}
+
+SEC("syscall")
+int ragged_swap_policy(struct ragged_policy_swap *ctx)
+{
+	/* bpf_loop hands its callback a stack pointer, not the context. */
+	struct ragged_policy_swap sw = *ctx;
+
+	sw.done = 0;
+	bpf_loop(RAGGED_MAX_CPUS, swap_one, &sw, 0);
+	ctx->done = sw.done;
+	return 0;
 }

@@ -19,15 +19,17 @@ static __always_inline __u64 cg(void)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(ragged_fork, struct task_struct *parent, struct task_struct *child)
 {
+	struct ragged_run_slot *run;
 	struct ragged_event *ev;
 	__u64 cgid = cg();
 
 	/* Threads are not processes: only a new thread group is a fork. */
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
-	if (!bpf_map_lookup_elem(&runs, &cgid))
+	run = bpf_map_lookup_elem(&runs, &cgid);
+	if (!run)
 		return 0;
-	ev = observe(cgid);
+	ev = observe(run, cgid);
 	if (!ev)
 		return 0;
 	ev->proc_op = RAGGED_PROC_FORK;
@@ -41,12 +43,14 @@ int BPF_PROG(ragged_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ragged_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	struct ragged_run_slot *run;
 	struct ragged_event *ev;
 	__u64 cgid = cg();
 
-	if (!bpf_map_lookup_elem(&runs, &cgid))
+	run = bpf_map_lookup_elem(&runs, &cgid);
+	if (!run)
 		return 0;
-	ev = observe(cgid);
+	ev = observe(run, cgid);
 	if (!ev)
 		return 0;
 	ev->proc_op = RAGGED_PROC_EXEC;
@@ -61,15 +65,17 @@ int BPF_PROG(ragged_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ragged_exit, struct task_struct *p)
 {
+	struct ragged_run_slot *run;
 	struct ragged_event *ev;
 	__u64 cgid = cg();
 
 	/* The whole process, once: when its last thread (the leader) goes. */
 	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
 		return 0;
-	if (!bpf_map_lookup_elem(&runs, &cgid))
+	run = bpf_map_lookup_elem(&runs, &cgid);
+	if (!run)
 		return 0;
-	ev = observe(cgid);
+	ev = observe(run, cgid);
 	if (!ev)
 		return 0;
 	ev->proc_op = RAGGED_PROC_EXIT;

@@ -25,23 +25,18 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* cgroup id -> the run's policy. Absent = not ours, or a stale run: deny. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, RAGGED_MAX_RUNS);
-	__type(key, __u64);
-	__type(value, struct ragged_run_policy);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} runs SEC(".maps");
-
-/* cgroup id -> decision counters, per CPU so the hot path never contends. */
+/*
+ * cgroup id -> the run's slot: its policy id and its decision counters, per
+ * CPU so the hot path never contends. One lookup gives a decision both.
+ * Absent = not ours, or a stale run: deny (and count as an orphan).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, RAGGED_MAX_RUNS);
 	__type(key, __u64);
-	__type(value, struct ragged_run_counters);
+	__type(value, struct ragged_run_slot);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} counters SEC(".maps");
+} runs SEC(".maps");
 
 /*
  * Decisions taken for tasks in the plugin subtree that have no counters
@@ -85,14 +80,23 @@ struct {
 	__type(value, struct ragged_scratch);
 } scratch SEC(".maps");
 
-static __always_inline struct ragged_run_policy *run_of(__u64 cgid)
+static __always_inline struct ragged_run_slot *run_of(__u64 cgid)
 {
-	struct ragged_run_policy *run = bpf_map_lookup_elem(&runs, &cgid);
+	struct ragged_run_slot *run = bpf_map_lookup_elem(&runs, &cgid);
 
-	/* A half-built policy is not a policy: deny until the agent marks it. */
+	/*
+	 * A half-built policy is not a policy: deny. (The agent inserts a
+	 * slot complete and ACTIVE; the flag stays as a second lock.)
+	 */
 	if (run && !(run->flags & RAGGED_RUN_ACTIVE))
 		return 0;
 	return run;
+}
+
+/* The policy id to look rules up under: read once (the agent may swap it). */
+static __always_inline __u32 policy_of(struct ragged_run_slot *run)
+{
+	return *(volatile __u32 *)&run->policy_id;
 }
 
 /*
@@ -130,9 +134,9 @@ static __always_inline int first_this_second(void *seen, const void *key)
 }
 
 /* Monitoring records (no decision): count "observed", then offer the record. */
-static __always_inline struct ragged_event *observe(__u64 cgid)
+static __always_inline struct ragged_event *observe(struct ragged_run_slot *run, __u64 cgid)
 {
-	struct ragged_run_counters *c = bpf_map_lookup_elem(&counters, &cgid);
+	struct ragged_run_counters *c = run ? &run->c : 0;
 	struct ragged_event *ev;
 
 	if (!c)
@@ -152,10 +156,14 @@ static __always_inline struct ragged_event *observe(__u64 cgid)
 	return ev;
 }
 
-static __always_inline void account(__u64 cgid, __u32 hook, int deny, int audit,
-				    struct ragged_event **evp)
+/*
+ * run: the slot the caller already looked up (any slot of cgid, active or
+ * not), or 0 for an unknown cgroup. Counting needs no lookup of its own.
+ */
+static __always_inline void account_slot(struct ragged_run_slot *run, __u64 cgid, __u32 hook,
+					 int deny, int audit, struct ragged_event **evp)
 {
-	struct ragged_run_counters *c = bpf_map_lookup_elem(&counters, &cgid);
+	struct ragged_run_counters *c = run ? &run->c : 0;
 	struct ragged_event *ev;
 
 	*evp = 0;
@@ -208,6 +216,13 @@ static __always_inline void account(__u64 cgid, __u32 hook, int deny, int audit,
 	ev->verdict = deny ? RAGGED_DENY : RAGGED_ALLOW;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	*evp = ev;
+}
+
+/* For the rare paths (denials, monitoring) that did not keep the slot. */
+static __always_inline void account(__u64 cgid, __u32 hook, int deny, int audit,
+				    struct ragged_event **evp)
+{
+	account_slot(bpf_map_lookup_elem(&runs, &cgid), cgid, hook, deny, audit, evp);
 }
 
 #endif

@@ -53,7 +53,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook)
 {
 	struct bpf_sock_addr_kern *sa = bpf_cast_to_kern_ctx(ctx);
 	__u64 cgid = bpf_get_current_cgroup_id();
-	struct ragged_run_policy *run = run_of(cgid);
+	struct ragged_run_slot *run = run_of(cgid);
 	struct ragged_file_rule *rule = 0;
 	struct ragged_scratch *s;
 	struct ragged_event *ev;
@@ -79,13 +79,13 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook)
 			s->fkey.path[i] = '\0';
 	s->fkey.path[UNIX_PATH_MAX] = '\0';
 	if (run && s->fkey.path[0] == '/' && !dotted(s->fkey.path)) {
-		s->fkey.policy_id = bpf_htonl(run->policy_id);
+		s->fkey.policy_id = bpf_htonl(policy_of(run));
 		s->fkey.prefixlen = 32 + RAGGED_RULE_PATH_MAX * 8;
 		rule = bpf_map_lookup_elem(&file_rules, &s->fkey);
 		allow = rule && (rule->access & RAGGED_ACC_SOCK);
 	}
 	/* A plugin talking to its own sockets is unremarkable; denials are not. */
-	account(cgid, hook, !allow, 0, &ev);
+	account_slot(run, cgid, hook, !allow, 0, &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_NET;
 		ev->err = EPERM;

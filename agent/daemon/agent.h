@@ -110,8 +110,10 @@ struct bpf_state {
 	struct monitor_bpf *monitor;
 	struct proc_bpf *proc;
 	struct ring_buffer *rb;
-	int runs_fd, counters_fd, orphan_fd, file_rules_fd, net_rules_fd, events_fd;
+	int runs_fd, orphan_fd, file_rules_fd, net_rules_fd, events_fd;
+	int swap_prog_fd;		/* bpf/net.bpf.c ragged_swap_policy: live policy changes */
 	int inode_rules_fd;		/* bpf-lsm mode: bpf/fsmod.bpf.c; else -1 */
+	bool hooks_attached;		/* every program attached (while runs exist) */
 };
 
 struct client;
@@ -252,6 +254,10 @@ int bpf_probe_lsm(const char *pin_dir);	/* 0 or -errno */
 struct bpf_object;
 /* Attach every program of obj (to the plugin subtree if cgroup) and pin the links. */
 int bpf_attach_all(struct agent *a, struct bpf_object *obj, bool cgroup, char *err, size_t errlen);
+/* Attach every program before a run can start; detach once no run is left. */
+int bpf_hooks_hold(struct agent *a, bool take_back, char *err, size_t errlen);
+void bpf_hooks_release_if_idle(struct agent *a);
+bool bpf_links_left(const struct agent *a);
 
 /* procmon.c: process-tree monitoring (tp_btf sched_process_*) */
 int procmon_load(struct agent *a, char *err, size_t errlen);

@@ -3,12 +3,19 @@
  * Load, attach and pin the BPF objects.
  *
  * Maps are pinned by name under the configured bpffs dir and shared by all
- * objects. Programs are attached with bpf_link to the agent's plugin subtree
- * only, and the links are pinned under <dir>/links: a killed agent leaves
- * every running plugin confined. A restarted agent attaches its fresh
- * programs first and only then drops the old links, so enforcement has no
- * gap (for a moment both run, which can only deny more, never less).
+ * objects. Programs are loaded at start but attached only while runs exist
+ * (bpf_hooks_hold before a run's policy goes in, bpf_hooks_release_if_idle
+ * after the last run is gone): an idle agent leaves no program on any hook,
+ * so processes outside runs pay nothing, not even the tracepoint slow path
+ * or the cgroup-BPF static keys an attached program turns on for every task.
+ * Programs are attached with bpf_link to the agent's plugin subtree where
+ * the hook allows it, and the links are pinned under <dir>/links: a killed
+ * agent leaves every running plugin confined. A restarted agent that finds
+ * links pinned attaches its fresh programs first and only then drops the
+ * old links, so enforcement has no gap (for a moment both run, which can
+ * only deny more, never less).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -26,6 +33,7 @@
 #include "fsmod.skel.h"
 #include "monitor.skel.h"
 #include "net.skel.h"
+#include "proc.skel.h"
 #include "unixaddr.skel.h"
 #include "seccomp.h"
 #include "util.h"
@@ -108,9 +116,19 @@ static int attach_pinned(struct agent *a, struct bpf_program *prog, int cgfd, bo
 		bpf_link__destroy(link);
 		return -1;
 	}
-	/* The pin holds the link now; our reference can go. */
-	bpf_link__disconnect(link);
-	bpf_link__destroy(link);
+	/*
+	 * The pin holds the link now; our reference can go. A disconnected
+	 * link's fd is not closed by bpf_link__destroy: close it, or the link
+	 * outlives its pin and a later attach would run the program twice.
+	 */
+	{
+		int fd = bpf_link__fd(link);
+
+		bpf_link__disconnect(link);
+		bpf_link__destroy(link);
+		if (fd >= 0)
+			close(fd);
+	}
 	return 0;
 }
 
@@ -121,6 +139,9 @@ int bpf_attach_all(struct agent *a, struct bpf_object *obj, bool cgroup, char *e
 	bpf_object__for_each_program(prog, obj) {
 		/* Switched off at load (a hook this kernel lacks): nothing to attach. */
 		if (!bpf_program__autoload(prog))
+			continue;
+		/* Run on request (BPF_PROG_TEST_RUN), never attached. */
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_SYSCALL)
 			continue;
 		if (attach_pinned(a, prog, a->cg.v2_fd, cgroup, err, errlen) < 0)
 			return -1;
@@ -181,7 +202,7 @@ static int escape_load(struct agent *a, const struct bpf_object_open_opts *opts,
 		snprintf(err, errlen, "plugin subtree for the escape programs: %s", strerror(errno));
 		return -1;
 	}
-	return bpf_attach_all(a, escape->obj, false, err, errlen);
+	return 0;	/* attached while runs exist: bpf_hooks_hold */
 }
 
 /* Arguments of the kernel's bpf_lsm_<hook>, -1 if it has none. */
@@ -233,7 +254,7 @@ static int fsmod_load(struct agent *a, const struct bpf_object_open_opts *opts,
 		return -1;
 	}
 	a->bpf.inode_rules_fd = bpf_map__fd(fsmod->maps.inode_rules);
-	return bpf_attach_all(a, fsmod->obj, false, err, errlen);
+	return 0;	/* attached while runs exist: bpf_hooks_hold */
 }
 
 /*
@@ -290,7 +311,7 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 		return -1;
 	}
 	b->runs_fd = bpf_map__fd(b->net->maps.runs);
-	b->counters_fd = bpf_map__fd(b->net->maps.counters);
+	b->swap_prog_fd = bpf_program__fd(b->net->progs.ragged_swap_policy);
 	b->orphan_fd = bpf_map__fd(b->net->maps.orphan_counters);
 	b->net_rules_fd = bpf_map__fd(b->net->maps.net_rules);
 	b->events_fd = bpf_map__fd(b->net->maps.events);
@@ -327,19 +348,111 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 	/* The plugins' seccomp filter is compiled once, here, at start. */
 	if (seccomp_prepare(err, errlen) < 0)
 		return -1;
-
-	if (bpf_attach_all(a, b->net->obj, true, err, errlen) < 0)
-		return -1;
-	if (b->file && bpf_attach_all(a, b->file->obj, true, err, errlen) < 0)
-		return -1;
-	if (unixaddr && bpf_attach_all(a, unixaddr->obj, true, err, errlen) < 0)
-		return -1;
-	if (bpf_attach_all(a, b->monitor->obj, false, err, errlen) < 0)
-		return -1;
 	if (a->feat.mode == MODE_BPF_LSM && (escape_load(a, &opts, err, errlen) < 0 ||
 					      fsmod_load(a, &opts, err, errlen) < 0))
 		return -1;
 	return 0;
+}
+
+/* Does <dir>/links hold a pinned link (a previous agent's runs may live)? */
+bool bpf_links_left(const struct agent *a)
+{
+	char links[PATH_MAX];
+	struct dirent *de;
+	bool any = false;
+	DIR *d;
+
+	if (xsnprintf(links, sizeof(links), "%s/links", a->cfg.bpffs_dir) < 0 ||
+	    !(d = opendir(links)))
+		return false;
+	while (!any && (de = readdir(d)))
+		any = de->d_name[0] != '.';
+	closedir(d);
+	return any;
+}
+
+/*
+ * Every program on its hook, before anything a run does can reach one:
+ * called before a run's slot goes in (runs.c) and at start when a previous
+ * agent left links (its runs stay confined). Fail closed: an error refuses
+ * the run (take_back: what did attach comes off again) or the agent's start.
+ */
+static void hooks_release(struct agent *a);
+
+int bpf_hooks_hold(struct agent *a, bool take_back, char *err, size_t errlen)
+{
+	struct bpf_state *b = &a->bpf;
+	struct bpf_object *cg_objs[] = {
+		b->net ? b->net->obj : NULL,
+		b->file ? b->file->obj : NULL,
+		unixaddr ? unixaddr->obj : NULL,
+	};
+	struct bpf_object *global_objs[] = {
+		b->monitor ? b->monitor->obj : NULL,
+		b->proc ? b->proc->obj : NULL,
+		escape ? escape->obj : NULL,
+		fsmod ? fsmod->obj : NULL,
+	};
+
+	if (b->hooks_attached)
+		return 0;
+	b->hooks_attached = true;
+	for (size_t i = 0; i < ARRAY_SIZE(cg_objs); i++)
+		if (cg_objs[i] && bpf_attach_all(a, cg_objs[i], true, err, errlen) < 0)
+			goto fail;
+	for (size_t i = 0; i < ARRAY_SIZE(global_objs); i++)
+		if (global_objs[i] && bpf_attach_all(a, global_objs[i], false, err, errlen) < 0)
+			goto fail;
+	return 0;
+fail:
+	/*
+	 * A run's hold takes back what did attach. At start (take_back
+	 * false) the pins may still be a previous agent's, holding its runs
+	 * confined: they stay, and the agent exits.
+	 */
+	if (take_back)
+		hooks_release(a);
+	else
+		b->hooks_attached = false;
+	return -1;
+}
+
+/* Unpin obj's links: the pins hold the only references, so this detaches. */
+static void unpin_links(struct agent *a, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	char path[PATH_MAX];
+
+	if (!obj)
+		return;
+	bpf_object__for_each_program(prog, obj)
+		if (xsnprintf(path, sizeof(path), "%s/links/%s", a->cfg.bpffs_dir,
+			      bpf_program__name(prog)) >= 0)
+			unlink(path);
+}
+
+/*
+ * No run left (ghosts of a previous agent included): take every program
+ * off its hook. The next run attaches them again before it starts.
+ */
+static void hooks_release(struct agent *a)
+{
+	struct bpf_state *b = &a->bpf;
+
+	unpin_links(a, b->net ? b->net->obj : NULL);
+	unpin_links(a, b->file ? b->file->obj : NULL);
+	unpin_links(a, unixaddr ? unixaddr->obj : NULL);
+	unpin_links(a, b->monitor ? b->monitor->obj : NULL);
+	unpin_links(a, b->proc ? b->proc->obj : NULL);
+	unpin_links(a, escape ? escape->obj : NULL);
+	unpin_links(a, fsmod ? fsmod->obj : NULL);
+	b->hooks_attached = false;
+}
+
+void bpf_hooks_release_if_idle(struct agent *a)
+{
+	if (!a->runs && a->bpf.hooks_attached)
+		hooks_release(a);
 }
 
 /*
@@ -391,6 +504,8 @@ void bpf_unload(struct agent *a)
 		fsmod_bpf__destroy(fsmod);
 	fsmod = NULL;
 	b->inode_rules_fd = -1;
+	b->swap_prog_fd = -1;
+	b->hooks_attached = false;
 	if (unixaddr)
 		unixaddr_bpf__destroy(unixaddr);
 	unixaddr = NULL;

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * Policy into the kernel. Order matters and is the whole point:
- *   install: counters, rules under a fresh policy id, then the runs entry
- *            (ACTIVE) last; until then every decision for the cgroup denies;
- *   remove:  the runs entry first (decisions deny again), then the rules.
- * A live permission change repeats install with a new id and swaps the
- * runs entry in one update, so a decision sees the old or the new policy,
- * never half of one.
+ *   install: rules under a fresh policy id, then the run's slot (policy,
+ *            ACTIVE, zeroed counters) last; until then every decision for
+ *            the cgroup denies;
+ *   remove:  the slot first (decisions deny again), then the rules.
+ * A live permission change writes rules under a new id and stores the id
+ * in the slot in place (swap_policy: the counters beside it keep counting),
+ * so a decision sees the old or the new policy, never half of one.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -124,34 +125,60 @@ static void del_rules(struct agent *a, const struct policy *p, uint32_t id)
 	}
 }
 
+/* Store a new policy id in every CPU's copy of the run's slot, in place. */
+static int swap_policy(struct agent *a, uint64_t cgid, uint32_t id, uint32_t perms)
+{
+	struct ragged_policy_swap sw = { .cgid = cgid, .policy_id = id, .perms = perms,
+					 .ncpu = (uint32_t)libbpf_num_possible_cpus() };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &sw, .ctx_size_in = sizeof(sw));
+
+	if (a->bpf.swap_prog_fd < 0) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (bpf_prog_test_run_opts(a->bpf.swap_prog_fd, &o) < 0)
+		return -1;
+	if (sw.done != sw.ncpu) {
+		/* The slot is gone (the run ended) or incomplete: nothing was granted. */
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
 int kmaps_install(struct agent *a, struct run *r, const struct policy *p,
 		  char *err, size_t errlen)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct ragged_run_policy rp = { 0 };
-	struct ragged_run_counters *zero;
 	uint32_t id = alloc_policy_id(a);
 
-	if (!r->policy_id) {
-		/* New run: zeroed counters exist before any decision can be taken. */
-		zero = calloc((size_t)ncpu, sizeof(*zero));
-		if (!zero || bpf_map_update_elem(a->bpf.counters_fd, &r->cg.id, zero, BPF_NOEXIST) < 0) {
-			snprintf(err, errlen, "counters for run: %s", strerror(errno));
-			free(zero);
-			return -1;
-		}
-		free(zero);
-	}
 	if (put_rules(a, p, id) < 0) {
 		snprintf(err, errlen, "policy rules: %s", strerror(errno));
 		del_rules(a, p, id);
 		return -1;
 	}
-	rp.policy_id = id;
-	rp.perms = p->perms;
-	rp.flags = RAGGED_RUN_ACTIVE;
-	rp.uid = r->uid;
-	if (bpf_map_update_elem(a->bpf.runs_fd, &r->cg.id, &rp, BPF_ANY) < 0) {
+	if (!r->policy_id) {
+		/*
+		 * New run: one slot, complete (policy, ACTIVE, zeroed counters)
+		 * in one update, after its rules; until then every decision for
+		 * the cgroup denies.
+		 */
+		struct ragged_run_slot *slot = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*slot)) : NULL;
+
+		for (int c = 0; slot && c < ncpu; c++) {
+			slot[c].policy_id = id;
+			slot[c].perms = p->perms;
+			slot[c].flags = RAGGED_RUN_ACTIVE;
+			slot[c].uid = r->uid;
+		}
+		if (!slot || bpf_map_update_elem(a->bpf.runs_fd, &r->cg.id, slot, BPF_NOEXIST) < 0) {
+			snprintf(err, errlen, "run slot: %s", strerror(errno));
+			free(slot);
+			del_rules(a, p, id);
+			return -1;
+		}
+		free(slot);
+	} else if (swap_policy(a, r->cg.id, id, p->perms) < 0) {
 		snprintf(err, errlen, "run policy: %s", strerror(errno));
 		del_rules(a, p, id);
 		return -1;
@@ -168,33 +195,33 @@ void kmaps_remove(struct agent *a, struct run *r)
 {
 	if (!r->cg.id)
 		return;
+	/* The slot first (decisions deny again), then the rules. */
 	bpf_map_delete_elem(a->bpf.runs_fd, &r->cg.id);
 	if (r->policy_id)
 		del_rules(a, &r->pol, r->policy_id);
-	bpf_map_delete_elem(a->bpf.counters_fd, &r->cg.id);
 }
 
 int kmaps_counters(struct agent *a, uint64_t cgid, struct ragged_run_counters *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct ragged_run_counters *v = calloc((size_t)ncpu, sizeof(*v));
+	struct ragged_run_slot *v = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*v)) : NULL;
 
 	memset(sum, 0, sizeof(*sum));
 	if (!v)
 		return -1;
-	if (bpf_map_lookup_elem(a->bpf.counters_fd, &cgid, v) < 0) {
+	if (bpf_map_lookup_elem(a->bpf.runs_fd, &cgid, v) < 0) {
 		free(v);
 		return -1;
 	}
 	for (int c = 0; c < ncpu; c++) {
 		for (int h = 0; h < RAGGED_HOOK_MAX; h++) {
-			sum->allow[h] += v[c].allow[h];
-			sum->deny[h] += v[c].deny[h];
+			sum->allow[h] += v[c].c.allow[h];
+			sum->deny[h] += v[c].c.deny[h];
 		}
-		sum->allow_audited += v[c].allow_audited;
-		sum->observed += v[c].observed;
-		sum->emitted += v[c].emitted;
-		sum->lost += v[c].lost;
+		sum->allow_audited += v[c].c.allow_audited;
+		sum->observed += v[c].c.observed;
+		sum->emitted += v[c].c.emitted;
+		sum->lost += v[c].c.lost;
 	}
 	free(v);
 	return 0;

@@ -25,7 +25,8 @@ int procmon_load(struct agent *a, char *err, size_t errlen)
 		snprintf(err, errlen, "load process monitor: %s", strerror(errno));
 		return -1;
 	}
-	return bpf_attach_all(a, a->bpf.proc->obj, false, err, errlen);
+	/* Attached with every other program while runs exist (bpf_hooks_hold). */
+	return 0;
 }
 
 void procmon_unload(struct agent *a)

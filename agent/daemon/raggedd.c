@@ -164,10 +164,18 @@ static int start(struct agent *a, char *err, size_t errlen)
 	if (bpf_load(a, err, errlen) < 0 || hostaddr_setup(a, err, errlen) < 0 ||
 	    procmon_load(a, err, errlen) < 0 || events_setup(a, err, errlen) < 0)
 		return -1;
+	/*
+	 * A previous agent's links: its runs may still live, confined by them.
+	 * Ours replace them with no gap; once its runs are settled and none is
+	 * left, they come off again.
+	 */
+	if (bpf_links_left(a) && bpf_hooks_hold(a, false, err, errlen) < 0)
+		return -1;
 	/* Records a previous agent left in the pinned ring buffer come first. */
 	restart_adopt(a, stale, n_stale);
 	events_drain_all(a);
 	restart_settle(a);
+	bpf_hooks_release_if_idle(a);
 	if (server_listen(a, err, errlen) < 0)
 		return -1;
 	config_changed(a);

@@ -193,9 +193,8 @@ void restart_settle(struct agent *a)
 		auditrec_emit(a, rec);
 		run_free(a, r);
 	}
-	/* Whatever no live run owns goes: dead runs' policies, counters, rules. */
+	/* Whatever no live run owns goes: dead runs' slots (policy and counters), rules. */
 	sweep(a->bpf.runs_fd, sizeof(uint64_t), live_cgroup, a);
-	sweep(a->bpf.counters_fd, sizeof(uint64_t), live_cgroup, a);
 	sweep(a->bpf.net_rules_fd, sizeof(struct ragged_net_key), live_policy, a);
 	sweep(a->bpf.file_rules_fd, sizeof(struct ragged_file_key), live_policy, a);
 	if (a->bpf.inode_rules_fd >= 0)

@@ -85,6 +85,8 @@ void run_free(struct agent *a, struct run *r)
 	free(r->flood);
 	free(r->agent_recs);
 	free(r);
+	/* The last run gone: no program stays on a hook for nobody. */
+	bpf_hooks_release_if_idle(a);
 }
 
 /* Undo whatever setup got done; used on every failure path and at the end. */
@@ -251,6 +253,7 @@ void run_launch(struct agent *a, struct client *c, struct run *r, uint32_t grant
 	if (scratch_setup(r, err, sizeof(err)) < 0 ||
 	    run_cgroup_create(&a->cg, cgname, &r->limits, &r->cg, err, sizeof(err)) < 0 ||
 	    policy_build(a, r, m, granted, &r->pol, err, sizeof(err)) < 0 ||
+	    bpf_hooks_hold(a, true, err, sizeof(err)) < 0 ||
 	    kmaps_install(a, r, &r->pol, err, sizeof(err)) < 0)
 		goto fail;
 	/* The channel through which the plugin asks for optional permissions. */

@@ -2,13 +2,22 @@
 /*
  * Kernel policy layout, shared by bpf/ and agent/.
  *
- * runs:       HASH   cgroup id  -> struct ragged_run_policy
+ * runs:       PERCPU_HASH  cgroup id -> struct ragged_run_slot
  * file_rules: LPM    {policy id, path prefix} -> struct ragged_file_rule
  * net_rules:  LPM    {policy id, family, port, address} -> struct ragged_net_rule
  *
+ * One slot per run holds everything a decision needs besides the rule
+ * itself: the policy id, the run's counters and its record limiter for
+ * allowed connects. A connect decision makes one lookup of its run (by the
+ * task's cgroup id) and one of its rule.
+ *
  * A policy is swapped atomically by writing rules under a fresh policy id
- * and then updating the one runs entry that points at it: a decision sees
- * either the old id (old rules, still present) or the new one, never a mix.
+ * and then storing that id in the run's slot (one 32-bit store per CPU's
+ * copy, by the syscall program ragged_swap_policy in bpf/net.bpf.c, so the
+ * counters next to it are never overwritten): a decision sees either the
+ * old id (old rules, still present) or the new one, never a mix. Only
+ * policy_id and flags are read by the programs; perms and uid are there for
+ * people reading the map.
  */
 #ifndef RAGGED_POLICY_H
 #define RAGGED_POLICY_H
@@ -26,11 +35,44 @@
 /* Run flags. */
 #define RAGGED_RUN_ACTIVE     0x1	/* set by the agent once the policy is complete */
 
-struct ragged_run_policy {
+/*
+ * The record limiter of allowed connects (bpf/net.bpf.c): the last
+ * destinations recorded on this CPU, direct-mapped by a hash of the
+ * destination. A destination is recorded again after a second, or when
+ * another one took its entry: more records, never fewer.
+ */
+#define RAGGED_NET_SEEN 8	/* a power of two */
+
+struct ragged_net_seen {
+	__u8 addr[16];
+	__u16 port;		/* network order */
+	__u16 family;		/* network order */
+	__u32 proto;
+	__u64 last_ns;		/* bpf_ktime_get_ns() of the last record; 0: empty */
+};
+
+struct ragged_run_slot {
 	__u32 policy_id;	/* selects this run's rules in the LPM maps */
 	__u32 perms;		/* granted permissions, RAGGED_PERM_BIT() */
 	__u32 flags;		/* RAGGED_RUN_* */
 	__u32 uid;		/* the account the plugin runs as */
+	struct ragged_run_counters c;	/* this CPU's share; the agent sums them */
+	struct ragged_net_seen net_seen[RAGGED_NET_SEEN];	/* this CPU's limiter */
+};
+
+/*
+ * Argument of ragged_swap_policy (BPF_PROG_TEST_RUN of a syscall program):
+ * store policy_id and perms in every CPU's copy of cgid's slot. done is
+ * written back: the number of copies changed (ncpu when the slot exists).
+ */
+#define RAGGED_MAX_CPUS 8192
+
+struct ragged_policy_swap {
+	__u64 cgid;
+	__u32 policy_id;
+	__u32 perms;
+	__u32 ncpu;		/* libbpf_num_possible_cpus() */
+	__u32 done;
 };
 
 /*

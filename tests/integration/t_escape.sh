@@ -611,10 +611,19 @@ t_escape_lsm_exec_unlinked() {
 	ESC_HOLDER_RUN="escape" ESC_INTRUDER="$ESC_DIR/probe"
 }
 
-# Every escape-surface program loaded and attached on this kernel (a missing
-# hook would only be logged by the agent, so the VMs check it here).
+# links_none: no link pinned in the agent's bpffs dir (no program on any hook).
+links_none() { [ -z "$(ls -A "/sys/fs/bpf/$TAG/links" 2>/dev/null)" ]; }
+
+# Every escape-surface program loaded and attached on this kernel while a run
+# exists (a missing hook would only be logged by the agent, so the VMs check
+# it here); none attached while no run exists, so processes outside runs
+# pay nothing.
 t_escape_programs_attached() {
 	esc_setup || return
+	esc_holder_stop
+	if wait_until 100 links_none; then pass "no run: no program attached (no link pinned)"
+	else fail "no run, yet links are pinned: $(ls "/sys/fs/bpf/$TAG/links" | tr '\n' ' ')"; fi
+	esc_holder || { fail "no holder run"; return; }
 	progs="ragged_sys_exit ragged_seccomp_kill ragged_exec_anon ragged_bind4 ragged_bind6"
 	# landlock mode: UNIX socket names, on kernels that have the hooks (6.7+)
 	[ "$ESC_MODE" = landlock ] && ! grep -q "no cgroup connect_unix hook" "$RAGGED_T/agent.log" &&
@@ -641,7 +650,7 @@ t_escape_programs_attached() {
 	fi
 	n=0
 	for p in $progs; do
-		[ -e "/sys/fs/bpf/$TAG/links/$p" ] || { fail "no link pinned for $p"; return; }
+		[ -e "/sys/fs/bpf/$TAG/links/$p" ] || { fail "no link pinned for $p"; esc_holder_stop; return; }
 		n=$((n + 1))
 	done
 	pass "$n programs attached, links pinned"
@@ -650,4 +659,6 @@ t_escape_programs_attached() {
 	} > "$RAGGED_T/missing-hooks"
 	no_line "$RAGGED_T/missing-hooks" "has no LSM hook" "no escape hook missing on this kernel"
 	esc_holder_stop	# the last test: end the LSM tests' holder run if one is left
+	if wait_until 100 links_none; then pass "the last run ended: every program detached"
+	else fail "links still pinned after the last run: $(ls "/sys/fs/bpf/$TAG/links" | tr '\n' ' ')"; fi
 }

@@ -121,7 +121,7 @@ static int setup(void **state)
 	*state = f;
 	f->prog_fd = f->short_fd = -1;
 	f->a.listen_fd = -1;
-	f->a.bpf.runs_fd = f->a.bpf.counters_fd = f->a.bpf.file_rules_fd = -1;
+	f->a.bpf.runs_fd = f->a.bpf.swap_prog_fd = f->a.bpf.file_rules_fd = -1;
 	f->a.bpf.inode_rules_fd = -1;
 	f->a.bpf.net_rules_fd = f->a.bpf.orphan_fd = -1;
 	config_defaults(&f->a.cfg);

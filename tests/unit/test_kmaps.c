@@ -23,6 +23,9 @@
 #include <bpf/libbpf.h>
 
 #include "../../agent/daemon/agent.h"
+#include "runslot.h"
+
+static struct net_bpf *swap_skel;
 
 #define R RAGGED_ACC_READ
 #define W RAGGED_ACC_WRITE
@@ -48,10 +51,12 @@ static int map_create(enum bpf_map_type type, const char *name, size_t key, size
 
 static void close_maps(struct agent *a)
 {
-	int *fds[] = { &a->bpf.runs_fd, &a->bpf.counters_fd, &a->bpf.file_rules_fd,
-		       &a->bpf.net_rules_fd };
+	int *fds[] = { &a->bpf.runs_fd, &a->bpf.file_rules_fd, &a->bpf.net_rules_fd };
 
-	for (size_t i = 0; i < 4; i++) {
+	net_bpf__destroy(swap_skel);
+	swap_skel = NULL;
+	a->bpf.swap_prog_fd = -1;
+	for (size_t i = 0; i < 3; i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
@@ -61,10 +66,8 @@ static void close_maps(struct agent *a)
 /* The four maps, sized as in bpf/ unless a test wants a tiny one. */
 static int open_maps(struct agent *a, unsigned runs_max, unsigned net_max)
 {
-	a->bpf.runs_fd = map_create(BPF_MAP_TYPE_HASH, "ut_runs", sizeof(__u64),
-				    sizeof(struct ragged_run_policy), runs_max, 0);
-	a->bpf.counters_fd = map_create(BPF_MAP_TYPE_PERCPU_HASH, "ut_counters", sizeof(__u64),
-					sizeof(struct ragged_run_counters), RAGGED_MAX_RUNS, 0);
+	if (ut_runslot_open(a, runs_max, &swap_skel) < 0)
+		return -1;
 	a->bpf.file_rules_fd = map_create(BPF_MAP_TYPE_LPM_TRIE, "ut_file_rules",
 					  sizeof(struct ragged_file_key),
 					  sizeof(struct ragged_file_rule), RAGGED_MAX_FILE_RULES,
@@ -72,7 +75,7 @@ static int open_maps(struct agent *a, unsigned runs_max, unsigned net_max)
 	a->bpf.net_rules_fd = map_create(BPF_MAP_TYPE_LPM_TRIE, "ut_net_rules",
 					 sizeof(struct ragged_net_key),
 					 sizeof(struct ragged_net_rule), net_max, BPF_F_NO_PREALLOC);
-	if (a->bpf.runs_fd < 0 || a->bpf.counters_fd < 0 || a->bpf.file_rules_fd < 0 ||
+	if (a->bpf.runs_fd < 0 || a->bpf.file_rules_fd < 0 ||
 	    a->bpf.net_rules_fd < 0)
 		return -1;
 	return 0;
@@ -84,7 +87,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	f->a.bpf.runs_fd = f->a.bpf.counters_fd = f->a.bpf.file_rules_fd = -1;
+	f->a.bpf.runs_fd = f->a.bpf.swap_prog_fd = f->a.bpf.file_rules_fd = -1;
 	f->a.bpf.inode_rules_fd = -1;
 	f->a.bpf.net_rules_fd = f->a.bpf.orphan_fd = f->a.bpf.events_fd = -1;
 	*state = f;
@@ -267,15 +270,33 @@ static size_t map_count(int fd, size_t key_size)
 	return n;
 }
 
+/* Every CPU's copy of the slot holds the policy. */
 static void want_run(struct fx *f, uint64_t cgid, uint32_t id, uint32_t perms)
 {
-	struct ragged_run_policy rp;
+	int ncpu = libbpf_num_possible_cpus();
+	struct ragged_run_slot *rp = calloc((size_t)ncpu, sizeof(*rp));
 
-	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.runs_fd, &cgid, &rp), 0);
-	assert_int_equal(rp.policy_id, id);
-	assert_int_equal(rp.perms, perms);
-	assert_int_equal(rp.flags, RAGGED_RUN_ACTIVE);
-	assert_int_equal(rp.uid, 1000);
+	assert_non_null(rp);
+	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.runs_fd, &cgid, rp), 0);
+	for (int c = 0; c < ncpu; c++) {
+		assert_int_equal(rp[c].policy_id, id);
+		assert_int_equal(rp[c].perms, perms);
+		assert_int_equal(rp[c].flags, RAGGED_RUN_ACTIVE);
+		assert_int_equal(rp[c].uid, 1000);
+	}
+	free(rp);
+}
+
+/* No slot for cgid: every decision for it denies. */
+static void no_run(struct fx *f, uint64_t cgid)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ragged_run_slot *rp = calloc((size_t)ncpu, sizeof(*rp));
+
+	assert_non_null(rp);
+	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.runs_fd, &cgid, rp), -ENOENT);
+	assert_int_equal(errno, ENOENT);
+	free(rp);
 }
 
 static void install(struct fx *f, struct policy *p)
@@ -351,7 +372,8 @@ static void t_swap(void **state)
 {
 	struct fx *f = *state;
 	struct policy np;
-	struct ragged_run_counters *pc, sum;
+	struct ragged_run_slot *pc;
+	struct ragged_run_counters sum;
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t cgid = CGID;
 
@@ -361,14 +383,15 @@ static void t_swap(void **state)
 	/* Decisions already counted must survive the swap. */
 	pc = calloc((size_t)ncpu, sizeof(*pc));
 	assert_non_null(pc);
+	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.runs_fd, &cgid, pc), 0);
 	for (int c = 0; c < ncpu; c++) {
-		pc[c].deny[RAGGED_HOOK_CONNECT4] = 3;
-		pc[c].allow[RAGGED_HOOK_FILE_OPEN] = 10 + (uint64_t)c;
-		pc[c].emitted = 2;
-		pc[c].lost = 1;
-		pc[c].allow_audited = 5;
+		pc[c].c.deny[RAGGED_HOOK_CONNECT4] = 3;
+		pc[c].c.allow[RAGGED_HOOK_FILE_OPEN] = 10 + (uint64_t)c;
+		pc[c].c.emitted = 2;
+		pc[c].c.lost = 1;
+		pc[c].c.allow_audited = 5;
 	}
-	assert_int_equal(bpf_map_update_elem(f->a.bpf.counters_fd, &cgid, pc, BPF_EXIST), 0);
+	assert_int_equal(bpf_map_update_elem(f->a.bpf.runs_fd, &cgid, pc, BPF_EXIST), 0);
 
 	policy_two(&np);
 	install(f, &np);
@@ -412,10 +435,40 @@ static void t_swap(void **state)
 	assert_int_equal(map_count(f->a.bpf.net_rules_fd, sizeof(struct ragged_net_key)), 0);
 }
 
+/* A live change for a run whose slot is gone grants nothing and leaves nothing. */
+static void t_swap_slot_gone(void **state)
+{
+	struct fx *f = *state;
+	struct policy np;
+	uint64_t cgid = CGID;
+
+	policy_one(&f->p);
+	f->r.pol = f->p;
+	install(f, &f->r.pol);
+	assert_int_equal(bpf_map_delete_elem(f->a.bpf.runs_fd, &cgid), 0);
+	policy_two(&np);
+	assert_int_equal(kmaps_install(&f->a, &f->r, &np, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "run policy: No such file or directory");
+	assert_int_equal(f->r.policy_id, 1);
+	no_run(f, cgid);
+	/* The new rules were taken back; the old ones wait for kmaps_remove. */
+	no_file(f, 2, "/usr/lib/x");
+	no_net(f, 2, "198.51.100.9", 8443);
+	want_file(f, 1, "/etc/passwd", R, RAGGED_PERM_COUNT);
+	/* Without the swap program, a live change is refused the same way. */
+	f->a.bpf.swap_prog_fd = -1;
+	assert_int_equal(kmaps_install(&f->a, &f->r, &np, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "run policy: Function not implemented");
+	no_file(f, 3, "/usr/lib/x");
+	kmaps_remove(&f->a, &f->r);
+	assert_int_equal(map_count(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key)), 0);
+	assert_int_equal(map_count(f->a.bpf.net_rules_fd, sizeof(struct ragged_net_key)), 0);
+	policy_free(&np);
+}
+
 static void t_remove(void **state)
 {
 	struct fx *f = *state;
-	struct ragged_run_policy rp;
 	struct ragged_run_counters sum;
 	uint64_t cgid = CGID;
 	struct run other;
@@ -433,8 +486,7 @@ static void t_remove(void **state)
 
 	kmaps_remove(&f->a, &f->r);
 	/* Runs entry first (decisions deny), then its rules and counters. */
-	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.runs_fd, &cgid, &rp), -ENOENT);
-	assert_int_equal(errno, ENOENT);
+	no_run(f, cgid);
 	assert_int_equal(kmaps_counters(&f->a, CGID, &sum), -1);
 	no_file(f, 1, "/etc/passwd");
 	no_net(f, 1, "10.0.0.53", 53);
@@ -458,7 +510,7 @@ static void t_remove(void **state)
 	}
 	kmaps_remove(&f->a, &other);
 	assert_int_equal(map_count(f->a.bpf.runs_fd, sizeof(__u64)), 0);
-	assert_int_equal(map_count(f->a.bpf.counters_fd, sizeof(__u64)), 0);
+	assert_int_equal(map_count(f->a.bpf.runs_fd, sizeof(__u64)), 0);
 	assert_int_equal(map_count(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key)), 0);
 	assert_int_equal(map_count(f->a.bpf.net_rules_fd, sizeof(struct ragged_net_key)), 0);
 }
@@ -480,7 +532,6 @@ static void t_path_too_long(void **state)
 {
 	struct fx *f = *state;
 	char longp[RAGGED_RULE_PATH_MAX + 1];
-	struct ragged_run_policy rp;
 	uint64_t cgid = CGID;
 
 	char longest[RAGGED_PATH_MAX];
@@ -502,13 +553,13 @@ static void t_path_too_long(void **state)
 	assert_string_equal(f->err, "policy rules: File name too long");
 	assert_int_equal(f->r.policy_id, 0);
 	/* No runs entry (decisions keep denying), no rule left behind. */
-	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.runs_fd, &cgid, &rp), -ENOENT);
+	no_run(f, cgid);
 	no_file(f, 1, "/etc/passwd");
 	assert_int_equal(map_count(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key)), 0);
 	assert_int_equal(map_count(f->a.bpf.net_rules_fd, sizeof(struct ragged_net_key)), 0);
 	/* The caller's teardown removes the counters it created. */
 	kmaps_remove(&f->a, &f->r);
-	assert_int_equal(map_count(f->a.bpf.counters_fd, sizeof(__u64)), 0);
+	assert_int_equal(map_count(f->a.bpf.runs_fd, sizeof(__u64)), 0);
 
 	/* One byte shorter fits: 251 characters and the NUL. */
 	longp[RAGGED_RULE_PATH_MAX - 1] = '\0';
@@ -525,7 +576,6 @@ static void t_path_too_long(void **state)
 static void t_net_map_full(void **state)
 {
 	struct fx *f = *state;
-	struct ragged_run_policy rp;
 	uint64_t cgid = CGID;
 
 	close_maps(&f->a);
@@ -535,7 +585,7 @@ static void t_net_map_full(void **state)
 	assert_int_equal(kmaps_install(&f->a, &f->r, &f->r.pol, f->err, sizeof(f->err)), -1);
 	if (strncmp(f->err, "policy rules: ", 14) != 0)
 		fail_msg("err: %s", f->err);
-	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.runs_fd, &cgid, &rp), -ENOENT);
+	no_run(f, cgid);
 	assert_int_equal(map_count(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key)), 0);
 	assert_int_equal(map_count(f->a.bpf.net_rules_fd, sizeof(struct ragged_net_key)), 0);
 	kmaps_remove(&f->a, &f->r);
@@ -556,7 +606,7 @@ static void t_runs_map_full(void **state)
 	second.cg.id = CGID + 7;
 	second.pol = f->p;
 	assert_int_equal(kmaps_install(&f->a, &second, &second.pol, f->err, sizeof(f->err)), -1);
-	if (strncmp(f->err, "run policy: ", 12) != 0)
+	if (strncmp(f->err, "run slot: ", 10) != 0)
 		fail_msg("err: %s", f->err);
 	assert_int_equal(second.policy_id, 0);
 	no_file(f, 2, "/etc/passwd");
@@ -567,7 +617,7 @@ static void t_runs_map_full(void **state)
 	assert_int_equal(map_count(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key)), 4);
 	kmaps_remove(&f->a, &second);
 	kmaps_remove(&f->a, &f->r);
-	assert_int_equal(map_count(f->a.bpf.counters_fd, sizeof(__u64)), 0);
+	assert_int_equal(map_count(f->a.bpf.runs_fd, sizeof(__u64)), 0);
 }
 
 /* A second "new run" on a cgroup that already has counters is refused. */
@@ -583,7 +633,7 @@ static void t_counters_exist(void **state)
 	dup.cg.id = CGID;
 	dup.pol = f->p;
 	assert_int_equal(kmaps_install(&f->a, &dup, &dup.pol, f->err, sizeof(f->err)), -1);
-	assert_string_equal(f->err, "counters for run: File exists");
+	assert_string_equal(f->err, "run slot: File exists");
 	assert_int_equal(dup.policy_id, 0);
 	want_run(f, CGID, 1, f->p.perms);
 	kmaps_remove(&f->a, &f->r);
@@ -731,6 +781,7 @@ int main(void)
 		T(t_runs_map_full),
 		T(t_counters_exist),
 		T(t_no_file_map),
+		T(t_swap_slot_gone),
 		T(t_policy_id_wrap),
 		T(t_inode_rules),
 		T(t_inode_rules_narrower),

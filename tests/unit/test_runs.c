@@ -39,6 +39,9 @@
 #include "perms.h"
 #include "proto.h"
 #include "util.h"
+#include "runslot.h"
+
+static struct net_bpf *swap_skel;
 
 #define BIT(p) RAGGED_PERM_BIT(RAGGED_PERM_##p)
 #define NOBODY 65534
@@ -154,16 +157,14 @@ static int setup(void **state)
 		return -1;
 	}
 	/* Landlock mode: the network maps and the run maps, no file rules. */
-	f->a.bpf.runs_fd = map_create(BPF_MAP_TYPE_HASH, sizeof(__u64),
-				      sizeof(struct ragged_run_policy), RAGGED_MAX_RUNS, 0);
-	f->a.bpf.counters_fd = map_create(BPF_MAP_TYPE_PERCPU_HASH, sizeof(__u64),
-					  sizeof(struct ragged_run_counters), RAGGED_MAX_RUNS, 0);
+	if (ut_runslot_open(&f->a, RAGGED_MAX_RUNS, &swap_skel) < 0)
+		return -1;
 	f->a.bpf.net_rules_fd = map_create(BPF_MAP_TYPE_LPM_TRIE, sizeof(struct ragged_net_key),
 					   sizeof(struct ragged_net_rule), RAGGED_MAX_NET_RULES,
 					   BPF_F_NO_PREALLOC);
 	f->a.bpf.file_rules_fd = -1;
 	f->a.bpf.inode_rules_fd = -1;
-	if (f->a.bpf.runs_fd < 0 || f->a.bpf.counters_fd < 0 || f->a.bpf.net_rules_fd < 0)
+	if (f->a.bpf.runs_fd < 0 || f->a.bpf.net_rules_fd < 0)
 		return -1;
 	if (server_listen(&f->a, f->err, sizeof(f->err)) < 0)
 		return -1;
@@ -211,8 +212,8 @@ static int teardown(void **state)
 	}
 	if (f->a.bpf.runs_fd > 0)
 		close(f->a.bpf.runs_fd);
-	if (f->a.bpf.counters_fd > 0)
-		close(f->a.bpf.counters_fd);
+	net_bpf__destroy(swap_skel);
+	swap_skel = NULL;
 	if (f->a.bpf.net_rules_fd > 0)
 		close(f->a.bpf.net_rules_fd);
 	if (f->a.bpf.file_rules_fd > 0)
@@ -460,7 +461,6 @@ static void nothing_left(struct fx *f)
 
 	assert_null(f->a.runs);
 	assert_int_equal(map_entries(f->a.bpf.runs_fd, 8), 0);
-	assert_int_equal(map_entries(f->a.bpf.counters_fd, 8), 0);
 	assert_int_equal(map_entries(f->a.bpf.net_rules_fd, sizeof(struct ragged_net_key)), 0);
 	assert_int_equal(map_entries(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key)), 0);
 	/* No run cgroup in any hierarchy, no scratch. */
@@ -1212,11 +1212,16 @@ static void t_bpf_mode_swap(void **state)
 				 before - docs);
 		{
 			uint64_t cgid = f->a.runs->cg.id;
-			struct ragged_run_policy rp;
+			int ncpu = libbpf_num_possible_cpus();
+			struct ragged_run_slot *rp = calloc((size_t)ncpu, sizeof(*rp));
 
-			assert_int_equal(bpf_map_lookup_elem(f->a.bpf.runs_fd, &cgid, &rp), 0);
-			assert_int_equal(rp.policy_id, f->a.runs->policy_id);
-			assert_int_equal(rp.perms, BIT(READ_CONFIG));
+			assert_non_null(rp);
+			assert_int_equal(bpf_map_lookup_elem(f->a.bpf.runs_fd, &cgid, rp), 0);
+			for (int cpu = 0; cpu < ncpu; cpu++) {
+				assert_int_equal(rp[cpu].policy_id, f->a.runs->policy_id);
+				assert_int_equal(rp[cpu].perms, BIT(READ_CONFIG));
+			}
+			free(rp);
 		}
 	}
 	drop_sock(f, s);
@@ -1510,7 +1515,7 @@ static void t_events_lost(void **state)
 	struct client *c;
 	struct io io;
 	char out[64], run_id[33];
-	struct ragged_run_counters *pc;
+	struct ragged_run_slot *pc;
 	int ncpu = libbpf_num_possible_cpus();
 	cJSON *m, *rec, *d;
 	uint64_t cgid;
@@ -1532,13 +1537,14 @@ static void t_events_lost(void **state)
 	cgid = f->a.runs->cg.id;
 	pc = calloc((size_t)ncpu, sizeof(*pc));
 	assert_non_null(pc);
+	assert_int_equal(bpf_map_lookup_elem(f->a.bpf.runs_fd, &cgid, pc), 0);
 	for (int i = 0; i < ncpu; i++) {
-		pc[i].deny[RAGGED_HOOK_CONNECT4] = 2;
-		pc[i].allow[RAGGED_HOOK_SOCK_CREATE] = 3;
-		pc[i].emitted = 1;
-		pc[i].lost = 1;
+		pc[i].c.deny[RAGGED_HOOK_CONNECT4] = 2;
+		pc[i].c.allow[RAGGED_HOOK_SOCK_CREATE] = 3;
+		pc[i].c.emitted = 1;
+		pc[i].c.lost = 1;
 	}
-	assert_int_equal(bpf_map_update_elem(f->a.bpf.counters_fd, &cgid, pc, BPF_EXIST), 0);
+	assert_int_equal(bpf_map_update_elem(f->a.bpf.runs_fd, &cgid, pc, BPF_EXIST), 0);
 	free(pc);
 	drop_sock(f, s);
 	run_until_idle(f, 10000);
@@ -1574,7 +1580,7 @@ static void t_counters_unavailable(void **state)
 	snprintf(run_id, sizeof(run_id), "%s", proto_str(m, "run_id"));
 	cJSON_Delete(m);
 	cgid = f->a.runs->cg.id;
-	assert_int_equal(bpf_map_delete_elem(f->a.bpf.counters_fd, &cgid), 0);
+	assert_int_equal(bpf_map_delete_elem(f->a.bpf.runs_fd, &cgid), 0);
 	drop_sock(f, s);
 	run_until_idle(f, 10000);
 	read_out(&io, out, sizeof(out));

@@ -91,7 +91,7 @@ static int setup(void **state)
 	snprintf(f->a.feat.reason, sizeof(f->a.feat.reason), "unit test");
 	f->a.listen_fd = f->a.sigfd = -1;
 	f->a.cg.v2_fd = -1;
-	f->a.bpf.runs_fd = f->a.bpf.counters_fd = f->a.bpf.file_rules_fd = -1;
+	f->a.bpf.runs_fd = f->a.bpf.swap_prog_fd = f->a.bpf.file_rules_fd = -1;
 	f->a.bpf.inode_rules_fd = -1;
 	f->a.bpf.net_rules_fd = f->a.bpf.orphan_fd = f->a.bpf.events_fd = -1;
 	f->a.epfd = epoll_create1(EPOLL_CLOEXEC);

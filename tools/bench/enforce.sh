@@ -28,11 +28,17 @@
 # one for E.
 #
 # Environment: R (rounds, default 15), S (stats rounds, default 5),
-# LOOP_ROUNDS (default 5), BLOCK (default 400), WITH_D=0 skips D (each D
+# LOOP_ROUNDS (default 5), BLOCK (default 400), SCALE (the numbers of granted
+# paths and endpoints of the scale phase, default "1 8 64", at most 64;
+# empty
+# skips it), SS (samples per N, default 3), WITH_D=0 skips D (each D
 # sample attaches and detaches a global raw_tp: see docs/PERFORMANCE.md on
 # 7.3 under TCG), KEEP=1 keeps the temp dir.
 # Writes nothing outside its temp dir, its cgroups and its bpffs dir; checks
 # at the end that nothing is left (non-zero exit if something was).
+# Every ratio is also printed as one line
+#   BENCH metric=NAME target=T ratio=X base=BASELINE value=MEASURED
+# for the summary table of make bench.
 # Exits 0 when the bench ran, whether or not the targets hold.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,6 +48,8 @@ S=${S:-5}
 LOOP_ROUNDS=${LOOP_ROUNDS:-5}
 BLOCK=${BLOCK:-400}
 WITH_D=${WITH_D:-1}
+SCALE=${SCALE-1 8 64}
+SS=${SS:-3}
 [ "$(id -u)" -eq 0 ] || { echo "enforce bench: run as root" >&2; exit 1; }
 if [ -z "${RAGGED_IN_VM:-}" ] && command -v make > /dev/null; then
 	make -s -C "$ROOT" build/raggedd build/raggedctl build/bench/empty.bpf.o build/bench/bpfstats \
@@ -78,7 +86,14 @@ root_run_as = "nobody"
 [resources]
 documents = ["$D/docs"]
 dns_resolvers = ["127.0.0.1"]
+# A sample is a few seconds of CPU natively, but a TCG guest sharing its
+# host counts many more: the default 10 s would end samples early there.
+[limits]
+cpu_seconds = 600
+[limits.max]
+cpu_seconds = 600
 EOC
+cp "$D/agent.toml" "$D/agent.toml.orig"
 cp "$B/plugins/loopbench" "$D/plugin/"
 cat > "$D/plugin/plugin.toml" <<EOC
 [plugin]
@@ -95,6 +110,7 @@ chmod 755 "$D/plugin"
 
 LOOP="-r $LOOP_ROUNDS -b $BLOCK -o $D/docs/doc.txt -u 127.0.0.1:53 -t 127.0.0.1:$TPORT -x $D/plugin/loopbench -k"
 OPS="open udp tcp mmap kill"
+NOPS=5
 
 BENCH=enforce
 . "$ROOT/tools/bench/agent.sh"
@@ -132,12 +148,15 @@ sample() {
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$D/plugin/loopbench" $LOOP \
 		> "$D/out" 2> "$D/err" < /dev/null || true ;;
 	esac
-	if [ "$(grep -c '^loopbench ' "$D/out")" -ne 5 ]; then
+	if [ "$(grep -c "^loopbench " "$D/out")" -ne "$NOPS" ]; then
 		echo "enforce bench: config $1 failed:" >&2; cat "$D/out" "$D/err" >&2
 		tail -5 "$D/agent.log" >&2; exit 1
 	fi
 	awk -v r="$2" '/^loopbench / {print r, $2, $3}' "$D/out" >> "$D/s/$1"
 }
+# Own programs = the ones this agent holds a descriptor of (other agents on
+# the machine load programs of the same names, and may start meanwhile).
+own_progs() { cat /proc/"$APID"/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" {print $2}' | sort -u; }
 # ragged programs loaded on the machine (other agents included)
 ragged_progs() { "$STATS" snap | awk '$3 ~ /^ragged_/' | wc -l; }
 median() { sort -n | awk '{a[NR]=$1} END {if (!NR) print "nan"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -159,7 +178,7 @@ agent_start
 "$B/raggedctl" plugin install "$D/plugin" > /dev/null
 "$B/raggedctl" plugin grant loopbench > /dev/null
 MODE=$("$B/raggedctl" --format json status | sed -n 's/.*"enforcement":"\([a-z-]*\)".*/\1/p')
-mine=$(( $(ragged_progs) - foreign0 ))
+mine=$(own_progs | wc -l)
 if [ -n "${RAGGED_EXPECT_MODE:-}" ] && [ "$MODE" != "$RAGGED_EXPECT_MODE" ]; then
 	echo "enforce bench: agent runs in $MODE mode, expected $RAGGED_EXPECT_MODE" >&2; exit 1
 fi
@@ -195,18 +214,16 @@ for op in $OPS; do
 		printf "| %s | %.0f ns | %.0f ns | %.0f ns | %.0f ns | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n",
 			op, a, b, c, d, a / b, c / b, d / b, pa, pc, pd
 		printf "enforce_bench mode=%s op=%s a_ns=%.0f b_ns=%.0f c_ns=%.0f d_ns=%.0f a_b=%.3f c_b=%.3f d_b=%.3f a_b_paired=%.3f c_b_paired=%.3f d_b_paired=%.3f\n",
-			mode, op, a, b, c, d, a / b, c / b, d / b, pa, pc, pd >> kv }'
+			mode, op, a, b, c, d, a / b, c / b, d / b, pa, pc, pd >> kv
+		printf "BENCH metric=loop_%s_sandboxed_%s target=1.10 ratio=%.3f base=%.0f value=%.0f\n", op, mode, a / b, b, a >> kv
+		printf "BENCH metric=loop_%s_outside_%s target=1.02 ratio=%.3f base=%.0f value=%.0f\n", op, mode, c / b, b, c >> kv }'
 done
 cat "$D/kv"
 
 # --- per decision: kernel BPF statistics ----------------------------------
-# Own programs = ragged_* ids that appear when this agent starts.
 agent_stop
-"$STATS" snap | awk '{print $1}' | sort > "$D/ids0"
 agent_start
-"$STATS" snap | awk '$3 ~ /^ragged_/ {print $1}' | sort > "$D/ids1"
-# (files are read with getline: an empty first file would break FNR == NR)
-awk -v f="$D/ids0" 'BEGIN {while ((getline l < f) > 0) old[l] = 1} !($1 in old)' "$D/ids1" > "$D/mine"
+own_progs > "$D/mine"
 empty_start
 # ids of the empty programs
 "$STATS" snap | awk '$3 ~ /^e_/ {print $1}' | sort > "$D/empties"
@@ -255,7 +272,7 @@ for pair in ragged_connect4:e_connect4:cgroup/connect4 ragged_sock_cre:e_sock_cr
 	ea=$(get A "$en" 3); ee=$(get E "$en" 3)
 	[ -n "$ra$re" ] || { echo "| $rn | $hook | not loaded in $MODE mode |||||||| "; continue; }
 	case $hook in cgroup/*|lsm_cgroup/*) ea=$ee ;; esac	# same loop, empty program in E
-	awk -v rn="$rn" -v hook="$hook" -v ra="${ra:-0}" -v rca="${rca:-0}" -v re="${re:-0}" -v rce="${rce:-0}" \
+	awk -v rn="$rn" -v en="$en" -v hook="$hook" -v ra="${ra:-0}" -v rca="${rca:-0}" -v re="${re:-0}" -v rce="${rce:-0}" \
 		-v ea="${ea:-0}" -v ee="${ee:-0}" -v mode="$MODE" -v kv="$D/kv2" 'BEGIN {
 		xa = "-"; xe = "-"; sa = "-"; se = "-"; sea = "-"; see = "-"
 		if (ea > 0 && rca > 0) xa = sprintf("%.2f", ra / ea)
@@ -266,6 +283,11 @@ for pair in ragged_connect4:e_connect4:cgroup/connect4 ragged_sock_cre:e_sock_cr
 		if (ee > 0) see = sprintf("%.0f", ee)
 		printf "| %s | %s | %s | %d | %s | %d | %s | %s | %s | %s |\n", rn, hook, sa, rca, se, rce, sea, see, xa, xe
 		printf "enforce_bench_bpf mode=%s prog=%s ns_a=%s runs_a=%d ns_e=%s runs_e=%d empty_a=%s empty_e=%s x_a=%s x_e=%s\n", mode, rn, ra, rca, re, rce, ea, ee, xa, xe >> kv
+		# One line per metric, for the summary table of make bench.
+		if (xa != "-")
+			printf "BENCH metric=decision_%s_%s target=2.0 ratio=%s base=%.0f value=%.0f\n", substr(en, 3), mode, xa, ea, ra >> kv
+		if (xe != "-")
+			printf "BENCH metric=decision_outside_%s_%s target=2.0 ratio=%s base=%.0f value=%.0f\n", substr(en, 3), mode, xe, ee, re >> kv
 	}'
 done
 cat "$D/kv2"
@@ -274,6 +296,64 @@ echo "All ragged programs of this agent that ran (ns/run, runs) in A | E:"
 for n in $(cat "$D/per.A" "$D/per.E" | awk '$1 ~ /^ragged_/ && $2 > 0 {print $1}' | sort -u); do
 	printf '  %-16s A: %8s ns x %-9s E: %8s ns x %s\n' "$n" "$(get A "$n" 3)" "$(get A "$n" 2)" "$(get E "$n" 3)" "$(get E "$n" 2)"
 done
+
+# --- scale: per-decision cost with N granted paths and endpoints ---------
+# Every run gets N document dirs (file rules, read:documents, from the
+# agent's config) and N endpoints (network rules, from the manifest); the
+# loop opens a document in the last dir and connects (TCP) to the bench's
+# listener, the first endpoint. The rules share one LPM trie per kind,
+# whose lookup walks at most the key's bits: the cost may grow with the
+# trie's depth, never with N itself. The product caps both lists at 64
+# (config: resource paths; manifest: endpoints), so N stops there.
+if [ -n "$SCALE" ]; then
+	echo
+	echo "Scale (kernel BPF statistics, $SS samples of the sandboxed open+tcp loop per N; ratio = ns/run at N / ns/run at N=1):"
+	echo
+	echo "| $MODE, kernel $(uname -r) | N | connect4 ns/run | runs | file_open ns/run | runs | sock_create ns/run | runs |"
+	echo "|---|---|---|---|---|---|---|---|"
+	: > "$D/kv3"
+	for n in $SCALE; do
+		agent_stop
+		mkdir -p "$D/scale"
+		docs=""; eps="\"127.0.0.1:$TPORT\""; i=1
+		while [ $i -le "$n" ]; do
+			mkdir -p "$D/scale/d$i"; docs="$docs\"$D/scale/d$i\", "
+			[ $i -gt 1 ] && eps="$eps, \"10.$((i / 250)).$((i % 250)).1:443\""
+			i=$((i + 1))
+		done
+		echo "a document" > "$D/scale/d$n/doc.txt"; chmod 644 "$D/scale/d$n/doc.txt"
+		sed -e "s|^documents = .*|documents = [${docs%, }]|" "$D/agent.toml.orig" > "$D/agent.toml"
+		sed -i "s|^endpoints = .*|endpoints = [$eps]|" "$D/plugin/plugin.toml"
+		agent_start
+		"$B/raggedctl" plugin install --replace "$D/plugin" > "$D/install.out" 2>&1 ||
+			{ echo "enforce bench: install with $n endpoints:" >&2; cat "$D/install.out" >&2; exit 1; }
+		"$B/raggedctl" plugin grant loopbench > /dev/null
+		own_progs > "$D/watch"
+		echo 1 > /proc/sys/kernel/bpf_stats_enabled
+		: > "$D/st.A"
+		LOOP_SAVED=$LOOP
+		LOOP="-r $LOOP_ROUNDS -b $BLOCK -o $D/scale/d$n/doc.txt -t 127.0.0.1:$TPORT"; NOPS=2
+		j=1; while [ $j -le "$SS" ]; do delta A "n$n.$j"; j=$((j + 1)); done
+		LOOP=$LOOP_SAVED; NOPS=5
+		echo "$STATS_OLD" > /proc/sys/kernel/bpf_stats_enabled
+		awk '{c[$1] += $2; t[$1] += $3} END {for (p in c) printf "%s %d %.1f\n", p, c[p], c[p] ? t[p] / c[p] : 0}' \
+			"$D/st.A" | sort > "$D/per.A"
+		printf '| | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$(get A ragged_connect4 3)" "$(get A ragged_connect4 2)" \
+			"$(get A ragged_file_ope 3)" "$(get A ragged_file_ope 2)" "$(get A ragged_sock_cre 3)" "$(get A ragged_sock_cre 2)"
+		for p in ragged_connect4 ragged_file_ope ragged_sock_cre; do
+			v=$(get A "$p" 3); [ -n "$v" ] && [ "$(get A "$p" 2)" != 0 ] && echo "$n $p $v" >> "$D/kv3"
+		done
+	done
+	cp "$D/agent.toml.orig" "$D/agent.toml"
+	echo
+	# Growth from N=1 to each N (sock_create looks up no rule: the control).
+	awk 'BEGIN {hook["ragged_connect4"] = "connect4"; hook["ragged_file_ope"] = "file_open"
+		    hook["ragged_sock_cre"] = "sock_create"}
+	     $1 == 1 {b[$2] = $3} {v[$1 " " $2] = $3}
+	     END {for (k in v) {split(k, x, " "); if (x[1] != 1 && b[x[2]] > 0)
+		printf "BENCH metric=scale_%s_n%s_%s target=2.0 ratio=%.3f base=%.1f value=%.1f\n", hook[x[2]], x[1], mode, v[k] / b[x[2]], b[x[2]], v[k]}}' \
+		mode="$MODE" "$D/kv3" | sort -u
+fi
 
 # --- leave nothing behind ---------------------------------------------------
 agent_stop
