@@ -24,7 +24,7 @@ DEPFLAGS := -MMD -MP
 # archives (only the members a binary needs are pulled in) and --as-needed
 # drops a library no pulled member calls.
 LDFLAGS  += -Wl,--as-needed
-# The plugin validator's Unicode data (Python identifiers, agent/common/pyident.c)
+# The plugin validator's Unicode data (Python identifiers, agent/common/validate/pyident.c)
 # is in both binaries: the agent vets at install and run, the client validates.
 VALIDATOR_LIBS := -lutf8proc
 LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd $(VALIDATOR_LIBS)
@@ -41,7 +41,9 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-COMMON_SRCS := $(wildcard agent/common/*.c)
+# agent/common/ is one folder per subsystem (audit, config, proto, util,
+# validate), each with one public header named after the folder.
+COMMON_SRCS := $(wildcard agent/common/*/*.c)
 DAEMON_SRCS := $(filter-out agent/daemon/raggedd.c,$(wildcard agent/daemon/*.c))
 CTL_SRCS    := $(filter-out agent/ctl/raggedctl.c,$(wildcard agent/ctl/*.c))
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
@@ -151,7 +153,7 @@ bench: all test-bins
 	./tools/bench/consent.sh
 	./tools/bench/enforce.sh
 	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common tools/bench/auditbench.c \
-		agent/common/audit*.c agent/common/textesc.c agent/common/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
+		agent/common/audit/*.c agent/common/util/textesc.c agent/common/util/util.c -o $(BUILD)/bench/auditbench -lcjson -lcrypto
 	$(BUILD)/bench/auditbench 200000
 	./tools/bench/flood.sh
 

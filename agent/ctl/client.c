@@ -10,9 +10,8 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "proto.h"
-#include "protocheck.h"
-#include "textesc.h"
+#include "proto/proto.h"
+#include "util/util.h"
 
 /*
  * The whole message is escaped: its arguments are often the agent's error

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "perms.h"
-#include "proto.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 static void print_one(const cJSON *p)
 {

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "manifest.h"
-#include "perms.h"
-#include "proto.h"
+#include "config/config.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 static void show_perms(const cJSON *e)
 {

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "proto.h"
+#include "proto/proto.h"
 #include "ttyrelay.h"
 
 /* How the run ended, as our exit status; prints the agent's reason. */

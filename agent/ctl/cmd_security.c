@@ -28,13 +28,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auditquery.h"
+#include "audit/audit.h"
 #include "cmd_validate.h"
 #include "ctl.h"
-#include "manifest.h"
-#include "perms.h"
-#include "proto.h"
-#include "util.h"
+#include "config/config.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 #define LAST_RECORDS 3
 

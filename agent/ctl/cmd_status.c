@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "promfmt.h"
-#include "proto.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 int cmd_status(struct ctl *c, int argc, char **argv)
 {

@@ -17,9 +17,8 @@
 #include <string.h>
 
 #include "cmd_validate.h"
-#include "config.h"
+#include "config/config.h"
 #include "ctl.h"
-#include "manifest.h"
 
 struct vargs {
 	const char *dir, *osv, *config;

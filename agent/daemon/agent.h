@@ -15,8 +15,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "config.h"
-#include "manifest.h"
+#include "config/config.h"
 #include "ragged/events.h"
 #include "ragged/policy.h"
 

@@ -15,10 +15,9 @@
 
 #include "agent.h"
 #include "log.h"
-#include "auditlog.h"
-#include "perms.h"
-#include "proto.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 cJSON *auditrec_new(const struct agent *a, const char *event, const char *result)
 {

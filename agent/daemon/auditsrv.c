@@ -17,10 +17,9 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "auditlog.h"
-#include "auditquery.h"
-#include "proto.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "proto/proto.h"
+#include "util/util.h"
 
 static int build_query(struct client *c, const cJSON *msg, struct auditquery *q)
 {

@@ -34,9 +34,9 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "auditlog.h"
-#include "proto.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "proto/proto.h"
+#include "util/util.h"
 
 struct outmsg {
 	struct outmsg *next;

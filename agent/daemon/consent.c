@@ -22,10 +22,8 @@
 
 #include "agent.h"
 #include "log.h"
-#include "netaddr.h"
-#include "perms.h"
-#include "proto.h"
-#include "util.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 static void record(struct agent *a, const struct run *r, const char *event, const char *result,
 		   uint32_t perms, const char *via)

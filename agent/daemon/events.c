@@ -15,9 +15,8 @@
 #include <bpf/libbpf.h>
 
 #include "agent.h"
-#include "perms.h"
+#include "util/util.h"
 #include "ragged/syscalls.h"
-#include "util.h"
 
 /*
  * What each hook is, how the audit names its denials, and which mechanism

@@ -15,9 +15,8 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "perms.h"
-#include "proto.h"
-#include "util.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 #define REGISTRY_MAX_FILE (256 * 1024)
 

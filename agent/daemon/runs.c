@@ -24,9 +24,8 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "perms.h"
-#include "proto.h"
-#include "util.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 
 

@@ -17,11 +17,9 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "auditlog.h"
-#include "perms.h"
-#include "proto.h"
-#include "protocheck.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 void reply_error(struct client *c, int code, const char *fmt, ...)
 {
@@ -232,7 +230,7 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 	const char *cmd = proto_str(msg, "cmd");
 	char err[256];
 
-	/* Shape and version first (agent/common/protocheck.c): a handler sees only well-formed requests. */
+	/* Shape and version first (agent/common/proto/protocheck.c): a handler sees only well-formed requests. */
 	if (proto_check_request(msg, nfds, err, sizeof(err)) < 0)
 		reply_error(c, 2, "%s", err);
 	else if (strcmp(cmd, "status") == 0)

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "agent.h"
-#include "util.h"
-#include "validate.h"
+#include "util/util.h"
+#include "validate/validate.h"
 
 #define VET_THRESHOLD SEV_CRITICAL
 

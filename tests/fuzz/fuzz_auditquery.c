@@ -19,8 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auditlog.h"
-#include "auditquery.h"
+#include "audit/audit.h"
 
 #define NOW 1773570645123LL
 

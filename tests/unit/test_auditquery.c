@@ -13,8 +13,7 @@
 
 #include <cmocka.h>
 
-#include "auditlog.h"
-#include "auditquery.h"
+#include "audit/audit.h"
 
 #define NOW 1773570645123LL	/* 2026-03-15T10:30:45.123Z */
 

@@ -27,9 +27,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "manifest.h"
-#include "pyrules_int.h"
-#include "validate.h"
+#include "config/config.h"
+#include "validate/pyrules_int.h"
+#include "validate/validate.h"
 
 static char data_dir[4096], examples_dir[4096];
 static bool seen_bad[64], seen_good[64];

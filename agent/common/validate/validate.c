@@ -22,9 +22,9 @@
 
 #include <openssl/evp.h>
 
-#include "manifest.h"
+#include "config/config.h"
 #include "osv.h"
-#include "util.h"
+#include "util/util.h"
 #include "validate_int.h"
 
 enum ftype { FT_OTHER, FT_PY, FT_SH, FT_ELF, FT_PYC };

@@ -32,4 +32,13 @@ uint64_t now_monotonic_ns(void);
 /* rm -r without following symlinks or crossing mounts. */
 void rm_tree(const char *path);
 
+/*
+ * The other small utilities, behind this one header: network classes,
+ * permission names, Prometheus text, text escaping.
+ */
+#include "netaddr.h"
+#include "perms.h"
+#include "promfmt.h"
+#include "textesc.h"
+
 #endif

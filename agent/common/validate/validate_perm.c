@@ -15,11 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "manifest.h"
-#include "netaddr.h"
+#include "config/config.h"
+#include "util/util.h"
 #include "osv.h"
-#include "perms.h"
-#include "util.h"
 #include "validate_int.h"
 
 #define P(x) RAGGED_PERM_BIT(RAGGED_PERM_##x)

@@ -21,7 +21,7 @@
 #include "audit_int.h"
 #include "auditlog.h"
 #include "auditquery.h"
-#include "textesc.h"
+#include "util/util.h"
 
 const char audit_zero_hash[AUDITLOG_HASH_HEX + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
