@@ -7,7 +7,6 @@
  * not on disk; emitting never touches a socket, so it cannot end a client
  * (or its run) underneath whoever emitted.
  */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +29,7 @@ cJSON *auditrec_new(const struct agent *a, const char *event, const char *result
 		uint64_t ms = now_realtime_ms();
 		char ts[32];
 
-		format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+		format_rfc3339_ms((int64_t)ms, ts);
 		cJSON_AddStringToObject(rec, "timestamp", ts);
 	}
 	cJSON_AddStringToObject(rec, "event", event);
@@ -46,30 +45,21 @@ void auditrec_kernel_time(const struct agent *a, cJSON *rec, uint64_t boot_ns)
 	int64_t real = (int64_t)boot_ns + a->boot_to_real_ns;
 	char ts[32];
 
-	format_rfc3339_ms(real / 1000000000, (long)(real % 1000000000), ts);
+	format_rfc3339_ms(real / 1000000, ts);
 	cJSON_AddStringToObject(rec, "timestamp", ts);
 }
 
 void auditrec_perms(cJSON *rec, const char *key, uint32_t mask)
 {
-	cJSON *arr = cJSON_AddArrayToObject(rec, key);
-
-	for (int p = 0; arr && p < RAGGED_PERM_COUNT; p++)
-		if (mask & RAGGED_PERM_BIT(p))
-			cJSON_AddItemToArray(arr, cJSON_CreateString(perm_name(p)));
+	cJSON_AddItemToObject(rec, key, perm_mask_to_json(mask));
 }
 
 void auditrec_user(cJSON *rec, uid_t uid)
 {
-	char buf[1024];
-	struct passwd pw, *res = NULL;
+	char name[256];
 
-	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-		cJSON_AddStringToObject(rec, "user_id", res->pw_name);
-	else {
-		snprintf(buf, sizeof(buf), "%u", (unsigned)uid);
-		cJSON_AddStringToObject(rec, "user_id", buf);
-	}
+	uid_name(uid, name, sizeof(name));
+	cJSON_AddStringToObject(rec, "user_id", name);
 	cJSON_AddNumberToObject(rec, "uid", uid);
 }
 

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +23,7 @@
 static int build_query(struct client *c, const cJSON *msg, struct auditquery *q)
 {
 	const cJSON *jq = cJSON_GetObjectItemCaseSensitive(msg, "query");
-	char err[256], buf[1024], name[64];
-	struct passwd pw, *res = NULL;
+	char err[256], name[64];
 
 	auditquery_init(q);
 	if (jq && auditquery_from_json(q, jq, err, sizeof(err)) < 0) {
@@ -33,10 +31,7 @@ static int build_query(struct client *c, const cJSON *msg, struct auditquery *q)
 		return -1;
 	}
 	if (c->uid != 0) {
-		if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-			snprintf(name, sizeof(name), "%s", res->pw_name);
-		else
-			snprintf(name, sizeof(name), "%u", (unsigned)c->uid);
+		uid_name(c->uid, name, sizeof(name));
 		auditquery_restrict(q, c->uid, name);
 	}
 	return 0;

@@ -156,17 +156,14 @@ static const char *syscall_name(uint32_t nr)
 static const char *syscall_what(uint32_t nr, uint64_t arg)
 {
 	switch (nr) {
-	case 101: case 310: case 311: return "access to another process";
-	case 165: case 166: case 155: case 161: case 428: case 429: case 430: case 431:
-	case 432: case 433: case 442: return "mount";
-	case 321: case 298: return "bpf or perf";
-	case 175: case 313: case 176: case 246: case 320: return "kernel module or image load";
+#define CASE(n, name) case n:
+#define GROUP(what, list) list(CASE) return what;
+	RAGGED_SECCOMP_DENY_GROUPS(GROUP)
+	RAGGED_SELF_ONLY_GROUPS(GROUP)
+#undef GROUP
+#undef CASE
 	case RAGGED_NR_CLONE: case RAGGED_NR_CLONE3:
 		return arg & RAGGED_CLONE_NEW_ALL ? "namespace" : "reparenting to raggedd (CLONE_PARENT)";
-	case 272: case 308: return "namespace";
-	case 250: case 248: case 249: return "keyring";
-	case 323: return "userfaultfd";
-	case 425: case 426: case 427: return "io_uring";
 	case RAGGED_NR_SOCKET: return "socket family or type outside the sandbox";
 	case RAGGED_NR_IOCTL:
 		return (uint32_t)arg == RAGGED_TIOCSTI || (uint32_t)arg == RAGGED_TIOCLINUX ?
@@ -174,14 +171,10 @@ static const char *syscall_what(uint32_t nr, uint64_t arg)
 	case RAGGED_NR_FCNTL: return "signal-driven I/O aimed at another process";
 	case RAGGED_NR_PERSONALITY: return "personality change";
 	case RAGGED_NR_EXECVEAT: return "exec of a descriptor (fexecve, memfd)";
-	case 303: case 304: return "open by file handle";
-	case 154: case 134: return "legacy kernel interface";
 	case RAGGED_NR_PRLIMIT64: return "resource limits of another process";
 	case RAGGED_NR_SETPRIORITY: case RAGGED_NR_IOPRIO_SET:
 		return arg == (nr == RAGGED_NR_SETPRIORITY ? RAGGED_PRIO_PROCESS : RAGGED_IOPRIO_WHO_PROCESS) ?
 		       "priority of another process" : "priority of a process group or of all the user's processes";
-	case 142: case 144: case 314: return "scheduling of another process";
-	case 203: return "CPU affinity of another process";
 	}
 	return "host administration";
 }

@@ -112,16 +112,6 @@ static int check_dir(const char *dir, uid_t uid, char *err, size_t errlen)
 	return 0;
 }
 
-static cJSON *perm_array(uint32_t mask)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (int p = 0; arr && p < RAGGED_PERM_COUNT; p++)
-		if (mask & RAGGED_PERM_BIT(p))
-			cJSON_AddItemToArray(arr, cJSON_CreateString(perm_name(p)));
-	return arr;
-}
-
 int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replace,
 		     bool accept_risk, cJSON **out, char *err, size_t errlen)
 {
@@ -167,7 +157,7 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 	}
 	manifest_digest_hex(&m, digest);
 	ms = now_realtime_ms();
-	format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+	format_rfc3339_ms((int64_t)ms, ts);
 	e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "name", m.name);
 	cJSON_AddStringToObject(e, "version", m.version);
@@ -176,8 +166,8 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 	cJSON_AddStringToObject(e, "digest", digest);
 	cJSON_AddStringToObject(e, "installed_at", ts);
 	cJSON_AddNumberToObject(e, "uid", uid);
-	cJSON_AddItemToObject(e, "required", perm_array(m.required));
-	cJSON_AddItemToObject(e, "optional", perm_array(m.optional));
+	cJSON_AddItemToObject(e, "required", perm_mask_to_json(m.required));
+	cJSON_AddItemToObject(e, "optional", perm_mask_to_json(m.optional));
 	if (m.n_endpoints > 0) {
 		bool local;
 
@@ -264,7 +254,7 @@ static void list_uid(struct agent *a, uid_t uid, cJSON *arr)
 			uint32_t granted;
 
 			if (name && digest && consent_granted(a, uid, name, digest, &granted) == 0)
-				cJSON_AddItemToObject(e, "granted", perm_array(granted));
+				cJSON_AddItemToObject(e, "granted", perm_mask_to_json(granted));
 		}
 		/* The list stays small: findings come one plugin at a time (registry_vetting). */
 		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(e, "validation"),
@@ -406,7 +396,7 @@ int consent_store(struct agent *a, uid_t uid, const char *name, const char *dige
 		snprintf(err, errlen, "state path too long");
 		return -1;
 	}
-	format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+	format_rfc3339_ms((int64_t)ms, ts);
 	j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "digest", digest);
 	g = cJSON_AddObjectToObject(j, "granted");

@@ -36,11 +36,7 @@ int run_account(struct agent *a, struct client *c, struct run *r, char *err, siz
 
 	/* The name in records is the caller's; the account is who the plugin runs as. */
 	r->owner = c->uid;
-	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-		snprintf(r->user, sizeof(r->user), "%s", res->pw_name);
-	else
-		snprintf(r->user, sizeof(r->user), "%u", (unsigned)c->uid);
-	res = NULL;
+	uid_name(c->uid, r->user, sizeof(r->user));
 	if (c->uid == 0) {
 		if (!a->cfg.root_run_as[0]) {
 			snprintf(err, errlen, "plugins never run as root; set [agent] root_run_as "
@@ -173,16 +169,8 @@ void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, in
 	r->start_ns = now_monotonic_ns();
 	c->tty = proto_bool(msg, "tty");
 	/* Who asked, for every record of this request, even a refusal. */
-	{
-		char buf[1024];
-		struct passwd pw, *res = NULL;
-
-		r->owner = c->uid;
-		if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-			snprintf(r->user, sizeof(r->user), "%s", res->pw_name);
-		else
-			snprintf(r->user, sizeof(r->user), "%u", (unsigned)c->uid);
-	}
+	r->owner = c->uid;
+	uid_name(c->uid, r->user, sizeof(r->user));
 	if (consent_admit(a, c, msg, r, &granted, &need, &code, err, sizeof(err)) < 0) {
 		if (r->plugin[0])
 			run_refuse(a, c, r, code, code == EXIT_CONSENT ? "permission_denied"

@@ -134,22 +134,6 @@ static void handle_vetting(struct agent *a, struct client *c, const cJSON *msg)
 	reply_ok(c, d);
 }
 
-/* Permission names (a registry array) to a mask; -1 on anything unknown. */
-static int perm_mask(const cJSON *arr, uint32_t *mask)
-{
-	const cJSON *it;
-
-	*mask = 0;
-	cJSON_ArrayForEach(it, arr) {
-		int p = cJSON_IsString(it) ? perm_from_name(it->valuestring) : -1;
-
-		if (p < 0)
-			return -1;
-		*mask |= RAGGED_PERM_BIT(p);
-	}
-	return 0;
-}
-
 /* grant/revoke: by the plugin's owner, for permissions it declares. */
 static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, bool grant)
 {
@@ -165,8 +149,8 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 		return;
 	}
 	digest = proto_str(e, "digest");
-	if (perm_mask(cJSON_GetObjectItemCaseSensitive(e, "required"), &required) < 0 ||
-	    perm_mask(cJSON_GetObjectItemCaseSensitive(e, "optional"), &declared) < 0) {
+	if (perm_mask_from_json(cJSON_GetObjectItemCaseSensitive(e, "required"), &required) < 0 ||
+	    perm_mask_from_json(cJSON_GetObjectItemCaseSensitive(e, "optional"), &declared) < 0) {
 		/* A registry entry we cannot read grants nothing. */
 		reply_error(c, 1, "registry entry for %s is corrupt; reinstall it", name);
 		cJSON_Delete(e);

@@ -73,7 +73,7 @@ int vet_plugin(struct agent *a, const char *dir, const struct manifest *m, uid_t
 		uint64_t ms = now_realtime_ms();
 		char ts[32];
 
-		format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+		format_rfc3339_ms((int64_t)ms, ts);
 		acc.at = ts;
 		*summary = validate_record_json(&rep, VET_THRESHOLD, accepted ? &acc : NULL, ts,
 						record ? "install" : "run");

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "../../agent/daemon/agent.h"
+#include "maplike.h"
 
 #define R RAGGED_ACC_READ
 #define W RAGGED_ACC_WRITE
@@ -65,10 +66,7 @@ static int open_maps(struct agent *a, unsigned runs_max, unsigned net_max)
 				    sizeof(struct ragged_run_policy), runs_max, 0);
 	a->bpf.counters_fd = map_create(BPF_MAP_TYPE_PERCPU_HASH, "ut_counters", sizeof(__u64),
 					sizeof(struct ragged_run_counters), RAGGED_MAX_RUNS, 0);
-	a->bpf.file_rules_fd = map_create(BPF_MAP_TYPE_LPM_TRIE, "ut_file_rules",
-					  sizeof(struct ragged_file_key),
-					  sizeof(struct ragged_file_rule), RAGGED_MAX_FILE_RULES,
-					  BPF_F_NO_PREALLOC);
+	a->bpf.file_rules_fd = file_rules_map_create("ut_file_rules");
 	a->bpf.net_rules_fd = map_create(BPF_MAP_TYPE_LPM_TRIE, "ut_net_rules",
 					 sizeof(struct ragged_net_key),
 					 sizeof(struct ragged_net_rule), net_max, BPF_F_NO_PREALLOC);
