@@ -1,7 +1,8 @@
 #!/bin/sh
 # make test: every suite, in order of cost, with one closing line
 #   N passed, N failed, N skipped
-# Suites: unit (cmocka), fuzz (bounded libFuzzer runs), native integration
+# Suites: unit (cmocka), layers (no include or call cycles between the
+# agent's modules, tools/check-layers.sh), fuzz (bounded libFuzzer runs), native integration
 # (real agent, real kernel), coverage (the same unit+integration suites on
 # an instrumented build, total for the security modules), vmtest (BPF-LSM on
 # the kernel matrix under QEMU). A suite that cannot run says why and fails.
@@ -37,6 +38,7 @@ suite() { # suite NAME COMMAND...
 }
 
 suite unit ./tests/unit/run.sh build/tests
+suite layers ./tools/check-layers.sh build
 suite fuzz ./tests/fuzz/run.sh build/fuzz "${FUZZ_SECONDS:-20}"
 suite integration ./tests/integration/run.sh
 suite coverage ./tools/coverage.sh
