@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Audit records: the common fields of docs/contract.md §6, then one append to the
- * hash-chained log, then the same line to the publish hook (a->publish:
- * the transport queues it for every follower allowed to see it). The log is
+ * hash-chained log, then the same line to the publish hook (a->publish,
+ * registered by the follower service, auditsrv.c: it queues the line for
+ * every follower allowed to see it). The log is
  * written before anyone is told, so a follower never sees a record that is
  * not on disk; emitting never touches a socket, so it cannot end a client
  * (or its run) underneath whoever emitted.
@@ -81,7 +82,7 @@ int auditrec_emit(struct agent *a, cJSON *rec)
 	if (!cJSON_GetObjectItemCaseSensitive(rec, "details"))
 		cJSON_AddObjectToObject(rec, "details");
 	/* Asking for the line writes the batch at once: only for followers. */
-	rc = auditlog_append(a->audit, rec, a->publish && clients_following(a) ? &line : NULL);
+	rc = auditlog_append(a->audit, rec, a->publish && a->publish_wanted && a->publish_wanted(a) ? &line : NULL);
 	if (rc < 0) {
 		/* Say so: an unwritable audit log is an incident, not a detail. */
 		log_msg(LOG_ERR, "audit write failed for %s",

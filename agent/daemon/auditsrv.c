@@ -206,3 +206,34 @@ bool auditsrv_may_see(const struct client *c, const cJSON *rec)
 		return auditquery_match(c->query, rec);
 	return c->uid == 0;
 }
+
+/*
+ * The audit sink's hook (a->publish): a record just written goes to every
+ * follower allowed to see it. Queueing only: a follower that cannot keep
+ * up is dropped by the queue bound; it can resume with `audit show --since`.
+ */
+void auditsrv_publish(struct agent *a, const cJSON *rec, const char *line)
+{
+	/* Static: publishing never re-enters (client_put emits nothing). */
+	static char buf[PROTO_MAX_MSG + 1];
+	int n = -1;
+
+	for (struct client *c = a->clients; c; c = c->next) {
+		if (!c->follow || c->dead || !auditsrv_may_see(c, rec))
+			continue;
+		if (n < 0)
+			n = snprintf(buf, sizeof(buf), "{\"type\":\"record\",\"record\":%s}", line);
+		/* A record too large for one message is skipped, not truncated. */
+		if (n > 0 && n <= PROTO_MAX_MSG)
+			client_put(c, buf, (size_t)n);
+	}
+}
+
+/* The sink asks first: without followers it does not keep the line. */
+bool auditsrv_following(const struct agent *a)
+{
+	for (const struct client *c = a->clients; c; c = c->next)
+		if (c->follow && !c->dead)
+			return true;
+	return false;
+}

@@ -112,6 +112,32 @@ static int check_dir(const char *dir, uid_t uid, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * For the registry entry and the consent prompt: every endpoint network:api would grant, as the manifest spells it, and
+ * where it leads when that is this host, its link or a private network.
+ */
+cJSON *consent_endpoints_json(const struct manifest *m, bool *any_local)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	*any_local = false;
+	for (size_t i = 0; arr && i < m->n_endpoints; i++) {
+		const struct manifest_endpoint *ep = &m->endpoints[i];
+		const char *scope = net_endpoint_scope(ep->host, ep->is_cidr, ep->prefix);
+		cJSON *o = cJSON_CreateObject();
+		char s[300];
+
+		net_format_endpoint(s, sizeof(s), ep->host, ep->is_cidr, ep->prefix, ep->port);
+		cJSON_AddStringToObject(o, "endpoint", s);
+		if (scope) {
+			cJSON_AddStringToObject(o, "reaches", scope);
+			*any_local = true;
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
 int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replace,
 		     bool accept_risk, cJSON **out, char *err, size_t errlen)
 {

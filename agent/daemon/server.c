@@ -21,20 +21,19 @@
 #include "util/util.h"
 #include "proto/proto.h"
 
-void reply_error(struct client *c, int code, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	cJSON *r = cJSON_CreateObject();
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cJSON_AddStringToObject(r, "type", "error");
-	cJSON_AddNumberToObject(r, "code", code);
-	cJSON_AddStringToObject(r, "message", msg);
-	client_send(c, r);
-	cJSON_Delete(r);
+/*
+ * Open the agent socket and wire the services below the dispatcher to each
+ * other through hooks, so none of them calls up: the audit sink publishes
+ * to the follower service (auditsrv.c), the transport tells the run module
+ * that a client is gone (runconsent.c).
+ */
+int server_listen(struct agent *a, char *err, size_t errlen)
+{
+	a->publish = auditsrv_publish;
+	a->publish_wanted = auditsrv_following;
+	a->client_gone = runs_client_gone;
+	return clientio_listen(a, err, errlen);
 }
 
 static void reply_ok(struct client *c, cJSON *data)
