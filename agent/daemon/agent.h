@@ -1,9 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * raggedd internals: one struct per step of the three flows (docs/contract.md §10).
- * Launch:     server -> registry/consent -> policy -> cgroup -> kmaps -> launch -> runs
- * Permission: manifest -> consent -> policy -> kmaps (bpf-lsm) / landlock (fallback)
- * Event:      bpf -> events (ring buffer drain) -> auditrec -> auditlog
+ * raggedd internals: the shared structs, then one section per module (x.c),
+ * each declaring exactly what that file defines. The modules form layers;
+ * a module calls only modules below it (tools/check-layers.sh, run by
+ * make test, fails on any include or call cycle), and the few ways up are
+ * hooks in struct agent that server_listen wires (a->publish,
+ * a->publish_wanted, a->client_gone). From the top down:
+ *   raggedd                 the event loop
+ *   server                  the dispatcher: the command table
+ *   runconsent, restart     carrying consent out (answers, the plugin's
+ *                           channel, live changes); adopting a dead agent's runs
+ *   runs                    run lifecycle: start, launch, reconcile, reap, abort
+ *   consent, limits, metrics  consent decides (admit, ask, refuse); limits
+ *                           and each run's tick; counters
+ *   registry, auditsrv, catalog, events, hostaddr
+ *                           plugins and the consent store; audit show, verify,
+ *                           follow; the permission catalog; the ring buffer
+ *                           drain; this host's addresses
+ *   vetting, flood, procmon, clientio
+ *                           validation; record rate limits; the process tree;
+ *                           the transport (sending never blocks or ends a client)
+ *   auditrec, launch        the audit sink; the launch of a run
+ *   probe, bpfload, mounts, consent_pause, policy, kmaps, cgroup, fsview,
+ *   landlock, seccomp, account, log
+ *                           features; BPF objects; rules in user-space form
+ *                           and in the maps; cgroups; landlock mode's mount
+ *                           view; the in-child restrictions; who a plugin
+ *                           runs as; diagnostics
+ * The three flows (docs/contract.md §10):
+ *   Launch:     server -> runs -> consent (registry, vetting) -> policy ->
+ *               cgroup -> kmaps -> launch
+ *   Permission: manifest -> consent -> policy -> kmaps (bpf-lsm) / landlock
+ *               (fallback); runconsent for answers and live changes
+ *   Event:      bpf -> events (ring buffer drain) -> auditrec -> auditlog ->
+ *               a->publish (auditsrv: followers)
  */
 #ifndef RAGGED_AGENT_H
 #define RAGGED_AGENT_H
