@@ -31,14 +31,20 @@ DEPFLAGS := -MMD -MP
 # archives (only the members a binary needs are pulled in) and --as-needed
 # drops a library no pulled member calls.
 LDFLAGS  += -Wl,--as-needed
-# The plugin validator's Unicode data (Python identifiers, agent/common/pyident.c)
+# The plugin validator's Unicode data (Python identifiers, agent/common/validate/pyident.c)
 # is in both binaries: the agent vets at install and run, the client validates.
 VALIDATOR_LIBS := -lutf8proc
 LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd $(VALIDATOR_LIBS)
 RAGGED_VERSION := $(shell cat VERSION)
 CFLAGS   += -DRAGGED_VERSION='"$(RAGGED_VERSION)"'
-# No -lcrypto: the client links its own SHA-256 (agent/common/sha256.h).
-LDLIBS_CTL    := -lcjson -lelf -lcurl -lzip $(VALIDATOR_LIBS)
+# No -lcrypto: the client hashes with Nettle (agent/ctl/sha256_nettle.c), and
+# loads libcurl and libzip only for `advisories update` (dlopen): starting the
+# client for a run relocates none of them.
+LDLIBS_CTL    := -lcjson -lelf -lnettle $(VALIDATOR_LIBS)
+soname_of = $(or $(shell objdump -p $$($(CC) -print-file-name=$(1).so) 2>/dev/null | \
+	awk '/SONAME/ {print $$2}'),$(1).so)
+$(BUILD)/obj/agent/ctl/cmd_advisories.o: CFLAGS += \
+	-DRAGGED_CURL_SONAME='"$(call soname_of,libcurl)"' -DRAGGED_ZIP_SONAME='"$(call soname_of,libzip)"'
 LDLIBS        := $(LDLIBS_DAEMON)
 ifeq ($(COVERAGE),1)
 CFLAGS   += --coverage -O0 -DRAGGED_COVERAGE
@@ -49,7 +55,9 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-COMMON_SRCS := $(wildcard agent/common/*.c)
+# agent/common/ is one folder per subsystem (audit, config, proto, util,
+# validate), each with one public header named after the folder.
+COMMON_SRCS := $(wildcard agent/common/*/*.c)
 DAEMON_SRCS := $(filter-out agent/daemon/raggedd.c,$(wildcard agent/daemon/*.c))
 CTL_SRCS    := $(filter-out agent/ctl/raggedctl.c,$(wildcard agent/ctl/*.c))
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
@@ -120,6 +128,7 @@ $(BUILD)/plugins/%: tests/plugins/%.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
+$(BUILD)/tests/test_sha256: LDLIBS_DAEMON += -lnettle
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< -Wl,--start-group $(BUILD)/libdaemon.a \

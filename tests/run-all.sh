@@ -1,9 +1,10 @@
 #!/bin/sh
 # make test: every suite, in order of cost, with one closing line
 #   N passed, N failed, N skipped
-# Suites: unit (cmocka), docs (tables generated from schemas match them),
-# fuzz (bounded libFuzzer runs), native integration (real agent, real kernel),
-# bench-smoke (every bench at a tiny size), coverage (the same unit+integration suites on
+# Suites: unit (cmocka), layers (no include or call cycles between the
+# agent's modules, tools/check-layers.sh), docs (tables generated from schemas
+# match them), fuzz (bounded libFuzzer runs), native integration (real agent,
+# real kernel), bench-smoke (every bench at a tiny size), coverage (the same unit+integration suites on
 # an instrumented build, total for the security modules), vmtest (BPF-LSM on
 # the kernel matrix under QEMU), vmtest-systemd (the agent as a systemd
 # service with systemd as PID 1, oldest and newest kernel). A suite that
@@ -40,6 +41,7 @@ suite() { # suite NAME COMMAND...
 }
 
 suite unit ./tests/unit/run.sh build/tests
+suite layers ./tools/check-layers.sh build
 suite docs ./tests/docs/run.sh
 suite fuzz ./tests/fuzz/run.sh build/fuzz "${FUZZ_SECONDS:-20}"
 suite integration ./tests/integration/run.sh

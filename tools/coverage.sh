@@ -8,9 +8,9 @@ cd "$ROOT"
 THRESHOLD=${COVERAGE_MIN:-90}
 
 # The security modules: everything the agent and the parsers run, i.e. every
-# file under agent/daemon/ and agent/common/ (the client's renderers in
+# file under agent/daemon/ and agent/common/*/ (the client's renderers in
 # agent/ctl/ decide nothing).
-SECURITY_MODULES=$(ls agent/daemon/*.c agent/common/*.c)
+SECURITY_MODULES=$(ls agent/daemon/*.c agent/common/*/*.c)
 
 rm -rf build-cov
 if ! make -s BUILD=build-cov COVERAGE=1 build-cov/raggedd build-cov/raggedctl \

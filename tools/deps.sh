@@ -13,7 +13,7 @@ BUILD_PKGS="
   make gcc clang llvm pkg-config
   bpftool libbpf-dev libelf-dev zlib1g-dev
   libcjson-dev libseccomp-dev libssl-dev libsystemd-dev libutf8proc-dev
-  libcurl4-openssl-dev libzip-dev
+  libcurl4-openssl-dev libzip-dev nettle-dev
 "
 # The test suites, coverage, sanitizers, vmtest, benchmarks, the Python
 # client's tests, and the real shipping/metrics software they drive.

@@ -60,6 +60,8 @@ HOST_FILES="/usr/lib/os-release /etc/os-release"
 # glibc dlopen()s libgcc_s for pthread_cancel/pthread_exit unwinding; ldd
 # cannot see that, so ship it when the host has it.
 EXTRA_LIBS="libgcc_s.so.1"
+# raggedctl dlopen()s libcurl and libzip for `advisories update` alone.
+DLOPEN_LIBS="libcurl.so.4 libzip.so.4"
 
 # An explicit LSM list, so the BPF LSM is on whatever a kernel's CONFIG_LSM
 # says.  (Measured: without lsm= these Debian kernels run
@@ -229,6 +231,10 @@ build_initramfs() {
     for f in $EXTRA_LIBS; do
         p=$(/sbin/ldconfig -p | awk -v l="$f" '$1 == l && /x86-64/ && p == "" {p = $NF} END {print p}')
         [ -n "$p" ] && put "$p"
+    done
+    for f in $DLOPEN_LIBS; do
+        p=$(/sbin/ldconfig -p | awk -v l="$f" '$1 == l && /x86-64/ && p == "" {p = $NF} END {print p}')
+        [ -n "$p" ] && { put "$p"; put_libs "$p"; }
     done
 
     # the tree under test, same relative layout as the checkout

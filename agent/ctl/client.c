@@ -10,9 +10,8 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "proto.h"
-#include "protocheck.h"
-#include "textesc.h"
+#include "proto/proto.h"
+#include "util/util.h"
 
 static enum out_format err_fmt = FMT_TABLE;
 static char *err_kept;	/* --format json: the messages so far, "; "-separated */

@@ -29,16 +29,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
+/* Plain prototypes: every option below is passed with its documented type. */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
-#include "sha256.h"
 #include <zip.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "cmdtab.h"
 #include "ctl.h"
-#include "osvstamp.h"
-#include "proto.h"
-#include "util.h"
+#include "validate/validate.h"
+#include "proto/proto.h"
+#include "util/util.h"
 
 #define DEFAULT_SOURCE "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
 #define DEFAULT_MIN_COUNT 1000		/* the PyPI export has well over ten thousand */
@@ -46,6 +49,81 @@
 #define ENTRY_MAX (4 << 20)		/* osv_scan skips larger files anyway */
 #define ENTRIES_MAX 1000000
 #define ARCHIVE_NAME ".archive.zip"	/* in the staging dir, removed before the swap */
+
+/*
+ * libcurl and libzip are loaded by this command alone (dlopen), so that no
+ * other start of raggedctl, a plugin run's above all, loads and relocates
+ * them and the TLS stack behind libcurl. Their sonames come from the build.
+ */
+static struct {
+	__typeof__(curl_global_init) *curl_global_init;
+	__typeof__(curl_global_cleanup) *curl_global_cleanup;
+	__typeof__(curl_easy_init) *curl_easy_init;
+	__typeof__(curl_easy_setopt) *curl_easy_setopt;
+	__typeof__(curl_easy_perform) *curl_easy_perform;
+	__typeof__(curl_easy_cleanup) *curl_easy_cleanup;
+	__typeof__(curl_easy_strerror) *curl_easy_strerror;
+	__typeof__(zip_open) *zip_open;
+	__typeof__(zip_error_init_with_code) *zip_error_init_with_code;
+	__typeof__(zip_error_strerror) *zip_error_strerror;
+	__typeof__(zip_error_fini) *zip_error_fini;
+	__typeof__(zip_get_num_entries) *zip_get_num_entries;
+	__typeof__(zip_stat_index) *zip_stat_index;
+	__typeof__(zip_fopen_index) *zip_fopen_index;
+	__typeof__(zip_fread) *zip_fread;
+	__typeof__(zip_fclose) *zip_fclose;
+	__typeof__(zip_strerror) *zip_strerror;
+	__typeof__(zip_discard) *zip_discard;
+} L;
+
+static int load_one(const char *soname, const char *const *names, void **slots, size_t n,
+		    char *err, size_t errlen)
+{
+	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		snprintf(err, errlen, "%s", dlerror());
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!(slots[i] = dlsym(h, names[i]))) {
+			snprintf(err, errlen, "%s: no %s", soname, names[i]);
+			return -1;
+		}
+	return 0;	/* the handle stays open: raggedctl exits after this command */
+}
+
+static int load_libs(char *err, size_t errlen)
+{
+	static const char *const curl[] = { "curl_global_init", "curl_global_cleanup", "curl_easy_init", "curl_easy_setopt", "curl_easy_perform", "curl_easy_cleanup", "curl_easy_strerror" };
+	static const char *const zip[] = { "zip_open", "zip_error_init_with_code", "zip_error_strerror", "zip_error_fini", "zip_get_num_entries", "zip_stat_index", "zip_fopen_index", "zip_fread", "zip_fclose", "zip_strerror", "zip_discard" };
+	void *cslots[ARRAY_SIZE(curl)], *zslots[ARRAY_SIZE(zip)];
+
+	if (L.zip_open)
+		return 0;
+	if (load_one(RAGGED_CURL_SONAME, curl, cslots, ARRAY_SIZE(curl), err, errlen) < 0 ||
+	    load_one(RAGGED_ZIP_SONAME, zip, zslots, ARRAY_SIZE(zip), err, errlen) < 0)
+		return -1;
+	L.curl_global_init = (__typeof__(L.curl_global_init))cslots[0];
+	L.curl_global_cleanup = (__typeof__(L.curl_global_cleanup))cslots[1];
+	L.curl_easy_init = (__typeof__(L.curl_easy_init))cslots[2];
+	L.curl_easy_setopt = (__typeof__(L.curl_easy_setopt))cslots[3];
+	L.curl_easy_perform = (__typeof__(L.curl_easy_perform))cslots[4];
+	L.curl_easy_cleanup = (__typeof__(L.curl_easy_cleanup))cslots[5];
+	L.curl_easy_strerror = (__typeof__(L.curl_easy_strerror))cslots[6];
+	L.zip_open = (__typeof__(L.zip_open))zslots[0];
+	L.zip_error_init_with_code = (__typeof__(L.zip_error_init_with_code))zslots[1];
+	L.zip_error_strerror = (__typeof__(L.zip_error_strerror))zslots[2];
+	L.zip_error_fini = (__typeof__(L.zip_error_fini))zslots[3];
+	L.zip_get_num_entries = (__typeof__(L.zip_get_num_entries))zslots[4];
+	L.zip_stat_index = (__typeof__(L.zip_stat_index))zslots[5];
+	L.zip_fopen_index = (__typeof__(L.zip_fopen_index))zslots[6];
+	L.zip_fread = (__typeof__(L.zip_fread))zslots[7];
+	L.zip_fclose = (__typeof__(L.zip_fclose))zslots[8];
+	L.zip_strerror = (__typeof__(L.zip_strerror))zslots[9];
+	L.zip_discard = (__typeof__(L.zip_discard))zslots[10];
+	return 0;
+}
 
 struct aargs {
 	const char *sub, *source, *dir, *config;
@@ -149,31 +227,31 @@ static int fetch_http(const char *url, struct sink *s, char *err, size_t errlen)
 	CURL *h;
 	CURLcode rc;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(h = curl_easy_init())) {
+	if (L.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(h = L.curl_easy_init())) {
 		snprintf(err, errlen, "libcurl did not initialise");
 		return -1;
 	}
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	L.curl_easy_setopt(h, CURLOPT_URL, url);
+	L.curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+	L.curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	L.curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	L.curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	L.curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
+	L.curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* A stalled transfer ends: under 1 KiB/s for a minute. */
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ARCHIVE_MAX);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "raggedctl/" RAGGED_VERSION);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
-	rc = curl_easy_perform(h);
-	curl_easy_cleanup(h);
-	curl_global_cleanup();
+	L.curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	L.curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	L.curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ARCHIVE_MAX);
+	L.curl_easy_setopt(h, CURLOPT_USERAGENT, "raggedctl/" RAGGED_VERSION);
+	L.curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	L.curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_write);
+	L.curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
+	rc = L.curl_easy_perform(h);
+	L.curl_easy_cleanup(h);
+	L.curl_global_cleanup();
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s: %s", url, s->failed ? strerror(errno) :
-			 ebuf[0] ? ebuf : curl_easy_strerror(rc));
+			 ebuf[0] ? ebuf : L.curl_easy_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -224,16 +302,16 @@ static long unpack(const char *archive, int dirfd, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (!(z = zip_open(archive, ZIP_RDONLY | ZIP_CHECKCONS, &zerr))) {
+	if (!(z = L.zip_open(archive, ZIP_RDONLY | ZIP_CHECKCONS, &zerr))) {
 		zip_error_t ze;
 
-		zip_error_init_with_code(&ze, zerr);
-		snprintf(err, errlen, "not a valid zip archive: %s", zip_error_strerror(&ze));
-		zip_error_fini(&ze);
+		L.zip_error_init_with_code(&ze, zerr);
+		snprintf(err, errlen, "not a valid zip archive: %s", L.zip_error_strerror(&ze));
+		L.zip_error_fini(&ze);
 		free(buf);
 		return -1;
 	}
-	n = zip_get_num_entries(z, 0);
+	n = L.zip_get_num_entries(z, 0);
 	if (n > ENTRIES_MAX) {
 		snprintf(err, errlen, "%lld entries: more than %d", (long long)n, ENTRIES_MAX);
 		count = -1;
@@ -245,7 +323,7 @@ static long unpack(const char *archive, int dirfd, char *err, size_t errlen)
 		cJSON *o, *id, *aff;
 		int fd;
 
-		if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) < 0 || !(st.valid & ZIP_STAT_NAME) ||
+		if (L.zip_stat_index(z, (zip_uint64_t)i, 0, &st) < 0 || !(st.valid & ZIP_STAT_NAME) ||
 		    !(st.valid & ZIP_STAT_SIZE)) {
 			snprintf(err, errlen, "entry %lld: unreadable", (long long)i);
 			count = -1;
@@ -264,15 +342,15 @@ static long unpack(const char *archive, int dirfd, char *err, size_t errlen)
 			count = -1;
 			break;
 		}
-		if (!(f = zip_fopen_index(z, (zip_uint64_t)i, 0)) ||
-		    (got = zip_fread(f, buf, st.size)) != (zip_int64_t)st.size) {
-			snprintf(err, errlen, "entry %s: %s", st.name, zip_strerror(z));
+		if (!(f = L.zip_fopen_index(z, (zip_uint64_t)i, 0)) ||
+		    (got = L.zip_fread(f, buf, st.size)) != (zip_int64_t)st.size) {
+			snprintf(err, errlen, "entry %s: %s", st.name, L.zip_strerror(z));
 			if (f)
-				zip_fclose(f);
+				L.zip_fclose(f);
 			count = -1;
 			break;
 		}
-		zip_fclose(f);	/* the CRC is checked here */
+		L.zip_fclose(f);	/* the CRC is checked here */
 		o = cJSON_ParseWithLength(buf, (size_t)got);
 		id = cJSON_GetObjectItemCaseSensitive(o, "id");
 		aff = cJSON_GetObjectItemCaseSensitive(o, "affected");
@@ -296,7 +374,7 @@ static long unpack(const char *archive, int dirfd, char *err, size_t errlen)
 		close(fd);
 		count++;
 	}
-	zip_discard(z);
+	L.zip_discard(z);
 	free(buf);
 	return count;
 }
@@ -349,6 +427,10 @@ static int update(struct ctl *c, const struct aargs *a, const char *dir)
 	uint64_t ms;
 	long count;
 
+	if (load_libs(err, sizeof(err)) < 0) {
+		ctl_err("advisories update: %s (libcurl and libzip fetch and unpack the export)", err);
+		return EXIT_IO;
+	}
 	snprintf(d1, sizeof(d1), "%s", dir);
 	snprintf(d2, sizeof(d2), "%s", dir);
 	parent = dirname(d1);
@@ -385,7 +467,7 @@ static int update(struct ctl *c, const struct aargs *a, const char *dir)
 	}
 	unlink(archive);
 	ms = now_realtime_ms();
-	format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, st.fetched_at);
+	format_rfc3339_ms((int64_t)ms, st.fetched_at);
 	st.fetched_unix = (int64_t)(ms / 1000);
 	{
 		/* A local source as an absolute path: the record must say which file. */

@@ -10,12 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auditlog.h"
-#include "auditquery.h"
+#include "audit/audit.h"
 #include "cmdtab.h"
 #include "ctl.h"
-#include "proto.h"
-#include "util.h"
+#include "proto/proto.h"
+#include "util/util.h"
 
 static void print_row(const cJSON *rec)
 {

@@ -10,8 +10,8 @@
 
 #include "cmdtab.h"
 #include "ctl.h"
-#include "perms.h"
-#include "proto.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 static void print_one(const cJSON *p)
 {

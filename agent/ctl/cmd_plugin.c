@@ -8,9 +8,9 @@
 
 #include "cmdtab.h"
 #include "ctl.h"
-#include "manifest.h"
-#include "perms.h"
-#include "proto.h"
+#include "config/config.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 static void show_perms(const cJSON *e)
 {

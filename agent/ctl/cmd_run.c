@@ -16,7 +16,7 @@
 
 #include "cmdtab.h"
 #include "ctl.h"
-#include "proto.h"
+#include "proto/proto.h"
 #include "ttyrelay.h"
 
 /* How the run ended, as our exit status; prints the agent's reason. */

@@ -22,20 +22,18 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "auditquery.h"
+#include "audit/audit.h"
 #include "cmd_validate.h"
 #include "cmdtab.h"
 #include "ctl.h"
-#include "manifest.h"
-#include "perms.h"
-#include "proto.h"
-#include "util.h"
+#include "config/config.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 #define LAST_RECORDS 3
 
@@ -155,28 +153,13 @@ static int activity(struct ctl *c, cJSON *plugins, int ev, const char *since)
 	return rc;
 }
 
+/* Known permission names of a list as a mask; unknown ones are left out. */
 static uint32_t mask_of(const cJSON *arr)
 {
-	const cJSON *it;
-	uint32_t m = 0;
+	uint32_t m;
 
-	cJSON_ArrayForEach(it, arr) {
-		int p = cJSON_IsString(it) ? perm_from_name(it->valuestring) : -1;
-
-		if (p >= 0)
-			m |= RAGGED_PERM_BIT(p);
-	}
+	perm_mask_from_json(arr, &m);
 	return m;
-}
-
-static cJSON *perm_names(uint32_t mask)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (int p = 0; p < RAGGED_PERM_COUNT; p++)
-		if (mask & RAGGED_PERM_BIT(p))
-			cJSON_AddItemToArray(a, cJSON_CreateString(perm_name((enum ragged_perm)p)));
-	return a;
 }
 
 /*
@@ -325,15 +308,16 @@ static void validation(cJSON *p, const struct validate_opts *o, struct validate_
 static const char *accepted_note(const cJSON *f, char *out, size_t len)
 {
 	long long uid = -1;
-	struct passwd *pw;
+	char name[256];
+	bool named;
 
 	out[0] = '\0';
 	if (!proto_bool(f, "accepted"))
 		return out;
 	proto_int(f, "accepted_by_uid", &uid);
-	pw = uid >= 0 ? getpwuid((uid_t)uid) : NULL;
-	snprintf(out, len, "  [accepted by uid %lld%s%s%s with %s at %s]", uid, pw ? " (" : "",
-		 pw ? ctl_safe(pw->pw_name) : "", pw ? ")" : "",
+	named = uid >= 0 && uid_name((uid_t)uid, name, sizeof(name)) == 0;
+	snprintf(out, len, "  [accepted by uid %lld%s%s%s with %s at %s]", uid, named ? " (" : "",
+		 named ? ctl_safe(name) : "", named ? ")" : "",
 		 ctl_safe(proto_str(f, "accepted_how")) ?: "?", ctl_safe(proto_str(f, "accepted_at")) ?: "?");
 	return out;
 }
@@ -441,7 +425,7 @@ int cmd_security_report(struct ctl *c, const struct ctl_args *args)
 	} a = { ctl_arg(args, "--plugin"), ctl_arg(args, "--since") ?: "-7d" };
 	struct validate_opts o;
 	cJSON *req, *reply = NULL, *sreply = NULL, *list, *status, *report, *out, *p, *next;
-	char osv[PATH_MAX], ts[AUDIT_TIME_LEN + 1];
+	char osv[PATH_MAX], ts[RFC3339_MS_LEN + 1];
 	const char *mode;
 	int rc = 0;
 
@@ -467,7 +451,7 @@ int cmd_security_report(struct ctl *c, const struct ctl_args *args)
 	mode = proto_str(status, "enforcement");
 
 	report = cJSON_CreateObject();
-	audit_time_format((int64_t)now_realtime_ms(), ts);
+	format_rfc3339_ms((int64_t)now_realtime_ms(), ts);
 	cJSON_AddStringToObject(report, "generated_at", ts);
 	cJSON_AddStringToObject(report, "since", a.since);
 	if (mode)
@@ -506,7 +490,7 @@ int cmd_security_report(struct ctl *c, const struct ctl_args *args)
 		in.requested = mask_of(cJSON_GetObjectItemCaseSensitive(p, "required")) |
 			       mask_of(cJSON_GetObjectItemCaseSensitive(p, "optional"));
 		in.granted_known = granted_of(c, p, &in.granted);
-		cJSON_AddItemToObject(p, "granted", in.granted_known ? perm_names(in.granted) : cJSON_CreateNull());
+		cJSON_AddItemToObject(p, "granted", in.granted_known ? perm_mask_to_json(in.granted) : cJSON_CreateNull());
 		cJSON_AddStringToObject(p, "enforcement", mode ? mode : "unknown");
 		fetch_vetting(c, p);
 		validation(p, &o, &r, &scanned, &rf, &have_rf);

@@ -6,8 +6,8 @@
 
 #include "cmdtab.h"
 #include "ctl.h"
-#include "promfmt.h"
-#include "proto.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 int cmd_status(struct ctl *c, const struct ctl_args *a)
 {

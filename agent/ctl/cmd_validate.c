@@ -18,10 +18,9 @@
 #include <string.h>
 
 #include "cmd_validate.h"
-#include "config.h"
 #include "cmdtab.h"
+#include "config/config.h"
 #include "ctl.h"
-#include "manifest.h"
 
 void ctl_validate_opts(const char *config, const char *osv, struct validate_opts *o,
 		       char *osv_buf, size_t len)

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "validate.h"
+#include "validate/validate.h"
 
 /*
  * Validation options from the agent config (config, else $RAGGED_CONFIG,

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auditquery.h"
+#include "audit/audit.h"
 #include "cmdtab.h"
-#include "perms.h"
-#include "validate.h"
+#include "util/util.h"
+#include "validate/validate.h"
 
 /* ---- the valid values of an option, i = 0.. until NULL ---- */
 

@@ -21,7 +21,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 #include "ttyrelay.h"
 
 /* Output the plugin wrote before it asked: shown above the question, bounded. */

@@ -26,7 +26,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 #include "ttyrelay.h"
 
 /* What the signal handlers need: plain globals, written before they are installed. */

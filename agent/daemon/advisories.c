@@ -19,8 +19,8 @@
 
 #include "agent.h"
 #include "log.h"
-#include "osvstamp.h"
-#include "util.h"
+#include "validate/validate.h"
+#include "util/util.h"
 
 /* 1 recorded, 0 nothing new (or no data), -1 the stamp is unusable (err says why). */
 int advisories_record(struct agent *a, const struct client *by, char *err, size_t errlen)

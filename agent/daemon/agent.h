@@ -1,9 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * raggedd internals: one struct per step of the three flows (docs/contract.md §10).
- * Launch:     server -> registry/consent -> policy -> cgroup -> kmaps -> launch -> runs
- * Permission: manifest -> consent -> policy -> kmaps (bpf-lsm) / landlock (fallback)
- * Event:      bpf -> events (ring buffer drain) -> auditrec -> auditlog
+ * raggedd internals: the shared structs, then one section per module (x.c),
+ * each declaring exactly what that file defines. The modules form layers;
+ * a module calls only modules below it (tools/check-layers.sh, run by
+ * make test, fails on any include or call cycle), and the few ways up are
+ * hooks in struct agent that server_listen wires (a->publish,
+ * a->publish_wanted, a->client_gone). From the top down:
+ *   raggedd                 the event loop
+ *   server                  the dispatcher: the command table
+ *   runconsent, restart     carrying consent out (answers, the plugin's
+ *                           channel, live changes); adopting a dead agent's runs
+ *   runs                    run lifecycle: start, launch, reconcile, reap, abort
+ *   consent, limits, metrics  consent decides (admit, ask, refuse); limits
+ *                           and each run's tick; counters
+ *   registry, auditsrv, catalog, events, hostaddr
+ *                           plugins and the consent store; audit show, verify,
+ *                           follow; the permission catalog; the ring buffer
+ *                           drain; this host's addresses
+ *   vetting, flood, procmon, clientio
+ *                           validation; record rate limits; the process tree;
+ *                           the transport (sending never blocks or ends a client)
+ *   auditrec, launch        the audit sink; the launch of a run
+ *   probe, bpfload, mounts, consent_pause, policy, kmaps, cgroup, fsview,
+ *   landlock, seccomp, account, log
+ *                           features; BPF objects; rules in user-space form
+ *                           and in the maps; cgroups; landlock mode's mount
+ *                           view; the in-child restrictions; who a plugin
+ *                           runs as; diagnostics
+ * The three flows (docs/contract.md §10):
+ *   Launch:     server -> runs -> consent (registry, vetting) -> policy ->
+ *               cgroup -> kmaps -> launch
+ *   Permission: manifest -> consent -> policy -> kmaps (bpf-lsm) / landlock
+ *               (fallback); runconsent for answers and live changes
+ *   Event:      bpf -> events (ring buffer drain) -> auditrec -> auditlog ->
+ *               a->publish (auditsrv: followers)
  */
 #ifndef RAGGED_AGENT_H
 #define RAGGED_AGENT_H
@@ -15,8 +45,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "config.h"
-#include "manifest.h"
+#include "config/config.h"
 #include "ragged/events.h"
 #include "ragged/exitcodes.h"
 #include "ragged/policy.h"
@@ -230,8 +259,15 @@ struct agent {
 		int64_t textfile_written_ms;
 	} stats;
 	int drain_budget;		/* records left in this drain pass */
-	/* The audit sink's publisher: records to followers (clients_publish). */
+	/*
+	 * Hooks that let a lower module reach a higher one without calling it
+	 * (server_listen wires them): the audit sink's publisher, records to
+	 * followers (auditsrv_publish), asked first whether anyone follows;
+	 * the transport telling the run module a client is gone.
+	 */
 	void (*publish)(struct agent *a, const cJSON *rec, const char *line);
+	bool (*publish_wanted)(const struct agent *a);
+	void (*client_gone)(struct agent *a, struct client *c);
 	unsigned clients_dead;		/* marked dead, not reaped yet */
 	uint64_t clients_refused;	/* connections refused (per-user bound, no descriptors) */
 	int spare_fd;			/* given up to shed a connection when out of descriptors */
@@ -332,60 +368,80 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 void restart_adopt(struct agent *a, const struct stale_run *st, int n);
 void restart_settle(struct agent *a);
 
-/* limits.c */
+/* limits.c: resource limits, the scratch space, and each run's tick (timerfd) */
 int scratch_setup(struct run *r, char *err, size_t errlen);
+int runs_reap_stale_scratch(struct agent *a, struct stale_run *st, int n, int max);
 void check_limits(struct agent *a, struct run *r);
+struct run *run_find_timerfd(struct agent *a, int fd);
+void run_tick(struct agent *a, struct run *r);
 
-/* consent.c */
+/* account.c: who a plugin runs as (the caller, or root_run_as for root) */
+int run_account(struct agent *a, struct client *c, struct run *r, char *err, size_t errlen);
+
+/*
+ * consent.c: consent decides: admit a run with what is granted, ask (the
+ * prompt), or refuse; it never calls into run lifecycle.
+ */
 int consent_admit(struct agent *a, struct client *c, const cJSON *msg, struct run *r,
 		  uint32_t *granted, uint32_t *need, int *code, char *err, size_t errlen);
 void consent_prompt(struct client *c, const struct run *r, uint32_t perms, const char *kind);
-/* The manifest's network endpoints for display: [{"endpoint", "reaches"?}]. */
-cJSON *consent_endpoints_json(const struct manifest *m, bool *any_local);
-void consent_answer(struct agent *a, struct client *c, const cJSON *msg);
-void consent_channel_event(struct agent *a, struct run *r);
-void consent_channel_close(struct agent *a, struct run *r, const char *why);	/* why: recorded */
-#define CHAN_SNDBUF 16384	/* the agent's end: replies a plugin leaves unread */
-void consent_client_gone(struct agent *a, struct client *c);
+void consent_record(struct agent *a, const struct run *r, const char *event, const char *result,
+		    uint32_t perms, const char *via);
 void consent_permissions(struct agent *a, struct client *c, const cJSON *msg);
 
 /* consent_pause.c: the run is frozen while its question is on screen */
 int consent_pause(struct agent *a, struct run *r);
 void consent_resume(struct agent *a, struct run *r);
 
-/* runs.c */
+/*
+ * runconsent.c: the run module carries consent out: answers to prompts,
+ * the plugin's consent channel, live changes to running plugins.
+ */
+void consent_answer(struct agent *a, struct client *c, const cJSON *msg);
+void consent_channel_event(struct agent *a, struct run *r);
+void consent_channel_close(struct agent *a, struct run *r, const char *why);	/* why: recorded */
+#define CHAN_SNDBUF 16384	/* the agent's end: replies a plugin leaves unread */
+void consent_client_gone(struct agent *a, struct client *c);
+void runs_consent_changed(struct agent *a, uid_t owner, const char *plugin, uint32_t granted);
+void runs_client_gone(struct agent *a, struct client *c);	/* a->client_gone */
+
+/* runs.c: run lifecycle: start, launch, reconcile, reap, abort */
+void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, int nfds);
 void run_launch(struct agent *a, struct client *c, struct run *r, uint32_t granted,
 		int *fds, const cJSON *args);
 void run_refuse(struct agent *a, struct client *c, struct run *r, int code,
 		const char *event, const char *err);
 struct run *run_find_chan(struct agent *a, int fd);
-int run_account(struct agent *a, struct client *c, struct run *r, char *err, size_t errlen);
-/* catalog.c: every permission and what it grants the caller here. */
-void catalog_reply(struct agent *a, struct client *c);
-/* metrics.c: counters since start (status reply, Prometheus textfile). */
-cJSON *metrics_snapshot(struct agent *a);
-void metrics_tick(struct agent *a);
-/* events.c: a hook's name as records give it. */
-const char *events_hook_name(int hook);
-const char *events_hook_mechanism(int hook);
+struct run *run_find_pidfd(struct agent *a, int fd);
 void run_reconcile(struct agent *a, struct run *r, cJSON *details);
 void run_free(struct agent *a, struct run *r);
-void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, int nfds);
-void runs_consent_changed(struct agent *a, uid_t owner, const char *plugin, uint32_t granted);
-struct run *run_find_pidfd(struct agent *a, int fd);
-struct run *run_find_timerfd(struct agent *a, int fd);
-void run_tick(struct agent *a, struct run *r);
-int runs_reap_stale_scratch(struct agent *a, struct stale_run *st, int n, int max);
 void run_reap(struct agent *a, struct run *r);
 void run_abort(struct agent *a, struct run *r);
 
-/* events.c */
+/* catalog.c: every permission and what it grants the caller here. */
+void catalog_reply(struct agent *a, struct client *c);
+
+/* metrics.c: counters since start (status reply, Prometheus textfile). */
+cJSON *metrics_snapshot(struct agent *a);
+void metrics_tick(struct agent *a);
+
+/* hooks.c: each hook's name, mechanism and (escape hooks) what it stops; a leaf */
+struct hook_info {
+	const char *name;
+	const char *mechanism;
+	const char *what;	/* escape hooks: what was attempted; NULL: not an escape */
+};
+const struct hook_info *hook_info_of(unsigned h);	/* "unknown" for a hook not in the table */
+const char *events_hook_name(int hook);			/* NULL for a hook not in the table */
+const char *events_hook_mechanism(int hook);
+
+/* events.c: the ring buffer drain; kernel records become audit records */
 int events_setup(struct agent *a, char *err, size_t errlen);
 int events_drain(struct agent *a);	/* at most EVENTS_BUDGET records: the loop stays responsive */
 void events_drain_all(struct agent *a);	/* until the ring buffer is empty */
 #define EVENTS_BUDGET 4096
 
-/* flood.c */
+/* flood.c: per-run rate limits on records, exact counts of what was suppressed */
 struct flood;
 bool flood_suppress(struct agent *a, struct run *r, const struct ragged_event *e);
 bool flood_agent_record(struct agent *a, struct run *r, const char *event, const char *via,
@@ -393,29 +449,33 @@ bool flood_agent_record(struct agent *a, struct run *r, const char *event, const
 void flood_flush(struct agent *a, struct run *r);
 void flood_tick(struct agent *a, struct run *r);
 
-/* auditrec.c: build a record with the common fields, append it */
+/* auditrec.c: the audit sink: build a record with the common fields, append it */
 cJSON *auditrec_new(const struct agent *a, const char *event, const char *result);
 void auditrec_run_fields(cJSON *rec, const struct run *r);
 void auditrec_perms(cJSON *rec, const char *key, uint32_t mask);
 void auditrec_kernel_time(const struct agent *a, cJSON *rec, uint64_t boot_ns);
 void auditrec_user(cJSON *rec, uid_t uid);
-int auditrec_emit(struct agent *a, cJSON *rec);	/* takes ownership; fans out to followers */
+int auditrec_emit(struct agent *a, cJSON *rec);	/* takes ownership; then a->publish */
+
 /*
  * advisories.c: record an update of the advisory data (its stamp) once;
  * by: the client that asked (NULL at start and reload). 1 recorded, 0
  * nothing new, -1 unusable stamp or no advisory_db (err says why).
  */
 int advisories_record(struct agent *a, const struct client *by, char *err, size_t errlen);
+
 /* journal.c: the record as journal fields ([audit] journal); 0 sent, -1 not. */
 int journal_send_record(const cJSON *rec, uint64_t seq, const char *hash);
 
-/* auditsrv.c */
+/* auditsrv.c: audit show, verify, follow; the follower service behind a->publish */
 void auditsrv_show(struct agent *a, struct client *c, const cJSON *msg);
 void auditsrv_verify(struct agent *a, struct client *c);
 void auditsrv_follow(struct agent *a, struct client *c, const cJSON *msg);
 bool auditsrv_may_see(const struct client *c, const cJSON *rec);
+void auditsrv_publish(struct agent *a, const cJSON *rec, const char *line);	/* a->publish */
+bool auditsrv_following(const struct agent *a);	/* a->publish_wanted */
 
-/* registry.c */
+/* registry.c: installed plugins and the consent store */
 bool plugin_name_valid(const char *s);
 /*
  * 0, or minus the exit code of the failure (ragged/exitcodes.h):
@@ -446,35 +506,41 @@ int registry_vetting(struct agent *a, uid_t caller, const cJSON *msg, cJSON **ou
 		     char *err, size_t errlen);
 /* The stored consent document ({"digest","granted":{perm: since}}), NULL if none or unreadable. */
 cJSON *consent_read(struct agent *a, uid_t uid, const char *name);
+/* The manifest's network endpoints for display: [{"endpoint", "reaches"?}]. */
+cJSON *consent_endpoints_json(const struct manifest *m, bool *any_local);
 
 /* vetting.c: static validation on install and before each run */
 int vet_plugin(struct agent *a, const char *dir, const struct manifest *m, uid_t uid,
 	       bool record, bool accepted, cJSON **summary, char digest_out[65],
 	       char *err, size_t errlen);
 
-/* server.c: the dispatcher */
+/* server.c: the dispatcher, on top: the command table; wires the hooks above */
+int server_listen(struct agent *a, char *err, size_t errlen);
 void server_client_event(struct agent *a, struct client *c, uint32_t events);
+
+/*
+ * clientio.c: the transport, a leaf: the socket, the epoll registrations,
+ * per-client queues. Sending never blocks and never ends a client: a
+ * failed send marks it dead and the loop reaps it (client_reap).
+ */
+int clientio_listen(struct agent *a, char *err, size_t errlen);
+void server_accept(struct agent *a);
+struct client *client_find(struct agent *a, int fd);
+void client_send(struct client *c, cJSON *msg);	/* queues; does not take ownership */
+void client_put(struct client *c, const char *text, size_t len);	/* one framed message */
 void reply_error(struct client *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* clientio.c: the transport; sending never blocks and never ends a client */
-int server_listen(struct agent *a, char *err, size_t errlen);
-void server_accept(struct agent *a);
-void client_send(struct client *c, cJSON *msg);	/* queues; does not take ownership */
 void client_flush_out(struct client *c);	/* EPOLLOUT: send what is queued */
 void client_drop(struct client *c, const char *reason);	/* mark dead; reason: recorded */
 void client_reap(struct agent *a);		/* the loop, after each pass */
 void client_close(struct agent *a, struct client *c);	/* top level only: end it now */
 void client_write_queued(struct client *c);	/* a worker that took the socket over */
-void clients_publish(struct agent *a, const cJSON *rec, const char *line);
-bool clients_following(const struct agent *a);
 void clients_flush_drops(struct agent *a, bool force);	/* suppressed drop records */
-struct client *client_find(struct agent *a, int fd);
-
 /* epoll tags: the low bits of the epoll data say what the fd is */
 enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_RUN, EP_RINGBUF, EP_SIGNAL, EP_TIMER, EP_CHAN,
 	       EP_HOSTADDR };
 int ep_add(struct agent *a, int fd, enum ep_kind kind, void *ptr);
+void ep_del(struct agent *a, int fd);
 
 /* hostaddr.c: this host's own addresses in the network program's map. */
 int hostaddr_setup(struct agent *a, char *err, size_t errlen);
@@ -483,6 +549,5 @@ int hostaddr_sync(struct agent *a, char *err, size_t errlen);
 int hostaddr_sync_map(int map_fd, char *err, size_t errlen);
 void hostaddr_event(struct agent *a);
 void hostaddr_close(struct agent *a);
-void ep_del(struct agent *a, int fd);
 
 #endif

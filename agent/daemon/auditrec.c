@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * Audit records: the common fields of docs/contract.md §6, then one append to the
- * hash-chained log, then the same line to the publish hook (a->publish:
- * the transport queues it for every follower allowed to see it). The log is
+ * hash-chained log, then the same line to the publish hook (a->publish,
+ * registered by the follower service, auditsrv.c: it queues the line for
+ * every follower allowed to see it). The log is
  * written before anyone is told, so a follower never sees a record that is
  * not on disk; emitting never touches a socket, so it cannot end a client
  * (or its run) underneath whoever emitted. With [audit] journal, a copy of
  * the record goes to the journal as fields (journal.c).
  */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +16,9 @@
 
 #include "agent.h"
 #include "log.h"
-#include "auditlog.h"
-#include "perms.h"
-#include "proto.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 cJSON *auditrec_new(const struct agent *a, const char *event, const char *result)
 {
@@ -32,7 +31,7 @@ cJSON *auditrec_new(const struct agent *a, const char *event, const char *result
 		uint64_t ms = now_realtime_ms();
 		char ts[32];
 
-		format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+		format_rfc3339_ms((int64_t)ms, ts);
 		cJSON_AddStringToObject(rec, "timestamp", ts);
 	}
 	cJSON_AddStringToObject(rec, "event", event);
@@ -48,30 +47,21 @@ void auditrec_kernel_time(const struct agent *a, cJSON *rec, uint64_t boot_ns)
 	int64_t real = (int64_t)boot_ns + a->boot_to_real_ns;
 	char ts[32];
 
-	format_rfc3339_ms(real / 1000000000, (long)(real % 1000000000), ts);
+	format_rfc3339_ms(real / 1000000, ts);
 	cJSON_AddStringToObject(rec, "timestamp", ts);
 }
 
 void auditrec_perms(cJSON *rec, const char *key, uint32_t mask)
 {
-	cJSON *arr = cJSON_AddArrayToObject(rec, key);
-
-	for (int p = 0; arr && p < RAGGED_PERM_COUNT; p++)
-		if (mask & RAGGED_PERM_BIT(p))
-			cJSON_AddItemToArray(arr, cJSON_CreateString(perm_name(p)));
+	cJSON_AddItemToObject(rec, key, perm_mask_to_json(mask));
 }
 
 void auditrec_user(cJSON *rec, uid_t uid)
 {
-	char buf[1024];
-	struct passwd pw, *res = NULL;
+	char name[256];
 
-	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-		cJSON_AddStringToObject(rec, "user_id", res->pw_name);
-	else {
-		snprintf(buf, sizeof(buf), "%u", (unsigned)uid);
-		cJSON_AddStringToObject(rec, "user_id", buf);
-	}
+	uid_name(uid, name, sizeof(name));
+	cJSON_AddStringToObject(rec, "user_id", name);
 	cJSON_AddNumberToObject(rec, "uid", uid);
 }
 
@@ -93,7 +83,7 @@ int auditrec_emit(struct agent *a, cJSON *rec)
 	if (!cJSON_GetObjectItemCaseSensitive(rec, "details"))
 		cJSON_AddObjectToObject(rec, "details");
 	/* Asking for the line writes the batch at once: only for followers. */
-	rc = auditlog_append(a->audit, rec, a->publish && clients_following(a) ? &line : NULL);
+	rc = auditlog_append(a->audit, rec, a->publish && a->publish_wanted && a->publish_wanted(a) ? &line : NULL);
 	if (rc < 0) {
 		/* Say so: an unwritable audit log is an incident, not a detail. */
 		log_msg(LOG_ERR, "audit write failed for %s",

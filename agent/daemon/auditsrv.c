@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +16,14 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "auditlog.h"
-#include "auditquery.h"
-#include "proto.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "proto/proto.h"
+#include "util/util.h"
 
 static int build_query(struct client *c, const cJSON *msg, struct auditquery *q)
 {
 	const cJSON *jq = cJSON_GetObjectItemCaseSensitive(msg, "query");
-	char err[256], buf[1024], name[64];
-	struct passwd pw, *res = NULL;
+	char err[256], name[64];
 
 	auditquery_init(q);
 	if (jq && auditquery_from_json(q, jq, err, sizeof(err)) < 0) {
@@ -34,10 +31,7 @@ static int build_query(struct client *c, const cJSON *msg, struct auditquery *q)
 		return -1;
 	}
 	if (c->uid != 0) {
-		if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-			snprintf(name, sizeof(name), "%s", res->pw_name);
-		else
-			snprintf(name, sizeof(name), "%u", (unsigned)c->uid);
+		uid_name(c->uid, name, sizeof(name));
 		auditquery_restrict(q, c->uid, name);
 	}
 	return 0;
@@ -211,4 +205,35 @@ bool auditsrv_may_see(const struct client *c, const cJSON *rec)
 	if (c->query)
 		return auditquery_match(c->query, rec);
 	return c->uid == 0;
+}
+
+/*
+ * The audit sink's hook (a->publish): a record just written goes to every
+ * follower allowed to see it. Queueing only: a follower that cannot keep
+ * up is dropped by the queue bound; it can resume with `audit show --since`.
+ */
+void auditsrv_publish(struct agent *a, const cJSON *rec, const char *line)
+{
+	/* Static: publishing never re-enters (client_put emits nothing). */
+	static char buf[PROTO_MAX_MSG + 1];
+	int n = -1;
+
+	for (struct client *c = a->clients; c; c = c->next) {
+		if (!c->follow || c->dead || !auditsrv_may_see(c, rec))
+			continue;
+		if (n < 0)
+			n = snprintf(buf, sizeof(buf), "{\"type\":\"record\",\"record\":%s}", line);
+		/* A record too large for one message is skipped, not truncated. */
+		if (n > 0 && n <= PROTO_MAX_MSG)
+			client_put(c, buf, (size_t)n);
+	}
+}
+
+/* The sink asks first: without followers it does not keep the line. */
+bool auditsrv_following(const struct agent *a)
+{
+	for (const struct client *c = a->clients; c; c = c->next)
+		if (c->follow && !c->dead)
+			return true;
+	return false;
 }

@@ -36,7 +36,7 @@
 #include "proc.skel.h"
 #include "unixaddr.skel.h"
 #include "seccomp.h"
-#include "util.h"
+#include "util/util.h"
 
 /*
  * The escape-surface LSM programs (bpf-lsm mode only). Kept here rather than

@@ -13,8 +13,8 @@
 #include <sys/socket.h>
 
 #include "agent.h"
-#include "manifest.h"
-#include "perms.h"
+#include "config/config.h"
+#include "util/util.h"
 
 static void add_files(cJSON *arr, const struct policy *p, uint32_t perm)
 {

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "util.h"
+#include "util/util.h"
 
 struct mnt {
 	char v2[PATH_MAX];

@@ -34,9 +34,9 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "auditlog.h"
-#include "proto.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "proto/proto.h"
+#include "util/util.h"
 
 struct outmsg {
 	struct outmsg *next;
@@ -63,7 +63,7 @@ void ep_del(struct agent *a, int fd)
 	epoll_ctl(a->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-int server_listen(struct agent *a, char *err, size_t errlen)
+int clientio_listen(struct agent *a, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char dir[PATH_MAX];
@@ -104,7 +104,6 @@ int server_listen(struct agent *a, char *err, size_t errlen)
 	if (a->spare_fd <= 0)
 		a->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	a->listen_fd = fd;
-	a->publish = clients_publish;
 	return ep_add(a, fd, EP_LISTEN, NULL);
 }
 
@@ -244,7 +243,7 @@ void client_flush_out(struct client *c)
  * One message to a client, in order after what is queued. Never blocks,
  * never ends the client: at most it is marked dead for the loop to reap.
  */
-static void client_put(struct client *c, const char *text, size_t len)
+void client_put(struct client *c, const char *text, size_t len)
 {
 	struct outmsg *m;
 
@@ -305,34 +304,21 @@ void client_send(struct client *c, cJSON *msg)
 	free(text);
 }
 
-/*
- * The audit sink's hook (a->publish): a record just written goes to every
- * follower allowed to see it. Queueing only: a follower that cannot keep
- * up is dropped by the queue bound; it can resume with `audit show --since`.
- */
-void clients_publish(struct agent *a, const cJSON *rec, const char *line)
+/* One error reply; the transport's, so every module can answer without the dispatcher. */
+void reply_error(struct client *c, int code, const char *fmt, ...)
 {
-	/* Static: publishing never re-enters (client_put emits nothing). */
-	static char buf[PROTO_MAX_MSG + 1];
-	int n = -1;
+	char msg[512];
+	va_list ap;
+	cJSON *r = cJSON_CreateObject();
 
-	for (struct client *c = a->clients; c; c = c->next) {
-		if (!c->follow || c->dead || !auditsrv_may_see(c, rec))
-			continue;
-		if (n < 0)
-			n = snprintf(buf, sizeof(buf), "{\"type\":\"record\",\"record\":%s}", line);
-		/* A record too large for one message is skipped, not truncated. */
-		if (n > 0 && n <= PROTO_MAX_MSG)
-			client_put(c, buf, (size_t)n);
-	}
-}
-
-bool clients_following(const struct agent *a)
-{
-	for (const struct client *c = a->clients; c; c = c->next)
-		if (c->follow && !c->dead)
-			return true;
-	return false;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cJSON_AddStringToObject(r, "type", "error");
+	cJSON_AddNumberToObject(r, "code", code);
+	cJSON_AddStringToObject(r, "message", msg);
+	client_send(c, r);
+	cJSON_Delete(r);
 }
 
 /*
@@ -395,7 +381,6 @@ static void record_drop(struct agent *a, const struct client *c)
 void client_close(struct agent *a, struct client *c)
 {
 	struct client **pp;
-	struct run *r = c->run;
 
 	/* Off the list first: nothing below can reach it again. */
 	for (pp = &a->clients; *pp; pp = &(*pp)->next)
@@ -410,13 +395,9 @@ void client_close(struct agent *a, struct client *c)
 	c->follow = false;
 	if (c->drop_reason)
 		record_drop(a, c);
-	consent_client_gone(a, c);
-	/* A run whose client went away has nobody to answer to: end it. */
-	if (r) {
-		c->run = NULL;
-		r->client = NULL;
-		run_abort(a, r);
-	}
+	/* Its question abandoned, its run ended: the run module's hook (runs_client_gone). */
+	if (a->client_gone)
+		a->client_gone(a, c);
 	ep_del(a, c->fd);
 	/*
 	 * A client we hand over to a worker (audit show) keeps its socket in

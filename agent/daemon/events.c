@@ -15,76 +15,9 @@
 #include <bpf/libbpf.h>
 
 #include "agent.h"
-#include "perms.h"
+#include "util/util.h"
 #include "ragged/syscalls.h"
-#include "util.h"
 
-/*
- * What each hook is, how the audit names its denials, and which mechanism
- * decided. Escape-surface hooks become sandbox_escape_attempt records; file
- * and network rule decisions stay permission_violation (docs/contract.md §6).
- */
-struct hook_info {
-	const char *name;
-	const char *mechanism;
-	const char *what;	/* escape hooks: what was attempted; NULL: not an escape */
-};
-
-static const struct hook_info hooks[RAGGED_HOOK_MAX] = {
-	[RAGGED_HOOK_FILE_OPEN] = { "file_open", "bpf-lsm", NULL },
-	[RAGGED_HOOK_CONNECT4] = { "connect4", "cgroup-bpf", NULL },
-	[RAGGED_HOOK_CONNECT6] = { "connect6", "cgroup-bpf", NULL },
-	[RAGGED_HOOK_SENDMSG4] = { "sendmsg4", "cgroup-bpf", NULL },
-	[RAGGED_HOOK_SENDMSG6] = { "sendmsg6", "cgroup-bpf", NULL },
-	[RAGGED_HOOK_SOCK_CREATE] = { "sock_create", "cgroup-bpf", NULL },
-	[RAGGED_HOOK_SYSCALL_EXIT] = { "sys_exit", "landlock", NULL },
-	[RAGGED_HOOK_BIND4] = { "bind4", "cgroup-bpf", NULL },
-	[RAGGED_HOOK_BIND6] = { "bind6", "cgroup-bpf", NULL },
-	[RAGGED_HOOK_SECCOMP] = { "sys_exit", "seccomp", "" /* from the syscall */ },
-	[RAGGED_HOOK_SECCOMP_KILL] = { "signal_generate", "seccomp",
-				       "syscall through a foreign ABI (i386/x32)" },
-	[RAGGED_HOOK_EXEC_ANON] = { "sched_process_exec", "bpf-monitor",
-				    "exec of an anonymous file (memfd or unlinked)" },
-	[RAGGED_HOOK_PROC_DENIED] = { "sys_exit", "landlock", "access to a process outside the run" },
-	[RAGGED_HOOK_PTRACE] = { "ptrace_access_check", "bpf-lsm",
-				 "access to a process outside the run" },
-	[RAGGED_HOOK_SB_MOUNT] = { "sb_mount", "bpf-lsm", "mount" },
-	[RAGGED_HOOK_MOVE_MOUNT] = { "move_mount", "bpf-lsm", "mount" },
-	[RAGGED_HOOK_BPF] = { "bpf", "bpf-lsm", "bpf" },
-	[RAGGED_HOOK_KERNEL_READ_FILE] = { "kernel_read_file", "bpf-lsm", "kernel module or image load" },
-	[RAGGED_HOOK_KERNEL_LOAD_DATA] = { "kernel_load_data", "bpf-lsm", "kernel module or image load" },
-	[RAGGED_HOOK_TASK_KILL] = { "task_kill", "bpf-lsm", "signal to a process outside the run" },
-	[RAGGED_HOOK_USERNS_CREATE] = { "userns_create", "bpf-lsm", "namespace" },
-	[RAGGED_HOOK_BPRM_CHECK] = { "bprm_check_security", "bpf-lsm",
-				     "exec of an anonymous file (memfd or unlinked)" },
-	[RAGGED_HOOK_MMAP_FILE] = { "mmap_file", "bpf-lsm", "executable mapping of a non-executable file" },
-	[RAGGED_HOOK_FILE_MPROTECT] = { "file_mprotect", "bpf-lsm",
-					"executable mapping of a non-executable file" },
-	[RAGGED_HOOK_FILE_RECEIVE] = { "file_receive", "bpf-lsm", NULL },
-	[RAGGED_HOOK_KEY_PERMISSION] = { "key_permission", "bpf-lsm", "keyring" },
-	[RAGGED_HOOK_URING_CREDS] = { "uring_override_creds", "bpf-lsm", "io_uring" },
-	[RAGGED_HOOK_PATH_LINK] = { "path_link", "bpf-lsm", NULL },
-	[RAGGED_HOOK_PATH_RENAME] = { "path_rename", "bpf-lsm", NULL },
-	/* bpf-lsm mode (bpf/escape.bpf.c); landlock mode: unix_hooks_cgroup below. */
-	[RAGGED_HOOK_UNIX_CONNECT] = { "unix_stream_connect", "bpf-lsm", NULL },
-	[RAGGED_HOOK_UNIX_SEND] = { "unix_may_send", "bpf-lsm", NULL },
-	[RAGGED_HOOK_TASK_ATTR] = { "task_setnice/setscheduler/setioprio", "bpf-lsm",
-				    "priority or scheduling of a process outside the run" },
-	/* File namespace and metadata changes (bpf/fsmod.bpf.c). */
-	[RAGGED_HOOK_PATH_UNLINK] = { "path_unlink", "bpf-lsm", NULL },
-	[RAGGED_HOOK_PATH_RMDIR] = { "path_rmdir", "bpf-lsm", NULL },
-	[RAGGED_HOOK_PATH_MKDIR] = { "path_mkdir", "bpf-lsm", NULL },
-	[RAGGED_HOOK_PATH_MKNOD] = { "path_mknod", "bpf-lsm", NULL },
-	[RAGGED_HOOK_PATH_SYMLINK] = { "path_symlink", "bpf-lsm", NULL },
-	[RAGGED_HOOK_PATH_TRUNCATE] = { "path_truncate", "bpf-lsm", NULL },
-	[RAGGED_HOOK_PATH_CHMOD] = { "path_chmod", "bpf-lsm", NULL },
-	[RAGGED_HOOK_PATH_CHOWN] = { "path_chown", "bpf-lsm", NULL },
-	[RAGGED_HOOK_INODE_SETATTR] = { "inode_setattr", "bpf-lsm", NULL },
-	[RAGGED_HOOK_INODE_XATTR] = { "inode_xattr", "bpf-lsm", NULL },
-	/* landlock mode: the run's mount view is read-only outside its write trees */
-	[RAGGED_HOOK_READONLY_MOUNT] = { "sys_exit", "read-only-mount", NULL },
-	[RAGGED_HOOK_FILE_SETFLAGS] = { "file_ioctl", "bpf-lsm", NULL },
-};
 
 /* What a file-rule denial was refused: the hook that decided tells. */
 static const char *file_operation(const struct ragged_event *e)
@@ -127,12 +60,6 @@ static const char *net_operation(unsigned hook)
 	}
 }
 
-static const struct hook_info *hook_of(unsigned h)
-{
-	static const struct hook_info unknown = { "unknown", "unknown", NULL };
-
-	return h < RAGGED_HOOK_MAX && hooks[h].name ? &hooks[h] : &unknown;
-}
 
 /* x86_64 syscall names for the numbers the kernel side reports. */
 static const char *syscall_name(uint32_t nr)
@@ -157,17 +84,14 @@ static const char *syscall_name(uint32_t nr)
 static const char *syscall_what(uint32_t nr, uint64_t arg)
 {
 	switch (nr) {
-	case 101: case 310: case 311: return "access to another process";
-	case 165: case 166: case 155: case 161: case 428: case 429: case 430: case 431:
-	case 432: case 433: case 442: return "mount";
-	case 321: case 298: return "bpf or perf";
-	case 175: case 313: case 176: case 246: case 320: return "kernel module or image load";
+#define CASE(n, name) case n:
+#define GROUP(what, list) list(CASE) return what;
+	RAGGED_SECCOMP_DENY_GROUPS(GROUP)
+	RAGGED_SELF_ONLY_GROUPS(GROUP)
+#undef GROUP
+#undef CASE
 	case RAGGED_NR_CLONE: case RAGGED_NR_CLONE3:
 		return arg & RAGGED_CLONE_NEW_ALL ? "namespace" : "reparenting to raggedd (CLONE_PARENT)";
-	case 272: case 308: return "namespace";
-	case 250: case 248: case 249: return "keyring";
-	case 323: return "userfaultfd";
-	case 425: case 426: case 427: return "io_uring";
 	case RAGGED_NR_SOCKET: return "socket family or type outside the sandbox";
 	case RAGGED_NR_IOCTL:
 		return (uint32_t)arg == RAGGED_TIOCSTI || (uint32_t)arg == RAGGED_TIOCLINUX ?
@@ -175,14 +99,10 @@ static const char *syscall_what(uint32_t nr, uint64_t arg)
 	case RAGGED_NR_FCNTL: return "signal-driven I/O aimed at another process";
 	case RAGGED_NR_PERSONALITY: return "personality change";
 	case RAGGED_NR_EXECVEAT: return "exec of a descriptor (fexecve, memfd)";
-	case 303: case 304: return "open by file handle";
-	case 154: case 134: return "legacy kernel interface";
 	case RAGGED_NR_PRLIMIT64: return "resource limits of another process";
 	case RAGGED_NR_SETPRIORITY: case RAGGED_NR_IOPRIO_SET:
 		return arg == (nr == RAGGED_NR_SETPRIORITY ? RAGGED_PRIO_PROCESS : RAGGED_IOPRIO_WHO_PROCESS) ?
 		       "priority of another process" : "priority of a process group or of all the user's processes";
-	case 142: case 144: case 314: return "scheduling of another process";
-	case 203: return "CPU affinity of another process";
 	}
 	return "host administration";
 }
@@ -294,7 +214,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		procmon_record(a, r, e);	/* the process tree: procmon.c */
 		return ret;
 	}
-	h = hook_of(e->hook);
+	h = hook_info_of(e->hook);
 	if (a->feat.mode != MODE_BPF_LSM &&
 	    (e->hook == RAGGED_HOOK_UNIX_CONNECT || e->hook == RAGGED_HOOK_UNIX_SEND))
 		h = &unix_hooks_cgroup[e->hook - RAGGED_HOOK_UNIX_CONNECT];
@@ -405,14 +325,4 @@ void events_drain_all(struct agent *a)
 {
 	while (events_drain(a) == -EAGAIN)
 		;
-}
-
-const char *events_hook_name(int hook)
-{
-	return hook >= 0 && hook < RAGGED_HOOK_MAX && hooks[hook].name ? hooks[hook].name : NULL;
-}
-
-const char *events_hook_mechanism(int hook)
-{
-	return hook >= 0 && hook < RAGGED_HOOK_MAX && hooks[hook].name ? hooks[hook].mechanism : NULL;
 }

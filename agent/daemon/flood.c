@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "agent.h"
-#include "util.h"
+#include "util/util.h"
 
 #define FLOOD_WINDOW_MS 1000
 #define FLOOD_PER_KEY 5

@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "util.h"
+#include "util/util.h"
 
 #ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x00000001

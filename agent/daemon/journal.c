@@ -11,27 +11,31 @@
  * each top-level member NAME becomes RAGGED_<NAME>, each member of
  * "details" RAGGED_DETAIL_<NAME>; names are upper-cased, every character
  * outside [A-Z0-9_] becomes '_', and the whole field name is cut to the
- * journal's 64 characters. Strings go as they are (sd_journal_sendv uses
- * the binary form for values with newlines), numbers in JSON notation,
+ * journal's 64 characters. Strings go as they are (the binary form of the
+ * native protocol for values with newlines), numbers in JSON notation,
  * arrays of strings joined by ",", other arrays and objects as compact
  * JSON. RAGGED_SEQ and RAGGED_HASH are the record's place in the chain.
  *
- * sd_journal_sendv writes to a blocking datagram socket: a journald that
- * stops reading would hold the agent's loop once the socket's buffer is
- * full. journald's own stderr stream (the agent's diagnostics) has the
- * same property; docs/operations.md says so.
+ * Sending never blocks the loop: the record goes as one datagram of
+ * journald's native protocol on a non-blocking socket of our own
+ * (libsystemd's sd_journal_sendv blocks while journald is not reading). A
+ * journald that does not keep up costs journal copies, counted, never the
+ * agent's time; a record too big for one datagram is counted the same way.
  */
+#include <endian.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <syslog.h>
-
-#include <systemd/sd-journal.h>
+#include <unistd.h>
 
 #include "agent.h"
-#include "auditlog.h"
-#include "proto.h"
+#include "audit/audit.h"
+#include "proto/proto.h"
 
 #define JOURNAL_FIELD_MAX 64	/* journald refuses longer field names */
 #define JOURNAL_FIELDS_MAX 128	/* more members than any record has */
@@ -146,6 +150,51 @@ static int priority_of(const char *result)
 	return LOG_INFO;
 }
 
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+/*
+ * The fields as one native-protocol datagram: "KEY=value\n", or for a value
+ * with a newline "KEY\n", its length as 64-bit little endian, the value,
+ * "\n". Sent with MSG_DONTWAIT: -1 when journald is away or behind.
+ */
+static int send_fields(const struct fields *f)
+{
+	static int fd = -1;
+	static const struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
+	size_t len = 0, at = 0;
+	char *buf;
+	ssize_t n;
+
+	for (size_t i = 0; i < f->n; i++)
+		len += f->iov[i].iov_len + 1 + 8;
+	if (!(buf = malloc(len)))
+		return -1;
+	for (size_t i = 0; i < f->n; i++) {
+		const char *kv = f->iov[i].iov_base, *eq = strchr(kv, '=');
+		size_t k = (size_t)(eq - kv), vlen = f->iov[i].iov_len - k - 1;
+
+		if (memchr(eq + 1, '\n', vlen)) {
+			uint64_t le = htole64((uint64_t)vlen);
+
+			memcpy(buf + at, kv, k);
+			buf[at + k] = '\n';
+			memcpy(buf + at + k + 1, &le, 8);
+			memcpy(buf + at + k + 9, eq + 1, vlen);
+			at += k + 9 + vlen;
+		} else {
+			memcpy(buf + at, kv, f->iov[i].iov_len);
+			at += f->iov[i].iov_len;
+		}
+		buf[at++] = '\n';
+	}
+	if (fd < 0)
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	n = fd < 0 ? -1 : sendto(fd, buf, at, MSG_DONTWAIT | MSG_NOSIGNAL,
+				 (const struct sockaddr *)&sa, sizeof(sa));
+	free(buf);
+	return n == (ssize_t)at ? 0 : -1;
+}
+
 int journal_send_record(const cJSON *rec, uint64_t seq, const char *hash)
 {
 	const char *event = proto_str(rec, "event"), *result = proto_str(rec, "result");
@@ -167,7 +216,7 @@ int journal_send_record(const cJSON *rec, uint64_t seq, const char *hash)
 	add(&f, "RAGGED_", "HASH", hash);
 	add_members(&f, "RAGGED_", rec, true);
 	add_members(&f, "RAGGED_DETAIL_", cJSON_GetObjectItemCaseSensitive(rec, "details"), false);
-	rc = f.oom ? -1 : sd_journal_sendv(f.iov, (int)f.n) < 0 ? -1 : 0;
+	rc = f.oom ? -1 : send_fields(&f);
 	for (size_t i = 0; i < f.n; i++)
 		free(f.iov[i].iov_base);
 	return rc;

@@ -20,7 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "agent.h"
-#include "util.h"
+#include "util/util.h"
 
 static uint32_t alloc_policy_id(struct agent *a)
 {

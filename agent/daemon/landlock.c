@@ -25,7 +25,7 @@
 #include <linux/landlock.h>
 
 #include "agent.h"
-#include "util.h"
+#include "util/util.h"
 
 #ifndef LANDLOCK_ACCESS_FS_REFER
 #define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)

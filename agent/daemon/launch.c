@@ -27,7 +27,7 @@
 #endif
 
 #include "agent.h"
-#include "util.h"
+#include "util/util.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000

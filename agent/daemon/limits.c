@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "util.h"
+#include "util/util.h"
 
 /*
  * The scratch dir is its own tmpfs: its size is the cap, its pages are

@@ -14,8 +14,7 @@
 
 #include "agent.h"
 #include "log.h"
-#include "promfmt.h"
-#include "util.h"
+#include "util/util.h"
 
 #define METRICS_TEXTFILE_MS 10000
 

@@ -14,7 +14,7 @@
 
 #include "agent.h"
 #include "log.h"
-#include "util.h"
+#include "util/util.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11

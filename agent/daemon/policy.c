@@ -22,8 +22,7 @@
 #include <dirent.h>
 
 #include "agent.h"
-#include "netaddr.h"
-#include "util.h"
+#include "util/util.h"
 
 #define R RAGGED_ACC_READ
 #define W RAGGED_ACC_WRITE

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "agent.h"
-#include "util.h"
+#include "util/util.h"
 
 const char *mode_name(enum enforcement_mode m)
 {

@@ -14,7 +14,7 @@
 
 #include "agent.h"
 #include "proc.skel.h"
-#include "util.h"
+#include "util/util.h"
 
 int procmon_load(struct agent *a, char *err, size_t errlen)
 {

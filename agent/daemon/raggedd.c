@@ -24,10 +24,10 @@
 
 #include "agent.h"
 #include "log.h"
-#include "auditlog.h"
-#include "config_parse.h"
+#include "audit/audit.h"
+#include "config/config.h"
 #include <openssl/evp.h>
-#include "util.h"
+#include "util/util.h"
 
 static void usage(FILE *f)
 {

@@ -15,9 +15,8 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "perms.h"
-#include "proto.h"
-#include "util.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 #define REGISTRY_MAX_FILE (256 * 1024)
 
@@ -113,13 +112,29 @@ static int check_dir(const char *dir, uid_t uid, char *err, size_t errlen)
 	return 0;
 }
 
-static cJSON *perm_array(uint32_t mask)
+/*
+ * For the registry entry and the consent prompt: every endpoint network:api would grant, as the manifest spells it, and
+ * where it leads when that is this host, its link or a private network.
+ */
+cJSON *consent_endpoints_json(const struct manifest *m, bool *any_local)
 {
 	cJSON *arr = cJSON_CreateArray();
 
-	for (int p = 0; arr && p < RAGGED_PERM_COUNT; p++)
-		if (mask & RAGGED_PERM_BIT(p))
-			cJSON_AddItemToArray(arr, cJSON_CreateString(perm_name(p)));
+	*any_local = false;
+	for (size_t i = 0; arr && i < m->n_endpoints; i++) {
+		const struct manifest_endpoint *ep = &m->endpoints[i];
+		const char *scope = net_endpoint_scope(ep->host, ep->is_cidr, ep->prefix);
+		cJSON *o = cJSON_CreateObject();
+		char s[300];
+
+		net_format_endpoint(s, sizeof(s), ep->host, ep->is_cidr, ep->prefix, ep->port);
+		cJSON_AddStringToObject(o, "endpoint", s);
+		if (scope) {
+			cJSON_AddStringToObject(o, "reaches", scope);
+			*any_local = true;
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
 	return arr;
 }
 
@@ -169,7 +184,7 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 	}
 	manifest_digest_hex(&m, digest);
 	ms = now_realtime_ms();
-	format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+	format_rfc3339_ms((int64_t)ms, ts);
 	e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "name", m.name);
 	cJSON_AddStringToObject(e, "version", m.version);
@@ -178,8 +193,8 @@ int registry_install(struct agent *a, uid_t uid, const char *dir_in, bool replac
 	cJSON_AddStringToObject(e, "digest", digest);
 	cJSON_AddStringToObject(e, "installed_at", ts);
 	cJSON_AddNumberToObject(e, "uid", uid);
-	cJSON_AddItemToObject(e, "required", perm_array(m.required));
-	cJSON_AddItemToObject(e, "optional", perm_array(m.optional));
+	cJSON_AddItemToObject(e, "required", perm_mask_to_json(m.required));
+	cJSON_AddItemToObject(e, "optional", perm_mask_to_json(m.optional));
 	if (m.n_endpoints > 0) {
 		bool local;
 
@@ -266,7 +281,7 @@ static void list_uid(struct agent *a, uid_t uid, cJSON *arr)
 			uint32_t granted;
 
 			if (name && digest && consent_granted(a, uid, name, digest, &granted) == 0)
-				cJSON_AddItemToObject(e, "granted", perm_array(granted));
+				cJSON_AddItemToObject(e, "granted", perm_mask_to_json(granted));
 		}
 		/* The list stays small: findings come one plugin at a time (registry_vetting). */
 		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(e, "validation"),
@@ -408,7 +423,7 @@ int consent_store(struct agent *a, uid_t uid, const char *name, const char *dige
 		snprintf(err, errlen, "state path too long");
 		return -1;
 	}
-	format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+	format_rfc3339_ms((int64_t)ms, ts);
 	j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "digest", digest);
 	g = cJSON_AddObjectToObject(j, "granted");

@@ -22,9 +22,9 @@
 #include <bpf/bpf.h>
 
 #include "agent.h"
-#include "auditquery.h"
-#include "proto.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "proto/proto.h"
+#include "util/util.h"
 
 struct scan {
 	struct run *r;

@@ -24,47 +24,10 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "perms.h"
-#include "proto.h"
-#include "util.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 
-
-int run_account(struct agent *a, struct client *c, struct run *r, char *err, size_t errlen)
-{
-	char buf[4096];
-	struct passwd pw, *res = NULL;
-
-	/* The name in records is the caller's; the account is who the plugin runs as. */
-	r->owner = c->uid;
-	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-		snprintf(r->user, sizeof(r->user), "%s", res->pw_name);
-	else
-		snprintf(r->user, sizeof(r->user), "%u", (unsigned)c->uid);
-	res = NULL;
-	if (c->uid == 0) {
-		if (!a->cfg.root_run_as[0]) {
-			snprintf(err, errlen, "plugins never run as root; set [agent] root_run_as "
-				 "in the agent config to run them for root");
-			return -1;
-		}
-		if (getpwnam_r(a->cfg.root_run_as, &pw, buf, sizeof(buf), &res) != 0 || !res) {
-			snprintf(err, errlen, "root_run_as account %s does not exist", a->cfg.root_run_as);
-			return -1;
-		}
-	} else if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) != 0 || !res) {
-		snprintf(err, errlen, "uid %u has no passwd entry", (unsigned)c->uid);
-		return -1;
-	}
-	if (res->pw_uid == 0) {
-		snprintf(err, errlen, "refusing to run a plugin as root");
-		return -1;
-	}
-	r->uid = res->pw_uid;
-	r->gid = res->pw_gid;
-	snprintf(r->home, sizeof(r->home), "%s", res->pw_dir);
-	return 0;
-}
 
 static uint32_t lim(uint32_t manifest, uint32_t def, uint32_t max)
 {
@@ -176,16 +139,8 @@ void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, in
 	r->start_ns = now_monotonic_ns();
 	c->tty = proto_bool(msg, "tty");
 	/* Who asked, for every record of this request, even a refusal. */
-	{
-		char buf[1024];
-		struct passwd pw, *res = NULL;
-
-		r->owner = c->uid;
-		if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-			snprintf(r->user, sizeof(r->user), "%s", res->pw_name);
-		else
-			snprintf(r->user, sizeof(r->user), "%u", (unsigned)c->uid);
-	}
+	r->owner = c->uid;
+	uid_name(c->uid, r->user, sizeof(r->user));
 	if (consent_admit(a, c, msg, r, &granted, &need, &code, err, sizeof(err)) < 0) {
 		if (r->plugin[0])
 			run_refuse(a, c, r, code, code == EXIT_CONSENT ? "permission_denied"

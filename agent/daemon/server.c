@@ -17,26 +17,23 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "auditlog.h"
-#include "perms.h"
-#include "proto.h"
-#include "protocheck.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
-void reply_error(struct client *c, int code, const char *fmt, ...)
+
+/*
+ * Open the agent socket and wire the services below the dispatcher to each
+ * other through hooks, so none of them calls up: the audit sink publishes
+ * to the follower service (auditsrv.c), the transport tells the run module
+ * that a client is gone (runconsent.c).
+ */
+int server_listen(struct agent *a, char *err, size_t errlen)
 {
-	char msg[512];
-	va_list ap;
-	cJSON *r = cJSON_CreateObject();
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cJSON_AddStringToObject(r, "type", "error");
-	cJSON_AddNumberToObject(r, "code", code);
-	cJSON_AddStringToObject(r, "message", msg);
-	client_send(c, r);
-	cJSON_Delete(r);
+	a->publish = auditsrv_publish;
+	a->publish_wanted = auditsrv_following;
+	a->client_gone = runs_client_gone;
+	return clientio_listen(a, err, errlen);
 }
 
 static void reply_ok(struct client *c, cJSON *data)
@@ -138,22 +135,6 @@ static void handle_vetting(struct agent *a, struct client *c, const cJSON *msg)
 	reply_ok(c, d);
 }
 
-/* Permission names (a registry array) to a mask; -1 on anything unknown. */
-static int perm_mask(const cJSON *arr, uint32_t *mask)
-{
-	const cJSON *it;
-
-	*mask = 0;
-	cJSON_ArrayForEach(it, arr) {
-		int p = cJSON_IsString(it) ? perm_from_name(it->valuestring) : -1;
-
-		if (p < 0)
-			return -1;
-		*mask |= RAGGED_PERM_BIT(p);
-	}
-	return 0;
-}
-
 /* grant/revoke: by the plugin's owner, for permissions it declares. */
 static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, bool grant)
 {
@@ -169,8 +150,8 @@ static void handle_consent(struct agent *a, struct client *c, const cJSON *msg, 
 		return;
 	}
 	digest = proto_str(e, "digest");
-	if (perm_mask(cJSON_GetObjectItemCaseSensitive(e, "required"), &required) < 0 ||
-	    perm_mask(cJSON_GetObjectItemCaseSensitive(e, "optional"), &declared) < 0) {
+	if (perm_mask_from_json(cJSON_GetObjectItemCaseSensitive(e, "required"), &required) < 0 ||
+	    perm_mask_from_json(cJSON_GetObjectItemCaseSensitive(e, "optional"), &declared) < 0) {
 		/* A registry entry we cannot read grants nothing. */
 		reply_error(c, 1, "registry entry for %s is corrupt; reinstall it", name);
 		cJSON_Delete(e);
@@ -254,7 +235,7 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 	const char *cmd = proto_str(msg, "cmd");
 	char err[256];
 
-	/* Shape and version first (agent/common/protocheck.c): a handler sees only well-formed requests. */
+	/* Shape and version first (agent/common/proto/protocheck.c): a handler sees only well-formed requests. */
 	if (proto_check_request(msg, nfds, err, sizeof(err)) < 0)
 		reply_error(c, EXIT_BAD_INPUT, "%s", err);
 	else if (strcmp(cmd, "status") == 0)

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "agent.h"
-#include "util.h"
-#include "validate.h"
+#include "util/util.h"
+#include "validate/validate.h"
 
 #define VET_THRESHOLD SEV_CRITICAL
 
@@ -74,7 +74,7 @@ int vet_plugin(struct agent *a, const char *dir, const struct manifest *m, uid_t
 		uint64_t ms = now_realtime_ms();
 		char ts[32];
 
-		format_rfc3339_ms((int64_t)(ms / 1000), (long)(ms % 1000) * 1000000L, ts);
+		format_rfc3339_ms((int64_t)ms, ts);
 		acc.at = ts;
 		*summary = validate_record_json(&rep, VET_THRESHOLD, accepted ? &acc : NULL, ts,
 						record ? "install" : "run");

@@ -11,24 +11,53 @@
 #ifndef RAGGED_SYSCALLS_H
 #define RAGGED_SYSCALLS_H
 
-/* Refused with EPERM whatever the arguments. */
-#define RAGGED_SECCOMP_DENY(X) \
-	X(101, ptrace) X(310, process_vm_readv) X(311, process_vm_writev) \
+/*
+ * Refused with EPERM whatever the arguments, one list per kind of thing the
+ * call would do. RAGGED_SECCOMP_DENY_GROUPS(G) pairs each list with the
+ * words a record uses for it (G(what, list), list(X)); the audit naming
+ * (agent/daemon/events.c) takes its categories from here and nowhere else.
+ */
+#define RAGGED_DENY_PROC_ACCESS(X) \
+	X(101, ptrace) X(310, process_vm_readv) X(311, process_vm_writev)
+#define RAGGED_DENY_MOUNT(X) \
 	X(165, mount) X(166, umount2) X(155, pivot_root) X(161, chroot) \
 	X(428, open_tree) X(429, move_mount) X(430, fsopen) X(431, fsconfig) \
-	X(432, fsmount) X(433, fspick) X(442, mount_setattr) \
-	X(321, bpf) X(298, perf_event_open) \
+	X(432, fsmount) X(433, fspick) X(442, mount_setattr)
+#define RAGGED_DENY_BPF_PERF(X) X(321, bpf) X(298, perf_event_open)
+#define RAGGED_DENY_KERNEL_LOAD(X) \
 	X(175, init_module) X(313, finit_module) X(176, delete_module) \
-	X(246, kexec_load) X(320, kexec_file_load) \
-	X(272, unshare) X(308, setns) \
-	X(250, keyctl) X(248, add_key) X(249, request_key) \
-	X(323, userfaultfd) \
-	X(425, io_uring_setup) X(426, io_uring_enter) X(427, io_uring_register) \
+	X(246, kexec_load) X(320, kexec_file_load)
+#define RAGGED_DENY_NAMESPACE(X) X(272, unshare) X(308, setns)
+#define RAGGED_DENY_KEYRING(X) X(250, keyctl) X(248, add_key) X(249, request_key)
+#define RAGGED_DENY_USERFAULTFD(X) X(323, userfaultfd)
+#define RAGGED_DENY_IO_URING(X) X(425, io_uring_setup) X(426, io_uring_enter) X(427, io_uring_register)
+#define RAGGED_DENY_FILE_HANDLE(X) X(303, name_to_handle_at) X(304, open_by_handle_at)
+#define RAGGED_DENY_LEGACY(X) X(154, modify_ldt) X(134, uselib)
+#define RAGGED_DENY_HOST_ADMIN(X) \
 	X(163, acct) X(167, swapon) X(168, swapoff) X(169, reboot) \
 	X(164, settimeofday) X(227, clock_settime) X(159, adjtimex) X(305, clock_adjtime) \
 	X(103, syslog) X(179, quotactl) X(443, quotactl_fd) X(180, nfsservctl) \
-	X(212, lookup_dcookie) X(303, name_to_handle_at) X(304, open_by_handle_at) \
-	X(153, vhangup) X(172, iopl) X(173, ioperm) X(154, modify_ldt) X(134, uselib)
+	X(212, lookup_dcookie) X(153, vhangup) X(172, iopl) X(173, ioperm)
+
+#define RAGGED_SECCOMP_DENY_GROUPS(G) \
+	G("access to another process", RAGGED_DENY_PROC_ACCESS) \
+	G("mount", RAGGED_DENY_MOUNT) \
+	G("bpf or perf", RAGGED_DENY_BPF_PERF) \
+	G("kernel module or image load", RAGGED_DENY_KERNEL_LOAD) \
+	G("namespace", RAGGED_DENY_NAMESPACE) \
+	G("keyring", RAGGED_DENY_KEYRING) \
+	G("userfaultfd", RAGGED_DENY_USERFAULTFD) \
+	G("io_uring", RAGGED_DENY_IO_URING) \
+	G("open by file handle", RAGGED_DENY_FILE_HANDLE) \
+	G("legacy kernel interface", RAGGED_DENY_LEGACY) \
+	G("host administration", RAGGED_DENY_HOST_ADMIN)
+
+/* All of them, X(nr, name): what the filter refuses and the monitor reports. */
+#define RAGGED_SECCOMP_DENY(X) \
+	RAGGED_DENY_PROC_ACCESS(X) RAGGED_DENY_MOUNT(X) RAGGED_DENY_BPF_PERF(X) \
+	RAGGED_DENY_KERNEL_LOAD(X) RAGGED_DENY_NAMESPACE(X) RAGGED_DENY_KEYRING(X) \
+	RAGGED_DENY_USERFAULTFD(X) RAGGED_DENY_IO_URING(X) RAGGED_DENY_FILE_HANDLE(X) \
+	RAGGED_DENY_LEGACY(X) RAGGED_DENY_HOST_ADMIN(X)
 
 /* Refused only for some arguments (see seccomp.c and monitor.bpf.c). */
 #define RAGGED_NR_IOCTL 16
@@ -58,9 +87,15 @@
 #define RAGGED_NR_PRLIMIT64 302
 #define RAGGED_PRIO_PROCESS 0
 #define RAGGED_IOPRIO_WHO_PROCESS 1
+#define RAGGED_SELF_ONLY_SCHED(X) X(142, sched_setparam) X(144, sched_setscheduler) X(314, sched_setattr)
+#define RAGGED_SELF_ONLY_AFFINITY(X) X(203, sched_setaffinity)
 #define RAGGED_SECCOMP_SELF_ONLY(X) \
-	X(141, setpriority) X(142, sched_setparam) X(144, sched_setscheduler) \
-	X(203, sched_setaffinity) X(251, ioprio_set) X(302, prlimit64) X(314, sched_setattr)
+	X(141, setpriority) RAGGED_SELF_ONLY_SCHED(X) RAGGED_SELF_ONLY_AFFINITY(X) \
+	X(251, ioprio_set) X(302, prlimit64)
+/* The words a record uses; setpriority, ioprio_set and prlimit64 depend on their arguments. */
+#define RAGGED_SELF_ONLY_GROUPS(G) \
+	G("scheduling of another process", RAGGED_SELF_ONLY_SCHED) \
+	G("CPU affinity of another process", RAGGED_SELF_ONLY_AFFINITY)
 
 /*
  * The filter's predicate for RAGGED_SECCOMP_SELF_ONLY calls (nr one of

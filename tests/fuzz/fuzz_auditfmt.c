@@ -24,9 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auditlog.h"
-#include "auditquery.h"
-#include "textesc.h"
+#include "audit/audit.h"
+#include "util/util.h"
 
 static char dir[64], path[128];
 static struct auditlog *alog;

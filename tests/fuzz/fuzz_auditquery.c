@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auditlog.h"
-#include "auditquery.h"
+#include "audit/audit.h"
+#include "util/util.h"
 
 #define NOW 1773570645123LL
 
@@ -128,10 +128,10 @@ fuzz_json(const char *s, size_t len)
 		fuzz_append(j);
 	cJSON_Delete(j);
 	if (audit_time_parse(s, &ms) == 0) {
-		char out[AUDIT_TIME_LEN + 1];
+		char out[RFC3339_MS_LEN + 1];
 		int64_t back;
 
-		audit_time_format(ms, out);
+		format_rfc3339_ms(ms, out);
 		if (ms >= 0 && ms <= 253402300799999LL &&
 		    (audit_time_parse(out, &back) != 0 || back != ms))
 			abort();

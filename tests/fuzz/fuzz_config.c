@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_parse.h"
+#include "config/config.h"
 
 static void
 check_limits(const struct ragged_config *c)

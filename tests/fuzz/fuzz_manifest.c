@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manifest.h"
+#include "config/config.h"
 
 static void
 check_ok(const struct manifest *m)

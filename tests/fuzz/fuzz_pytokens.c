@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pyident.h"
-#include "pytokens.h"
-#include "validate.h"
+#include "validate/pyident.h"
+#include "validate/pytokens.h"
+#include "validate/validate.h"
 
 static void check_tokens(const char *src, size_t size, const struct pyt_stream *s)
 {

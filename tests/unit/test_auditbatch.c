@@ -23,9 +23,8 @@
 
 #include <cmocka.h>
 
-#include "auditlog.h"
-#include "textesc.h"
-#include "auditquery.h"
+#include "audit/audit.h"
+#include "util/util.h"
 
 struct fx {
 	char dir[64];

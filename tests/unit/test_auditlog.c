@@ -21,8 +21,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "auditlog.h"
-#include "auditquery.h"
+#include "audit/audit.h"
 
 struct fx {
 	char dir[64];

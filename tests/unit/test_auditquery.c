@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "auditlog.h"
-#include "auditquery.h"
+#include "audit/audit.h"
+#include "util/util.h"
 
 #define NOW 1773570645123LL	/* 2026-03-15T10:30:45.123Z */
 
@@ -74,22 +74,22 @@ test_time_invalid(void **state)
 static void
 test_time_format_roundtrip(void **state)
 {
-	char out[AUDIT_TIME_LEN + 1];
+	char out[RFC3339_MS_LEN + 1];
 	int64_t ms;
 	uint64_t v = 0;
 
-	audit_time_format(NOW, out);
+	format_rfc3339_ms(NOW, out);
 	assert_string_equal(out, "2026-03-15T10:30:45.123Z");
-	audit_time_format(-5, out);
+	format_rfc3339_ms(-5, out);
 	assert_string_equal(out, "1970-01-01T00:00:00.000Z");	/* clamped */
-	audit_time_format(INT64_MAX, out);
+	format_rfc3339_ms(INT64_MAX, out);
 	assert_string_equal(out, "9999-12-31T23:59:59.999Z");
-	audit_time_format(951868800000LL, out);
+	format_rfc3339_ms(951868800000LL, out);
 	assert_string_equal(out, "2000-03-01T00:00:00.000Z");
 	for (int i = 0; i < 20000; i++) {
 		v = v * 6364136223846793005ULL + 1442695040888963407ULL;	/* an LCG */
 		ms = (int64_t)(v % 253402300800000ULL);
-		audit_time_format(ms, out);
+		format_rfc3339_ms(ms, out);
 		assert_int_equal(t(out), ms);
 	}
 }

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "../../agent/daemon/agent.h"
-#include "util.h"
+#include "util/util.h"
 
 #define MAX_CG 8
 #define MAX_KIDS 8

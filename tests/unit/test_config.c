@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config_parse.h"
+#include "config/config.h"
 
 static char err[512];
 

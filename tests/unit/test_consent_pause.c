@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "../../agent/daemon/agent.h"
-#include "util.h"
+#include "util/util.h"
 
 struct fx {
 	struct agent a;

@@ -28,8 +28,8 @@
 #include <bpf/libbpf.h>
 
 #include "../../agent/daemon/agent.h"
-#include "auditlog.h"
-#include "proto.h"
+#include "audit/audit.h"
+#include "proto/proto.h"
 
 #define CGID 0x4242ULL
 #define EV_SIZE ((int)sizeof(struct ragged_event))

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "../../agent/daemon/agent.h"
+#include "maplike.h"
 #include "runslot.h"
 
 static struct net_bpf *swap_skel;
@@ -68,10 +69,7 @@ static int open_maps(struct agent *a, unsigned runs_max, unsigned net_max)
 {
 	if (ut_runslot_open(a, runs_max, &swap_skel) < 0)
 		return -1;
-	a->bpf.file_rules_fd = map_create(BPF_MAP_TYPE_LPM_TRIE, "ut_file_rules",
-					  sizeof(struct ragged_file_key),
-					  sizeof(struct ragged_file_rule), RAGGED_MAX_FILE_RULES,
-					  BPF_F_NO_PREALLOC);
+	a->bpf.file_rules_fd = file_rules_map_create("ut_file_rules");
 	a->bpf.net_rules_fd = map_create(BPF_MAP_TYPE_LPM_TRIE, "ut_net_rules",
 					 sizeof(struct ragged_net_key),
 					 sizeof(struct ragged_net_rule), net_max, BPF_F_NO_PREALLOC);

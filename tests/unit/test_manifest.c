@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "manifest.h"
+#include "config/config.h"
 
 /* Lines 1-5; whatever a test appends starts at line 6. */
 #define HEAD "[plugin]\nname = \"demo\"\nversion = \"1.0.0\"\n" \

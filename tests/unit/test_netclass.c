@@ -2,7 +2,7 @@
 /*
  * Destination classes (include/ragged/netclass.h, the same code the network
  * program runs) and the endpoint scope the install finding and the consent
- * prompt show (agent/common/netaddr.c).
+ * prompt show (agent/common/util/netaddr.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "netaddr.h"
+#include "util/util.h"
 #include "ragged/netclass.h"
 
 /* The class and range length of an address literal, as the program sees it. */

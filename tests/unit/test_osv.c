@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "osv.h"
+#include "validate/osv.h"
 
 /* tests/data, from the repository root or next to <build>/tests/ (or $RAGGED_TEST_DATA). */
 static char data_dir[4096];

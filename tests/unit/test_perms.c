@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "perms.h"
+#include "util/util.h"
 
 static const struct {
 	const char *name;

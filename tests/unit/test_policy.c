@@ -23,8 +23,8 @@
 #include <cmocka.h>
 
 #include "../../agent/daemon/agent.h"
-#include "config_parse.h"
-#include "netaddr.h"
+#include "config/config.h"
+#include "util/util.h"
 
 #define R RAGGED_ACC_READ
 #define W RAGGED_ACC_WRITE
@@ -52,7 +52,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-static void rm_tree(const char *path)
+static void rm_fixture_tree(const char *path)
 {
 	if (path[0])
 		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -131,7 +131,7 @@ static int teardown(void **state)
 	manifest_free(&f->m);
 	if (f->a)
 		config_free(&f->a->cfg);
-	rm_tree(f->tmp);
+	rm_fixture_tree(f->tmp);
 	free(f->a);
 	free(f->r);
 	free(f);

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 struct fx {
 	int sv[2];

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The request table the agent enforces (agent/common/protocheck.c): every
+ * The request table the agent enforces (agent/common/proto/protocheck.c): every
  * refusal names the request and the key; and the table equals
  * docs/protocol-schema.json, request by request, key by key, so the
  * documented protocol and the enforced one cannot drift apart.
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "protocheck.h"
+#include "proto/proto.h"
 
 static void expect(const char *json, int nfds, const char *want)
 {

@@ -18,9 +18,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "pyident.h"
-#include "pytokens.h"
-#include "validate.h"
+#include "validate/pyident.h"
+#include "validate/pytokens.h"
+#include "validate/validate.h"
 
 static char root[4096];	/* the source tree */
 

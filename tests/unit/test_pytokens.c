@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pytokens.h"
+#include "validate/pytokens.h"
 
 static struct pyt_stream S;
 static const char *SRC;

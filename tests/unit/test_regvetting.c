@@ -21,9 +21,9 @@
 #include <cmocka.h>
 
 #include "../../agent/daemon/agent.h"
-#include "auditlog.h"
-#include "proto.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "proto/proto.h"
+#include "util/util.h"
 
 #define USER 1000
 #define OTHER 4242

@@ -35,10 +35,10 @@
 #include <bpf/libbpf.h>
 
 #include "../../agent/daemon/agent.h"
-#include "auditlog.h"
-#include "perms.h"
-#include "proto.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "util/util.h"
+#include "proto/proto.h"
+#include "maplike.h"
 #include "runslot.h"
 
 static struct net_bpf *swap_skel;
@@ -1175,15 +1175,8 @@ static void t_bpf_mode_swap(void **state)
 
 	need_sandbox();
 	f->a.feat.mode = MODE_BPF_LSM;
-	{
-		LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
-
-		f->a.bpf.file_rules_fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, NULL,
-							sizeof(struct ragged_file_key),
-							sizeof(struct ragged_file_rule),
-							RAGGED_MAX_FILE_RULES, &o);
-		assert_true(f->a.bpf.file_rules_fd >= 0);
-	}
+	f->a.bpf.file_rules_fd = file_rules_map_create(NULL);
+	assert_true(f->a.bpf.file_rules_fd >= 0);
 	c = connect_as(f, 0, &s);
 	admin = connect_as(f, 0, &sa);
 	install(f, c, s, MANIFEST("[permissions]\nrequired = [\"read:documents\", \"read:config\"]\n"));

@@ -26,11 +26,9 @@
 #include <cmocka.h>
 
 #include "../../agent/daemon/agent.h"
-#include "auditlog.h"
-#include "auditquery.h"
-#include "perms.h"
-#include "proto.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "util/util.h"
+#include "proto/proto.h"
 
 #define USER 1000
 #define BIT(p) RAGGED_PERM_BIT(RAGGED_PERM_##p)

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "textesc.h"
+#include "util/util.h"
 
 /* What the escapers promise: UTF-8, and no raw control, C1 or format character. */
 static void assert_safe(const char *s)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "toml.h"
+#include "config/toml.h"
 
 static void
 parse_ok(const char *src, struct toml_doc *doc)

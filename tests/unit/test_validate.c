@@ -28,10 +28,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "manifest.h"
-#include "validate_int.h"
-#include "pyrules_int.h"
-#include "validate.h"
+#include "config/config.h"
+#include "validate/validate_int.h"
+#include "validate/pyrules_int.h"
+#include "validate/validate.h"
 
 static char data_dir[4096], examples_dir[4096];
 static bool seen_bad[64], seen_good[64];

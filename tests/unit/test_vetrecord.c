@@ -17,8 +17,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "validate.h"
-#include "validate_int.h"
+#include "validate/validate.h"
+#include "validate/validate_int.h"
 
 static void two_findings(struct validate_report *r)
 {

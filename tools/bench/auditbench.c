@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auditlog.h"
+#include "audit/audit.h"
 
 #define CHUNK 1000
 

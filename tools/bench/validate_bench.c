@@ -12,7 +12,7 @@
  *   C  cached:    the same with a warm cache (before each run of an unchanged plugin)
  * and prints min / median / p90 per method, B/A, and the verdict.
  *
- *   cc -O2 -Iinclude -Iagent/common tools/bench/validate_bench.c agent/common/[a-z]*.c \
+ *   cc -O2 -D_GNU_SOURCE -Iinclude -Iagent/common tools/bench/validate_bench.c $(find agent/common -name '*.c') \
  *      -o build/bench/validate_bench -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lutf8proc
  *   build/bench/validate_bench [-n ITER] [--lines N] [--keep DIR] [--unicode]
  * --unicode writes the generated code's local names in non-ASCII letters.
@@ -28,9 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "manifest.h"
-#include "validate.h"
-#include "validate_int.h"
+#include "config/config.h"
+#include "validate/validate.h"
+#include "validate/validate_int.h"
 
 #define TARGET_MS 50.0
 #define SEED_MS 500.0

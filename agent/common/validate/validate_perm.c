@@ -16,12 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "manifest.h"
-#include "netaddr.h"
+#include "config/config.h"
+#include "util/util.h"
 #include "osv.h"
 #include "osvstamp.h"
-#include "perms.h"
-#include "util.h"
 #include "validate_int.h"
 
 #define P(x) RAGGED_PERM_BIT(RAGGED_PERM_##x)

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,15 +186,75 @@ int random_hex(char out[33])
 	return 0;
 }
 
-void format_rfc3339_ms(int64_t sec, long nsec, char out[32])
+/* Howard Hinnant's civil_from_days: proleptic Gregorian, no libc time zone state. */
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 {
-	time_t t = (time_t)sec;
-	struct tm tm;
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
 
-	gmtime_r(&t, &tm);
-	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, nsec / 1000000);
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* Write v as exactly n decimal digits. */
+static char *put_digits(char *p, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
+#define RFC3339_MS_MAX 253402300799999LL	/* 9999-12-31T23:59:59.999Z */
+
+/* Hand-rolled: this runs once per audit record, and gmtime_r takes a lock. */
+void format_rfc3339_ms(int64_t ms, char out[RFC3339_MS_LEN + 1])
+{
+	int64_t rem;
+	unsigned m, d;
+	int y;
+	char *p = out;
+
+	if (ms < 0)
+		ms = 0;
+	if (ms > RFC3339_MS_MAX)
+		ms = RFC3339_MS_MAX;
+	rem = ms % 86400000;
+	civil_from_days(ms / 86400000, &y, &m, &d);
+	p = put_digits(p, (unsigned)y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, (unsigned)(rem / 3600000), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)(rem / 60000 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)(rem / 1000 % 60), 2);
+	*p++ = '.';
+	p = put_digits(p, (unsigned)(rem % 1000), 3);
+	*p++ = 'Z';
+	*p = '\0';
+}
+
+int uid_name(uid_t uid, char *out, size_t len)
+{
+	char buf[4096];
+	struct passwd pw, *res = NULL;
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res) {
+		snprintf(out, len, "%s", res->pw_name);
+		return 0;
+	}
+	snprintf(out, len, "%u", (unsigned)uid);
+	return -1;
 }
 
 uint64_t now_realtime_ms(void)

@@ -12,8 +12,7 @@
 #include "audit_int.h"
 #include "auditlog.h"
 #include "auditquery.h"
-#include "sha256.h"
-#include "textesc.h"
+#include "util/util.h"
 
 const char audit_zero_hash[AUDITLOG_HASH_HEX + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -310,7 +309,7 @@ int
 audit_serialize(struct auditlog *log, const cJSON *rec)
 {
 	const cJSON *it, *ts = NULL, *ev = NULL, *enf = NULL;
-	char tbuf[AUDIT_TIME_LEN + 1];
+	char tbuf[RFC3339_MS_LEN + 1];
 
 	cJSON_ArrayForEach(it, rec) {
 		if (key_is(it, "timestamp")) {
@@ -327,7 +326,7 @@ audit_serialize(struct auditlog *log, const cJSON *rec)
 	if (ev == NULL)
 		goto inval;
 	if (ts == NULL)
-		audit_time_format(audit_clock_ms(CLOCK_REALTIME), tbuf);
+		format_rfc3339_ms(audit_clock_ms(CLOCK_REALTIME), tbuf);
 	log->len = 0;
 	if (put(log, "{\"timestamp\":", 13) < 0 ||
 	    put_str(log, ts != NULL ? ts->valuestring : tbuf) < 0 ||

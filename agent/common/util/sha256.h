@@ -3,8 +3,8 @@
  * SHA-256, the one digest of the product (audit chain, manifests, plugin
  * content, cache keys). Two implementations of the same symbols: sha256.c
  * (in the common archive) calls OpenSSL's, which uses the CPU's SHA
- * instructions, for the agent's audit writer; agent/ctl/sha256_builtin.c is
- * a plain C one that raggedctl links instead, so that starting the client
+ * instructions, for the agent's audit writer; agent/ctl/sha256_nettle.c is
+ * Nettle's that raggedctl links instead, so that starting the client
  * (every `raggedctl run`) does not load and relocate libcrypto.
  */
 #ifndef RAGGED_SHA256_H

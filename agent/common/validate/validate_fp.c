@@ -24,8 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sha256.h"
-#include "util.h"
+#include "util/util.h"
 #include "validate_int.h"
 
 unsigned validate_fp_settle_s = 2;

@@ -20,10 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "manifest.h"
+#include "config/config.h"
 #include "osv.h"
-#include "sha256.h"
-#include "util.h"
+#include "util/util.h"
 #include "validate_int.h"
 
 enum ftype { FT_OTHER, FT_PY, FT_SH, FT_ELF, FT_PYC };

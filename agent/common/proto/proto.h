@@ -26,4 +26,7 @@ const char *proto_str(const cJSON *o, const char *key);
 int proto_bool(const cJSON *o, const char *key);
 int proto_int(const cJSON *o, const char *key, long long *out);
 
+/* The request table every request is checked against. */
+#include "protocheck.h"
+
 #endif

@@ -25,11 +25,31 @@ int mkdir_p(const char *path, mode_t mode);
 int write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* 16 random bytes as 32 lowercase hex characters. */
 int random_hex(char out[33]);
-/* RFC 3339 UTC with milliseconds from a CLOCK_REALTIME timespec-ish pair. */
-void format_rfc3339_ms(int64_t sec, long nsec, char out[32]);
+/*
+ * The one time format of records, replies and state files: ms since the
+ * epoch as RFC 3339 UTC with milliseconds, "YYYY-MM-DDTHH:MM:SS.mmmZ",
+ * clamped to years 0000-9999.
+ */
+#define RFC3339_MS_LEN 24	/* "2026-03-15T10:30:45.123Z" */
+void format_rfc3339_ms(int64_t ms, char out[RFC3339_MS_LEN + 1]);
 uint64_t now_realtime_ms(void);
 uint64_t now_monotonic_ns(void);
+/*
+ * The account name of uid for records and replies, or the uid in decimal
+ * when it has none: 0 named, -1 numeric (out holds a string either way).
+ */
+int uid_name(uid_t uid, char *out, size_t len);
 /* rm -r without following symlinks or crossing mounts. */
 void rm_tree(const char *path);
+
+/*
+ * The other small utilities, behind this one header: network classes,
+ * permission names, Prometheus text, text escaping.
+ */
+#include "netaddr.h"
+#include "perms.h"
+#include "promfmt.h"
+#include "sha256.h"
+#include "textesc.h"
 
 #endif

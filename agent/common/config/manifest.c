@@ -16,9 +16,7 @@
 #include "config_parse.h"
 #include "manifest.h"
 #include "manifest_check.h"
-#include "netaddr.h"
-#include "perms.h"
-#include "sha256.h"
+#include "util/util.h"
 #include "toml.h"
 
 #define DESCRIPTION_MAX 1024

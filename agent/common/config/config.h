@@ -71,4 +71,11 @@ int config_load(const char *path, int explicit_path, struct ragged_config *c,
 		char *err, size_t errlen);
 void config_free(struct ragged_config *c);
 
+/*
+ * The rest of this subsystem's public interface (the one header other
+ * modules include): parsing from a buffer, limit bounds, manifests.
+ */
+#include "config_parse.h"
+#include "manifest.h"
+
 #endif

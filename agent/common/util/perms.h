@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "ragged/perms.h"
 
 enum perm_risk { RISK_NONE, RISK_MEDIUM, RISK_HIGH };
@@ -22,5 +24,12 @@ const char *perm_name(enum ragged_perm p);
 const char *perm_risk_name(enum perm_risk r);
 /* The permission an unknown name most likely meant, or NULL ("did you mean"). */
 const char *perm_suggest(const char *name);
+/*
+ * A permission mask as a JSON array of names (catalog order), and back:
+ * the latter sets the bit of every known name and returns -1 when any
+ * entry is not a known name (the caller decides whether that is corrupt).
+ */
+cJSON *perm_mask_to_json(uint32_t mask);
+int perm_mask_from_json(const cJSON *arr, uint32_t *mask);
 
 #endif

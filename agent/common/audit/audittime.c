@@ -6,6 +6,7 @@
 #include <ctype.h>
 
 #include "auditquery.h"
+#include "util/util.h"
 
 /* Howard Hinnant's days_from_civil: proleptic Gregorian, no libc time zone state. */
 static int64_t
@@ -20,66 +21,6 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-#define AUDIT_MS_MAX 253402300799999LL	/* 9999-12-31T23:59:59.999Z */
-
-/* Write v as exactly n decimal digits. */
-static char *
-put_digits(char *p, unsigned v, int n)
-{
-	for (int i = n - 1; i >= 0; i--, v /= 10)
-		p[i] = (char)('0' + v % 10);
-	return p + n;
-}
-
-/* Hand-rolled: this runs once per audit record, and gmtime_r takes a lock. */
-void
-audit_time_format(int64_t ms, char out[AUDIT_TIME_LEN + 1])
-{
-	int64_t rem;
-	unsigned m, d;
-	int y;
-	char *p = out;
-
-	if (ms < 0)
-		ms = 0;
-	if (ms > AUDIT_MS_MAX)
-		ms = AUDIT_MS_MAX;
-	rem = ms % 86400000;
-	civil_from_days(ms / 86400000, &y, &m, &d);
-	p = put_digits(p, (unsigned)y, 4);
-	*p++ = '-';
-	p = put_digits(p, m, 2);
-	*p++ = '-';
-	p = put_digits(p, d, 2);
-	*p++ = 'T';
-	p = put_digits(p, (unsigned)(rem / 3600000), 2);
-	*p++ = ':';
-	p = put_digits(p, (unsigned)(rem / 60000 % 60), 2);
-	*p++ = ':';
-	p = put_digits(p, (unsigned)(rem / 1000 % 60), 2);
-	*p++ = '.';
-	p = put_digits(p, (unsigned)(rem % 1000), 3);
-	*p++ = 'Z';
-	*p = '\0';
 }
 
 /* Exactly n digits at *p, advancing it. -1 when any is missing. */

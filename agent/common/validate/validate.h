@@ -32,6 +32,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "osvstamp.h"
+
 struct manifest;
 
 enum severity { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Offline OSV lookups with PEP 440 ordering (osv.h). */
 #include "osv.h"
-#include "sha256.h"
+#include "util/util.h"
 
 #include <ctype.h>
 #include <dirent.h>

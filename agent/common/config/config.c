@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "config_parse.h"
-#include "netaddr.h"
+#include "util/util.h"
 #include "toml.h"
 
 #define RESOURCE_PATHS_MAX 64

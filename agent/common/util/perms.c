@@ -125,3 +125,30 @@ perm_suggest(const char *name)
 	}
 	return best && best_d * 3 <= (len > 6 ? len : 6) ? best : NULL;
 }
+
+cJSON *perm_mask_to_json(uint32_t mask)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int p = 0; arr && p < RAGGED_PERM_COUNT; p++)
+		if (mask & RAGGED_PERM_BIT(p))
+			cJSON_AddItemToArray(arr, cJSON_CreateString(perm_name((enum ragged_perm)p)));
+	return arr;
+}
+
+int perm_mask_from_json(const cJSON *arr, uint32_t *mask)
+{
+	const cJSON *it;
+	int rc = 0;
+
+	*mask = 0;
+	cJSON_ArrayForEach(it, arr) {
+		int p = cJSON_IsString(it) ? perm_from_name(it->valuestring) : -1;
+
+		if (p < 0)
+			rc = -1;
+		else
+			*mask |= RAGGED_PERM_BIT(p);
+	}
+	return rc;
+}

@@ -14,7 +14,6 @@
 
 #include <cjson/cJSON.h>
 
-#define AUDIT_TIME_LEN 24	/* "2026-03-15T10:30:45.123Z" */
 #define AUDIT_NAME_MAX 64	/* plugin names, docs/contract.md §3 */
 #define AUDIT_USER_MAX 64
 
@@ -24,8 +23,6 @@ extern const char *const audit_result_names[];
 bool audit_event_known(const char *name);
 bool audit_result_known(const char *name);
 
-/* ms since the epoch as "YYYY-MM-DDTHH:MM:SS.mmmZ"; clamped to years 0000-9999. */
-void audit_time_format(int64_t ms, char out[AUDIT_TIME_LEN + 1]);
 /*
  * Strict RFC 3339 ("2026-03-15T10:30:45Z", ".123", "+02:00") or a bare
  * date ("2026-03-15" = midnight UTC). Fractions beyond ms are truncated.

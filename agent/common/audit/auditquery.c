@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "auditquery.h"
+#include "util/util.h"
 
 const char *const audit_event_names[] = {
 	"plugin_installed", "plugin_loaded", "validation_finding",
@@ -164,11 +165,11 @@ auditquery_option(struct auditquery *q, const char *opt, const char *val,
 int
 auditquery_check(const struct auditquery *q, char *err, size_t errlen)
 {
-	char a[AUDIT_TIME_LEN + 1], b[AUDIT_TIME_LEN + 1];
+	char a[RFC3339_MS_LEN + 1], b[RFC3339_MS_LEN + 1];
 
 	if (q->has_since && q->has_until && q->since_ms > q->until_ms) {
-		audit_time_format(q->since_ms, a);
-		audit_time_format(q->until_ms, b);
+		format_rfc3339_ms(q->since_ms, a);
+		format_rfc3339_ms(q->until_ms, b);
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "--until: %s is before --since %s", b, a);
 		return -1;
@@ -261,7 +262,7 @@ cJSON *
 auditquery_to_json(const struct auditquery *q)
 {
 	cJSON *o = cJSON_CreateObject();
-	char t[AUDIT_TIME_LEN + 1];
+	char t[RFC3339_MS_LEN + 1];
 	bool ok = o != NULL;
 
 	if (ok && q->plugin[0] != '\0')
@@ -271,11 +272,11 @@ auditquery_to_json(const struct auditquery *q)
 	if (ok && q->result[0] != '\0')
 		ok = cJSON_AddStringToObject(o, "result", q->result) != NULL;
 	if (ok && q->has_since) {
-		audit_time_format(q->since_ms, t);
+		format_rfc3339_ms(q->since_ms, t);
 		ok = cJSON_AddStringToObject(o, "since", t) != NULL;
 	}
 	if (ok && q->has_until) {
-		audit_time_format(q->until_ms, t);
+		format_rfc3339_ms(q->until_ms, t);
 		ok = cJSON_AddStringToObject(o, "until", t) != NULL;
 	}
 	if (!ok) {

@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "perms.h"
-#include "textesc.h"
+#include "util/util.h"
 #include "validate_int.h"
 
 #define R(id, sev, title, fix) { id, sev, title, fix }
