@@ -270,11 +270,6 @@ static int read_regular(struct walk *w, int fd, const char *rel, const struct st
 	return 0;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int walk_dir(struct walk *w, int dfd, const char *prefix, unsigned depth);
 
 static int walk_entry(struct walk *w, int dfd, const char *name, const char *prefix,
@@ -360,40 +355,21 @@ static int walk_entry(struct walk *w, int dfd, const char *name, const char *pre
 static int walk_dir(struct walk *w, int dfd, const char *prefix, unsigned depth)
 {
 	DIR *d = fdopendir(dfd);
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
+	char **names;
+	size_t n;
 	int rc = 0;
 
 	if (!d) {
 		close(dfd);
 		return 0;
 	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(*nn));
-
-			if (!nn) {
-				rc = -1;
-				break;
-			}
-			names = nn;
-		}
-		if (!(names[n] = strdup(de->d_name))) {
-			rc = -1;
-			break;
-		}
-		n++;
+	if (dir_sorted_names(d, &names, &n) < 0) {
+		closedir(d);
+		return -1;
 	}
-	/* Sorted: the digest must not depend on the directory's order. */
-	qsort(names, n, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = walk_entry(w, dirfd(d), names[i], prefix, depth);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	dir_names_free(names, n);
 	closedir(d);
 	return rc;
 }

@@ -58,20 +58,12 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* 0, or -1: unreadable, over a cap, out of memory (no fingerprint then). */
-static int fp_dir(struct fpwalk *f, int dfd, const char *prefix, unsigned depth)
+int dir_sorted_names(DIR *d, char ***out, size_t *count)
 {
-	DIR *d = fdopendir(dfd);
-	char **names = NULL, rel[PATH_MAX], target[PATH_MAX];
+	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	struct stat st;
-	int rc = 0;
 
-	if (!d) {
-		close(dfd);
-		return -1;
-	}
 	errno = 0;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -79,22 +71,49 @@ static int fp_dir(struct fpwalk *f, int dfd, const char *prefix, unsigned depth)
 		if (n == cap) {
 			char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(*nn));
 
-			if (!nn) {
-				rc = -1;
-				break;
-			}
+			if (!nn)
+				goto fail;
 			names = nn;
 		}
-		if (!(names[n] = strdup(de->d_name))) {
-			rc = -1;
-			break;
-		}
+		if (!(names[n] = strdup(de->d_name)))
+			goto fail;
 		n++;
+		errno = 0;
 	}
 	if (errno)
-		rc = -1;
-	if (rc == 0)
+		goto fail;
+	if (n)
 		qsort(names, n, sizeof(*names), cmp_name);
+	*out = names;
+	*count = n;
+	return 0;
+fail:
+	dir_names_free(names, n);
+	return -1;
+}
+
+void dir_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* 0, or -1: unreadable, over a cap, out of memory (no fingerprint then). */
+static int fp_dir(struct fpwalk *f, int dfd, const char *prefix, unsigned depth)
+{
+	DIR *d = fdopendir(dfd);
+	char **names = NULL, rel[PATH_MAX], target[PATH_MAX];
+	size_t n = 0;
+	struct stat st;
+	int rc = 0;
+
+	if (!d) {
+		close(dfd);
+		return -1;
+	}
+	if (dir_sorted_names(d, &names, &n) < 0)
+		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		ssize_t len;
 
@@ -125,9 +144,7 @@ static int fp_dir(struct fpwalk *f, int dfd, const char *prefix, unsigned depth)
 			rc = fp_dir(f, sub, target, depth + 1);
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	dir_names_free(names, n);
 	closedir(d);
 	return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef RAGGED_VALIDATE_INT_H
 #define RAGGED_VALIDATE_INT_H
 
+#include <dirent.h>
 #include <stdarg.h>
 
 #include "validate.h"
@@ -85,5 +86,12 @@ void vperm_check(struct vctx *v);
 void vdeps_check(struct vctx *v, const char *osv_dir);
 /* The age of the advisory data (never cached: it grows); dep-db-stale when too old. */
 void vdeps_freshness(struct vctx *v, const char *osv_dir, unsigned max_age_days);
+/*
+ * validate_fp.c: the entries of a directory but "." and "..", sorted by
+ * name (neither the digest nor the fingerprint may depend on the order the
+ * directory lists them in). 0, or -1: out of memory or a readdir error.
+ */
+int dir_sorted_names(DIR *d, char ***names, size_t *n);
+void dir_names_free(char **names, size_t n);
 
 #endif
