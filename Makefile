@@ -18,6 +18,7 @@ BUILD    ?= build
 # One spelling of the build dir: the -MMD dependency files name their targets
 # as the compiler saw them, so a build with BUILD=build after one with
 # BUILD=$(abspath build) would otherwise never see header changes.
+BUILD_GIVEN := $(BUILD)
 override BUILD := $(abspath $(BUILD))
 ARCH     := x86
 
@@ -77,6 +78,11 @@ FUZZ_BINS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 .PHONY: all test-bins deps deps-build test test-unit test-native coverage demo fuzz bench clean
 all: $(BUILD)/raggedd $(BUILD)/raggedctl
 test-bins: $(PLUGINS) $(UNIT_BINS)
+# A target named with the build dir as given (make build/raggedd, make
+# BUILD=build-cov build-cov/raggedd) is the same file as its absolute name.
+ifneq ($(BUILD_GIVEN),$(BUILD))
+$(BUILD_GIVEN)/%: $(BUILD)/% ;
+endif
 
 # Intermediates are products too (skeletons are read by people, objects by
 # bpftool and vmtest): never deleted after a build.

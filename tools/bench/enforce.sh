@@ -215,8 +215,8 @@ for op in $OPS; do
 			op, a, b, c, d, a / b, c / b, d / b, pa, pc, pd
 		printf "enforce_bench mode=%s op=%s a_ns=%.0f b_ns=%.0f c_ns=%.0f d_ns=%.0f a_b=%.3f c_b=%.3f d_b=%.3f a_b_paired=%.3f c_b_paired=%.3f d_b_paired=%.3f\n",
 			mode, op, a, b, c, d, a / b, c / b, d / b, pa, pc, pd >> kv
-		printf "BENCH metric=loop_%s_sandboxed_%s target=1.10 ratio=%.3f base=%.0f value=%.0f\n", op, mode, a / b, b, a >> kv
-		printf "BENCH metric=loop_%s_outside_%s target=1.02 ratio=%.3f base=%.0f value=%.0f\n", op, mode, c / b, b, c >> kv }'
+		printf "BENCH metric=loop_%s_sandboxed_%s target=1.10 ratio=%.3f base=%.2f value=%.2f\n", op, mode, a / b, b, a >> kv
+		printf "BENCH metric=loop_%s_outside_%s target=1.02 ratio=%.3f base=%.2f value=%.2f\n", op, mode, c / b, b, c >> kv }'
 done
 cat "$D/kv"
 
@@ -275,8 +275,8 @@ for pair in ragged_connect4:e_connect4:cgroup/connect4 ragged_sock_cre:e_sock_cr
 	awk -v rn="$rn" -v en="$en" -v hook="$hook" -v ra="${ra:-0}" -v rca="${rca:-0}" -v re="${re:-0}" -v rce="${rce:-0}" \
 		-v ea="${ea:-0}" -v ee="${ee:-0}" -v mode="$MODE" -v kv="$D/kv2" 'BEGIN {
 		xa = "-"; xe = "-"; sa = "-"; se = "-"; sea = "-"; see = "-"
-		if (ea > 0 && rca > 0) xa = sprintf("%.2f", ra / ea)
-		if (ee > 0 && rce > 0) xe = sprintf("%.2f", re / ee)
+		if (ea > 0 && rca > 0) xa = sprintf("%.3f", ra / ea)
+		if (ee > 0 && rce > 0) xe = sprintf("%.3f", re / ee)
 		if (rca > 0) sa = sprintf("%.0f", ra)
 		if (rce > 0) se = sprintf("%.0f", re)
 		if (ea > 0) sea = sprintf("%.0f", ea)
@@ -285,9 +285,9 @@ for pair in ragged_connect4:e_connect4:cgroup/connect4 ragged_sock_cre:e_sock_cr
 		printf "enforce_bench_bpf mode=%s prog=%s ns_a=%s runs_a=%d ns_e=%s runs_e=%d empty_a=%s empty_e=%s x_a=%s x_e=%s\n", mode, rn, ra, rca, re, rce, ea, ee, xa, xe >> kv
 		# One line per metric, for the summary table of make bench.
 		if (xa != "-")
-			printf "BENCH metric=decision_%s_%s target=2.0 ratio=%s base=%.0f value=%.0f\n", substr(en, 3), mode, xa, ea, ra >> kv
+			printf "BENCH metric=decision_%s_%s target=2.0 ratio=%s base=%.2f value=%.2f\n", substr(en, 3), mode, xa, ea, ra >> kv
 		if (xe != "-")
-			printf "BENCH metric=decision_outside_%s_%s target=2.0 ratio=%s base=%.0f value=%.0f\n", substr(en, 3), mode, xe, ee, re >> kv
+			printf "BENCH metric=decision_outside_%s_%s target=2.0 ratio=%s base=%.2f value=%.2f\n", substr(en, 3), mode, xe, ee, re >> kv
 	}'
 done
 cat "$D/kv2"
@@ -351,7 +351,7 @@ if [ -n "$SCALE" ]; then
 		    hook["ragged_sock_cre"] = "sock_create"}
 	     $1 == 1 {b[$2] = $3} {v[$1 " " $2] = $3}
 	     END {for (k in v) {split(k, x, " "); if (x[1] != 1 && b[x[2]] > 0)
-		printf "BENCH metric=scale_%s_n%s_%s target=2.0 ratio=%.3f base=%.1f value=%.1f\n", hook[x[2]], x[1], mode, v[k] / b[x[2]], b[x[2]], v[k]}}' \
+		printf "BENCH metric=scale_%s_n%s_%s target=2.0 ratio=%.3f base=%.2f value=%.2f\n", hook[x[2]], x[1], mode, v[k] / b[x[2]], b[x[2]], v[k]}}' \
 		mode="$MODE" "$D/kv3" | sort -u
 fi
 
