@@ -48,7 +48,8 @@ suite integration ./tests/integration/run.sh
 # Every bench once at a tiny size: it runs, its BENCH lines add up (no target judged).
 suite bench-smoke ./tools/bench/all.sh --smoke
 suite coverage ./tools/coverage.sh
-suite vmtest ./vmtest/run.sh --timeout "${VMTEST_TIMEOUT:-600}"
+# Per boot: the whole suite takes about 12 minutes of a TCG guest.
+suite vmtest ./vmtest/run.sh --timeout "${VMTEST_TIMEOUT:-1500}"
 suite vmtest-systemd ./vmtest/run.sh --systemd --timeout "${VMTEST_TIMEOUT:-600}"
 
 rm -rf "$LOG"

@@ -3,7 +3,7 @@
 #   make vmtest-kernels              download the kernel matrix (idempotent)
 #   make vmtest                      boot every kernel and run the suite
 #   make vmtest KERNELS="6.1 7.3"    only these (space or comma separated)
-#   make vmtest VMTEST_TIMEOUT=600   per-boot timeout in seconds
+#   make vmtest VMTEST_TIMEOUT=1500  per-boot timeout in seconds
 #   make vmtest-systemd              systemd as PID 1, the agent as its service
 #                                    (oldest and newest kernel; KERNELS= too)
 #
@@ -11,7 +11,7 @@
 # the include (e.g. VMTEST_DEPS := all) to build first.
 
 VMTEST_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
-VMTEST_TIMEOUT ?= 300
+VMTEST_TIMEOUT ?= 1500
 VMTEST_DEPS ?=
 
 .PHONY: vmtest-kernels vmtest vmtest-systemd
