@@ -139,6 +139,9 @@ t_tty_prompt_abandoned_thaws_and_ends() {
 	while [ $i -lt 100 ] && [ -n "$(pids_of "ttyprobe ask")" ]; do sleep 0.05; i=$((i + 1)); done
 	[ -z "$(pids_of "ttyprobe ask")" ] && pass "the frozen run is ended, no process left" ||
 		fail "plugin processes left: $(pids_of "ttyprobe ask")"
+	# The agent writes the closing records when its loop sees the client
+	# gone, which can come after raggedctl and the plugin are (slow guests).
+	wait_until 300 audit_has '"event":"plugin_failed".*"plugin":"ttyintr"'
 	new_audit > "$RAGGED_T/ti.rec"
 	expect_line "$RAGGED_T/ti.rec" '"event":"permission_denied".*"plugin":"ttyintr".*"prompt abandoned"' "recorded as denied"
 	expect_line "$RAGGED_T/ti.rec" '"event":"plugin_failed".*"plugin":"ttyintr"' "the run's end is recorded"
