@@ -10,19 +10,10 @@ N=${N:-50}
 mkdir -p "$B/bench"
 cc -O2 -Wall -Wextra -Werror "$ROOT/tools/bench/consentbench.c" -o "$B/bench/consentbench"
 
-D=$(mktemp -d /tmp/ragged-cbench.XXXXXX); chmod 755 "$D"
-TAG="ragged-cbench-$$"
-export RAGGED_SOCKET="$D/agent.sock"
+. "$ROOT/tools/bench/benchlib.sh"
+bench_scratch cbench
 mkdir -p "$D/docs" "$D/plugin"
-cat > "$D/agent.toml" <<EOC
-[paths]
-socket = "$RAGGED_SOCKET"
-state_dir = "$D/state"
-audit_log = "$D/audit.jsonl"
-bpffs = "/sys/fs/bpf/$TAG"
-cgroup = "$TAG"
-[agent]
-root_run_as = "nobody"
+{ bench_agent_toml; cat <<EOC; } > "$D/agent.toml"
 [resources]
 documents = ["$D/docs"]
 EOC

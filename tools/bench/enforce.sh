@@ -60,9 +60,8 @@ for f in raggedd raggedctl plugins/loopbench bench/bpfstats bench/empty.bpf.o; d
 done
 STATS="$B/bench/bpfstats"
 
-D=$(mktemp -d /tmp/ragged-ebench.XXXXXX); chmod 755 "$D"
-TAG="ragged-ebench-$$"
-export RAGGED_SOCKET="$D/agent.sock"
+. "$ROOT/tools/bench/benchlib.sh"
+bench_scratch ebench
 TPORT=$((20000 + $$ % 20000))
 CG2=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
 [ -n "$CG2" ] || { echo "enforce bench: no cgroup v2 mount" >&2; exit 1; }
@@ -74,15 +73,7 @@ LPID=
 
 mkdir -p "$D/docs" "$D/plugin" "$D/s"
 echo "a document" > "$D/docs/doc.txt"; chmod 644 "$D/docs/doc.txt"
-cat > "$D/agent.toml" <<EOC
-[paths]
-socket = "$RAGGED_SOCKET"
-state_dir = "$D/state"
-audit_log = "$D/audit.jsonl"
-bpffs = "/sys/fs/bpf/$TAG"
-cgroup = "$TAG"
-[agent]
-root_run_as = "nobody"
+{ bench_agent_toml; cat <<EOC; } > "$D/agent.toml"
 [resources]
 documents = ["$D/docs"]
 dns_resolvers = ["127.0.0.1"]

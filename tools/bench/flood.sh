@@ -24,19 +24,9 @@ if command -v make > /dev/null; then
 	make -s -C "$ROOT" build/raggedd build/raggedctl build/plugins/hog > /dev/null
 fi
 
-D=$(mktemp -d /tmp/ragged-fbench.XXXXXX); chmod 755 "$D"
-TAG="ragged-fbench-$$"
-export RAGGED_SOCKET="$D/agent.sock"
-cat > "$D/agent.toml" <<EOC
-[paths]
-socket = "$RAGGED_SOCKET"
-state_dir = "$D/state"
-audit_log = "$D/audit.jsonl"
-bpffs = "/sys/fs/bpf/$TAG"
-cgroup = "$TAG"
-[agent]
-root_run_as = "nobody"
-EOC
+. "$ROOT/tools/bench/benchlib.sh"
+bench_scratch fbench
+bench_agent_toml > "$D/agent.toml"
 mkdir -p "$D/plugin"
 cp "$B/plugins/hog" "$D/plugin/"
 printf '[plugin]\nname = "flood"\nversion = "1.0.0"\ntype = "command"\nentry = ["./hog"]\n[limits]\ncpu_seconds = 300\n' \

@@ -16,19 +16,9 @@ B="$ROOT/build"
 N=${N:-10}
 [ "$(id -u)" -eq 0 ] || { echo "limits bench: run as root" >&2; exit 1; }
 
-D=$(mktemp -d /tmp/ragged-lbench.XXXXXX); chmod 755 "$D"
-TAG="ragged-lbench-$$"
-export RAGGED_SOCKET="$D/agent.sock"
-cat > "$D/agent.toml" <<EOC
-[paths]
-socket = "$RAGGED_SOCKET"
-state_dir = "$D/state"
-audit_log = "$D/audit.jsonl"
-bpffs = "/sys/fs/bpf/$TAG"
-cgroup = "$TAG"
-[agent]
-root_run_as = "nobody"
-EOC
+. "$ROOT/tools/bench/benchlib.sh"
+bench_scratch lbench
+bench_agent_toml > "$D/agent.toml"
 "$B/raggedd" --config "$D/agent.toml" --foreground > "$D/agent.log" 2>&1 &
 APID=$!
 trap 'kill -TERM $APID 2>/dev/null; wait $APID 2>/dev/null; rm -rf "$D"' EXIT INT TERM

@@ -22,20 +22,12 @@ if command -v make > /dev/null; then
 		build/plugins/loadprobe > /dev/null || exit 1
 fi
 
-D=$(mktemp -d /tmp/ragged-lbench.XXXXXX); chmod 755 "$D"
-TAG="ragged-lbench-$$"
-export RAGGED_SOCKET="$D/agent.sock" RAGGED_BUILD="$B" RAGGED_T="$D" RAGGED_ROOT="$ROOT"
+. "$ROOT/tools/bench/benchlib.sh"
+bench_scratch lbench
+export RAGGED_BUILD="$B" RAGGED_T="$D" RAGGED_ROOT="$ROOT"
 mkdir -p "$D/plugins" "$D/docs"; chmod 755 "$D/plugins"
 echo "top secret" > "$D/secret.txt"; chmod 644 "$D/secret.txt"
-cat > "$D/agent.toml" <<EOC
-[paths]
-socket = "$RAGGED_SOCKET"
-state_dir = "$D/state"
-audit_log = "$D/log/audit.jsonl"
-bpffs = "/sys/fs/bpf/$TAG"
-cgroup = "$TAG"
-[agent]
-root_run_as = "nobody"
+{ bench_agent_toml "$D/log/audit.jsonl"; cat <<EOC; } > "$D/agent.toml"
 [resources]
 documents = ["$D/docs"]
 EOC

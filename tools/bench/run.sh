@@ -79,21 +79,9 @@ cc -O2 -Wall -Wextra -Werror $LINK "$ROOT/tools/bench/firstinsn.c" -o "$OUT/firs
 BWRAP=$(command -v bwrap || true)
 [ -n "$BWRAP" ] || echo "bench: bwrap not installed: method B is reported unavailable" >&2
 
-D=$(mktemp -d /tmp/ragged-bench.XXXXXX)
-chmod 755 "$D"
-TAG="ragged-bench-$$"
-export RAGGED_SOCKET="$D/agent.sock"
-cat > "$D/agent.toml" <<EOC
-[paths]
-socket = "$RAGGED_SOCKET"
-state_dir = "$D/state"
-audit_log = "$D/log/audit.jsonl"
-bpffs = "/sys/fs/bpf/$TAG"
-cgroup = "$TAG"
-
-[agent]
-root_run_as = "nobody"
-EOC
+. "$ROOT/tools/bench/benchlib.sh"
+bench_scratch bench
+bench_agent_toml "$D/log/audit.jsonl" > "$D/agent.toml"
 
 AGENT_PID=""
 STRACE_PID=""

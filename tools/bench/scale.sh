@@ -26,19 +26,9 @@ IDLE_S=${SCALE_IDLE_S:-3}
 for f in raggedd raggedctl plugins/hog; do
 	[ -x "$B/$f" ] || { echo "scale bench: $B/$f missing: run make all test-bins" >&2; exit 1; }
 done
-D=$(mktemp -d /tmp/ragged-sbench.XXXXXX); chmod 755 "$D"
-TAG="ragged-sbench-$$"
-export RAGGED_SOCKET="$D/agent.sock"
-cat > "$D/agent.toml" <<EOC
-[paths]
-socket = "$RAGGED_SOCKET"
-state_dir = "$D/state"
-audit_log = "$D/audit.jsonl"
-bpffs = "/sys/fs/bpf/$TAG"
-cgroup = "$TAG"
-[agent]
-root_run_as = "nobody"
-EOC
+. "$ROOT/tools/bench/benchlib.sh"
+bench_scratch sbench
+bench_agent_toml > "$D/agent.toml"
 mkdir -p "$D/plugin"
 cp "$B/plugins/hog" "$D/plugin/"
 printf '[plugin]\nname = "scale"\nversion = "1.0.0"\ntype = "command"\nentry = ["./hog"]\n[limits]\ncpu_seconds = 300\nwall_seconds = 3600\n' \
