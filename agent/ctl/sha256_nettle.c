@@ -47,14 +47,3 @@ void sha256_digest(const void *p, size_t n, unsigned char out[SHA256_BYTES])
 	sha256_update(&c, p, n);
 	sha256_final(&c, out);
 }
-
-void sha256_hex(const unsigned char md[SHA256_BYTES], char out[2 * SHA256_BYTES + 1])
-{
-	static const char hx[] = "0123456789abcdef";
-
-	for (int i = 0; i < SHA256_BYTES; i++) {
-		out[2 * i] = hx[md[i] >> 4];
-		out[2 * i + 1] = hx[md[i] & 15];
-	}
-	out[2 * SHA256_BYTES] = '\0';
-}

@@ -286,3 +286,15 @@ void rm_tree(const char *path)
 	if (path[0])
 		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
+
+/* The hex form of a digest: formatting, the same whichever SHA-256 computed it. */
+void sha256_hex(const unsigned char md[SHA256_BYTES], char out[2 * SHA256_BYTES + 1])
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (int i = 0; i < SHA256_BYTES; i++) {
+		out[2 * i] = hx[md[i] >> 4];
+		out[2 * i + 1] = hx[md[i] & 15];
+	}
+	out[2 * SHA256_BYTES] = '\0';
+}
