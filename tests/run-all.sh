@@ -38,6 +38,8 @@ suite() { # suite NAME COMMAND...
 	cat "$LOG/$name.log"
 	echo "== $name: exit $rc in $(( $(date +%s) - start ))s"
 	tally "$LOG/$name.log" "$name" "$rc"
+	# The failed checks by name, repeated at the end where a short log tail shows them.
+	grep -a -E '(^|\| )(not ok|FAIL )' "$LOG/$name.log" | head -n 20 | sed "s/^/$name: /" >> "$LOG/failures"
 }
 
 suite unit ./tests/unit/run.sh build/tests
@@ -52,6 +54,10 @@ suite coverage ./tools/coverage.sh
 suite vmtest ./vmtest/run.sh --timeout "${VMTEST_TIMEOUT:-1500}"
 suite vmtest-systemd ./vmtest/run.sh --systemd --timeout "${VMTEST_TIMEOUT:-600}"
 
+if [ -s "$LOG/failures" ]; then
+	echo "== failed checks:"
+	cat "$LOG/failures"
+fi
 rm -rf "$LOG"
 echo "$P passed, $F failed, $S skipped"
 [ "$F" -eq 0 ]

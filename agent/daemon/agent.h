@@ -95,6 +95,10 @@ struct run_usage {
 	uint64_t scratch_size;
 };
 
+/* cgroup files a limit check reads (run_cgroup_usage) */
+enum { USAGE_CPU_STAT, USAGE_MEM_PEAK, USAGE_MEM_EVENTS, USAGE_PIDS_PEAK, USAGE_PIDS_CURRENT,
+       USAGE_PIDS_EVENTS, RUN_USAGE_FILES };
+
 struct run_cgroup {
 	char name[48];			/* run-<id> */
 	int v2_fd;			/* O_PATH|O_DIRECTORY: for CLONE_INTO_CGROUP */
@@ -102,6 +106,14 @@ struct run_cgroup {
 	char v1_memory[PATH_MAX];
 	char v1_pids[PATH_MAX];
 	char v1_cpuacct[PATH_MAX];
+	/*
+	 * The files every limit check reads, opened at the first check and
+	 * read with pread from then on: one syscall per file per tick instead
+	 * of a path walk, open, read and close. Valid only when usage_open (a
+	 * zeroed struct must not close fd 0); -1 for a file this kernel lacks.
+	 */
+	bool usage_open;
+	int usage_fd[RUN_USAGE_FILES];
 };
 
 /* A run's rules in user-space form, before they become map entries or Landlock rules. */
@@ -173,7 +185,7 @@ struct run {
 	pid_t pid;
 	int pidfd;
 	uint64_t start_ns;
-	int timerfd;			/* limit checks while it runs */
+	bool ticking;			/* its limits are checked on the agent's tick */
 	bool scratch_mounted;
 	bool paused;			/* frozen while a consent question is on screen */
 	struct run_usage usage;
@@ -244,6 +256,11 @@ struct agent {
 	int listen_fd;
 	int epfd;
 	int sigfd;
+	/* One timer for every run's limit checks (limits.c), armed while runs
+	 * are ticking: made at the first run, so tick_made and not a -1. */
+	bool tick_made;
+	bool ticking_runs;		/* the timer is armed */
+	int tick_fd;
 	struct run *runs;
 	struct client *clients;
 	uint32_t next_policy_id;
@@ -314,7 +331,8 @@ struct stale_run {
 	uint64_t cgid;
 };
 int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int max);
-void run_cgroup_usage(const struct run_cgroup *cg, struct run_usage *u);
+void run_cgroup_usage(struct run_cgroup *cg, struct run_usage *u);
+void run_cgroup_usage_close(struct run_cgroup *cg);	/* run_cgroup_destroy does it too */
 
 /* policy.c */
 uint32_t policy_kernel_dev(dev_t dev);
@@ -368,12 +386,12 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 void restart_adopt(struct agent *a, const struct stale_run *st, int n);
 void restart_settle(struct agent *a);
 
-/* limits.c: resource limits, the scratch space, and each run's tick (timerfd) */
+/* limits.c: resource limits, the scratch space, and the agent's one tick for all runs */
 int scratch_setup(struct run *r, char *err, size_t errlen);
 int runs_reap_stale_scratch(struct agent *a, struct stale_run *st, int n, int max);
 void check_limits(struct agent *a, struct run *r);
-struct run *run_find_timerfd(struct agent *a, int fd);
-void run_tick(struct agent *a, struct run *r);
+int limits_watch(struct agent *a, struct run *r);
+void limits_tick(struct agent *a);
 
 /* account.c: who a plugin runs as (the caller, or root_run_as for root) */
 int run_account(struct agent *a, struct client *c, struct run *r, char *err, size_t errlen);

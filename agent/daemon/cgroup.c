@@ -408,6 +408,7 @@ int run_cgroup_destroy(const struct cgroup_env *env, struct run_cgroup *cg)
 {
 	int rc = 0;
 
+	run_cgroup_usage_close(cg);
 	if (cg->v2_fd >= 0) {
 		close(cg->v2_fd);
 		cg->v2_fd = -1;
@@ -466,64 +467,90 @@ int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int m
 	return n;
 }
 
-static uint64_t read_u64(const char *dir, int dfd, const char *name)
+/* Open a usage file: in the v1 hierarchy's dir, or under the v2 dir fd. */
+static int usage_file_open(const char *dir, int dfd, const char *name)
 {
-	char path[PATH_MAX], buf[64];
+	char path[PATH_MAX];
 
-	if (dfd >= 0) {
-		if (read_fileat(dfd, name, buf, sizeof(buf)) < 0)
-			return 0;
-	} else if (!dir[0] || xsnprintf(path, sizeof(path), "%s/%s", dir, name) < 0 ||
-		   read_file(path, buf, sizeof(buf)) < 0) {
-		return 0;
-	}
-	return strtoull(buf, NULL, 10);
+	if (!dir[0])
+		return dfd >= 0 ? openat(dfd, name, O_RDONLY | O_CLOEXEC) : -1;
+	if (xsnprintf(path, sizeof(path), "%s/%s", dir, name) < 0)
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static void usage_files_open(struct run_cgroup *cg)
+{
+	const char *mem = cg->v1_memory, *pids = cg->v1_pids;
+	int *fd = cg->usage_fd;
+
+	/* cpu.stat is core cgroup v2: there even without the cpu controller. */
+	fd[USAGE_CPU_STAT] = usage_file_open("", cg->v2_fd, "cpu.stat");
+	fd[USAGE_MEM_PEAK] = usage_file_open(mem, cg->v2_fd,
+					     mem[0] ? "memory.max_usage_in_bytes" : "memory.peak");
+	fd[USAGE_MEM_EVENTS] = usage_file_open(mem, cg->v2_fd,
+					       mem[0] ? "memory.oom_control" : "memory.events");
+	fd[USAGE_PIDS_PEAK] = usage_file_open(pids, cg->v2_fd, "pids.peak");
+	fd[USAGE_PIDS_CURRENT] = usage_file_open(pids, cg->v2_fd, "pids.current");
+	fd[USAGE_PIDS_EVENTS] = usage_file_open(pids, cg->v2_fd, "pids.events");
+	cg->usage_open = true;
+}
+
+void run_cgroup_usage_close(struct run_cgroup *cg)
+{
+	if (!cg->usage_open)
+		return;
+	for (int i = 0; i < RUN_USAGE_FILES; i++)
+		if (cg->usage_fd[i] >= 0)
+			close(cg->usage_fd[i]);
+	cg->usage_open = false;
+}
+
+/* The file's text now: a read from offset 0 makes cgroupfs render it anew. */
+static int usage_read(const struct run_cgroup *cg, int which, char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (cg->usage_fd[which] < 0 || (n = pread(cg->usage_fd[which], buf, len - 1, 0)) < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static uint64_t read_u64(const struct run_cgroup *cg, int which)
+{
+	char buf[64];
+
+	return usage_read(cg, which, buf, sizeof(buf)) < 0 ? 0 : strtoull(buf, NULL, 10);
 }
 
 /* "key N" out of a flat-keyed cgroup file. */
-static uint64_t read_key(const char *dir, int dfd, const char *name, const char *key)
+static uint64_t read_key(const struct run_cgroup *cg, int which, const char *key)
 {
-	char path[PATH_MAX], buf[1024];
 	size_t kl = strlen(key);
-	char *p;
+	char buf[1024], *p;
 
-	if (dfd >= 0) {
-		if (read_fileat(dfd, name, buf, sizeof(buf)) < 0)
-			return 0;
-	} else if (!dir[0] || xsnprintf(path, sizeof(path), "%s/%s", dir, name) < 0 ||
-		   read_file(path, buf, sizeof(buf)) < 0) {
+	if (usage_read(cg, which, buf, sizeof(buf)) < 0)
 		return 0;
-	}
 	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
 		if (strncmp(p, key, kl) == 0 && p[kl] == ' ')
 			return strtoull(p + kl + 1, NULL, 10);
 	return 0;
 }
 
-void run_cgroup_usage(const struct run_cgroup *cg, struct run_usage *u)
+void run_cgroup_usage(struct run_cgroup *cg, struct run_usage *u)
 {
 	uint64_t cur;
 
-	/* cpu.stat is core cgroup v2: there even without the cpu controller. */
-	u->cpu_usec = read_key("", cg->v2_fd, "cpu.stat", "usage_usec");
-	if (cg->v1_memory[0]) {
-		u->mem_peak = read_u64(cg->v1_memory, -1, "memory.max_usage_in_bytes");
-		u->oom_kills = read_key(cg->v1_memory, -1, "memory.oom_control", "oom_kill");
-	} else {
-		u->mem_peak = read_u64("", cg->v2_fd, "memory.peak");
-		u->oom_kills = read_key("", cg->v2_fd, "memory.events", "oom_kill");
-	}
-	if (cg->v1_pids[0]) {
-		cur = read_u64(cg->v1_pids, -1, "pids.peak");
-		if (!cur)
-			cur = read_u64(cg->v1_pids, -1, "pids.current");
-		u->pids_max_hits = read_key(cg->v1_pids, -1, "pids.events", "max");
-	} else {
-		cur = read_u64("", cg->v2_fd, "pids.peak");
-		if (!cur)
-			cur = read_u64("", cg->v2_fd, "pids.current");
-		u->pids_max_hits = read_key("", cg->v2_fd, "pids.events", "max");
-	}
+	if (!cg->usage_open)
+		usage_files_open(cg);
+	u->cpu_usec = read_key(cg, USAGE_CPU_STAT, "usage_usec");
+	u->mem_peak = read_u64(cg, USAGE_MEM_PEAK);
+	u->oom_kills = read_key(cg, USAGE_MEM_EVENTS, "oom_kill");
+	cur = read_u64(cg, USAGE_PIDS_PEAK);
+	if (!cur)
+		cur = read_u64(cg, USAGE_PIDS_CURRENT);
+	u->pids_max_hits = read_key(cg, USAGE_PIDS_EVENTS, "max");
 	if (cur > u->pids_peak)
 		u->pids_peak = cur;
 }

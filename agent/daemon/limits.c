@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -135,23 +136,56 @@ void check_limits(struct agent *a, struct run *r)
 	}
 }
 
-struct run *run_find_timerfd(struct agent *a, int fd)
+/*
+ * One timer for all runs: 100 runs cost one wakeup per tick, not 100. It is
+ * armed while any run is watched and disarmed at the first tick that finds
+ * none, so an idle agent is never woken by it.
+ */
+static int tick_set(struct agent *a, long ns)
 {
-	for (struct run *r = a->runs; r; r = r->next)
-		if (r->timerfd == fd)
-			return r;
-	return NULL;
+	struct itimerspec its = { { 0, ns }, { 0, ns } };
+
+	return timerfd_settime(a->tick_fd, 0, &its, NULL);
 }
 
-void run_tick(struct agent *a, struct run *r)
+/* Watch r's limits from now on. -1 (errno set): no timer, so no limits. */
+int limits_watch(struct agent *a, struct run *r)
 {
+	if (!a->tick_made) {
+		a->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (a->tick_fd < 0)
+			return -1;
+		if (ep_add(a, a->tick_fd, EP_TIMER, NULL) < 0) {
+			close(a->tick_fd);
+			return -1;
+		}
+		a->tick_made = true;
+	}
+	/* Re-arming a running timer would delay every other run's check. */
+	if (!a->ticking_runs && tick_set(a, TICK_MS * 1000000L) < 0)
+		return -1;
+	a->ticking_runs = true;
+	r->ticking = true;
+	return 0;
+}
+
+void limits_tick(struct agent *a)
+{
+	bool any = false;
 	uint64_t n;
 
-	if (read(r->timerfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+	if (!a->tick_made || (read(a->tick_fd, &n, sizeof(n)) < 0 && errno != EAGAIN))
 		return;
-	check_limits(a, r);
-	flood_tick(a, r);
+	for (struct run *r = a->runs; r; r = r->next) {
+		if (!r->ticking)
+			continue;
+		any = true;
+		check_limits(a, r);
+		flood_tick(a, r);
+	}
 	/* Records of allowed operations do not wake us (submit() in ragged.bpf.h). */
 	events_drain(a);
+	if (!any && tick_set(a, 0) == 0)
+		a->ticking_runs = false;
 }
 

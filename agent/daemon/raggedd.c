@@ -284,8 +284,7 @@ static void loop(struct agent *a)
 					consent_channel_event(a, r);
 				break;
 			case EP_TIMER:
-				if ((r = run_find_timerfd(a, fd)))
-					run_tick(a, r);
+				limits_tick(a);
 				break;
 			case EP_HOSTADDR:
 				hostaddr_event(a);

@@ -80,7 +80,7 @@ void restart_adopt(struct agent *a, const struct stale_run *st, int n)
 			return;
 		r->agent = a;
 		r->ghost = true;
-		r->pidfd = r->timerfd = r->chan_fd = -1;
+		r->pidfd = r->chan_fd = -1;
 		r->cg.v2_fd = -1;
 		r->cg.id = st[i].cgid;
 		r->start_ns = now_monotonic_ns();

@@ -19,7 +19,6 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,11 +59,7 @@ static void run_teardown(struct agent *a, struct run *r)
 		close(r->pidfd);
 		r->pidfd = -1;
 	}
-	if (r->timerfd >= 0) {
-		ep_del(a, r->timerfd);
-		close(r->timerfd);
-		r->timerfd = -1;
-	}
+	r->ticking = false;
 	if (r->chan_fd >= 0) {
 		ep_del(a, r->chan_fd);
 		close(r->chan_fd);
@@ -134,7 +129,7 @@ void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, in
 		return;
 	}
 	r->agent = a;
-	r->pidfd = r->timerfd = r->chan_fd = -1;
+	r->pidfd = r->chan_fd = -1;
 	r->cg.v2_fd = -1;
 	r->start_ns = now_monotonic_ns();
 	c->tty = proto_bool(msg, "tty");
@@ -240,18 +235,12 @@ void run_launch(struct agent *a, struct client *c, struct run *r, uint32_t grant
 	c->run = r;
 	ep_add(a, r->pidfd, EP_RUN, r);
 	ep_add(a, r->chan_fd, EP_CHAN, r);
-	{
-		struct itimerspec its = { { 0, TICK_MS * 1000000L }, { 0, TICK_MS * 1000000L } };
-
-		r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (r->timerfd < 0 || timerfd_settime(r->timerfd, 0, &its, NULL) < 0 ||
-		    ep_add(a, r->timerfd, EP_TIMER, r) < 0) {
-			/* Unwatched limits are no limits: end the run now. */
-			snprintf(r->breach, sizeof(r->breach), "monitor");
-			snprintf(r->breach_reason, sizeof(r->breach_reason),
-				 "cannot watch the run's limits: %s", strerror(errno));
-			run_cgroup_kill(&a->cg, &r->cg);
-		}
+	if (limits_watch(a, r) < 0) {
+		/* Unwatched limits are no limits: end the run now. */
+		snprintf(r->breach, sizeof(r->breach), "monitor");
+		snprintf(r->breach_reason, sizeof(r->breach_reason),
+			 "cannot watch the run's limits: %s", strerror(errno));
+		run_cgroup_kill(&a->cg, &r->cg);
 	}
 	{
 		cJSON *rec = auditrec_new(a, "plugin_loaded", "success");

@@ -620,9 +620,16 @@ static void t_usage_v2(void **state)
 	struct run_cgroup *cg = create(f, "run-ut-usage", 64, 16);
 	struct run_cgroup v2only = *cg;
 	struct run_usage u;
+	uint64_t before;
 	pid_t pid;
 	int st;
 
+	v2only.v1_memory[0] = v2only.v1_pids[0] = v2only.v1_cpuacct[0] = '\0';
+	/* The first check opens the files; later checks re-read the same fds. */
+	memset(&u, 0, sizeof(u));
+	run_cgroup_usage(&v2only, &u);
+	assert_true(v2only.usage_open);
+	before = u.cpu_usec;
 	/* Burn some CPU inside the run, in v2 only. */
 	fflush(NULL);
 	pid = fork();
@@ -637,20 +644,25 @@ static void t_usage_v2(void **state)
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	v2only.v1_memory[0] = v2only.v1_pids[0] = v2only.v1_cpuacct[0] = '\0';
 	memset(&u, 0, sizeof(u));
 	run_cgroup_usage(&v2only, &u);
-	assert_true(u.cpu_usec > 1000);	/* the loop took well over a millisecond */
+	/* The loop took well over a millisecond, and the held file says so. */
+	assert_true(u.cpu_usec > before + 1000);
 	if (!f->env.v2_memory)
 		assert_int_equal(u.mem_peak, 0);	/* no memory.peak without the controller */
 	if (!f->env.v2_pids)
 		assert_int_equal(u.pids_peak, 0);
 	assert_int_equal(u.oom_kills, 0);
+	run_cgroup_usage_close(&v2only);
+	assert_false(v2only.usage_open);
 	/* Nothing readable at all: zeros, no crash. */
 	v2only.v2_fd = -1;
 	memset(&u, 0, sizeof(u));
 	run_cgroup_usage(&v2only, &u);
 	assert_int_equal(u.cpu_usec, 0);
+	for (int i = 0; i < RUN_USAGE_FILES; i++)
+		assert_int_equal(v2only.usage_fd[i], -1);
+	run_cgroup_usage_close(&v2only);
 }
 
 int main(void)

@@ -149,7 +149,7 @@ static int setup(void **state)
 	/* One known run. */
 	f->r.cg.id = CGID;
 	f->r.cg.v2_fd = -1;
-	f->r.pidfd = f->r.timerfd = f->r.chan_fd = -1;
+	f->r.pidfd = f->r.chan_fd = -1;
 	f->r.owner = 1000;
 	snprintf(f->r.user, sizeof(f->r.user), "alice");
 	snprintf(f->r.plugin, sizeof(f->r.plugin), "demo");
