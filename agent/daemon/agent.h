@@ -54,6 +54,14 @@ struct auditlog;
 struct auditquery;
 
 #define TICK_MS 50		/* limit checks: the bound on how late a CPU/wall kill is */
+/*
+ * The programs stay on their hooks this long after the last run ended, so
+ * that runs one after another (ragged running its plugins) do not each
+ * attach and detach every program: ~40 link creations and as many kernel
+ * text patches per run in bpf-lsm mode. After it, an idle agent has nothing
+ * on any hook.
+ */
+#define HOOKS_LINGER_MS 2000
 struct ring_buffer;
 
 enum enforcement_mode { MODE_BPF_LSM, MODE_LANDLOCK };
@@ -260,6 +268,7 @@ struct agent {
 	 * are ticking: made at the first run, so tick_made and not a -1. */
 	bool tick_made;
 	bool ticking_runs;		/* the timer is armed */
+	uint64_t hooks_idle_ns;		/* when the last run ended (HOOKS_LINGER_MS) */
 	int tick_fd;
 	struct run *runs;
 	struct client *clients;
@@ -391,6 +400,7 @@ int scratch_setup(struct run *r, char *err, size_t errlen);
 int runs_reap_stale_scratch(struct agent *a, struct stale_run *st, int n, int max);
 void check_limits(struct agent *a, struct run *r);
 int limits_watch(struct agent *a, struct run *r);
+void limits_hooks_idle(struct agent *a);
 void limits_tick(struct agent *a);
 
 /* account.c: who a plugin runs as (the caller, or root_run_as for root) */

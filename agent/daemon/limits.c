@@ -148,8 +148,8 @@ static int tick_set(struct agent *a, long ns)
 	return timerfd_settime(a->tick_fd, 0, &its, NULL);
 }
 
-/* Watch r's limits from now on. -1 (errno set): no timer, so no limits. */
-int limits_watch(struct agent *a, struct run *r)
+/* The timer running, made at first use. -1 (errno set) if it cannot be. */
+static int tick_arm(struct agent *a)
 {
 	if (!a->tick_made) {
 		a->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -165,8 +165,30 @@ int limits_watch(struct agent *a, struct run *r)
 	if (!a->ticking_runs && tick_set(a, TICK_MS * 1000000L) < 0)
 		return -1;
 	a->ticking_runs = true;
+	return 0;
+}
+
+/* Watch r's limits from now on. -1 (errno set): no timer, so no limits. */
+int limits_watch(struct agent *a, struct run *r)
+{
+	if (tick_arm(a) < 0)
+		return -1;
 	r->ticking = true;
 	return 0;
+}
+
+/*
+ * The last run is gone: the tick takes the programs off their hooks
+ * HOOKS_LINGER_MS from now, unless a run comes first. Without a timer they
+ * come off at once.
+ */
+void limits_hooks_idle(struct agent *a)
+{
+	if (a->runs || !a->bpf.hooks_attached)
+		return;
+	a->hooks_idle_ns = now_monotonic_ns();
+	if (tick_arm(a) < 0)
+		bpf_hooks_release_if_idle(a);
 }
 
 void limits_tick(struct agent *a)
@@ -185,7 +207,13 @@ void limits_tick(struct agent *a)
 	}
 	/* Records of allowed operations do not wake us (submit() in ragged.bpf.h). */
 	events_drain(a);
-	if (!any && tick_set(a, 0) == 0)
+	if (any)
+		return;
+	if (!a->runs && a->bpf.hooks_attached &&
+	    now_monotonic_ns() - a->hooks_idle_ns < (uint64_t)HOOKS_LINGER_MS * 1000000)
+		return;
+	bpf_hooks_release_if_idle(a);
+	if (tick_set(a, 0) == 0)
 		a->ticking_runs = false;
 }
 

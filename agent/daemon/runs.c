@@ -47,8 +47,8 @@ void run_free(struct agent *a, struct run *r)
 	free(r->flood);
 	free(r->agent_recs);
 	free(r);
-	/* The last run gone: no program stays on a hook for nobody. */
-	bpf_hooks_release_if_idle(a);
+	/* The last run gone: no program stays on a hook for nobody, after HOOKS_LINGER_MS. */
+	limits_hooks_idle(a);
 }
 
 /* Undo whatever setup got done; used on every failure path and at the end. */

@@ -61,7 +61,7 @@ load_denier() { # load_denier USER DEADLINE N OUT
 	while [ "$(date +%s)" -lt "$2" ]; do
 		_o=$(as_user "$1" "$RAGGED_BUILD/raggedctl" run lflood -- flood "$3:$RAGGED_T/secret.txt" < /dev/null 2>&1)
 		_rc=$?
-		echo "$_o" | grep -q "^flood: $3 of $3 opens failed$" && _ok=1 || _ok=0
+		echo "$_o" | grep -q "^flood: $3 of $3 opens failed$" && _ok=1 || { _ok=0; echo "# denier output: $_o" | head -3 >&2; }
 		echo "$_rc $_ok" >> "$4"
 	done
 }
@@ -163,13 +163,14 @@ load_run() {
 	nfl=$(wc -l < "$L/denier")
 	bad=$(awk '$1 != 0 || $2 != 1' "$L/denier" | wc -l)
 	[ "$nfl" -ge 1 ] && [ "$bad" -eq 0 ] && pass "$nfl deny-flood runs of $_fn opens, every one denied" ||
-		fail "deny flood: $bad of $nfl runs wrong: $(head -3 "$L/denier" | tr '\n' ' ')"
+		{ fail "deny flood: $bad of $nfl runs wrong (want 0 1, got rc ok):"; awk '$1 != 0 || $2 != 1' "$L/denier" | head -3 | sed 's/^/    | /'; }
 	badsum=0; nclose=0
 	grep '"event":"plugin_executed".*"plugin":"lflood"' "$L/rec" > "$L/flclose"
 	while read -r line; do
 		audit_sums "$line"
 		nclose=$((nclose + 1))
-		[ -n "$k" ] && [ "$k" -eq $((l + s + x)) ] && [ "$d" -ge "$_fn" ] || badsum=$((badsum + 1))
+		[ -n "$k" ] && [ "$k" -eq $((l + s + x)) ] && [ "$d" -ge "$_fn" ] ||
+			{ badsum=$((badsum + 1)); echo "# unbalanced or short: $line" | cut -c1-600; }
 	done < "$L/flclose"
 	S=$(sum_field "$L/rec" plugin_executed records_suppressed '"plugin":"lflood"')
 	X=$(sum_field "$L/rec" plugin_executed records_lost '"plugin":"lflood"')

@@ -134,7 +134,14 @@ as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 sample() {
 	case $1 in
 	A) "$B/raggedctl" run loopbench -- $LOOP > "$D/out" 2> "$D/err" < /dev/null || true ;;
-	B|C|D) as_user "$D/plugin/loopbench" $LOOP > "$D/out" 2> "$D/err" < /dev/null || true ;;
+	C) # "agent running, idle": after the last run, the programs stay on their
+	   # hooks for HOOKS_LINGER_MS (agent.h); C is measured once they are off.
+	   i=0; while [ -n "$(ls -A "/sys/fs/bpf/$TAG/links" 2>/dev/null)" ] && [ $i -lt 200 ]; do
+		sleep 0.05; i=$((i + 1)); done
+	   [ -z "$(ls -A "/sys/fs/bpf/$TAG/links" 2>/dev/null)" ] ||
+		{ echo "enforce bench: the agent's programs stayed attached with no run" >&2; exit 1; }
+	   as_user "$D/plugin/loopbench" $LOOP > "$D/out" 2> "$D/err" < /dev/null || true ;;
+	B|D) as_user "$D/plugin/loopbench" $LOOP > "$D/out" 2> "$D/err" < /dev/null || true ;;
 	E) sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$E" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$D/plugin/loopbench" $LOOP \
 		> "$D/out" 2> "$D/err" < /dev/null || true ;;
