@@ -162,7 +162,7 @@ struct bpf_state {
 	int runs_fd, orphan_fd, file_rules_fd, net_rules_fd, events_fd;
 	int swap_prog_fd;		/* bpf/net.bpf.c ragged_swap_policy: live policy changes */
 	int inode_rules_fd;		/* bpf-lsm mode: bpf/fsmod.bpf.c; else -1 */
-	bool hooks_attached;		/* every program attached (while runs exist) */
+	bool hooks_attached;		/* every program attached (while runs exist, and HOOKS_LINGER_MS after) */
 };
 
 struct client;

@@ -609,6 +609,49 @@ static void t_success_output(void **state)
 	nothing_left(f);
 }
 
+/*
+ * The programs stay on their hooks HOOKS_LINGER_MS after the last run (the
+ * next run need not attach them again), then the agent's tick takes them off.
+ */
+static void t_hooks_linger(void **state)
+{
+	struct fx *f = *state;
+	struct timespec t0, t;
+	struct client *c;
+	struct io io;
+	char out[512];
+	long ms = 0;
+	cJSON *m;
+	int s;
+
+	need_sandbox();
+	c = connect_as(f, 0, &s);
+	install(f, c, s, MANIFEST(""));
+	m = start(f, c, s, "{\"cmd\":\"run\",\"plugin\":\"demo\",\"args\":[\"echo\",\"x\"]}", &io);
+	cJSON_Delete(m);
+	assert_true(f->a.bpf.hooks_attached);
+	run_until_idle(f, 10000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	m = recv_msg(s);
+	assert_int_equal(num(m, "status"), 0);
+	cJSON_Delete(m);
+	read_out(&io, out, sizeof(out));
+	/* The run is gone, the hooks are not (yet). */
+	assert_null(f->a.runs);
+	assert_true(f->a.bpf.hooks_attached);
+	assert_true(f->a.ticking_runs);
+	while (f->a.bpf.hooks_attached && ms < 10000) {
+		pump(f, 50);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+	}
+	assert_false(f->a.bpf.hooks_attached);
+	assert_true(ms >= HOOKS_LINGER_MS - 100);
+	/* And the tick stops with them: an idle agent is not woken. */
+	assert_false(f->a.ticking_runs);
+	nothing_left(f);
+}
+
 /* Landlock is in force in the launched plugin: baseline yes, the rest no. */
 static void t_sandboxed(void **state)
 {
@@ -1687,6 +1730,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(t_exit_status),
 		T(t_success_output),
+		T(t_hooks_linger),
 		T(t_sandboxed),
 		T(t_signal),
 		T(t_client_gone),
