@@ -12,9 +12,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "agent.h"
+#include "log.h"
 #include "util/util.h"
 #include "ragged/syscalls.h"
 
@@ -299,6 +303,33 @@ static int on_event(void *ctx, void *data, size_t size)
 	return ret;
 }
 
+/*
+ * The ring buffer's data pages are mapped into the agent twice over (2 x 64
+ * MB), page by page, which makes the mapping one that fork copies entry by
+ * entry: every run's clone copied 32 k page-table entries, and its execve
+ * tore them down again. No child of the agent reads the ring buffer, so the
+ * mapping is not inherited at all. Speed only: if it cannot be found or
+ * marked, children inherit it as before.
+ */
+static void ringbuf_dontfork(int map_fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	unsigned long lo, hi, want;
+	char line[512];
+	FILE *f;
+
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &len) < 0 || !(f = fopen("/proc/self/maps", "re")))
+		return;
+	/* libbpf maps the producer page and the data twice, in one mapping. */
+	want = 2UL * info.max_entries + (unsigned long)sysconf(_SC_PAGESIZE);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && hi - lo == want &&
+		    strstr(line, "anon_inode:bpf-map") && madvise((void *)lo, hi - lo, MADV_DONTFORK) < 0)
+			log_msg(LOG_DEBUG, "ring buffer mapping: MADV_DONTFORK: %s", strerror(errno));
+	fclose(f);
+}
+
 int events_setup(struct agent *a, char *err, size_t errlen)
 {
 	struct timespec rt, bt;
@@ -312,6 +343,7 @@ int events_setup(struct agent *a, char *err, size_t errlen)
 		snprintf(err, errlen, "ring buffer: %s", strerror(errno));
 		return -1;
 	}
+	ringbuf_dontfork(a->bpf.events_fd);
 	return ep_add(a, ring_buffer__epoll_fd(a->bpf.rb), EP_RINGBUF, NULL);
 }
 
