@@ -50,7 +50,7 @@ suite integration ./tests/integration/run.sh
 # Every bench once at a tiny size: it runs, its BENCH lines add up (no target judged).
 suite bench-smoke ./tools/bench/all.sh --smoke
 suite coverage ./tools/coverage.sh
-# Per boot: the whole suite takes about 12 minutes of a TCG guest.
+# Per boot: the whole suite takes about 9 minutes of a TCG guest (docs/vmtest.md).
 suite vmtest ./vmtest/run.sh --timeout "${VMTEST_TIMEOUT:-1500}"
 suite vmtest-systemd ./vmtest/run.sh --systemd --timeout "${VMTEST_TIMEOUT:-600}"
 
