@@ -306,10 +306,11 @@ static int on_event(void *ctx, void *data, size_t size)
 /*
  * The ring buffer's data pages are mapped into the agent twice over (2 x 64
  * MB), page by page, which makes the mapping one that fork copies entry by
- * entry: every run's clone copied 32 k page-table entries, and its execve
- * tore them down again. No child of the agent reads the ring buffer, so the
- * mapping is not inherited at all. Speed only: if it cannot be found or
- * marked, children inherit it as before.
+ * entry: every fork of the agent (the audit query worker, two per `audit
+ * show` or `verify`) copied 32 k page-table entries. (Runs start with
+ * CLONE_VM and copy nothing.) No child of the agent reads the ring buffer,
+ * so the mapping is not inherited at all. Speed only: if it cannot be found
+ * or marked, children inherit it as before.
  */
 static void ringbuf_dontfork(int map_fd)
 {
