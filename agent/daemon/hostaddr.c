@@ -40,6 +40,7 @@
 #include "agent.h"
 #include "net.skel.h"
 #include "ragged/netclass.h"
+#include "util/util.h"
 
 /* The subscription socket (one agent per process, like bpfload.c's state). */
 static int events_fd = -1;
@@ -57,15 +58,8 @@ static int set_add(struct addr_set *s, int family, const void *addr)
 		if (s->v[i].family == (uint32_t)family &&
 		    memcmp(s->v[i].addr, addr, family == AF_INET ? 4 : 16) == 0)
 			return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct ragged_host_addr *nv = realloc(s->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -1;
-		s->v = nv;
-		s->cap = cap;
-	}
+	if (ARRAY_RESERVE(s->v, s->n, s->cap, 16) < 0)
+		return -1;
 	h = &s->v[s->n++];
 	memset(h, 0, sizeof(*h));
 	h->family = (uint32_t)family;

@@ -50,15 +50,8 @@ static int add_file(struct policy *p, const char *path, uint32_t access, uint32_
 {
 	struct file_rule *fr;
 
-	if (p->n_files == p->cap_files) {
-		size_t cap = p->cap_files ? p->cap_files * 2 : 64;
-		struct file_rule *nf = realloc(p->files, cap * sizeof(*nf));
-
-		if (!nf)
-			return -1;
-		p->files = nf;
-		p->cap_files = cap;
-	}
+	if (ARRAY_RESERVE(p->files, p->n_files, p->cap_files, 64) < 0)
+		return -1;
 	fr = &p->files[p->n_files];
 	if (xsnprintf(fr->path, sizeof(fr->path), "%s", path) < 0)
 		return -1;

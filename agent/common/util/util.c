@@ -298,3 +298,18 @@ void sha256_hex(const unsigned char md[SHA256_BYTES], char out[2 * SHA256_BYTES 
 	}
 	out[2 * SHA256_BYTES] = '\0';
 }
+
+void *array_grow(void *v, size_t *cap, size_t elem, size_t first)
+{
+	size_t n = *cap ? *cap * 2 : first;
+	void *nv;
+
+	if (n < *cap || (elem && n > SIZE_MAX / elem)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!(nv = realloc(v, n * elem)))
+		return NULL;
+	*cap = n;
+	return nv;
+}

@@ -10,6 +10,28 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * A bigger copy of a growing array of elem-byte elements: *cap doubled, or
+ * `first` when it is 0. NULL (errno ENOMEM; the array and *cap unchanged)
+ * when realloc fails or the size would overflow.
+ */
+void *array_grow(void *v, size_t *cap, size_t elem, size_t first);
+/*
+ * Room for element n of arr (cap elements allocated): 0, or -1 with the
+ * array unchanged. arr and cap are lvalues (cap a size_t).
+ */
+#define ARRAY_RESERVE(arr, n, cap, first) __extension__ ({			\
+	int reserve_rc_ = 0;							\
+	if ((n) >= (cap)) {							\
+		void *reserve_p_ = array_grow((arr), &(cap), sizeof(*(arr)), (first)); \
+		if (reserve_p_)							\
+			(arr) = reserve_p_;					\
+		else								\
+			reserve_rc_ = -1;					\
+	}									\
+	reserve_rc_;								\
+})
+
 /* snprintf that reports truncation as failure: -1 with errno ENAMETOOLONG. */
 int xsnprintf(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

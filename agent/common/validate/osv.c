@@ -304,14 +304,8 @@ static int list_json(const char *dir, int depth, struct flist *l)
 		if (type == DT_DIR && depth == 0) {
 			list_json(path, 1, l);
 		} else if (type == DT_REG && len > 5 && strcmp(nm + len - 5, ".json") == 0) {
-			if (l->n == l->cap) {
-				char **np = realloc(l->p, (l->cap ? l->cap * 2 : 256) * sizeof(*np));
-
-				if (!np)
-					continue;
-				l->p = np;
-				l->cap = l->cap ? l->cap * 2 : 256;
-			}
+			if (ARRAY_RESERVE(l->p, l->n, l->cap, 256) < 0)
+				continue;
 			if ((l->p[l->n] = strdup(path)))
 				l->n++;
 		}
@@ -448,14 +442,8 @@ int osv_db_fingerprint(const char *dir, char out[65])
 	while (st.st_nlink != 2 && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
 			continue;
-		if (subs.n == subs.cap) {
-			char **np = realloc(subs.p, (subs.cap ? subs.cap * 2 : 16) * sizeof(*np));
-
-			if (!np)
-				goto out;
-			subs.p = np;
-			subs.cap = subs.cap ? subs.cap * 2 : 16;
-		}
+		if (ARRAY_RESERVE(subs.p, subs.n, subs.cap, 16) < 0)
+			goto out;
 		if ((subs.p[subs.n] = strdup(de->d_name)))
 			subs.n++;
 	}

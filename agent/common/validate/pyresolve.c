@@ -10,6 +10,7 @@
 
 #include "pyident.h"
 #include "pyrules_int.h"
+#include "util/util.h"
 
 /* A non-ASCII name: folded once in py_scan_init, in token order. Off the ASCII path. */
 static __attribute__((noinline, cold)) void folded_name(const struct py_scan *s, size_t i,
@@ -207,14 +208,9 @@ void py_alias_set(struct py_module *m, const char *name, const char *target)
 	if (m->nal == 0)
 		memset(m->bucket, 0xff, sizeof(m->bucket));
 	bloom_add(m, name);
-	if (m->nal == m->alcap) {
-		size_t cap = m->alcap ? m->alcap * 2 : 32;
-
-		if (cap > 4096 || !(a = realloc(m->al, cap * sizeof(*a))))
-			return;
-		m->al = a;
-		m->alcap = cap;
-	}
+	/* At most 4096 aliases (the array grows 32, 64, ... 4096). */
+	if (m->nal >= 4096 || ARRAY_RESERVE(m->al, m->nal, m->alcap, 32) < 0)
+		return;
 	a = &m->al[m->nal];
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	snprintf(a->target, sizeof(a->target), "%s", target);
@@ -242,15 +238,8 @@ void py_names_add(struct py_names *set, const char *name)
 {
 	if (py_names_has(set, name) || strlen(name) >= PY_NAME_MAX || set->n >= 1024)
 		return;
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 16;
-		char (*nv)[PY_NAME_MAX] = realloc(set->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return;
-		set->v = nv;
-		set->cap = cap;
-	}
+	if (ARRAY_RESERVE(set->v, set->n, set->cap, 16) < 0)
+		return;
 	snprintf(set->v[set->n++], PY_NAME_MAX, "%s", name);
 }
 

@@ -2,6 +2,7 @@
 /* The Python tokenizer of pytokens.h. */
 #include "pytokens.h"
 #include "pyident.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -22,16 +23,9 @@ static int push_token(struct lexer *lx, const struct pyt_token *t)
 {
 	struct pyt_stream *o = lx->out;
 
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64 + lx->len / 8;
-		struct pyt_token *nt = realloc(o->t, cap * sizeof(*nt));
-
-		if (!nt) {
-			lx->oom = 1;
-			return -1;
-		}
-		o->t = nt;
-		o->cap = cap;
+	if (ARRAY_RESERVE(o->t, o->n, o->cap, 64 + lx->len / 8) < 0) {
+		lx->oom = 1;
+		return -1;
 	}
 	o->t[o->n++] = *t;
 	if (t->kind == PYT_ERROR)
@@ -43,16 +37,9 @@ static int push_field(struct lexer *lx, size_t off, size_t len, uint32_t line)
 {
 	struct pyt_stream *o = lx->out;
 
-	if (o->nfields == o->fcap) {
-		size_t cap = o->fcap ? o->fcap * 2 : 16;
-		struct pyt_field *nf = realloc(o->fields, cap * sizeof(*nf));
-
-		if (!nf) {
-			lx->oom = 1;
-			return -1;
-		}
-		o->fields = nf;
-		o->fcap = cap;
+	if (ARRAY_RESERVE(o->fields, o->nfields, o->fcap, 16) < 0) {
+		lx->oom = 1;
+		return -1;
 	}
 	o->fields[o->nfields++] = (struct pyt_field){ (uint32_t)off, (uint32_t)len, line };
 	return 0;

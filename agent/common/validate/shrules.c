@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "validate_int.h"
+#include "util/util.h"
 
 #define SH_MAX_WORD 4096
 
@@ -40,17 +41,10 @@ struct shlex {
 
 static void push(struct shlex *lx, char *w, char op, uint32_t line)
 {
-	if (lx->n == lx->cap) {
-		size_t cap = lx->cap ? lx->cap * 2 : 64;
-		struct shtok *nt = realloc(lx->t, cap * sizeof(*nt));
-
-		if (!nt) {
-			free(w);
-			lx->oom = 1;
-			return;
-		}
-		lx->t = nt;
-		lx->cap = cap;
+	if (ARRAY_RESERVE(lx->t, lx->n, lx->cap, 64) < 0) {
+		free(w);
+		lx->oom = 1;
+		return;
 	}
 	lx->t[lx->n++] = (struct shtok){ w, op, line };
 }

@@ -162,15 +162,8 @@ static bool link_escapes(struct walk *w, const char *rel)
 
 static int keep(struct walk *w, const char *rel, unsigned char *data, size_t len, enum ftype t)
 {
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 32;
-		struct wfile *nf = realloc(w->f, cap * sizeof(*nf));
-
-		if (!nf)
-			return -1;
-		w->f = nf;
-		w->cap = cap;
-	}
+	if (ARRAY_RESERVE(w->f, w->n, w->cap, 32) < 0)
+		return -1;
 	w->f[w->n].rel = strdup(rel);
 	if (!w->f[w->n].rel)
 		return -1;

@@ -68,13 +68,8 @@ int dir_sorted_names(DIR *d, char ***out, size_t *count)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(*nn));
-
-			if (!nn)
-				goto fail;
-			names = nn;
-		}
+		if (ARRAY_RESERVE(names, n, cap, 32) < 0)
+			goto fail;
 		if (!(names[n] = strdup(de->d_name)))
 			goto fail;
 		n++;

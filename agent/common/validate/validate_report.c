@@ -166,15 +166,8 @@ int report_add(struct validate_report *r, const struct validate_rule *rule, enum
 		r->dropped++;
 		return 0;
 	}
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct validate_finding *nf = realloc(r->findings, cap * sizeof(*nf));
-
-		if (!nf)
-			return -1;
-		r->findings = nf;
-		r->cap = cap;
-	}
+	if (ARRAY_RESERVE(r->findings, r->n, r->cap, 16) < 0)
+		return -1;
 	f = &r->findings[r->n];
 	f->rule = rule;
 	f->severity = sev;
