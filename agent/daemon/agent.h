@@ -267,7 +267,7 @@ struct agent {
 	/* One timer for every run's limit checks (limits.c), armed while runs
 	 * are ticking: made at the first run, so tick_made and not a -1. */
 	bool tick_made;
-	bool ticking_runs;		/* the timer is armed */
+	bool tick_armed;		/* the timer is armed */
 	uint64_t hooks_idle_ns;		/* when the last run ended (HOOKS_LINGER_MS) */
 	int tick_fd;
 	struct run *runs;

@@ -138,8 +138,9 @@ void check_limits(struct agent *a, struct run *r)
 
 /*
  * One timer for all runs: 100 runs cost one wakeup per tick, not 100. It is
- * armed while any run is watched and disarmed at the first tick that finds
- * none, so an idle agent is never woken by it.
+ * armed while any run is watched or the programs linger after the last one
+ * (HOOKS_LINGER_MS), and disarmed at the first tick that finds neither, so
+ * an idle agent is never woken by it.
  */
 static int tick_set(struct agent *a, long ns)
 {
@@ -162,9 +163,9 @@ static int tick_arm(struct agent *a)
 		a->tick_made = true;
 	}
 	/* Re-arming a running timer would delay every other run's check. */
-	if (!a->ticking_runs && tick_set(a, TICK_MS * 1000000L) < 0)
+	if (!a->tick_armed && tick_set(a, TICK_MS * 1000000L) < 0)
 		return -1;
-	a->ticking_runs = true;
+	a->tick_armed = true;
 	return 0;
 }
 
@@ -214,6 +215,6 @@ void limits_tick(struct agent *a)
 		return;
 	bpf_hooks_release_if_idle(a);
 	if (tick_set(a, 0) == 0)
-		a->ticking_runs = false;
+		a->tick_armed = false;
 }
 

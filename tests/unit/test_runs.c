@@ -639,7 +639,7 @@ static void t_hooks_linger(void **state)
 	/* The run is gone, the hooks are not (yet). */
 	assert_null(f->a.runs);
 	assert_true(f->a.bpf.hooks_attached);
-	assert_true(f->a.ticking_runs);
+	assert_true(f->a.tick_armed);
 	while (f->a.bpf.hooks_attached && ms < 10000) {
 		pump(f, 50);
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -648,7 +648,7 @@ static void t_hooks_linger(void **state)
 	assert_false(f->a.bpf.hooks_attached);
 	assert_true(ms >= HOOKS_LINGER_MS - 100);
 	/* And the tick stops with them: an idle agent is not woken. */
-	assert_false(f->a.ticking_runs);
+	assert_false(f->a.tick_armed);
 	nothing_left(f);
 }
 
