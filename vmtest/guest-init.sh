@@ -49,19 +49,9 @@ mkdir -p /root /home/raggedtest
 chown 1000:1000 /home/raggedtest
 chmod 755 /home/raggedtest
 
-# Results channel: keep ttyS1 open on fd 9 in raw mode (no \r insertion),
-# then remove the device node so nothing started below can open it by
-# accident.  Every child gets 9>&- so only this script can write to it.
-exec 9>/dev/ttyS1
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
-rm -f /dev/ttyS1
-result() { printf '%s\n' "$*" >&9; }
-
-result "vmtest-results v1"
-result "kernel=$(uname -r)"
-result "lsm=$(cat /sys/kernel/security/lsm 2>/dev/null)"
-result "taint_before=$(cat /proc/sys/kernel/tainted)"
-result "uptime_at_init=$(cut -d' ' -f1 /proc/uptime)"
+# Results channel (ttyS1, fd 9) and its header lines.
+# shellcheck source=vmtest/guest-results.sh
+. /ragged/vmtest/guest-results.sh
 
 echo "vmtest: kernel $(uname -r)"
 echo "vmtest: cmdline $(cat /proc/cmdline)"

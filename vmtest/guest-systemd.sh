@@ -13,15 +13,8 @@
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C
 umask 022
 
-exec 9>/dev/ttyS1
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
-rm -f /dev/ttyS1
-result() { printf '%s\n' "$*" >&9; }
-result "vmtest-results v1"
-result "kernel=$(uname -r)"
-result "lsm=$(cat /sys/kernel/security/lsm 2>/dev/null)"
-result "taint_before=$(cat /proc/sys/kernel/tainted)"
-result "uptime_at_init=$(cut -d' ' -f1 /proc/uptime)"
+# shellcheck source=vmtest/guest-results.sh
+. /ragged/vmtest/guest-results.sh
 
 # pass/fail/expect_line/wait_until/pids_of of the integration suite
 # shellcheck disable=SC1091,SC2034  # the guest path; T_CUR is used by lib.sh
