@@ -130,16 +130,16 @@ empty_start() {
 }
 empty_stop() { exec 7>&-; wait "$EPID" 2>/dev/null || true; EPID=; }
 as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+# No link of this agent pinned: none of its programs is on a hook.
+links_none() { [ -z "$(ls -A "/sys/fs/bpf/$TAG/links" 2>/dev/null)" ]; }
 # sample CONFIG ROUND: one loopbench process; appends "ROUND OP NS" to $D/s/CONFIG
 sample() {
 	case $1 in
 	A) "$B/raggedctl" run loopbench -- $LOOP > "$D/out" 2> "$D/err" < /dev/null || true ;;
 	C) # "agent running, idle": after the last run, the programs stay on their
 	   # hooks for HOOKS_LINGER_MS (agent.h); C is measured once they are off.
-	   i=0; while [ -n "$(ls -A "/sys/fs/bpf/$TAG/links" 2>/dev/null)" ] && [ $i -lt 200 ]; do
-		sleep 0.05; i=$((i + 1)); done
-	   [ -z "$(ls -A "/sys/fs/bpf/$TAG/links" 2>/dev/null)" ] ||
-		{ echo "enforce bench: the agent's programs stayed attached with no run" >&2; exit 1; }
+	   i=0; while ! links_none && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	   links_none || { echo "enforce bench: the agent's programs stayed attached with no run" >&2; exit 1; }
 	   as_user "$D/plugin/loopbench" $LOOP > "$D/out" 2> "$D/err" < /dev/null || true ;;
 	B|D) as_user "$D/plugin/loopbench" $LOOP > "$D/out" 2> "$D/err" < /dev/null || true ;;
 	E) sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$E" \
