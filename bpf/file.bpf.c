@@ -52,13 +52,14 @@ struct {
 	__type(value, __u64);
 } file_seen SEC(".maps");
 
-static __always_inline int audit_granted(struct ragged_scratch *s, __u64 cgid, __u32 want)
+static __always_inline int audit_granted(struct ragged_scratch *s, __u64 cgid, __u32 want,
+					 const char *path)
 {
 	s->seen.cgid = cgid;
 	s->seen.access = want;
 	/* Only the name: what lies past its NUL is a previous call's. */
 	__builtin_memset(s->seen.path, 0, sizeof(s->seen.path));
-	bpf_probe_read_kernel_str(s->seen.path, sizeof(s->seen.path), s->fkey.path);
+	bpf_probe_read_kernel_str(s->seen.path, sizeof(s->seen.path), path);
 	return first_this_second(&file_seen, &s->seen);
 }
 
@@ -107,6 +108,15 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	__u64 cgid = bpf_get_current_cgroup_id();
 	struct ragged_run_slot *run = run_of(cgid);
 	struct ragged_file_rule *rule = 0;
+	/*
+	 * The key the decision is taken on lives on this program's stack, not
+	 * in the per-CPU scratch: this program can be preempted (a preemptible
+	 * kernel, 7.x's lazy preemption by default) and another task's open on
+	 * the same CPU would overwrite a shared buffer between bpf_d_path and
+	 * the lookup, deciding this open on that task's path. Seen in the 7.3
+	 * guest: 1 open in 5000 of a denied file allowed under load.
+	 */
+	struct ragged_file_key key;
 	const char *shown = 0;
 	struct ragged_scratch *s;
 	struct ragged_event *ev;
@@ -160,18 +170,18 @@ int BPF_PROG(ragged_file_open, struct file *file)
 		 * layer file: its f_path is the overlay path, so it is decided
 		 * exactly as the plugin's open of it was.
 		 */
-		len = bpf_d_path((struct path *)&file->f_path, s->fkey.path, sizeof(s->fkey.path));
+		len = bpf_d_path((struct path *)&file->f_path, key.path, sizeof(key.path));
 		if (len > 0)
-			shown = s->fkey.path;
+			shown = key.path;
 		/* An unresolvable path (too long, detached) is denied, never guessed. */
 		if (len > 0 && len <= RAGGED_RULE_PATH_MAX) {
-			s->fkey.policy_id = bpf_htonl(policy_of(run));
-			s->fkey.prefixlen = 32 + len * 8;	/* len counts the NUL */
-			rule = bpf_map_lookup_elem(&file_rules, &s->fkey);
+			key.policy_id = bpf_htonl(policy_of(run));
+			key.prefixlen = 32 + len * 8;	/* len counts the NUL */
+			rule = bpf_map_lookup_elem(&file_rules, &key);
 			allow = rule && (rule->access & want) == want;
 			/* Baseline allows (runtime libraries) are not worth a record; grants are. */
 			granted = allow && rule->perm != RAGGED_PERM_COUNT;
-			if (!allow && want == RAGGED_ACC_READ && own_proc(s->fkey.path))
+			if (!allow && want == RAGGED_ACC_READ && own_proc(key.path))
 				allow = 1;
 			/*
 			 * Pseudo files ("anon_inode:[pidfd]", "pipe:[..]") have no
@@ -179,12 +189,12 @@ int BPF_PROG(ragged_file_open, struct file *file)
 			 * bpf, io_uring_setup) is where they are decided. The run's
 			 * own POSIX message queues (its IPC namespace) are its own.
 			 */
-			if (!allow && (s->fkey.path[0] != '/' || own_mqueue(file)))
+			if (!allow && (key.path[0] != '/' || own_mqueue(file)))
 				allow = 1;
 		}
 	}
 	/* The plugin's own opens are recorded; overlayfs's internal ones are not. */
-	account_slot(run, cgid, RAGGED_HOOK_FILE_OPEN, !allow, granted && audit_granted(s, cgid, want), &ev);
+	account_slot(run, cgid, RAGGED_HOOK_FILE_OPEN, !allow, granted && audit_granted(s, cgid, want, key.path), &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_FILE;
 		ev->err = allow ? 0 : EACCES;
