@@ -179,19 +179,20 @@ int BPF_PROG(ragged_bprm_check, struct linux_binprm *bprm)
 	struct ragged_run_slot *run;
 	struct esc_scratch *s;
 	__u64 cgid;
-	int pos;
+	int pos, ret;
 
 	if (!confined(&cgid, &run) || !file)
 		return 0;
 	if (anonymous(file))
 		return deny(cgid, RAGGED_HOOK_BPRM_CHECK, RAGGED_EV_ESCAPE, EACCES, 0, 0,
 			    (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
-	s = scratch_buf();
+	s = scratch_get();
 	pos = build_path(BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry), s);
-	if (rights_at(run, s, pos) & RAGGED_ACC_EXEC)
-		return 0;
-	return deny(cgid, RAGGED_HOOK_BPRM_CHECK, RAGGED_EV_FILE, EACCES, RAGGED_ACC_EXEC, 0,
-		    path_of(s, pos));
+	ret = (rights_at(run, s, pos) & RAGGED_ACC_EXEC) ? 0 :
+	      deny(cgid, RAGGED_HOOK_BPRM_CHECK, RAGGED_EV_FILE, EACCES, RAGGED_ACC_EXEC, 0,
+		   path_of(s, pos));
+	scratch_put();
+	return ret;
 }
 
 /*
@@ -204,21 +205,25 @@ static __always_inline int exec_map(struct file *file, __u32 hook)
 	struct ragged_run_slot *run;
 	struct esc_scratch *s;
 	__u64 cgid;
-	int pos = -1;
+	int pos = -1, ret;
 
 	if (!confined(&cgid, &run))
 		return 0;
-	s = scratch_buf();
+	s = scratch_get();
 	if (!anonymous(file)) {
 		/* mprotect of an overlay file's mapping (6.6+) sees the backing
 		 * file in vm_file: decided at the overlay path, as mmap was. */
 		pos = user_path_of(file, s);
-		if (rights_at(run, s, pos) & RAGGED_ACC_EXEC)
+		if (rights_at(run, s, pos) & RAGGED_ACC_EXEC) {
+			scratch_put();
 			return 0;
+		}
 	}
-	return deny(cgid, hook, RAGGED_EV_ESCAPE, EPERM, RAGGED_ACC_EXEC, 0,
-		    pos >= 0 ? path_of(s, pos) :
-		    (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	ret = deny(cgid, hook, RAGGED_EV_ESCAPE, EPERM, RAGGED_ACC_EXEC, 0,
+		   pos >= 0 ? path_of(s, pos) :
+		   (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	scratch_put();
+	return ret;
 }
 
 SEC("lsm/mmap_file")
@@ -254,7 +259,7 @@ int BPF_PROG(ragged_file_receive, struct file *file)
 	struct esc_scratch *s;
 	__u32 want = 0, fmode, have;
 	__u64 cgid;
-	int pos;
+	int pos, ret;
 
 	if (!confined(&cgid, &run) ||
 	    (BPF_CORE_READ(file, f_path.mnt, mnt_flags) & MNT_INTERNAL))
@@ -264,14 +269,15 @@ int BPF_PROG(ragged_file_receive, struct file *file)
 		want |= RAGGED_ACC_READ;
 	if (fmode & FMODE_WRITE)
 		want |= RAGGED_ACC_WRITE;
-	s = scratch_buf();
+	s = scratch_get();
 	pos = build_path(BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry), s);
 	have = rights_at(run, s, pos);
 	/* An O_PATH descriptor (want 0) still needs some rule for its path. */
-	if (have && (have & want) == want)
-		return 0;
-	return deny(cgid, RAGGED_HOOK_FILE_RECEIVE, RAGGED_EV_FILE, EACCES, want, 0,
-		    path_of(s, pos));
+	ret = (have && (have & want) == want) ? 0 :
+	      deny(cgid, RAGGED_HOOK_FILE_RECEIVE, RAGGED_EV_FILE, EACCES, want, 0,
+		   path_of(s, pos));
+	scratch_put();
+	return ret;
 }
 
 /* Keys of the plugin's own credentials (kernel-internal lookups, made with
@@ -315,20 +321,23 @@ static __always_inline int move_check(__u32 hook, struct vfsmount *old_mnt, stru
 	struct esc_scratch *s;
 	__u32 src, dst;
 	__u64 cgid;
-	int spos, dpos;
+	int spos, dpos, ret;
 
 	if (!confined(&cgid, &run))
 		return 0;
-	s = scratch_buf();
+	s = scratch_get();
 	dpos = build_path(new_mnt, new, s);
 	dst = rights_at(run, s, dpos);
 	spos = build_path(old_mnt, old, s);	/* last: the record shows the source */
 	src = rights_at(run, s, spos);
 	if (!(dst & RAGGED_ACC_WRITE) || (need_src_w && !(src & RAGGED_ACC_WRITE)))
-		return deny(cgid, hook, RAGGED_EV_FILE, EACCES, RAGGED_ACC_WRITE, 0, path_of(s, spos));
-	if ((dst & ~src) || (exchange && (src & ~dst)))
-		return deny(cgid, hook, RAGGED_EV_FILE, EXDEV, dst, 0, path_of(s, spos));
-	return 0;
+		ret = deny(cgid, hook, RAGGED_EV_FILE, EACCES, RAGGED_ACC_WRITE, 0, path_of(s, spos));
+	else if ((dst & ~src) || (exchange && (src & ~dst)))
+		ret = deny(cgid, hook, RAGGED_EV_FILE, EXDEV, dst, 0, path_of(s, spos));
+	else
+		ret = 0;
+	scratch_put();
+	return ret;
 }
 
 SEC("lsm/path_link")

@@ -44,7 +44,20 @@
  * plugin reading its documents in a loop would otherwise fill a record per
  * open for flood control to fold into a count. Not pinned: a restarted
  * agent starts a fresh window (more records, never fewer).
+ *
+ * The key stands for the path by a 64-bit tag under the run's secret
+ * seen_key, so it fits the stack beside the decision's key (a shared
+ * buffer could be overwritten by another task while this one is
+ * preempted), and a plugin cannot pick a second path with the first one's
+ * tag to open it unrecorded.
  */
+struct ragged_file_seen {
+	__u64 cgid;
+	__u64 tag;
+	__u32 access;
+	__u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -52,15 +65,43 @@ struct {
 	__type(value, __u64);
 } file_seen SEC(".maps");
 
-static __always_inline int audit_granted(struct ragged_scratch *s, __u64 cgid, __u32 want,
-					 const char *path)
+/* The tag of p's first len bytes (bpf_d_path's length: the NUL counted). */
+static __always_inline __u64 path_tag(__u64 key, const char *p, long len)
 {
-	s->seen.cgid = cgid;
-	s->seen.access = want;
-	/* Only the name: what lies past its NUL is a previous call's. */
-	__builtin_memset(s->seen.path, 0, sizeof(s->seen.path));
-	bpf_probe_read_kernel_str(s->seen.path, sizeof(s->seen.path), path);
-	return first_this_second(&file_seen, &s->seen);
+	__u64 h = ragged_mix(key, (__u64)len), w;
+	int i;
+
+	for (i = 0; i < RAGGED_RULE_PATH_MAX / 8; i++) {
+		long at = i * 8;
+
+		if (at >= len)
+			return h;
+		__builtin_memcpy(&w, p + at, 8);
+		if (len - at < 8)	/* only the path: the rest is a previous call's */
+			w &= (1ULL << ((len - at) * 8)) - 1;
+		h = ragged_mix(h, w);
+	}
+	if (len > i * 8) {	/* the last (RAGGED_RULE_PATH_MAX % 8) bytes */
+		__u32 t;
+
+		__builtin_memcpy(&t, p + i * 8, 4);
+		if (len - i * 8 < 4)
+			t &= (1U << ((len - i * 8) * 8)) - 1;
+		h = ragged_mix(h, t);
+	}
+	return h;
+}
+
+static __always_inline int audit_granted(struct ragged_run_slot *run, __u64 cgid, __u32 want,
+					 const char *path, long len)
+{
+	struct ragged_file_seen k = {
+		.cgid = cgid,
+		.tag = path_tag(run->seen_key, path, len),
+		.access = want,
+	};
+
+	return first_this_second(&file_seen, &k);
 }
 
 /*
@@ -118,11 +159,10 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	 */
 	struct ragged_file_key key;
 	const char *shown = 0;
-	struct ragged_scratch *s;
 	struct ragged_event *ev;
-	__u32 zero = 0, want = 0, fmode;
+	__u32 want = 0, fmode;
 	long len = -1;
-	int allow = 0, granted = 0;
+	int allow = 0, granted = 0, held = 0;
 
 	fmode = BPF_CORE_READ(file, f_mode);
 	if (fmode & FMODE_READ)
@@ -132,9 +172,6 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	if (fmode & FMODE_EXEC)
 		want |= RAGGED_ACC_EXEC;
 
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return 0;	/* cannot happen; if it does, deny */
 	if (run && backing_file(file) && !backing_of_layer(file)) {
 		/*
 		 * Overlayfs's open of the layer file behind an overlay file the
@@ -145,12 +182,13 @@ int BPF_PROG(ragged_file_open, struct file *file)
 		 * real path of the layer (outside every rule) neither refuses
 		 * a granted file nor opens one the overlay path would not.
 		 */
-		struct esc_scratch *ws = scratch_buf();
+		struct esc_scratch *ws = scratch_get();	/* put at the end: shown points into it */
 		int pos = user_path_of(file, ws);
 		__u32 have = rights_at(run, ws, pos);
 
 		allow = have && (have & want) == want;
 		shown = path_of(ws, pos);
+		held = 1;
 	} else if (run && overlay_internal_open(file)) {
 		/*
 		 * Overlayfs working for itself on its private layer mounts, with
@@ -194,7 +232,7 @@ int BPF_PROG(ragged_file_open, struct file *file)
 		}
 	}
 	/* The plugin's own opens are recorded; overlayfs's internal ones are not. */
-	account_slot(run, cgid, RAGGED_HOOK_FILE_OPEN, !allow, granted && audit_granted(s, cgid, want, key.path), &ev);
+	account_slot(run, cgid, RAGGED_HOOK_FILE_OPEN, !allow, granted && audit_granted(run, cgid, want, key.path, len), &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_FILE;
 		ev->err = allow ? 0 : EACCES;
@@ -203,6 +241,8 @@ int BPF_PROG(ragged_file_open, struct file *file)
 			bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), shown);
 		submit(ev, !allow);
 	}
+	if (held)
+		scratch_put();
 	if (!allow)
 		bpf_set_retval(-EACCES);
 	return allow;

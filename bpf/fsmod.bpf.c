@@ -82,17 +82,18 @@ static __always_inline int need_write(__u32 hook, struct vfsmount *mnt, struct d
 	struct ragged_run_slot *run;
 	struct esc_scratch *s;
 	__u64 cgid;
-	int pos;
+	int pos, ret;
 
 	if (!confined(&cgid, &run))
 		return 0;
 	if (BPF_CORE_READ(mnt, mnt_flags) & MNT_INTERNAL)
 		return 0;
-	s = scratch_buf();
+	s = scratch_get();
 	pos = build_path(mnt, d, s);
-	if (rights_at(run, s, pos) & RAGGED_ACC_WRITE)
-		return 0;
-	return refuse(cgid, hook, err, 0, path_of(s, pos));
+	ret = (rights_at(run, s, pos) & RAGGED_ACC_WRITE) ? 0 :
+	      refuse(cgid, hook, err, 0, path_of(s, pos));
+	scratch_put();
+	return ret;
 }
 
 SEC("lsm/path_unlink")
@@ -241,6 +242,7 @@ static __always_inline int need_write_inode(__u32 hook, struct dentry *d, int er
 	struct ragged_run_slot *run;
 	struct esc_scratch *s;
 	__u64 cgid;
+	int ret;
 
 	if (!confined(&cgid, &run) || kernel_creds())
 		return 0;
@@ -250,8 +252,10 @@ static __always_inline int need_write_inode(__u32 hook, struct dentry *d, int er
 		if (w.found && (w.access & RAGGED_ACC_WRITE))
 			return 0;
 	}
-	s = scratch_buf();
-	return refuse(cgid, hook, err, op, path_of(s, dentry_path(d, s)));
+	s = scratch_get();
+	ret = refuse(cgid, hook, err, op, path_of(s, dentry_path(d, s)));
+	scratch_put();
+	return ret;
 }
 
 /*

@@ -189,7 +189,7 @@ static __always_inline const char *fd_path(__u64 fd)
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
 	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct esc_scratch *s = scratch_buf();
+	struct esc_scratch *s = scratch_get();	/* put by the caller */
 	struct file *f = 0;
 
 	if (!s || fd >= BPF_CORE_READ(fdt, max_fds))
@@ -235,8 +235,10 @@ static __always_inline void report_readonly(__u64 cgid, long nr, long ret, const
 	}
 	if (upath)
 		report_k(cgid, RAGGED_HOOK_READONLY_MOUNT, nr, ret, 0, 0, upath, 0, a);
-	else
+	else {
 		report_k(cgid, RAGGED_HOOK_READONLY_MOUNT, nr, ret, 0, 0, 0, fd_path(a->a0), a);
+		scratch_put();
+	}
 }
 
 SEC("raw_tp/sys_exit")

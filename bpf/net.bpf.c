@@ -82,40 +82,25 @@ static __always_inline __u32 special_bits(const struct ragged_net_key *key, int 
 	return 0;
 }
 
-static __always_inline int same_addr(const __u8 a[16], __u32 w0, __u32 w1, __u32 w2, __u32 w3)
-{
-	__u32 v0, v1, v2, v3;
-
-	__builtin_memcpy(&v0, &a[0], 4);
-	__builtin_memcpy(&v1, &a[4], 4);
-	__builtin_memcpy(&v2, &a[8], 4);
-	__builtin_memcpy(&v3, &a[12], 4);
-	return v0 == w0 && v1 == w1 && v2 == w2 && v3 == w3;
-}
-
 static __always_inline int audit_allowed(struct ragged_run_slot *run,
 					 const struct ragged_net_key *key, __u32 proto)
 {
-	__u32 w0, w1, w2, w3, h;
+	__u64 a0, a1, tag, last, now = bpf_ktime_get_ns();
 	struct ragged_net_seen *e;
-	__u64 now = bpf_ktime_get_ns();
 
-	__builtin_memcpy(&w0, &key->addr[0], 4);
-	__builtin_memcpy(&w1, &key->addr[4], 4);
-	__builtin_memcpy(&w2, &key->addr[8], 4);
-	__builtin_memcpy(&w3, &key->addr[12], 4);
-	h = w0 ^ w1 ^ w2 ^ w3 ^ ((__u32)key->port << 16) ^ proto;
-	h ^= h >> 16;
-	h ^= h >> 8;
-	e = &run->net_seen[h & (RAGGED_NET_SEEN - 1)];
-	if (e->last_ns && now - e->last_ns < AUDIT_INTERVAL_NS && e->port == key->port &&
-	    e->family == key->family && e->proto == proto && same_addr(e->addr, w0, w1, w2, w3))
+	__builtin_memcpy(&a0, &key->addr[0], 8);
+	__builtin_memcpy(&a1, &key->addr[8], 8);
+	tag = ragged_mix(ragged_mix(ragged_mix(run->seen_key, a0), a1),
+		  (__u64)key->port << 48 | (__u64)key->family << 32 | proto);
+	e = &run->net_seen[(tag >> 32) & (RAGGED_NET_SEEN - 1)];
+	/* last_ns before tag: the order policy.h's argument needs. */
+	last = *(volatile __u64 *)&e->last_ns;
+	asm volatile("" ::: "memory");
+	if (last && now - last < AUDIT_INTERVAL_NS && *(volatile __u64 *)&e->tag == tag)
 		return 0;
-	__builtin_memcpy(e->addr, key->addr, 16);
-	e->port = key->port;
-	e->family = key->family;
-	e->proto = proto;
-	e->last_ns = now;
+	*(volatile __u64 *)&e->tag = tag;
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)&e->last_ns = now;
 	return 1;
 }
 

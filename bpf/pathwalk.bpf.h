@@ -27,12 +27,40 @@ struct esc_scratch {
 	struct ragged_file_key key;
 };
 
+/*
+ * One buffer per task while it is inside a hook, keyed by its thread id:
+ * scratch_get() at the start, scratch_put() when the path has been used
+ * (and recorded). Not per CPU: these programs run with migration disabled
+ * but can be preempted (a preemptible kernel; 7.x preempts lazily by
+ * default), and a per-CPU buffer let another task's program on the same
+ * CPU overwrite the path between build_path and the lookup, deciding this
+ * task's operation on that task's path. (Task-local storage would be the
+ * natural home, but on 7.3 bpf_task_storage_get(F_CREATE) returns NULL in
+ * these hooks: every exec was refused.)
+ *
+ * A task uses at most one buffer at a time (no hook that takes one runs
+ * inside another), so entries in use = tasks preempted inside a hook plus
+ * one per CPU. Preallocated and shared by every object (pinned): when all
+ * RAGGED_SCRATCH_MAX are taken, or the insert fails, there is no path,
+ * and the operation is denied.
+ */
+#define RAGGED_SCRATCH_MAX 1024
+
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RAGGED_SCRATCH_MAX);
+	__type(key, __u32);
+	__type(value, struct esc_scratch);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} esc_scratch SEC(".maps");
+
+/* What a new buffer is copied from: one entry, never written. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct esc_scratch);
-} esc_scratch SEC(".maps");
+} esc_scratch_blank SEC(".maps");
 
 /* One step of the walk per bpf_loop() iteration: the verifier checks the
  * step once instead of every unrolled level, which keeps the load fast. */
@@ -122,11 +150,26 @@ static __always_inline int build_path(struct vfsmount *vmnt, struct dentry *d, s
 	return w.pos;
 }
 
-static __always_inline struct esc_scratch *scratch_buf(void)
+static __always_inline struct esc_scratch *scratch_get(void)
 {
-	__u32 zero = 0;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
+	struct esc_scratch *s = bpf_map_lookup_elem(&esc_scratch, &tid);
+	void *blank;
 
-	return bpf_map_lookup_elem(&esc_scratch, &zero);
+	if (s)
+		return s;
+	blank = bpf_map_lookup_elem(&esc_scratch_blank, &zero);
+	if (!blank || bpf_map_update_elem(&esc_scratch, &tid, blank, BPF_NOEXIST))
+		return 0;
+	return bpf_map_lookup_elem(&esc_scratch, &tid);
+}
+
+/* Done with the buffer (and with every pointer into it). */
+static __always_inline void scratch_put(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&esc_scratch, &tid);
 }
 
 static __always_inline const char *path_of(struct esc_scratch *s, int pos)

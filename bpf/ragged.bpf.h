@@ -29,6 +29,11 @@ char LICENSE[] SEC("license") = "GPL";
  * cgroup id -> the run's slot: its policy id and its decision counters, per
  * CPU so the hot path never contends. One lookup gives a decision both.
  * Absent = not ours, or a stale run: deny (and count as an orphan).
+ *
+ * Per CPU is not private: the programs can be preempted (migration stays
+ * disabled), so two tasks of a run can be half way through the same CPU's
+ * copy. Counters are therefore added atomically (count()), and nothing a
+ * decision depends on is kept in a per-CPU buffer (pathwalk.bpf.h).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -60,25 +65,28 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } events SEC(".maps");
 
-/* Big keys do not fit the 512-byte stack next to an event: per-CPU scratch. */
-/* A granted file a run has opened, for file.bpf.c's once-a-second record. */
-struct ragged_file_seen {
-	__u64 cgid;
-	__u32 access;
-	char path[RAGGED_RULE_PATH_MAX];
-};
+/*
+ * One more, atomically: a plain "++" is a load and a store, and a task
+ * preempted between them would overwrite another task's count on this CPU
+ * (a lost denial in the run's arithmetic). An atomic add costs ~20 cycles.
+ */
+static __always_inline void count(__u64 *n)
+{
+	__sync_fetch_and_add(n, 1);
+}
 
-struct ragged_scratch {
-	struct ragged_file_key fkey;
-	struct ragged_file_seen seen;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ragged_scratch);
-} scratch SEC(".maps");
+/*
+ * One round of the keyed mix the record limiters tag their keys with (the
+ * multiplier is the golden ratio's). The key is the run's random seen_key:
+ * the tags are never shown, so a plugin cannot search for two keys that
+ * share one.
+ */
+static __always_inline __u64 ragged_mix(__u64 h, __u64 w)
+{
+	h ^= w;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
 
 static __always_inline struct ragged_run_slot *run_of(__u64 cgid)
 {
@@ -141,13 +149,13 @@ static __always_inline struct ragged_event *observe(struct ragged_run_slot *run,
 
 	if (!c)
 		return 0;	/* not a run: nothing to watch */
-	c->observed++;
+	count(&c->observed);
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
-		c->lost++;
+		count(&c->lost);
 		return 0;
 	}
-	c->emitted++;
+	count(&c->emitted);
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->boot_ns = bpf_ktime_get_boot_ns();
 	ev->cgroup_id = cgid;
@@ -173,34 +181,34 @@ static __always_inline void account_slot(struct ragged_run_slot *run, __u64 cgid
 		__u64 *n = bpf_map_lookup_elem(&orphan_counters, &k);
 
 		if (n)
-			*n += 1;
+			count(n);
 		/* Still report it: the agent names the unknown cgroup. */
 		audit = 1;
 	} else if (deny) {
-		c->deny[hook]++;
+		count(&c->deny[hook]);
 		audit = 1;
 	} else {
-		c->allow[hook]++;
+		count(&c->allow[hook]);
 		if (audit)
-			c->allow_audited++;
+			count(&c->allow_audited);
 	}
 	if (!audit)
 		return;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		if (c) {
-			c->lost++;
+			count(&c->lost);
 		} else {
 			__u32 k = 1;
 			__u64 *n = bpf_map_lookup_elem(&orphan_counters, &k);
 
 			if (n)
-				*n += 1;
+				count(n);
 		}
 		return;
 	}
 	if (c)
-		c->emitted++;
+		count(&c->emitted);
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->boot_ns = bpf_ktime_get_boot_ns();
 	ev->cgroup_id = cgid;

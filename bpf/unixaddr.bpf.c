@@ -55,16 +55,18 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook)
 	__u64 cgid = bpf_get_current_cgroup_id();
 	struct ragged_run_slot *run = run_of(cgid);
 	struct ragged_file_rule *rule = 0;
-	struct ragged_scratch *s;
+	/*
+	 * On this program's stack, not in a per-CPU buffer: the program can be
+	 * preempted, and another task's connect on this CPU would overwrite a
+	 * shared name between reading it and the lookup.
+	 */
+	struct ragged_file_key key;
 	struct ragged_event *ev;
 	struct sockaddr_un *un;
-	__u32 zero = 0, len, n;
+	__u32 len, n;
 	int allow = 0;
 
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return 0;
-	__builtin_memset(s->fkey.path, 0, sizeof(s->fkey.path));
+	__builtin_memset(key.path, 0, sizeof(key.path));
 	len = sa->uaddrlen;
 	un = (struct sockaddr_un *)sa->uaddr;
 	/*
@@ -73,15 +75,15 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook)
 	 * whole sun_path is always in bounds, what lies past len is cleared.
 	 */
 	n = len > 2 ? len - 2 : 0;
-	bpf_probe_read_kernel(s->fkey.path, UNIX_PATH_MAX, un->sun_path);
+	bpf_probe_read_kernel(key.path, UNIX_PATH_MAX, un->sun_path);
 	for (int i = 0; i < UNIX_PATH_MAX; i++)
 		if (i >= n)
-			s->fkey.path[i] = '\0';
-	s->fkey.path[UNIX_PATH_MAX] = '\0';
-	if (run && s->fkey.path[0] == '/' && !dotted(s->fkey.path)) {
-		s->fkey.policy_id = bpf_htonl(policy_of(run));
-		s->fkey.prefixlen = 32 + RAGGED_RULE_PATH_MAX * 8;
-		rule = bpf_map_lookup_elem(&file_rules, &s->fkey);
+			key.path[i] = '\0';
+	key.path[UNIX_PATH_MAX] = '\0';
+	if (run && key.path[0] == '/' && !dotted(key.path)) {
+		key.policy_id = bpf_htonl(policy_of(run));
+		key.prefixlen = 32 + RAGGED_RULE_PATH_MAX * 8;
+		rule = bpf_map_lookup_elem(&file_rules, &key);
 		allow = rule && (rule->access & RAGGED_ACC_SOCK);
 	}
 	/* A plugin talking to its own sockets is unremarkable; denials are not. */
@@ -91,7 +93,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook)
 		ev->err = EPERM;
 		ev->family = AF_UNIX;
 		ev->sock_type = ctx->type;
-		bpf_probe_read_kernel(ev->path, UNIX_PATH_MAX, s->fkey.path);
+		bpf_probe_read_kernel(ev->path, UNIX_PATH_MAX, key.path);
 		if (!ev->path[0] && n)
 			ev->path[0] = '@';	/* abstract */
 		bpf_ringbuf_submit(ev, 0);

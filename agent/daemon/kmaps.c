@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -164,12 +165,18 @@ int kmaps_install(struct agent *a, struct run *r, const struct policy *p,
 		 * the cgroup denies.
 		 */
 		struct ragged_run_slot *slot = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*slot)) : NULL;
+		uint64_t seen_key;
 
+		if (getrandom(&seen_key, sizeof(seen_key), 0) != (ssize_t)sizeof(seen_key)) {
+			free(slot);
+			slot = NULL;
+		}
 		for (int c = 0; slot && c < ncpu; c++) {
 			slot[c].policy_id = id;
 			slot[c].perms = p->perms;
 			slot[c].flags = RAGGED_RUN_ACTIVE;
 			slot[c].uid = r->uid;
+			slot[c].seen_key = seen_key;
 		}
 		if (!slot || bpf_map_update_elem(a->bpf.runs_fd, &r->cg.id, slot, BPF_NOEXIST) < 0) {
 			snprintf(err, errlen, "run slot: %s", strerror(errno));

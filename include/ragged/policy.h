@@ -40,14 +40,19 @@
  * destinations recorded on this CPU, direct-mapped by a hash of the
  * destination. A destination is recorded again after a second, or when
  * another one took its entry: more records, never fewer.
+ *
+ * An entry is two words, each written with one store, because two tasks of
+ * a run can be half way through the same CPU's entry (the programs can be
+ * preempted): tag, the destination hashed under the run's seen_key, is
+ * written before last_ns and read after it, so a recent last_ns and a
+ * matching tag always mean the destination was (or is being) recorded
+ * within the second. seen_key is random per run: a plugin cannot pick two
+ * destinations with the same tag to hide the second one's name.
  */
 #define RAGGED_NET_SEEN 8	/* a power of two */
 
 struct ragged_net_seen {
-	__u8 addr[16];
-	__u16 port;		/* network order */
-	__u16 family;		/* network order */
-	__u32 proto;
+	__u64 tag;		/* the destination under seen_key */
 	__u64 last_ns;		/* bpf_ktime_get_ns() of the last record; 0: empty */
 };
 
@@ -56,6 +61,7 @@ struct ragged_run_slot {
 	__u32 perms;		/* granted permissions, RAGGED_PERM_BIT() */
 	__u32 flags;		/* RAGGED_RUN_* */
 	__u32 uid;		/* the account the plugin runs as */
+	__u64 seen_key;		/* random: keys the net_seen tags */
 	struct ragged_run_counters c;	/* this CPU's share; the agent sums them */
 	struct ragged_net_seen net_seen[RAGGED_NET_SEEN];	/* this CPU's limiter */
 };

@@ -268,7 +268,7 @@ static size_t map_count(int fd, size_t key_size)
 	return n;
 }
 
-/* Every CPU's copy of the slot holds the policy. */
+/* Every CPU's copy of the slot holds the policy, and one random record-limiter key. */
 static void want_run(struct fx *f, uint64_t cgid, uint32_t id, uint32_t perms)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -281,7 +281,9 @@ static void want_run(struct fx *f, uint64_t cgid, uint32_t id, uint32_t perms)
 		assert_int_equal(rp[c].perms, perms);
 		assert_int_equal(rp[c].flags, RAGGED_RUN_ACTIVE);
 		assert_int_equal(rp[c].uid, 1000);
+		assert_true(rp[c].seen_key == rp[0].seen_key);
 	}
+	assert_true(rp[0].seen_key != 0);
 	free(rp);
 }
 
