@@ -77,7 +77,7 @@ FUZZ_BINS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all test-bins deps deps-build test test-unit test-native coverage demo fuzz bench clean
 all: $(BUILD)/raggedd $(BUILD)/raggedctl
-test-bins: $(PLUGINS) $(UNIT_BINS)
+test-bins: $(PLUGINS) $(UNIT_BINS) $(BUILD)/bench/bpfstats
 # A target named with the build dir as given (make build/raggedd, make
 # BUILD=build-cov build-cov/raggedd) is the same file as its absolute name.
 ifneq ($(BUILD_GIVEN),$(BUILD))

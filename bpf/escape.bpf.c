@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The escape surface in bpf-lsm mode: plain BPF-LSM programs (not
+ * The escape surface in bpf-lsm mode: mostly plain BPF-LSM programs (not
  * lsm_cgroup: the kernel allows at most 10 distinct lsm_cgroup hooks, and
  * these are many). They run for every task on the machine, so each starts
  * with the same test: is the current task in a run (its cgroup id is in
  * `runs`) or anywhere under the agent's plugin subtree (a run being torn
- * down, or set up when the agent died)? If not, it returns 0 at once.
+ * down, or set up when the agent died)? If not, it returns 0 at once. The
+ * three that every process calls often (mmap_file, file_mprotect,
+ * task_kill) are lsm_cgroup programs on the plugin subtree instead.
  *
  * The seccomp filter (agent/daemon/seccomp.c) refuses most of the same
  * calls before any hook runs; these hooks are the second wall, and the only
@@ -43,17 +45,32 @@ int BPF_PROG(ragged_ptrace, struct task_struct *child, unsigned int mode)
 		    BPF_CORE_READ(child, tgid), 0);
 }
 
+/*
+ * The hooks every process calls often (each exec maps its libraries
+ * executable; signals) are lsm_cgroup programs, attached to the plugin
+ * subtree like file_open, so processes outside the runs never execute
+ * them: 3 of the kernel's 10 lsm_cgroup hook slots. They answer 1 to
+ * allow, or 0 with the errno set.
+ */
+static __always_inline int cgroup_verdict(int rc)
+{
+	if (!rc)
+		return 1;
+	bpf_set_retval(rc);
+	return 0;
+}
+
 /* Signals only within the run: not the user's shell, not other plugins. */
-SEC("lsm/task_kill")
+SEC("lsm_cgroup/task_kill")
 int BPF_PROG(ragged_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig)
 {
 	struct ragged_run_slot *run;
 	__u64 cgid;
 
 	if (!confined(&cgid, &run) || task_cgroup(p) == cgid)
-		return 0;
-	return deny(cgid, RAGGED_HOOK_TASK_KILL, RAGGED_EV_ESCAPE, EPERM, sig,
-		    BPF_CORE_READ(p, tgid), 0);
+		return 1;
+	return cgroup_verdict(deny(cgid, RAGGED_HOOK_TASK_KILL, RAGGED_EV_ESCAPE, EPERM, sig,
+				   BPF_CORE_READ(p, tgid), 0));
 }
 
 /*
@@ -226,24 +243,24 @@ static __always_inline int exec_map(struct file *file, __u32 hook)
 	return ret;
 }
 
-SEC("lsm/mmap_file")
+SEC("lsm_cgroup/mmap_file")
 int BPF_PROG(ragged_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot)
 {
 	if (!file || !(prot & PROT_EXEC))
-		return 0;
-	return exec_map(file, RAGGED_HOOK_MMAP_FILE);
+		return 1;
+	return cgroup_verdict(exec_map(file, RAGGED_HOOK_MMAP_FILE));
 }
 
 /* mprotect(PROT_EXEC) on a file mapping made without it. */
-SEC("lsm/file_mprotect")
+SEC("lsm_cgroup/file_mprotect")
 int BPF_PROG(ragged_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
 	     unsigned long prot)
 {
 	struct file *file = BPF_CORE_READ(vma, vm_file);
 
 	if (!file || !(prot & PROT_EXEC))
-		return 0;
-	return exec_map(file, RAGGED_HOOK_FILE_MPROTECT);
+		return 1;
+	return cgroup_verdict(exec_map(file, RAGGED_HOOK_FILE_MPROTECT));
 }
 
 /*

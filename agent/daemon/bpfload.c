@@ -143,7 +143,10 @@ int bpf_attach_all(struct agent *a, struct bpf_object *obj, bool cgroup, char *e
 		/* Run on request (BPF_PROG_TEST_RUN), never attached. */
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_SYSCALL)
 			continue;
-		if (attach_pinned(a, prog, a->cg.v2_fd, cgroup, err, errlen) < 0)
+		/* lsm_cgroup programs go on the plugin subtree in any object. */
+		if (attach_pinned(a, prog, a->cg.v2_fd,
+				  cgroup || strncmp(bpf_program__section_name(prog), "lsm_cgroup/", 11) == 0,
+				  err, errlen) < 0)
 			return -1;
 	}
 	return 0;
@@ -165,15 +168,20 @@ static void skip_missing_hooks(struct bpf_object *obj)
 	if (!vmlinux)
 		return;	/* the load will say what is wrong */
 	bpf_object__for_each_program(prog, obj) {
-		const char *sec = bpf_program__section_name(prog);
+		const char *sec = bpf_program__section_name(prog), *hook;
 
-		if (strncmp(sec, "lsm/", 4) != 0 ||
-		    xsnprintf(fn, sizeof(fn), "bpf_lsm_%s", sec + 4) < 0)
+		if (strncmp(sec, "lsm/", 4) == 0)
+			hook = sec + 4;
+		else if (strncmp(sec, "lsm_cgroup/", 11) == 0)
+			hook = sec + 11;
+		else
+			continue;
+		if (xsnprintf(fn, sizeof(fn), "bpf_lsm_%s", hook) < 0)
 			continue;
 		if (btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) < 0) {
 			bpf_program__set_autoload(prog, false);
 			log_msg(LOG_WARNING, "this kernel has no LSM hook %s: %s not loaded "
-				"(the seccomp filter still applies)", sec + 4,
+				"(the seccomp filter still applies)", hook,
 				bpf_program__name(prog));
 		}
 	}

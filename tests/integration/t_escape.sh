@@ -614,6 +614,44 @@ t_escape_lsm_exec_unlinked() {
 # links_none: no link pinned in the agent's bpffs dir (no program on any hook).
 links_none() { [ -z "$(ls -A "/sys/fs/bpf/$TAG/links" 2>/dev/null)" ]; }
 
+# runs_of SNAP NAME: a program's run count in a bpfstats snapshot (0 if absent).
+runs_of() { awk -v n="$2" '$3 == n {c += $4} END {print c + 0}' "$1"; }
+
+# The hooks every process calls often (executable mappings at each exec and
+# dlopen, signals) are lsm_cgroup programs on the plugin subtree: while a
+# run exists they run for its processes, never for the rest of the machine
+# (the kernel's own run counts, kernel.bpf_stats_enabled).
+t_escape_hot_hooks_only_in_runs() {
+	esc_setup || return
+	if [ "$ESC_MODE" = landlock ]; then
+		esc_skip "the BPF-LSM layer is loaded in bpf-lsm mode only"; return
+	fi
+	bs="$RAGGED_BUILD/bench/bpfstats"
+	[ -x "$bs" ] || { fail "$bs missing: make test-bins builds it"; return; }
+	esc_holder || { fail "no holder run"; return; }
+	stats=/proc/sys/kernel/bpf_stats_enabled; old=$(cat $stats); echo 1 > $stats
+	"$bs" snap > "$RAGGED_T/st.0"
+	for i in 1 2 3; do
+		"$ESC_DIR/probe" mmap_exec /bin/sh mprotect_exec /bin/sh kill 0 > /dev/null 2>&1
+	done
+	"$bs" snap > "$RAGGED_T/st.1"
+	# shellcheck disable=SC2016
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$ESC_CG" \
+		"$ESC_DIR/probe" mmap_exec "$ESC_DIR/probe" mprotect_exec "$ESC_DIR/probe" kill 0 \
+		> "$RAGGED_T/esc.out" 2>&1
+	"$bs" snap > "$RAGGED_T/st.2"
+	echo "$old" > $stats
+	for p in ragged_mmap_fil ragged_file_mpr ragged_task_kil; do
+		out=$(( $(runs_of "$RAGGED_T/st.1" $p) - $(runs_of "$RAGGED_T/st.0" $p) ))
+		in=$(( $(runs_of "$RAGGED_T/st.2" $p) - $(runs_of "$RAGGED_T/st.1" $p) ))
+		if [ "$out" -eq 0 ] && [ "$in" -gt 0 ]; then
+			pass "$p: ran $in times for a process in a run, 0 for one outside"
+		else
+			fail "$p: ran $out times for processes outside any run (want 0), $in inside (want > 0)"
+		fi
+	done
+}
+
 # Every escape-surface program loaded and attached on this kernel while a run
 # exists (a missing hook would only be logged by the agent, so the VMs check
 # it here); none attached while no run exists, so processes outside runs

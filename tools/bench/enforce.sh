@@ -264,12 +264,14 @@ echo "|---|---|---|---|---|---|---|---|---|---|"
 # have their empty program only in E (it is attached to the bench's cgroup)
 for pair in ragged_connect4:e_connect4:cgroup/connect4 ragged_sock_cre:e_sock_create:cgroup/sock_create \
 	ragged_file_ope:e_file_open:lsm_cgroup/file_open ragged_sys_exit:e_sys_exit:raw_tp/sys_exit \
-	ragged_mmap_fil:e_mmap_file:lsm/mmap_file ragged_task_kil:e_task_kill:lsm/task_kill; do
+	ragged_mmap_fil:e_mmap_file:lsm_cgroup/mmap_file ragged_task_kil:e_task_kill:lsm_cgroup/task_kill; do
 	rn=${pair%%:*}; rest=${pair#*:}; en=${rest%%:*}; hook=${rest#*:}
 	ra=$(get A "$rn" 3); rca=$(get A "$rn" 2); re=$(get E "$rn" 3); rce=$(get E "$rn" 2)
 	ea=$(get A "$en" 3); ee=$(get E "$en" 3)
 	[ -n "$ra$re" ] || { echo "| $rn | $hook | not loaded in $MODE mode |||||||| "; continue; }
-	case $hook in cgroup/*|lsm_cgroup/*) ea=$ee ;; esac	# same loop, empty program in E
+	# The empty cgroup programs are attached only in E (same loop); mmap_file's and
+	# task_kill's empty programs are global lsm ones (ours are lsm_cgroup: not run in E).
+	case $hook in cgroup/*|lsm_cgroup/file_open) ea=$ee ;; esac
 	awk -v rn="$rn" -v en="$en" -v hook="$hook" -v ra="${ra:-0}" -v rca="${rca:-0}" -v re="${re:-0}" -v rce="${rce:-0}" \
 		-v ea="${ea:-0}" -v ee="${ee:-0}" -v mode="$MODE" -v kv="$D/kv2" 'BEGIN {
 		xa = "-"; xe = "-"; sa = "-"; se = "-"; sea = "-"; see = "-"
