@@ -153,14 +153,12 @@ static __always_inline int build_path(struct vfsmount *vmnt, struct dentry *d, s
 static __always_inline struct esc_scratch *scratch_get(void)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
-	struct esc_scratch *s = bpf_map_lookup_elem(&esc_scratch, &tid);
-	void *blank;
+	void *blank = bpf_map_lookup_elem(&esc_scratch_blank, &zero);
 
-	if (s)
-		return s;
-	blank = bpf_map_lookup_elem(&esc_scratch_blank, &zero);
-	if (!blank || bpf_map_update_elem(&esc_scratch, &tid, blank, BPF_NOEXIST))
-		return 0;
+	/* An entry of this tid already there (cannot be: every get is put) is
+	 * this task's all the same. */
+	if (blank)
+		bpf_map_update_elem(&esc_scratch, &tid, blank, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&esc_scratch, &tid);
 }
 
