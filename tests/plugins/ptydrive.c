@@ -37,8 +37,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+/* Did the last byte shown end a line? The verdict lines must start one. */
+static bool line_ended = true;
+
 static void copy_out(const char *buf, size_t n, bool vis)
 {
+	if (n)
+		line_ended = buf[n - 1] == '\n';
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
@@ -58,6 +63,9 @@ static void check_after(int slave, int master, const struct termios *before)
 	struct pollfd p = { .fd = master, .events = POLLIN };
 	char c;
 
+	/* CMD's last words may lack a newline (a run cut short by Ctrl-C). */
+	if (!line_ended)
+		printf("\n");
 	if (tcgetattr(slave, &now) == 0)
 		printf("ptydrive termios %s\n",
 		       now.c_iflag == before->c_iflag && now.c_oflag == before->c_oflag &&
