@@ -614,6 +614,13 @@ t_escape_lsm_exec_unlinked() {
 # links_none: no link pinned in the agent's bpffs dir (no program on any hook).
 links_none() { [ -z "$(ls -A "/sys/fs/bpf/$TAG/links" 2>/dev/null)" ]; }
 
+# holder_asleep: every process of the holder run blocked in (clock_)nanosleep.
+holder_asleep() {
+	for p in $(cat "$ESC_CG/cgroup.procs" 2>/dev/null); do
+		case $(cut -d' ' -f1 "/proc/$p/syscall" 2>/dev/null) in 35|230) ;; *) return 1 ;; esac
+	done
+}
+
 # runs_of SNAP NAME: a program's run count in a bpfstats snapshot (0 if absent).
 runs_of() { awk -v n="$2" '$3 == n {c += $4} END {print c + 0}' "$1"; }
 
@@ -629,6 +636,8 @@ t_escape_hot_hooks_only_in_runs() {
 	bs="$RAGGED_BUILD/bench/bpfstats"
 	[ -x "$bs" ] || { fail "$bs missing: make test-bins builds it"; return; }
 	esc_holder || { fail "no holder run"; return; }
+	# The holder's own exec maps libraries too: wait until it sleeps.
+	wait_until 100 holder_asleep || { fail "the holder run never went to sleep"; return; }
 	stats=/proc/sys/kernel/bpf_stats_enabled; old=$(cat $stats); echo 1 > $stats
 	"$bs" snap > "$RAGGED_T/st.0"
 	for i in 1 2 3; do
