@@ -66,6 +66,7 @@ struct {
 } file_seen SEC(".maps");
 
 /* The tag of p's first len bytes (bpf_d_path's length: the NUL counted). */
+_Static_assert(RAGGED_RULE_PATH_MAX % 8 == 4, "path_tag reads the last 4 bytes as one word");
 static __always_inline __u64 path_tag(__u64 key, const char *p, long len)
 {
 	__u64 h = ragged_mix(key, (__u64)len), w;
@@ -151,7 +152,7 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	struct ragged_file_rule *rule = 0;
 	/*
 	 * The key the decision is taken on lives on this program's stack, not
-	 * in the per-CPU scratch: this program can be preempted (a preemptible
+	 * in a per-CPU buffer: this program can be preempted (a preemptible
 	 * kernel, 7.x's lazy preemption by default) and another task's open on
 	 * the same CPU would overwrite a shared buffer between bpf_d_path and
 	 * the lookup, deciding this open on that task's path. Seen in the 7.3

@@ -93,14 +93,15 @@ static __always_inline int audit_allowed(struct ragged_run_slot *run,
 	tag = ragged_mix(ragged_mix(ragged_mix(run->seen_key, a0), a1),
 		  (__u64)key->port << 48 | (__u64)key->family << 32 | proto);
 	e = &run->net_seen[(tag >> 32) & (RAGGED_NET_SEEN - 1)];
-	/* last_ns before tag: the order policy.h's argument needs. */
-	last = *(volatile __u64 *)&e->last_ns;
-	asm volatile("" ::: "memory");
-	if (last && now - last < AUDIT_INTERVAL_NS && *(volatile __u64 *)&e->tag == tag)
+	/* last_ns read before tag, tag written before last_ns: the order
+	 * policy.h's argument needs (each word is one load or store). */
+	last = e->last_ns;
+	barrier();
+	if (last && now - last < AUDIT_INTERVAL_NS && e->tag == tag)
 		return 0;
-	*(volatile __u64 *)&e->tag = tag;
-	asm volatile("" ::: "memory");
-	*(volatile __u64 *)&e->last_ns = now;
+	e->tag = tag;
+	barrier();
+	e->last_ns = now;
 	return 1;
 }
 

@@ -145,7 +145,7 @@ int bpf_attach_all(struct agent *a, struct bpf_object *obj, bool cgroup, char *e
 			continue;
 		/* lsm_cgroup programs go on the plugin subtree in any object. */
 		if (attach_pinned(a, prog, a->cg.v2_fd,
-				  cgroup || strncmp(bpf_program__section_name(prog), "lsm_cgroup/", 11) == 0,
+				  cgroup || bpf_program__expected_attach_type(prog) == BPF_LSM_CGROUP,
 				  err, errlen) < 0)
 			return -1;
 	}
@@ -168,15 +168,12 @@ static void skip_missing_hooks(struct bpf_object *obj)
 	if (!vmlinux)
 		return;	/* the load will say what is wrong */
 	bpf_object__for_each_program(prog, obj) {
-		const char *sec = bpf_program__section_name(prog), *hook;
+		enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
+		const char *hook = strchr(bpf_program__section_name(prog), '/');
 
-		if (strncmp(sec, "lsm/", 4) == 0)
-			hook = sec + 4;
-		else if (strncmp(sec, "lsm_cgroup/", 11) == 0)
-			hook = sec + 11;
-		else
-			continue;
-		if (xsnprintf(fn, sizeof(fn), "bpf_lsm_%s", hook) < 0)
+		/* "lsm/<hook>" and "lsm_cgroup/<hook>" */
+		if ((type != BPF_LSM_MAC && type != BPF_LSM_CGROUP) || !hook++ ||
+		    xsnprintf(fn, sizeof(fn), "bpf_lsm_%s", hook) < 0)
 			continue;
 		if (btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) < 0) {
 			bpf_program__set_autoload(prog, false);
