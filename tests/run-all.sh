@@ -38,8 +38,12 @@ suite() { # suite NAME COMMAND...
 	cat "$LOG/$name.log"
 	echo "== $name: exit $rc in $(( $(date +%s) - start ))s"
 	tally "$LOG/$name.log" "$name" "$rc"
-	# The failed checks by name, repeated at the end where a short log tail shows them.
-	grep -a -E '(^|\| )(not ok|FAIL )' "$LOG/$name.log" | head -n 20 | sed "s/^/$name: /" >> "$LOG/failures"
+	# The failed checks by name, repeated at the end where a short log tail
+	# shows them, each with the first lines of what it printed about itself
+	# (its indented "| " detail): a CI log may keep nothing else.
+	awk '/(^|\| )(not ok|FAIL )/ { if (++f > 20) exit; print; d = 12; next }
+	     d > 0 && /^( *\| )?    \| / { print; d--; next } { d = 0 }' "$LOG/$name.log" |
+		sed "s/^/$name: /" >> "$LOG/failures"
 }
 
 suite unit ./tests/unit/run.sh build/tests

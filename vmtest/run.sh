@@ -424,7 +424,9 @@ for k in $kernels; do
         fail=1
         # The failed tests by name first: the tail below may not reach them.
         echo "vmtest: [$k] failed checks in $logs/$short.try$try.console.log:"
-        grep -a -E '^(not ok|FAIL)' "$logs/$short.try$try.console.log" 2>/dev/null | tr -d '\r' | head -n 40 | sed 's/^/  | /'
+        tr -d '\r' < "$logs/$short.try$try.console.log" 2>/dev/null |
+            awk '/^(not ok|FAIL)/ { if (++f > 40) exit; print; d = 12; next }
+                 d > 0 && /^    \| / { print; d--; next } { d = 0 }' | sed 's/^/  | /'
         echo "vmtest: [$k] last 80 lines of $logs/$short.try$try.console.log:"
         tail -n 80 "$logs/$short.try$try.console.log" 2>/dev/null | tr -d '\r' | sed 's/^/  | /'
     fi

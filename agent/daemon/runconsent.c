@@ -265,6 +265,14 @@ void runs_client_gone(struct agent *a, struct client *c)
 {
 	struct run *r = c->run;
 
+	/*
+	 * Killed before the abandoned question is settled: settling it thaws
+	 * the run and refuses on its channel, and a plugin running between
+	 * that and the kill could act on the answer or exit 0 (a run its user
+	 * walked out of must not close as a success).
+	 */
+	if (r)
+		run_cgroup_kill(&a->cg, &r->cg);
 	consent_client_gone(a, c);
 	if (r) {
 		c->run = NULL;

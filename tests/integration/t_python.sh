@@ -16,14 +16,18 @@ t_python_client() {
 	if ! PY=$(py_bin); then
 		skip "no python3 with pytest here (make deps installs python3-pytest)"; return
 	fi
-	RAGGEDCTL="$RAGGED_BUILD/raggedctl" "$PY" -m pytest -v -p no:cacheprovider \
+	# -rfE: a closing line per failure, "FAILED case - why", for its message.
+	RAGGEDCTL="$RAGGED_BUILD/raggedctl" "$PY" -m pytest -v -rfE --tb=short -p no:cacheprovider \
 		"$RAGGED_ROOT/tests/python" > "$RAGGED_T/pytest.out" 2>&1
 	rc=$?
 	n=0
 	while read -r line; do
 		case $line in
 		*" PASSED"*) pass "${line%% PASSED*}"; n=$((n + 1)) ;;
-		*" FAILED"* | *" ERROR"*) fail "${line%% *}"; n=$((n + 1)) ;;
+		*" FAILED"* | *" ERROR"*)
+			tc=${line%% *}
+			why=$(grep -a -m1 -F -e "FAILED $tc - " -e "ERROR $tc - " "$RAGGED_T/pytest.out")
+			fail "$tc${why:+: ${why#* - }}"; n=$((n + 1)) ;;
 		*" SKIPPED"*) skip "${line}"; n=$((n + 1)) ;;
 		esac
 	done < "$RAGGED_T/pytest.out"
