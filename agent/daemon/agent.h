@@ -86,6 +86,13 @@ struct cgroup_env {
 	char v1_memory[PATH_MAX];	/* "" when not used */
 	char v1_pids[PATH_MAX];
 	char v1_cpuacct[PATH_MAX];
+	/*
+	 * v1 "cpu" mounted apart from cpuacct (and no cpu on v2): one group
+	 * every run joins, so a plugin's setsid() creates no scheduler
+	 * autogroup (autogroups apply only in the root task group, and a new
+	 * one waits a scheduler slice on a busy machine: 3-4 ms of the start).
+	 */
+	char v1_cpu[PATH_MAX];
 };
 
 struct run_limits {
@@ -114,6 +121,7 @@ struct run_cgroup {
 	char v1_memory[PATH_MAX];
 	char v1_pids[PATH_MAX];
 	char v1_cpuacct[PATH_MAX];
+	char v1_cpu[PATH_MAX];		/* the agent's shared group (cgroup_env): not the run's own */
 	/*
 	 * The files every limit check reads, opened at the first check and
 	 * read with pread from then on: one syscall per file per tick instead

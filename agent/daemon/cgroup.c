@@ -24,7 +24,7 @@
 
 struct mnt {
 	char v2[PATH_MAX];
-	char memory[PATH_MAX], pids[PATH_MAX], cpuacct[PATH_MAX];
+	char memory[PATH_MAX], pids[PATH_MAX], cpuacct[PATH_MAX], cpu[PATH_MAX];
 };
 
 static bool has_opt(const char *opts, const char *want)
@@ -67,6 +67,8 @@ static void find_mounts(struct mnt *m)
 				snprintf(m->pids, sizeof(m->pids), "%s", mp);
 			if (has_opt(sopts, "cpuacct") && !m->cpuacct[0])
 				snprintf(m->cpuacct, sizeof(m->cpuacct), "%s", mp);
+			if (has_opt(sopts, "cpu") && !m->cpu[0])
+				snprintf(m->cpu, sizeof(m->cpu), "%s", mp);
 		}
 	}
 	fclose(f);
@@ -231,6 +233,14 @@ int cgroup_env_init(struct cgroup_env *env, const char *name, char *err, size_t 
 		snprintf(err, errlen, "create v1 cgroup for %s: %s", name, strerror(errno));
 		return -1;
 	}
+	/*
+	 * Co-mounted with cpuacct, the run's cpuacct group is its cpu group
+	 * already. Only placement for the scheduler, not a limit: without it
+	 * runs start slower, not less confined.
+	 */
+	if (!env->v2_cpu && strcmp(m.cpu, m.cpuacct) != 0 &&
+	    v1_base(m.cpu, "cpu", name, env->v1_cpu, PATH_MAX) < 0)
+		env->v1_cpu[0] = '\0';
 	if (!env->v2_memory && !env->v1_memory[0]) {
 		snprintf(err, errlen, "no memory controller (v2 or v1): limits cannot be enforced");
 		return -1;
@@ -305,6 +315,7 @@ int run_cgroup_create(const struct cgroup_env *env, const char *name,
 	/* An OOM kill takes the whole run, not one process of it. */
 	if (env->v2_memory && write_fileat(dfd, "memory.oom.group", "1") < 0 && errno != ENOENT)
 		goto fail;
+	snprintf(cg->v1_cpu, sizeof(cg->v1_cpu), "%s", env->v1_cpu);
 	if (v1_create(env->v1_memory, name, cg->v1_memory, "memory.limit_in_bytes", mem) < 0 ||
 	    v1_create(env->v1_pids, name, cg->v1_pids, "pids.max", pids) < 0 ||
 	    v1_create(env->v1_cpuacct, name, cg->v1_cpuacct, NULL, NULL) < 0)
@@ -318,12 +329,18 @@ fail:
 
 int run_cgroup_enter_v1(const struct run_cgroup *cg)
 {
-	const char *dirs[] = { cg->v1_memory, cg->v1_pids, cg->v1_cpuacct };
+	const char *dirs[] = { cg->v1_memory, cg->v1_pids, cg->v1_cpuacct, cg->v1_cpu };
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		if (!dirs[i][0])
 			continue;
+		/* The shared cpu group places, it does not limit: never a reason to refuse. */
+		if (dirs[i] == cg->v1_cpu) {
+			if (xsnprintf(path, sizeof(path), "%s/tasks", dirs[i]) >= 0)
+				(void)!write_file(path, "0");
+			continue;
+		}
 		/*
 		 * "tasks", not "cgroup.procs": we are the child's only thread, so
 		 * moving it moves the process, and a thread moving itself does not

@@ -335,6 +335,8 @@ static void stop(struct agent *a)
 		rmdir(a->cg.v1_pids);
 	if (a->cg.v1_cpuacct[0])
 		rmdir(a->cg.v1_cpuacct);
+	if (a->cg.v1_cpu[0])
+		rmdir(a->cg.v1_cpu);
 }
 
 /* Daemon mode: fork; the child reports "ready" or its error on a pipe. */

@@ -62,6 +62,17 @@ t_runs_in_own_cgroup_as_user() {
 	ctl run whoami -- uid - cgroup - > "$RAGGED_T/who.txt" 2>&1
 	expect_line "$RAGGED_T/who.txt" "^uid 65534 euid 65534$" "root's run uses the configured account, never root"
 	expect_line "$RAGGED_T/who.txt" "^cgroup 0::.*/$TAG/run-[0-9a-f]+$" "plugin is born in its own run cgroup"
+	# Never in the root cpu task group, where its setsid() would make a
+	# scheduler autogroup that waits a slice on a busy machine.
+	if grep -q "^cgroup [0-9]*:[a-z,]*\bcpu\b[a-z,]*:" "$RAGGED_T/who.txt"; then
+		expect_line "$RAGGED_T/who.txt" "^cgroup [0-9]+:([a-z]+,)*cpu(,[a-z]+)*:.*/$TAG(/run-[0-9a-f]+)?$" \
+			"on the v1 cpu hierarchy the plugin is in the agent's cpu group"
+	elif v2=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG" -exec test -e '{}/cgroup.subtree_control' ';' -print 2> /dev/null | head -1) &&
+		grep -qw cpu "$v2/cgroup.subtree_control" 2> /dev/null; then
+		pass "the agent hands the v2 cpu controller to its runs: the run cgroup is the plugin's cpu group"
+	else
+		skip "no cpu controller on v1 or v2: the plugin shares the root task group"
+	fi
 	left=$(find /sys/fs/cgroup -path "*/$TAG/run-*" -maxdepth 8 2>/dev/null | head -1)
 	if [ -z "$left" ]; then pass "run cgroup removed afterwards"; else fail "run cgroup left: $left"; fi
 }
