@@ -72,6 +72,7 @@ if [ "$SMOKE" = 1 ]; then
 	bench scale env SCALE_RUNS="0 3" SCALE_FLOOD="1 2" SCALE_N=2000 SCALE_M=3 SCALE_IDLE_S=1 "$ROOT/tools/bench/scale.sh"
 	bench sandbox "$ROOT/tools/bench/sandbox.sh" 1 200
 	bench session "$ROOT/tools/bench/session.sh" 5
+	bench outside env N=1 "$ROOT/tools/bench/outside.sh"
 	if grep -q 'BENCH metric=' "$ROOT/tools/bench/enforce.sh"; then
 		bench enforce env R=1 S=1 LOOP_ROUNDS=1 BLOCK=50 SCALE= "$ROOT/tools/bench/enforce.sh"
 	else
@@ -88,6 +89,7 @@ else
 	bench scale "$ROOT/tools/bench/scale.sh"
 	bench sandbox "$ROOT/tools/bench/sandbox.sh"
 	bench session "$ROOT/tools/bench/session.sh"
+	bench outside "$ROOT/tools/bench/outside.sh"
 	bench load "$ROOT/tools/bench/load.sh"
 	if grep -q 'BENCH metric=' "$ROOT/tools/bench/enforce.sh"; then
 		bench enforce "$ROOT/tools/bench/enforce.sh"
