@@ -336,6 +336,8 @@ void procmon_record(struct agent *a, struct run *r, const struct ragged_event *e
 
 /* cgroup.c */
 int cgroup_env_init(struct cgroup_env *env, const char *name, char *err, size_t errlen);
+/* Close and rmdir every directory cgroup_env_init made: -1 when the v2 one stays (a run left). */
+int cgroup_env_remove(struct cgroup_env *env);
 int run_cgroup_create(const struct cgroup_env *env, const char *name,
 		      const struct run_limits *lim, struct run_cgroup *cg,
 		      char *err, size_t errlen);

@@ -252,6 +252,23 @@ int cgroup_env_init(struct cgroup_env *env, const char *name, char *err, size_t 
 	return 0;
 }
 
+int cgroup_env_remove(struct cgroup_env *env)
+{
+	const char *v1[] = { env->v1_memory, env->v1_pids, env->v1_cpuacct, env->v1_cpu };
+	int rc = 0;
+
+	if (env->v2_fd >= 0)
+		close(env->v2_fd);
+	env->v2_fd = -1;
+	/* rmdir only: a cgroup that still has children or tasks stays, never forced. */
+	if (env->v2[0] && rmdir(env->v2) < 0 && errno != ENOENT)
+		rc = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(v1); i++)
+		if (v1[i][0])
+			rmdir(v1[i]);
+	return rc;
+}
+
 static uint64_t cgroup_id_of(int dirfd)
 {
 	struct {

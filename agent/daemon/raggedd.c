@@ -327,16 +327,7 @@ static void stop(struct agent *a)
 	hostaddr_close(a);
 	bpf_unload(a);
 	/* Leave no cgroups behind: the subtree is empty now. */
-	if (a->cg.v2[0])
-		rmdir(a->cg.v2);
-	if (a->cg.v1_memory[0])
-		rmdir(a->cg.v1_memory);
-	if (a->cg.v1_pids[0])
-		rmdir(a->cg.v1_pids);
-	if (a->cg.v1_cpuacct[0])
-		rmdir(a->cg.v1_cpuacct);
-	if (a->cg.v1_cpu[0])
-		rmdir(a->cg.v1_cpu);
+	cgroup_env_remove(&a->cg);
 }
 
 /* Daemon mode: fork; the child reports "ready" or its error on a pipe. */

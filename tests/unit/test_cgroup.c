@@ -44,22 +44,6 @@ static bool exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-static void env_remove(struct cgroup_env *env)
-{
-	if (env->v2_fd >= 0)
-		close(env->v2_fd);
-	env->v2_fd = -1;
-	/* rmdir only: a cgroup that still has children or tasks stays, never forced. */
-	if (env->v2[0])
-		rmdir(env->v2);
-	if (env->v1_memory[0])
-		rmdir(env->v1_memory);
-	if (env->v1_pids[0])
-		rmdir(env->v1_pids);
-	if (env->v1_cpuacct[0])
-		rmdir(env->v1_cpuacct);
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -71,7 +55,7 @@ static int setup(void **state)
 	snprintf(f->name, sizeof(f->name), "ragged-ut-%d", (int)getpid());
 	if (cgroup_env_init(&f->env, f->name, f->err, sizeof(f->err)) < 0) {
 		print_error("cgroup_env_init: %s\n", f->err);
-		env_remove(&f->env);
+		cgroup_env_remove(&f->env);
 		return -1;
 	}
 	f->env_ok = true;
@@ -99,9 +83,11 @@ static int teardown(void **state)
 		kill(f->kids[i], SIGKILL);
 		waitpid(f->kids[i], NULL, 0);
 	}
-	env_remove(&f->env);
+	cgroup_env_remove(&f->env);
 	if (exists(f->env.v2) || (f->env.v1_memory[0] && exists(f->env.v1_memory)) ||
-	    (f->env.v1_pids[0] && exists(f->env.v1_pids))) {
+	    (f->env.v1_pids[0] && exists(f->env.v1_pids)) ||
+	    (f->env.v1_cpuacct[0] && exists(f->env.v1_cpuacct)) ||
+	    (f->env.v1_cpu[0] && exists(f->env.v1_cpu))) {
 		print_error("cgroup subtree %s left behind\n", f->name);
 		rc = -1;
 	}

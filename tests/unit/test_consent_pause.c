@@ -64,15 +64,7 @@ static int teardown(void **state)
 		run_cgroup_kill(env, &f->r.cg);
 		run_cgroup_destroy(env, &f->r.cg);
 	}
-	if (env->v2_fd >= 0)
-		close(env->v2_fd);
-	rmdir(env->v2);
-	if (env->v1_memory[0])
-		rmdir(env->v1_memory);
-	if (env->v1_pids[0])
-		rmdir(env->v1_pids);
-	if (env->v1_cpuacct[0])
-		rmdir(env->v1_cpuacct);
+	cgroup_env_remove(env);
 	free(f);
 	return 0;
 }

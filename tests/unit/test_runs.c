@@ -195,20 +195,10 @@ static int teardown(void **state)
 
 		runs_reap_stale_scratch(&f->a, st, 0, 4);
 	}
-	if (f->a.cg.v2_fd >= 0) {
-		close(f->a.cg.v2_fd);
-		f->a.cg.v2_fd = -1;
-		/* Empty now if every run was torn down; rmdir fails on anything left. */
-		if (f->a.cg.v2[0] && rmdir(f->a.cg.v2) < 0) {
-			print_error("%s: %s (a run cgroup was left)\n", f->a.cg.v2, strerror(errno));
-			rc = -1;
-		}
-		if (f->a.cg.v1_memory[0])
-			rmdir(f->a.cg.v1_memory);
-		if (f->a.cg.v1_pids[0])
-			rmdir(f->a.cg.v1_pids);
-		if (f->a.cg.v1_cpuacct[0])
-			rmdir(f->a.cg.v1_cpuacct);
+	/* Empty now if every run was torn down; rmdir fails on anything left. */
+	if (f->a.cg.v2_fd >= 0 && cgroup_env_remove(&f->a.cg) < 0) {
+		print_error("%s: %s (a run cgroup was left)\n", f->a.cg.v2, strerror(errno));
+		rc = -1;
 	}
 	if (f->a.bpf.runs_fd > 0)
 		close(f->a.bpf.runs_fd);
