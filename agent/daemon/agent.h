@@ -121,7 +121,6 @@ struct run_cgroup {
 	char v1_memory[PATH_MAX];
 	char v1_pids[PATH_MAX];
 	char v1_cpuacct[PATH_MAX];
-	char v1_cpu[PATH_MAX];		/* the agent's shared group (cgroup_env): not the run's own */
 	/*
 	 * The files every limit check reads, opened at the first check and
 	 * read with pread from then on: one syscall per file per tick instead
@@ -341,7 +340,8 @@ int cgroup_env_remove(struct cgroup_env *env);
 int run_cgroup_create(const struct cgroup_env *env, const char *name,
 		      const struct run_limits *lim, struct run_cgroup *cg,
 		      char *err, size_t errlen);
-int run_cgroup_enter_v1(const struct run_cgroup *cg);	/* in the child, before exec */
+/* In the child, before exec: the run's v1 groups and the agent's cpu group. */
+int run_cgroup_enter_v1(const struct cgroup_env *env, const struct run_cgroup *cg);
 void run_cgroup_kill(const struct cgroup_env *env, struct run_cgroup *cg);
 int run_cgroup_freeze(const struct run_cgroup *cg, bool frozen);
 int run_cgroup_destroy(const struct cgroup_env *env, struct run_cgroup *cg);

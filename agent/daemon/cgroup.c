@@ -332,7 +332,6 @@ int run_cgroup_create(const struct cgroup_env *env, const char *name,
 	/* An OOM kill takes the whole run, not one process of it. */
 	if (env->v2_memory && write_fileat(dfd, "memory.oom.group", "1") < 0 && errno != ENOENT)
 		goto fail;
-	snprintf(cg->v1_cpu, sizeof(cg->v1_cpu), "%s", env->v1_cpu);
 	if (v1_create(env->v1_memory, name, cg->v1_memory, "memory.limit_in_bytes", mem) < 0 ||
 	    v1_create(env->v1_pids, name, cg->v1_pids, "pids.max", pids) < 0 ||
 	    v1_create(env->v1_cpuacct, name, cg->v1_cpuacct, NULL, NULL) < 0)
@@ -344,20 +343,14 @@ fail:
 	return -1;
 }
 
-int run_cgroup_enter_v1(const struct run_cgroup *cg)
+int run_cgroup_enter_v1(const struct cgroup_env *env, const struct run_cgroup *cg)
 {
-	const char *dirs[] = { cg->v1_memory, cg->v1_pids, cg->v1_cpuacct, cg->v1_cpu };
+	const char *dirs[] = { cg->v1_memory, cg->v1_pids, cg->v1_cpuacct };
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		if (!dirs[i][0])
 			continue;
-		/* The shared cpu group places, it does not limit: never a reason to refuse. */
-		if (dirs[i] == cg->v1_cpu) {
-			if (xsnprintf(path, sizeof(path), "%s/tasks", dirs[i]) >= 0)
-				(void)!write_file(path, "0");
-			continue;
-		}
 		/*
 		 * "tasks", not "cgroup.procs": we are the child's only thread, so
 		 * moving it moves the process, and a thread moving itself does not
@@ -368,6 +361,9 @@ int run_cgroup_enter_v1(const struct run_cgroup *cg)
 		    write_file(path, "0") < 0)
 			return -1;
 	}
+	/* The shared cpu group places, it does not limit: never a reason to refuse. */
+	if (env->v1_cpu[0] && xsnprintf(path, sizeof(path), "%s/tasks", env->v1_cpu) >= 0)
+		(void)!write_file(path, "0");
 	return 0;
 }
 

@@ -106,7 +106,7 @@ static void child(struct agent *a, struct run *r, const struct policy *p,
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	if (run_cgroup_enter_v1(&r->cg) < 0)
+	if (run_cgroup_enter_v1(&a->cg, &r->cg) < 0)
 		child_fail(errfd, "join v1 cgroups");
 	if (setsid() < 0)
 		child_fail(errfd, "setsid");

@@ -161,7 +161,7 @@ static pid_t spawn(struct fx *f, const struct run_cgroup *cg, enum kid_mode mode
 	if (pid == 0) {
 		close(ready[0]);
 		close(res[0]);
-		if (write_fileat(cg->v2_fd, "cgroup.procs", "0") < 0 || run_cgroup_enter_v1(cg) < 0)
+		if (write_fileat(cg->v2_fd, "cgroup.procs", "0") < 0 || run_cgroup_enter_v1(&f->env, cg) < 0)
 			_exit(2);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(3);
@@ -451,15 +451,20 @@ static void t_enter_v1_and_kill(void **state)
 static void t_enter_v1_missing(void **state)
 {
 	struct fx *f = *state;
+	struct cgroup_env env;
 	struct run_cgroup cg;
 
 	(void)f;
+	memset(&env, 0, sizeof(env));
 	memset(&cg, 0, sizeof(cg));
 	/* No v1 dirs (a pure v2 host): nothing to join, success. */
-	assert_int_equal(run_cgroup_enter_v1(&cg), 0);
+	assert_int_equal(run_cgroup_enter_v1(&env, &cg), 0);
+	/* The shared cpu group gone: placement only, still success. */
+	snprintf(env.v1_cpu, sizeof(env.v1_cpu), "/nonexistent-ragged-ut/cpu");
+	assert_int_equal(run_cgroup_enter_v1(&env, &cg), 0);
 	/* A v1 dir that is gone: the child must not exec unlimited. */
 	snprintf(cg.v1_memory, sizeof(cg.v1_memory), "/nonexistent-ragged-ut/run-x");
-	assert_int_equal(run_cgroup_enter_v1(&cg), -1);
+	assert_int_equal(run_cgroup_enter_v1(&env, &cg), -1);
 }
 
 /* pids.max holds: a run cannot fork past it, and the usage says so. */

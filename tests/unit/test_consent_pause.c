@@ -84,7 +84,7 @@ static void run_with_kid(struct fx *f)
 	assert_true(f->kid >= 0);
 	if (f->kid == 0) {
 		if (write_fileat(f->r.cg.v2_fd, "cgroup.procs", "0") < 0 ||
-		    run_cgroup_enter_v1(&f->r.cg) < 0 || write(ready[1], "r", 1) != 1)
+		    run_cgroup_enter_v1(&f->a.cg, &f->r.cg) < 0 || write(ready[1], "r", 1) != 1)
 			_exit(2);
 		for (;;)
 			;
