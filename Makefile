@@ -177,8 +177,10 @@ bench: all test-bins
 	./tools/bench/all.sh --log $(BUILD)/bench/bench.log
 
 # Enforcement bench (tools/bench/enforce.sh): empty programs on the ragged
-# hooks and the stats/attach helper, in build/bench/ (shipped to vmtest).
-ENFORCE_BENCH := $(BUILD)/bench/empty.bpf.o $(BUILD)/bench/bpfstats $(BUILD)/plugins/loopbench
+# hooks and the stats/attach helper, in build/bench/ (shipped to vmtest);
+# the syscall loop of tools/bench/outside.sh, which the guests run too.
+ENFORCE_BENCH := $(BUILD)/bench/empty.bpf.o $(BUILD)/bench/bpfstats $(BUILD)/plugins/loopbench \
+	$(BUILD)/bench/syscallloop
 bench test: $(ENFORCE_BENCH)
 $(BUILD)/bench/empty.bpf.o: tools/bench/empty.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
@@ -186,6 +188,9 @@ $(BUILD)/bench/empty.bpf.o: tools/bench/empty.bpf.c $(BUILD)/vmlinux.h
 $(BUILD)/bench/bpfstats: tools/bench/bpfstats.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@ -lbpf -lelf -lz
+$(BUILD)/bench/syscallloop: tools/bench/syscallloop.c
+	@mkdir -p $(@D)
+	$(CC) -O2 $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@
 VMBENCH_TIMEOUT ?= 1800
 .PHONY: bench-enforce vmbench
 bench-enforce: all test-bins $(ENFORCE_BENCH)

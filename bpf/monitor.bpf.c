@@ -52,6 +52,10 @@
 
 /* Set by the loader before load: the agent's enforcement mode. */
 const volatile __u32 landlock_mode = 0;
+/* Set by the loader: the seccomp function ragged_seccomp is attached to
+ * returns bool (true: permitted; kernels since 2025) rather than int (-1:
+ * refused). */
+const volatile __u32 seccomp_ret_bool = 0;
 
 struct args {
 	__u64 a0, a1, a2, a4;
@@ -239,6 +243,58 @@ static __always_inline void report_readonly(__u64 cgid, long nr, long ret, const
 		report_k(cgid, RAGGED_HOOK_READONLY_MOUNT, nr, ret, 0, 0, 0, fd_path(a->a0), a);
 		scratch_put();
 	}
+}
+
+/*
+ * bpf-lsm mode: the seccomp filter's refusals, seen where the filter ran.
+ *
+ * raw_tp/sys_exit has a cost for the whole machine: attaching any program
+ * to a syscall tracepoint puts every task on the syscall tracing path, so
+ * every syscall of every process pays while a run exists. In bpf-lsm mode
+ * the monitor only reports the filter's refusals (the LSM hooks report
+ * the rest), and those can be seen at the exit of the kernel's
+ * __seccomp_filter(), which only tasks under a seccomp filter reach:
+ * processes without one pay nothing. It returns -1 (false on kernels where
+ * it returns bool) when the filter refused the call (the errno is already
+ * in the return register; a kill never returns), so the same predicate as
+ * at sys_exit decides what is ours.
+ * The loader attaches it to __secure_computing() (the same result, one
+ * call up) on a kernel whose BTF lacks __seccomp_filter, and keeps
+ * sys_exit where neither is there. The landlock-mode hosts have no BPF
+ * trampolines, and their monitor needs sys_exit anyway (Landlock and the
+ * read-only mount tell only the caller): they keep it.
+ */
+SEC("fexit/__seccomp_filter")
+int BPF_PROG(ragged_seccomp)
+{
+	struct task_struct *task;
+	struct pt_regs *regs;
+	struct args a;
+	__u64 cgid, arg = 0, ret = 0;
+	__u32 target = 0;
+	long nr, err;
+
+	/* The arguments differ between kernels and targets: the result
+	 * through the helper, read at its own width (the register's upper
+	 * bits are not the result's). */
+	if (bpf_get_func_ret(ctx, &ret) < 0 ||
+	    (seccomp_ret_bool ? (__u8)ret != 0 : (int)ret != -1))
+		return 0;
+	cgid = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&runs, &cgid))
+		return 0;
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	nr = BPF_CORE_READ(regs, orig_ax);
+	err = BPF_CORE_READ(regs, ax);
+	a.a0 = BPF_CORE_READ(regs, di);
+	a.a1 = BPF_CORE_READ(regs, si);
+	a.a2 = BPF_CORE_READ(regs, dx);
+	a.a4 = BPF_CORE_READ(regs, r8);
+	if (seccomp_refused(nr, err, &a, &arg, &target))
+		report(cgid, RAGGED_HOOK_SECCOMP_ENTRY, nr, err, arg, target,
+		       nr == 161 ? (const char *)a.a0 : 0, &a);
+	return 0;
 }
 
 SEC("raw_tp/sys_exit")

@@ -68,8 +68,8 @@ alive() {
 
 runner=/ragged/tests/integration/run.sh
 # ragged.run=bench on the kernel command line (make vmbench): the
-# benchmarks instead of the test suite (tools/bench/vm.sh: enforce.sh and
-# the summary table); its exit status is rc.
+# benchmarks instead of the test suite (tools/bench/vm.sh: enforce.sh,
+# outside.sh and the summary table); its exit status is rc.
 # ragged.bench_env=R=8,S=3 passes its settings (see tools/bench/enforce.sh).
 benchenv=
 # ragged.tests=t_a,t_b runs only those integration tests (RAGGED_TESTS).

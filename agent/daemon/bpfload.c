@@ -185,6 +185,56 @@ static void skip_missing_hooks(struct bpf_object *obj)
 	btf__free(vmlinux);
 }
 
+/* Does function fn_id of btf return a bool (a one-byte integer)? */
+static bool btf_returns_bool(const struct btf *btf, int fn_id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf__type_by_id(btf, fn_id)->type);
+	int ret;
+
+	if (!t || !btf_is_func_proto(t))
+		return false;
+	ret = btf__resolve_type(btf, t->type);
+	t = ret > 0 ? btf__type_by_id(btf, ret) : NULL;
+	return t && btf_is_int(t) && t->size == 1;
+}
+
+/*
+ * Where the seccomp filter's refusals are reported (bpf/monitor.bpf.c).
+ * bpf-lsm mode: at the exit of the kernel's __seccomp_filter, which only
+ * tasks under a filter reach, so no syscall tracepoint is attached and
+ * processes outside the runs pay nothing; the raw_tp/sys_exit program is
+ * not loaded. A kernel whose BTF lacks that function (it may be inlined)
+ * gets the function one call up (__secure_computing, renamed
+ * __seccomp_permit_syscall in 2025), and one without any keeps sys_exit
+ * (said in the log). Each returns int (-1: refused) or, since 2025, bool
+ * (false: refused): the BTF says which. Landlock mode: sys_exit, which it
+ * needs for Landlock's refusals anyway.
+ */
+static void monitor_pick_seccomp_report(struct monitor_bpf *m, enum enforcement_mode mode)
+{
+	static const char *const targets[] = { "__seccomp_filter", "__secure_computing",
+						"__seccomp_permit_syscall" };
+	const char *target = NULL;
+	struct btf *vmlinux;
+	int id = -1;
+
+	if (mode == MODE_BPF_LSM && (vmlinux = btf__load_vmlinux_btf())) {
+		for (size_t i = 0; !target && i < ARRAY_SIZE(targets); i++)
+			if ((id = btf__find_by_name_kind(vmlinux, targets[i], BTF_KIND_FUNC)) > 0)
+				target = targets[i];
+		if (target)
+			m->rodata->seccomp_ret_bool = btf_returns_bool(vmlinux, id);
+		btf__free(vmlinux);
+		if (!target)
+			log_msg(LOG_WARNING, "this kernel's BTF has no seccomp filter function: "
+				"seccomp refusals are reported at sys_exit");
+	}
+	if (target)
+		bpf_program__set_attach_target(m->progs.ragged_seccomp, 0, target);
+	bpf_program__set_autoload(m->progs.ragged_seccomp, target != NULL);
+	bpf_program__set_autoload(m->progs.ragged_sys_exit, target == NULL);
+}
+
 /* bpf/escape.bpf.c: hooks for the whole machine that return at once for
  * tasks outside the plugin subtree, which the agent names in plugin_root. */
 static int escape_load(struct agent *a, const struct bpf_object_open_opts *opts,
@@ -346,6 +396,7 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 		return -1;
 	}
 	b->monitor->rodata->landlock_mode = a->feat.mode == MODE_LANDLOCK;
+	monitor_pick_seccomp_report(b->monitor, a->feat.mode);
 	if (monitor_bpf__load(b->monitor) < 0) {
 		snprintf(err, errlen, "load denial monitor: %s", strerror(errno));
 		return -1;

@@ -146,6 +146,7 @@ static void escape_details(cJSON *d, const struct ragged_event *e, const struct 
 
 	switch (e->hook) {
 	case RAGGED_HOOK_SECCOMP:
+	case RAGGED_HOOK_SECCOMP_ENTRY:
 		what = syscall_what(e->access, e->arg);
 		add_syscall(d, e->access);
 		cJSON_AddNumberToObject(d, "arg", (double)e->arg);

@@ -62,6 +62,8 @@ static const struct hook_info hooks[RAGGED_HOOK_MAX] = {
 	/* landlock mode: the run's mount view is read-only outside its write trees */
 	[RAGGED_HOOK_READONLY_MOUNT] = { "sys_exit", "read-only-mount", NULL },
 	[RAGGED_HOOK_FILE_SETFLAGS] = { "file_ioctl", "bpf-lsm", NULL },
+	/* bpf-lsm mode reports the filter's refusals where it ran (monitor.bpf.c) */
+	[RAGGED_HOOK_SECCOMP_ENTRY] = { "seccomp_filter", "seccomp", "" /* from the syscall */ },
 };
 
 const struct hook_info *hook_info_of(unsigned h)

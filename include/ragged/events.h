@@ -29,7 +29,7 @@ enum ragged_hook {
 	RAGGED_HOOK_BIND4 = 7,		/* cgroup/bind4 */
 	RAGGED_HOOK_BIND6 = 8,		/* cgroup/bind6 */
 	/* Escape surface (bpf/monitor.bpf.c, bpf/escape.bpf.c; docs/security-model.md). */
-	RAGGED_HOOK_SECCOMP = 9,	/* raw_tp sys_exit: a call the seccomp filter refused */
+	RAGGED_HOOK_SECCOMP = 9,	/* raw_tp sys_exit (landlock mode): a call the seccomp filter refused */
 	RAGGED_HOOK_SECCOMP_KILL = 10,	/* tp_btf signal_generate: killed for a foreign-ABI call */
 	RAGGED_HOOK_EXEC_ANON = 11,	/* tp_btf sched_process_exec: anonymous file exec'd, killed */
 	RAGGED_HOOK_PROC_DENIED = 12,	/* raw_tp sys_exit (landlock mode): call on another process refused */
@@ -68,6 +68,8 @@ enum ragged_hook {
 	/* landlock mode: a change refused by the run's read-only mount view (EROFS) */
 	RAGGED_HOOK_READONLY_MOUNT = 42,
 	RAGGED_HOOK_FILE_SETFLAGS = 43,	/* lsm file_ioctl: FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR */
+	/* bpf-lsm mode: a call the seccomp filter refused, at fexit of __seccomp_filter */
+	RAGGED_HOOK_SECCOMP_ENTRY = 44,
 	RAGGED_HOOK_MAX = 64,		/* counters are indexed by hook: a power of two, room to grow */
 };
 

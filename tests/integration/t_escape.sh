@@ -39,6 +39,9 @@ esc_run() {
 
 # by_mode LANDLOCK-VALUE BPF-LSM-VALUE
 by_mode() { if [ "$ESC_MODE" = landlock ]; then echo "$1"; else echo "$2"; fi; }
+# Where the filter's refusals are reported: the syscall tracepoint in
+# landlock mode, the exit of __seccomp_filter in bpf-lsm mode.
+seccomp_hook() { by_mode sys_exit seccomp_filter; }
 
 # esc_errno OP ARG ERRNO: the plugin printed "OP ARG -> ERRNO".
 esc_errno() { expect_line "$RAGGED_T/esc.out" "^$1 $2 -> $3\$" "$1 $2 fails with $3"; }
@@ -88,7 +91,7 @@ esc_batch() {
 esc_seccomp() {
 	esc_batch || return
 	expect_line "$RAGGED_T/esc-batch.out" "^$1 $2 -> ${5:-EPERM}\$" "$1 $2 fails with ${5:-EPERM}"
-	pat="\"hook\":\"sys_exit\",\"mechanism\":\"seccomp\".*\"syscall\":\"$3\""
+	pat="\"hook\":\"$(seccomp_hook)\",\"mechanism\":\"seccomp\".*\"syscall\":\"$3\""
 	[ -n "${4:-}" ] && pat="$pat,\"syscall_nr\":[0-9]+,\"arg\":$4,"
 	n=$(grep '"event":"sandbox_escape_attempt"' "$RAGGED_T/esc-batch.rec" | grep -Ec -- "$pat")
 	if [ "$n" -eq 1 ]; then pass "one sandbox_escape_attempt record ($3${4:+ arg $4})"; else
@@ -649,6 +652,10 @@ t_escape_hot_hooks_only_in_runs() {
 		"$ESC_DIR/probe" mmap_exec "$ESC_DIR/probe" mprotect_exec "$ESC_DIR/probe" kill 0 \
 		> "$RAGGED_T/esc.out" 2>&1
 	"$bs" snap > "$RAGGED_T/st.2"
+	# The filter's refusals are reported at __seccomp_filter's exit, which
+	# only tasks under a seccomp filter reach: a sandboxed plugin's calls.
+	ctl run escape -- kill 0 > /dev/null 2>&1
+	"$bs" snap > "$RAGGED_T/st.3"
 	echo "$old" > $stats
 	for p in ragged_mmap_fil ragged_file_mpr ragged_task_kil; do
 		out=$(( $(runs_of "$RAGGED_T/st.1" $p) - $(runs_of "$RAGGED_T/st.0" $p) ))
@@ -659,6 +666,14 @@ t_escape_hot_hooks_only_in_runs() {
 			fail "$p: ran $out times for processes outside any run (want 0), $in inside (want > 0)"
 		fi
 	done
+	p=ragged_seccomp
+	out=$(( $(runs_of "$RAGGED_T/st.1" $p) - $(runs_of "$RAGGED_T/st.0" $p) ))
+	in=$(( $(runs_of "$RAGGED_T/st.3" $p) - $(runs_of "$RAGGED_T/st.2" $p) ))
+	if [ "$out" -eq 0 ] && [ "$in" -gt 0 ]; then
+		pass "$p: ran $in times for a sandboxed plugin's syscalls, 0 for a process without a filter"
+	else
+		fail "$p: ran $out times for processes without a seccomp filter (want 0), $in for a plugin (want > 0)"
+	fi
 }
 
 # Every escape-surface program loaded and attached on this kernel while a run
@@ -671,7 +686,14 @@ t_escape_programs_attached() {
 	if wait_until 100 links_none; then pass "no run: no program attached (no link pinned)"
 	else fail "no run, yet links are pinned: $(ls "/sys/fs/bpf/$TAG/links" | tr '\n' ' ')"; fi
 	esc_holder || { fail "no holder run"; return; }
-	progs="ragged_sys_exit ragged_seccomp_kill ragged_exec_anon ragged_bind4 ragged_bind6"
+	progs="$(by_mode ragged_sys_exit ragged_seccomp) ragged_seccomp_kill ragged_exec_anon ragged_bind4 ragged_bind6"
+	# bpf-lsm mode: nothing on a syscall tracepoint (it would put every
+	# process of the machine on the syscall tracing path while a run exists)
+	if [ "$ESC_MODE" = bpf-lsm ]; then
+		if [ -e "/sys/fs/bpf/$TAG/links/ragged_sys_exit" ]; then
+			fail "bpf-lsm mode, yet the syscall tracepoint program is attached"
+		else pass "bpf-lsm mode: no program on the syscall tracepoint"; fi
+	fi
 	# landlock mode: UNIX socket names, on kernels that have the hooks (6.7+)
 	[ "$ESC_MODE" = landlock ] && ! grep -q "no cgroup connect_unix hook" "$RAGGED_T/agent.log" &&
 		progs="$progs ragged_connect_unix ragged_sendmsg_unix"

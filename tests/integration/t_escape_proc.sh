@@ -45,7 +45,7 @@ ep_batch() {
 ep_refused() {
 	ep_batch || return
 	expect_line "$RAGGED_T/ep.out" "^$1 $2 -> EPERM\$" "$1 $2 fails with EPERM"
-	pat="\"hook\":\"sys_exit\",\"mechanism\":\"seccomp\".*\"syscall\":\"$3\",\"syscall_nr\":[0-9]+$4"
+	pat="\"hook\":\"$(seccomp_hook)\",\"mechanism\":\"seccomp\".*\"syscall\":\"$3\",\"syscall_nr\":[0-9]+$4"
 	n=$(grep '"event":"sandbox_escape_attempt"' "$RAGGED_T/ep.rec" | grep -Ec -- "$pat")
 	if [ "$n" -eq 1 ]; then pass "one sandbox_escape_attempt record ($3$4)"; else
 		fail "want one sandbox_escape_attempt record matching '$pat', have $n:"

@@ -598,6 +598,8 @@ static void t_escapes(void **state)
 		  "CPU affinity of another process", NULL, 0 },
 		{ RAGGED_HOOK_PROC_DENIED, RAGGED_EV_ESCAPE, 279, 0, 4321, NULL, "denied",
 		  "access to a process outside the run", "target_pid", 4321 },
+		/* the same refusal as bpf-lsm mode reports it */
+		{ RAGGED_HOOK_SECCOMP_ENTRY, RAGGED_EV_SYSCALL_DENIED, 165, 0, 0, NULL, "denied", "mount", "syscall_nr", 165 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -633,8 +635,13 @@ static void t_escapes(void **state)
 			assert_string_equal(str(d, "action"), "killed (SIGSYS)");
 			assert_string_equal(str(d, "abi"), i == 15 ? "i386" : i == 16 ? "x32" : "foreign");
 		}
-		if (c->hook == RAGGED_HOOK_SECCOMP && c->access == 165)
+		if ((c->hook == RAGGED_HOOK_SECCOMP || c->hook == RAGGED_HOOK_SECCOMP_ENTRY) &&
+		    c->access == 165) {
 			assert_string_equal(str(d, "syscall"), "mount");
+			assert_string_equal(str(d, "hook"), c->hook == RAGGED_HOOK_SECCOMP ?
+					    "sys_exit" : "seccomp_filter");
+			assert_string_equal(str(d, "mechanism"), "seccomp");
+		}
 		cJSON_Delete(rec);
 	}
 }

@@ -9,14 +9,16 @@
  *   bpfstats empty OBJ CGROUP_DIR
  *       Loads the empty programs of OBJ (build/bench/empty.bpf.o), attaches
  *       the cgroup ones (cgroup/..., lsm_cgroup/...) to CGROUP_DIR and the
- *       others (raw_tp, lsm) globally, prints "ready N" (N programs
+ *       others (raw_tp, lsm, fexit) globally, prints "ready N" (N programs
  *       attached) and holds them until stdin reaches EOF or a SIGTERM/
  *       SIGINT arrives. Nothing is pinned: the links go with the process,
- *       so even a killed bench leaves nothing attached. If the LSM programs
- *       cannot load (BPF-LSM unavailable: the landlock-mode hosts of
- *       docs/contract.md §9), they are left out and the rest is loaded.
+ *       so even a killed bench leaves nothing attached. If the LSM and fexit
+ *       programs cannot load (no BPF trampolines or BPF-LSM: the
+ *       landlock-mode hosts of docs/contract.md §9), they are left out and
+ *       the rest is loaded.
  */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,9 +50,11 @@ static int snap(void)
 	return 0;
 }
 
+/* Programs on a BPF trampoline (lsm, fexit): they load only where BPF-LSM does. */
 static int is_lsm(struct bpf_program *p)
 {
-	return bpf_program__type(p) == BPF_PROG_TYPE_LSM;
+	return bpf_program__type(p) == BPF_PROG_TYPE_LSM ||
+	       bpf_program__type(p) == BPF_PROG_TYPE_TRACING;
 }
 
 static int is_cgroup(struct bpf_program *p)
@@ -58,6 +62,26 @@ static int is_cgroup(struct bpf_program *p)
 	const char *sec = bpf_program__section_name(p);
 
 	return strncmp(sec, "cgroup/", 7) == 0 || strncmp(sec, "lsm_cgroup/", 11) == 0;
+}
+
+/* An fexit program's function is in this kernel's BTF (the agent picks
+ * among several for its own; the empty one has one, left out without it). */
+static int has_target(struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+	struct btf *vmlinux;
+	int found;
+
+	if (strncmp(sec, "fexit/", 6) != 0)
+		return 1;
+	if (!(vmlinux = btf__load_vmlinux_btf()))
+		return 0;
+	found = btf__find_by_name_kind(vmlinux, sec + 6, BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	if (!found)
+		fprintf(stderr, "bpfstats: %s: no %s in this kernel's BTF, left out\n",
+			bpf_program__name(p), sec + 6);
+	return found;
 }
 
 /* The first load attempt may fail on purpose (no BPF-LSM): keep it quiet. */
@@ -96,7 +120,7 @@ static int empty(const char *path, const char *cgdir)
 			return 1;
 		}
 		bpf_object__for_each_program(p, obj)
-			if (!with_lsm && is_lsm(p))
+			if ((!with_lsm && is_lsm(p)) || !has_target(p))
 				bpf_program__set_autoload(p, false);
 		quiet = with_lsm;
 		if (bpf_object__load(obj) == 0)

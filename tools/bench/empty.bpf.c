@@ -51,3 +51,10 @@ int BPF_PROG(e_task_kill, struct task_struct *p, struct kernel_siginfo *info, in
 {
 	return 0;
 }
+
+/* bpf-lsm mode's report of the seccomp filter's refusals (trampoline). */
+SEC("fexit/__seccomp_filter")
+int BPF_PROG(e_seccomp)
+{
+	return 0;
+}

@@ -10,7 +10,7 @@
 #   B  the same binary, same uid, agent stopped (no ragged program loaded)
 #   C  the same binary, same uid, outside any sandbox, agent running
 #   D  (information) as B, with only the empty programs attached: the cost
-#      of a global hook (raw_tp sys_exit, lsm) being there at all
+#      of a global hook (raw_tp sys_exit, fexit, lsm) being there at all
 # Each sample is one loopbench process reporting its median ns/op over
 # LOOP_ROUNDS blocks of BLOCK iterations per op. Prints per op the median of
 # the samples per configuration, the ratios of medians A/B and C/B, and the
@@ -200,7 +200,7 @@ done
 [ "$foreign_b" -eq 0 ] || echo "enforce bench: note: up to $foreign_b ragged programs of other agents were loaded during B"
 
 echo
-[ "$WITH_D" = 0 ] || echo "D (information): agent stopped, only the empty global programs (raw_tp sys_exit$([ "$MODE" = bpf-lsm ] && echo ', lsm mmap_file, task_kill'); cgroup ones on the bench's cgroup) attached: the cost of the hooks being there at all"
+[ "$WITH_D" = 0 ] || echo "D (information): agent stopped, only the empty global programs (raw_tp sys_exit$([ "$MODE" = bpf-lsm ] && echo ', fexit __seccomp_filter, lsm mmap_file, task_kill'); cgroup ones on the bench's cgroup) attached: the cost of the hooks being there at all"
 echo
 echo "| $MODE, kernel $(uname -r) | A sandboxed | B agent stopped | C outside, agent running | D empty global hooks | A/B | C/B | D/B | A/B paired | C/B paired | D/B paired |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -264,7 +264,8 @@ echo "|---|---|---|---|---|---|---|---|---|---|"
 # have their empty program only in E (it is attached to the bench's cgroup)
 for pair in ragged_connect4:e_connect4:cgroup/connect4 ragged_sock_cre:e_sock_create:cgroup/sock_create \
 	ragged_file_ope:e_file_open:lsm_cgroup/file_open ragged_sys_exit:e_sys_exit:raw_tp/sys_exit \
-	ragged_mmap_fil:e_mmap_file:lsm_cgroup/mmap_file ragged_task_kil:e_task_kill:lsm_cgroup/task_kill; do
+	ragged_mmap_fil:e_mmap_file:lsm_cgroup/mmap_file ragged_task_kil:e_task_kill:lsm_cgroup/task_kill \
+	ragged_seccomp:e_seccomp:fexit/__seccomp_filter; do
 	rn=${pair%%:*}; rest=${pair#*:}; en=${rest%%:*}; hook=${rest#*:}
 	ra=$(get A "$rn" 3); rca=$(get A "$rn" 2); re=$(get E "$rn" 3); rce=$(get E "$rn" 2)
 	ea=$(get A "$en" 3); ee=$(get E "$en" 3)
