@@ -2,11 +2,14 @@
 /*
  * Denial reporting for refusals that no BPF-LSM hook sees, in both modes.
  *
- * raw_tp/sys_exit sees every syscall exit. It drops it unless the result is
- * EPERM/EACCES/ENOSYS (one compare: the cost for tasks outside a run), then
- * unless the task belongs to a run, and then reports:
+ * raw_tp/sys_exit (landlock mode; in bpf-lsm mode only on a kernel without
+ * the seccomp function ragged_seccomp needs, see there) sees every syscall
+ * exit. It drops it unless the result is EPERM/EACCES/ENOSYS (one compare:
+ * the cost for tasks outside a run), then unless the task belongs to a run,
+ * and then reports:
  *
- *  - both modes: calls the seccomp filter refused (agent/daemon/seccomp.c).
+ *  - calls the seccomp filter refused (agent/daemon/seccomp.c; bpf-lsm
+ *    mode reports them from ragged_seccomp instead, with the same test).
  *    The filter cannot log, so this program re-evaluates the filter's own
  *    predicate (same table, include/ragged/syscalls.h) on the registers,
  *    which still hold the arguments at exit. A refusal is reported only when
