@@ -156,7 +156,7 @@ int ctl_request(const struct ctl *c, cJSON *req, cJSON **reply)
 		close(fd);
 		return -EXIT_IO;
 	}
-	rc = proto_recv(fd, reply, fds, &nfds);
+	rc = proto_recv_reply(fd, reply, fds, &nfds);
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
 	close(fd);

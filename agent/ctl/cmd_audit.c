@@ -55,7 +55,7 @@ static int stream(struct ctl *c, int fd, bool follow)
 		const char *type;
 		cJSON *msg, *rec;
 
-		rc = proto_recv(fd, &msg, fds, &nfds);
+		rc = proto_recv_reply(fd, &msg, fds, &nfds);
 		for (int k = 0; k < nfds; k++)
 			close(fds[k]);
 		if (rc <= 0) {

@@ -115,7 +115,7 @@ static int activity(struct ctl *c, cJSON *plugins, int ev, const char *since)
 			cJSON *msg, *rec, *p;
 			const char *type;
 
-			if (proto_recv(fd, &msg, fds, &nfds) <= 0)
+			if (proto_recv_reply(fd, &msg, fds, &nfds) <= 0)
 				break;
 			for (int k = 0; k < nfds; k++)
 				close(fds[k]);

@@ -128,7 +128,7 @@ int tty_prompt(struct tty_relay *t, int agent_fd, const cJSON *msg, cJSON **earl
 			int fds[PROTO_MAX_FDS], nfds = 0;
 
 			/* The run ended (a limit, a revoke) before the answer: the question is moot. */
-			if (proto_recv(agent_fd, early, fds, &nfds) <= 0)
+			if (proto_recv_reply(agent_fd, early, fds, &nfds) <= 0)
 				*early = NULL;
 			for (int k = 0; k < nfds; k++)
 				close(fds[k]);

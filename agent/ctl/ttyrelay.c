@@ -292,7 +292,7 @@ static void drain_sigpipe(const struct tty_relay *t)
 int tty_relay_recv(struct tty_relay *t, int agent_fd, cJSON **msg, int *fds, int *nfds)
 {
 	if (!t->active)
-		return proto_recv(agent_fd, msg, fds, nfds);
+		return proto_recv_reply(agent_fd, msg, fds, nfds);
 	for (;;) {
 		struct pollfd p[5];
 		int n = 0, im = -1, ii = -1, io = -1, is;
@@ -330,7 +330,7 @@ int tty_relay_recv(struct tty_relay *t, int agent_fd, cJSON **msg, int *fds, int
 		if (io >= 0 && p[io].revents)
 			write_out(t);
 		if (p[0].revents)
-			return proto_recv(agent_fd, msg, fds, nfds);
+			return proto_recv_reply(agent_fd, msg, fds, nfds);
 	}
 }
 

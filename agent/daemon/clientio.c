@@ -116,6 +116,20 @@ static unsigned clients_of(const struct agent *a, uid_t uid)
 	return n;
 }
 
+/*
+ * A SOCK_SEQPACKET message must fit the sender's buffer whole (EMSGSIZE
+ * otherwise): room for the largest reply (PROTO_MAX_REPLY). FORCE as root
+ * (net.core.wmem_max may be lower); the plain option doubles what it is
+ * given, up to that limit, which on default settings is room enough.
+ */
+static void raise_sndbuf(int fd)
+{
+	int want = PROTO_MAX_REPLY + 4096;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+}
+
 /* Out of descriptors: take the waiting connection with the spare one and close it. */
 static void shed_one(struct agent *a)
 {
@@ -149,6 +163,7 @@ void server_accept(struct agent *a)
 			close(fd);
 			continue;
 		}
+		raise_sndbuf(fd);
 		if (cred.uid != 0 && clients_of(a, cred.uid) >= CLIENTS_PER_UID) {
 			/* Told why, best effort; nothing queued for someone we refuse. */
 			static const char msg[] = "{\"type\":\"error\",\"code\":1,\"message\":"
@@ -299,8 +314,17 @@ void client_send(struct client *c, cJSON *msg)
 		return;
 	}
 	len = strlen(text);
-	if (len <= PROTO_MAX_MSG)
+	if (len <= PROTO_MAX_REPLY) {
 		client_put(c, text, len);
+	} else {
+		/* Never silence: the caller would wait for its reply forever. */
+		char e[160];
+		int n = snprintf(e, sizeof(e), "{\"type\":\"error\",\"code\":1,\"message\":"
+				 "\"the reply (%zu bytes) is larger than the protocol allows (%d)\"}",
+				 len, PROTO_MAX_REPLY);
+
+		client_put(c, e, (size_t)n);
+	}
 	free(text);
 }
 

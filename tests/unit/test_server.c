@@ -598,6 +598,62 @@ static void t_install_list(void **state)
 }
 
 /* The first message of an install error: the empty "dir" case. */
+/*
+ * Root's plugin list holds every user's plugins, about 0.7 KiB each: past
+ * a request's 64 KiB it still arrives whole (the agent's send buffer and
+ * the clients' receive limit are PROTO_MAX_REPLY), and a reply larger than
+ * that is an error reply, never silence (the client would wait forever).
+ */
+static void t_list_larger_than_a_request(void **state)
+{
+	struct fx *f = *state;
+	struct client *c;
+	char rel[32], toml[512], *big;
+	int fds[PROTO_MAX_FDS], nfds = 0, s, n = 0;
+	cJSON *r = NULL, *it, *msg;
+	ssize_t len;
+	char *buf = malloc(PROTO_MAX_REPLY + 1);
+
+	assert_non_null(buf);
+	c = connect_as(f, 0, &s);
+	for (int i = 0; i < 120; i++) {
+		snprintf(rel, sizeof(rel), "many%03d", i);
+		snprintf(toml, sizeof(toml), "[plugin]\nname = \"%s\"\nversion = \"1.0.0\"\n"
+			 "type = \"embedder\"\nentry = [\"python3\", \"main.py\"]\n"
+			 "[permissions]\nrequired = [\"read:documents\"]\n", rel);
+		plugin_dir(f, rel, toml);
+		install(f, c, s, rel);
+	}
+	request(f, c, s, "{\"cmd\":\"plugin_list\"}");
+	len = recv(s, buf, PROTO_MAX_REPLY + 1, MSG_PEEK);
+	if (len <= PROTO_MAX_MSG)
+		fail_msg("the list is %zd bytes: too small to test a reply past a request's size", len);
+	/* A reader with a request's limit sees an error, not a cut message. */
+	errno = 0;
+	assert_int_equal(proto_recv(s, &r, fds, &nfds), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	request(f, c, s, "{\"cmd\":\"plugin_list\"}");
+	assert_int_equal(proto_recv_reply(s, &r, fds, &nfds), 1);
+	assert_string_equal(proto_str(r, "type"), "ok");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "data"))
+		n++;
+	assert_int_equal(n, 120);
+	cJSON_Delete(r);
+	/* Larger than any reply may be: an error that says so. */
+	big = malloc(PROTO_MAX_REPLY + 2);
+	assert_non_null(big);
+	memset(big, 'x', PROTO_MAX_REPLY + 1);
+	big[PROTO_MAX_REPLY + 1] = '\0';
+	msg = cJSON_CreateObject();
+	cJSON_AddStringToObject(msg, "type", "ok");
+	cJSON_AddStringToObject(msg, "data", big);
+	client_send(c, msg);
+	cJSON_Delete(msg);
+	free(big);
+	want_error(recv_msg(s), 1, "the reply (...");
+	free(buf);
+}
+
 static void t_install_no_dir(void **state)
 {
 	struct fx *f = *state;
@@ -1325,6 +1381,7 @@ int main(void)
 		T(t_hangup_closes),
 		T(t_status),
 		T(t_install_list),
+		T(t_list_larger_than_a_request),
 		T(t_install_no_dir),
 		T(t_grant_revoke),
 		T(t_grant_damaged_state),

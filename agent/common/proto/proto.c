@@ -63,6 +63,11 @@ static void close_fds(int *fds, int *nfds)
 
 int proto_recv(int sock, cJSON **msg, int *fds, int *nfds)
 {
+	return proto_recv_max(sock, msg, fds, nfds, PROTO_MAX_MSG);
+}
+
+int proto_recv_max(int sock, cJSON **msg, int *fds, int *nfds, size_t max)
+{
 	char cbuf[CMSG_SPACE(sizeof(int) * PROTO_MAX_FDS)];
 	struct msghdr mh = { 0 };
 	struct cmsghdr *c;
@@ -72,11 +77,11 @@ int proto_recv(int sock, cJSON **msg, int *fds, int *nfds)
 
 	*msg = NULL;
 	*nfds = 0;
-	buf = malloc(PROTO_MAX_MSG + 1);
+	buf = malloc(max + 1);
 	if (!buf)
 		return -1;
 	iov.iov_base = buf;
-	iov.iov_len = PROTO_MAX_MSG + 1;
+	iov.iov_len = max + 1;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cbuf;
@@ -105,7 +110,7 @@ int proto_recv(int sock, cJSON **msg, int *fds, int *nfds)
 		}
 	}
 	/* A message or fd set cut short is not a message we can act on. */
-	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || n > PROTO_MAX_MSG) {
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n > max) {
 		close_fds(fds, nfds);
 		free(buf);
 		errno = EMSGSIZE;

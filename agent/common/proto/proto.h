@@ -7,9 +7,15 @@
 #ifndef RAGGED_PROTO_H
 #define RAGGED_PROTO_H
 
+#include <stddef.h>
+
 #include <cjson/cJSON.h>
 
-#define PROTO_MAX_MSG (64 * 1024)
+#define PROTO_MAX_MSG (64 * 1024)	/* a request: what the agent reads */
+/* A reply: root's plugin list grows with every plugin of every user (about
+ * 0.7 KiB each), past one request's size. The agent raises its sockets'
+ * send buffers to carry it, and refuses with an error what is larger still. */
+#define PROTO_MAX_REPLY (256 * 1024)
 #define PROTO_MAX_FDS 3
 
 int proto_send(int sock, const cJSON *msg, const int *fds, int nfds);
@@ -20,6 +26,12 @@ int proto_send(int sock, const cJSON *msg, const int *fds, int nfds);
  * close-on-exec; on any error they are closed and *nfds is 0.
  */
 int proto_recv(int sock, cJSON **msg, int *fds, int *nfds);
+/* The same, for a message of up to max bytes (the clients: PROTO_MAX_REPLY). */
+int proto_recv_max(int sock, cJSON **msg, int *fds, int *nfds, size_t max);
+static inline int proto_recv_reply(int sock, cJSON **msg, int *fds, int *nfds)
+{
+	return proto_recv_max(sock, msg, fds, nfds, PROTO_MAX_REPLY);
+}
 
 /* Field accessors that tolerate absence and wrong types (NULL / default). */
 const char *proto_str(const cJSON *o, const char *key);

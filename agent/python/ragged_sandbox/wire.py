@@ -10,7 +10,8 @@ import socket
 from .errors import EXIT_CODES, AgentError, AgentUnavailable, ConsentRequired, ProtocolError, SandboxError
 
 PROTOCOL_VERSION = 1
-MAX_MESSAGE = 64 * 1024
+MAX_MESSAGE = 64 * 1024  # a request
+MAX_REPLY = 256 * 1024  # a reply (root's plugin list outgrows a request's size)
 MAX_FDS = 3
 DEFAULT_SOCKET = "/run/ragged/agent.sock"
 
@@ -64,7 +65,7 @@ class Connection:
     def recv(self):
         """The next message as a dict; None when the agent closed the connection."""
         try:
-            data, fds, flags, _ = socket.recv_fds(self.sock, MAX_MESSAGE + 1, MAX_FDS)
+            data, fds, flags, _ = socket.recv_fds(self.sock, MAX_REPLY + 1, MAX_FDS)
         except socket.timeout:
             raise
         except OSError as e:
@@ -75,8 +76,8 @@ class Connection:
             os.close(fd)
         if not data:
             return None
-        if len(data) > MAX_MESSAGE or flags & socket.MSG_TRUNC:
-            raise ProtocolError("message from agent larger than %d bytes" % MAX_MESSAGE)
+        if len(data) > MAX_REPLY or flags & socket.MSG_TRUNC:
+            raise ProtocolError("message from agent larger than %d bytes" % MAX_REPLY)
         try:
             # Strings are UTF-8; bytes the agent passes on from the system
             # (paths, plugin directories) that are not arrive as surrogates.
