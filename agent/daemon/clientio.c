@@ -118,9 +118,12 @@ static unsigned clients_of(const struct agent *a, uid_t uid)
 
 /*
  * A SOCK_SEQPACKET message must fit the sender's buffer whole (EMSGSIZE
- * otherwise): room for the largest reply (PROTO_MAX_REPLY). FORCE as root
- * (net.core.wmem_max may be lower); the plain option doubles what it is
- * given, up to that limit, which on default settings is room enough.
+ * otherwise): room for the largest reply (PROTO_MAX_REPLY), raised only
+ * for a client about to get a reply past a request's size. Every client's
+ * buffer stays the default otherwise: a follower that stops reading fills
+ * it, and its queue, as soon as before and is dropped as soon. FORCE as
+ * root (net.core.wmem_max may be lower); the plain option doubles what it
+ * is given, up to that limit, which on default settings is room enough.
  */
 static void raise_sndbuf(int fd)
 {
@@ -163,7 +166,6 @@ void server_accept(struct agent *a)
 			close(fd);
 			continue;
 		}
-		raise_sndbuf(fd);
 		if (cred.uid != 0 && clients_of(a, cred.uid) >= CLIENTS_PER_UID) {
 			/* Told why, best effort; nothing queued for someone we refuse. */
 			static const char msg[] = "{\"type\":\"error\",\"code\":1,\"message\":"
@@ -315,6 +317,8 @@ void client_send(struct client *c, cJSON *msg)
 	}
 	len = strlen(text);
 	if (len <= PROTO_MAX_REPLY) {
+		if (len > PROTO_MAX_MSG)
+			raise_sndbuf(c->fd);
 		client_put(c, text, len);
 	} else {
 		/* Never silence: the caller would wait for its reply forever. */

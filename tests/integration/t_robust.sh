@@ -72,6 +72,11 @@ t_robust_follow_own_run_unread() {
 	mark_audit
 	afuzz --scenario follow-own-run --plugins fzhog --count 400000 --seconds 60 > "$RAGGED_T/r.out" 2>&1
 	expect_rc $? 0 "a follower of its own run that never reads is dropped; the agent serves on: $(cat "$RAGGED_T/r.out")"
+	# The run ends after the drop: its processes die, then it is recorded.
+	n=0
+	until new_audit | grep -q '"event":"plugin_failed".*"plugin":"fzhog"' || [ $n -ge 100 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
 	new_audit > "$RAGGED_T/r.rec"
 	expect_line "$RAGGED_T/r.rec" '"event":"client_dropped".*"uid":0.*"reason":"not reading its replies: output queue full"' \
 		"the drop is recorded with its reason"

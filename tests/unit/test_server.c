@@ -639,6 +639,21 @@ static void t_list_larger_than_a_request(void **state)
 		n++;
 	assert_int_equal(n, 120);
 	cJSON_Delete(r);
+	/* Past the default send buffer (about 208 KiB) and within the limit:
+	 * the agent makes room for it, the client gets it whole. */
+	big = malloc(PROTO_MAX_REPLY - 1000);
+	assert_non_null(big);
+	memset(big, 'y', PROTO_MAX_REPLY - 1001);
+	big[PROTO_MAX_REPLY - 1001] = '\0';
+	msg = cJSON_CreateObject();
+	cJSON_AddStringToObject(msg, "type", "ok");
+	cJSON_AddStringToObject(msg, "data", big);
+	client_send(c, msg);
+	cJSON_Delete(msg);
+	assert_int_equal(proto_recv_reply(s, &r, fds, &nfds), 1);
+	assert_int_equal(strlen(proto_str(r, "data")), PROTO_MAX_REPLY - 1001);
+	cJSON_Delete(r);
+	free(big);
 	/* Larger than any reply may be: an error that says so. */
 	big = malloc(PROTO_MAX_REPLY + 2);
 	assert_non_null(big);
