@@ -322,12 +322,8 @@ void client_send(struct client *c, cJSON *msg)
 		client_put(c, text, len);
 	} else {
 		/* Never silence: the caller would wait for its reply forever. */
-		char e[160];
-		int n = snprintf(e, sizeof(e), "{\"type\":\"error\",\"code\":1,\"message\":"
-				 "\"the reply (%zu bytes) is larger than the protocol allows (%d)\"}",
-				 len, PROTO_MAX_REPLY);
-
-		client_put(c, e, (size_t)n);
+		reply_error(c, 1, "the reply (%zu bytes) is larger than the protocol allows (%d)",
+			    len, PROTO_MAX_REPLY);
 	}
 	free(text);
 }

@@ -66,6 +66,8 @@ t_robust_fuzz() {
 # never read. Dropping the follower ended its run from inside the send to
 # the follower; ending the run emitted records that were sent to the same
 # follower again (re-entry, use after free).
+fzhog_run_ended() { new_audit | grep -q '"event":"plugin_failed".*"plugin":"fzhog"'; }
+
 t_robust_follow_own_run_unread() {
 	robust_py || return
 	robust_plugins || return
@@ -73,10 +75,7 @@ t_robust_follow_own_run_unread() {
 	afuzz --scenario follow-own-run --plugins fzhog --count 400000 --seconds 60 > "$RAGGED_T/r.out" 2>&1
 	expect_rc $? 0 "a follower of its own run that never reads is dropped; the agent serves on: $(cat "$RAGGED_T/r.out")"
 	# The run ends after the drop: its processes die, then it is recorded.
-	n=0
-	until new_audit | grep -q '"event":"plugin_failed".*"plugin":"fzhog"' || [ $n -ge 100 ]; do
-		sleep 0.1; n=$((n + 1))
-	done
+	wait_until 100 fzhog_run_ended || true
 	new_audit > "$RAGGED_T/r.rec"
 	expect_line "$RAGGED_T/r.rec" '"event":"client_dropped".*"uid":0.*"reason":"not reading its replies: output queue full"' \
 		"the drop is recorded with its reason"
