@@ -185,6 +185,14 @@ bench test: $(ENFORCE_BENCH)
 $(BUILD)/bench/empty.bpf.o: tools/bench/empty.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -c $< -o $@
+# The start bench's harness (tools/bench/run.sh): its method F calls the
+# agent's own start steps (tools/bench/startfloor.c), so it links the agent's code.
+$(BUILD)/bench/startbench: tools/bench/startbench.c tools/bench/startfloor.c tools/bench/startfloor.h \
+		$(BUILD)/libdaemon.a $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iagent/daemon $(LDFLAGS) tools/bench/startbench.c tools/bench/startfloor.c \
+		-Wl,--start-group $(BUILD)/libdaemon.a $(BUILD)/libcommon.a -Wl,--end-group \
+		-o $@ $(LDLIBS_DAEMON)
 $(BUILD)/bench/bpfstats: tools/bench/bpfstats.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@ -lbpf -lelf -lz

@@ -16,6 +16,9 @@
 #      A  bare spawn of firstinsn          B  bwrap --ro-bind / / --unshare-all
 #      C  raggedctl run startbench         D  the same request on the agent
 #                                             socket, no client (information)
+#      F  the agent's own kernel start steps, called by the harness itself
+#         (tools/bench/startfloor.c: scratch, cgroups, policy, the same
+#         clone3 child), the floor of any launcher of this sandbox (information)
 #    and prints a table and "startbench:" key=value lines,
 # 4. with --phases K: K more rounds (C and D only) under `perf record` with
 #    uprobes on the agent's launch functions, then tools/bench/phases.py
@@ -72,7 +75,7 @@ for f in "$B/raggedd" "$CTL"; do
 done
 
 mkdir -p "$OUT"
-cc -O2 -Wall -Wextra -Werror "$ROOT/tools/bench/startbench.c" -o "$OUT/startbench"
+make -s -C "$ROOT" "$OUT/startbench"
 # shellcheck disable=SC2086 # LINK is empty or one flag
 cc -O2 -Wall -Wextra -Werror $LINK "$ROOT/tools/bench/firstinsn.c" -o "$OUT/firstinsn"
 
@@ -102,7 +105,8 @@ stop_agent() {
 # What this run could leave behind, one "kind:path" per line.
 leftovers() {
 	[ -e "/sys/fs/bpf/$TAG" ] && echo "bpffs:/sys/fs/bpf/$TAG"
-	find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG" 2>/dev/null | sed 's/^/cgroup:/'
+	find /sys/fs/cgroup -maxdepth 6 -type d \( -name "$TAG" -o -name "$TAG-floor" \) 2>/dev/null |
+		sed 's/^/cgroup:/'
 	awk -v d="$D/" 'index($2, d) == 1 { print "mount:" $2 }' /proc/mounts
 	for p in /proc/[0-9]*; do
 		case $(readlink "$p/exe" 2>/dev/null) in
@@ -111,6 +115,7 @@ leftovers() {
 		esac
 	done
 	[ -n "$(ls "$D/state/runs" 2>/dev/null)" ] && echo "scratch:$D/state/runs"
+	[ -n "$(ls "$D/floor/runs" 2>/dev/null)" ] && echo "scratch:$D/floor/runs"
 	return 0
 }
 
@@ -185,7 +190,9 @@ rc=0
 # shellcheck disable=SC2086 # SPAWN and DIRECT are empty or one flag
 "$OUT/startbench" --bin "$OUT/firstinsn" --bwrap "$BWRAP" --ctl "$CTL" \
 	--plugin startbench -n "$ITER" --warmup "$WARMUP" --gap-ms "$GAP" \
-	--idle-dir "$D/state/runs" $SPAWN $DIRECT ${RAW:+--raw "$RAW"} || rc=$?
+	--idle-dir "$D/state/runs" $SPAWN $DIRECT ${RAW:+--raw "$RAW"} \
+	--floor-dir "$P" --floor-entry ./firstinsn --floor-mode "$MODE" --floor-state "$D/floor" \
+	--floor-cgroup "$TAG-floor" || rc=$?
 echo "startbench: agent enforcement=$MODE firstinsn=$LINKNAME"
 
 if [ -n "$PHASES" ] && [ $rc -eq 0 ]; then

@@ -12,6 +12,12 @@
  *               stdin/stdout/stderr as SCM_RIGHTS). Not a docs/contract.md §8 method:
  *               it splits C into client start-up and agent work. --no-direct
  *               leaves it out.
+ *   F  floor:   the agent's own kernel start steps (scratch tmpfs, cgroups,
+ *               policy, the same clone3 child: Landlock, seccomp, creds),
+ *               called by the harness itself with nothing of the agent's
+ *               request handling (tools/bench/startfloor.c; --floor-dir).
+ *               Information: F/A is what the kernel asks of any launcher of
+ *               this sandbox, D - F what the agent adds to it.
  *
  * For each sample the harness reads CLOCK_MONOTONIC (t0) just before it
  * spawns the launcher, with the launcher's stdout on a fresh pipe. The
@@ -50,7 +56,9 @@
  * Exit status: 0 when A and C could be measured (targets missed or not:
  * this is a benchmark), 1 on bad usage, 2 when A or C could not be measured.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -71,14 +79,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "startfloor.h"
+
 extern char **environ;
 
-enum { M_A, M_B, M_C, M_D, M_COUNT };
+enum { M_A, M_B, M_C, M_D, M_F, M_COUNT };
 
-static const char *const mname[M_COUNT] = { "A", "B", "C", "D" };
+static const char *const mname[M_COUNT] = { "A", "B", "C", "D", "F" };
 static const char *const mdesc[M_COUNT] = {
 	"bare spawn+exec", "bwrap --ro-bind / / --unshare-all", "raggedctl run (raggedd)",
-	"agent socket, no client (info only)",
+	"agent socket, no client (info only)", "floor: agent's kernel steps (info)",
 };
 
 struct method {
@@ -95,6 +105,7 @@ static struct {
 	unsigned iters, warmup, gap_ms, timeout_ms;
 	bool use_fork, direct;
 	const char *raw, *socket, *plugin;
+	const char *floor_dir, *floor_entry, *floor_mode, *floor_state, *floor_cgroup;
 	const char *idle_dirs[8];
 	int n_idle;
 } opt = { .iters = 200, .warmup = 5, .gap_ms = 50, .timeout_ms = 10000, .direct = true };
@@ -364,8 +375,57 @@ out:
 	return rc;
 }
 
+/* F's steps per successful sample (ns), and the last one's (kept once it counts). */
+static uint64_t *floor_step[FLOOR_PREP + 1];
+static uint64_t steps[FLOOR_STEPS];
+
+/* One sample of F: the harness runs the agent's start steps itself. */
+static int sample_floor(struct method *m, uint64_t *first, uint64_t *exitns)
+{
+	int p[2], status = 0;
+	uint64_t t0, t1 = 0, t2;
+	char err[512];
+	bool got;
+	pid_t pid;
+
+	if (ftruncate(m->errfd, 0) < 0 || pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(m->last_err, sizeof(m->last_err), "harness: %s", strerror(errno));
+		return -1;
+	}
+	last_t0 = t0 = now_ns();
+	if (floor_spawn(p[1], m->errfd, &pid, steps, err, sizeof(err)) < 0) {
+		snprintf(m->last_err, sizeof(m->last_err), "floor: %s", err);
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	got = read_stamp(p[0], &t1);
+	close(p[0]);
+	if (!got)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	t2 = now_ns();
+	floor_reap();
+	if (!got || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char e[400];
+
+		read_errfd(m, e, sizeof(e));
+		snprintf(m->last_err, sizeof(m->last_err), "%s; %s%d; stderr: %s",
+			 got ? "timestamp received" : "no timestamp",
+			 WIFEXITED(status) ? "exit status " : "signal ",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			 e[0] ? e : "(empty)");
+		return -1;
+	}
+	return check_times(m, t0, t1, t2, first, exitns);
+}
+
 static int sample(struct method *m, int k, uint64_t *first, uint64_t *exitns)
 {
+	if (k == M_F)
+		return sample_floor(m, first, exitns);
 	return k == M_D ? sample_direct(m, first, exitns) : sample_spawn(m, first, exitns);
 }
 
@@ -495,6 +555,8 @@ static void usage(FILE *f)
 	      "                  [-n ITERS] [--warmup K] [--gap-ms MS] [--idle-dir DIR]...\n"
 	      "                  [--fork] [--raw FILE.csv] [--timeout-ms MS]\n"
 	      "                  [--socket PATH] [--no-direct]\n"
+	      "                  [--floor-dir PLUGIN_DIR --floor-entry ./PROG --floor-mode MODE\n"
+	      "                   --floor-state DIR --floor-cgroup NAME]\n"
 	      "  RAGGED_SOCKET in the environment selects the agent for raggedctl and\n"
 	      "  is the default for --socket (method D).\n"
 	      "  --bwrap '' reports B as unavailable without trying it.\n", f);
@@ -545,6 +607,11 @@ int main(int argc, char **argv)
 		{ "raw", required_argument, NULL, 'r' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "no-direct", no_argument, NULL, 'D' },
+		{ "floor-dir", required_argument, NULL, 'F' },
+		{ "floor-entry", required_argument, NULL, 'E' },
+		{ "floor-mode", required_argument, NULL, 'M' },
+		{ "floor-state", required_argument, NULL, 'S' },
+		{ "floor-cgroup", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -571,6 +638,11 @@ int main(int argc, char **argv)
 		case 'r': opt.raw = optarg; break;
 		case 's': opt.socket = optarg; break;
 		case 'D': opt.direct = false; break;
+		case 'F': opt.floor_dir = optarg; break;
+		case 'E': opt.floor_entry = optarg; break;
+		case 'M': opt.floor_mode = optarg; break;
+		case 'S': opt.floor_state = optarg; break;
+		case 'G': opt.floor_cgroup = optarg; break;
 		case 'i':
 			if (opt.n_idle >= (int)(sizeof(opt.idle_dirs) / sizeof(opt.idle_dirs[0]))) {
 				fprintf(stderr, "startbench: too many --idle-dir\n");
@@ -626,6 +698,25 @@ int main(int argc, char **argv)
 		m[M_D].available = false;
 		snprintf(m[M_D].reason, sizeof(m[M_D].reason), "left out (--no-direct)");
 	}
+	if (!opt.floor_dir || !opt.floor_entry || !opt.floor_mode || !opt.floor_state ||
+	    !opt.floor_cgroup) {
+		m[M_F].available = false;
+		snprintf(m[M_F].reason, sizeof(m[M_F].reason), "left out (no --floor-dir)");
+	} else {
+		char err[400];
+
+		if (floor_init(opt.floor_dir, opt.floor_entry, opt.floor_mode, opt.floor_state,
+			       opt.floor_cgroup, err, sizeof(err)) < 0) {
+			m[M_F].available = false;
+			snprintf(m[M_F].reason, sizeof(m[M_F].reason), "%s", err);
+		}
+		atexit(floor_fini);
+	}
+	for (int i = 0; i <= FLOOR_PREP; i++)
+		if (!(floor_step[i] = calloc(opt.iters, sizeof(uint64_t)))) {
+			fprintf(stderr, "startbench: setup: %s\n", strerror(ENOMEM));
+			return 2;
+		}
 	if (opt.raw && !(raw = fopen(opt.raw, "w"))) {
 		fprintf(stderr, "startbench: %s: %s\n", opt.raw, strerror(errno));
 		return 1;
@@ -687,6 +778,20 @@ int main(int argc, char **argv)
 				continue;
 			rc = sample(&m[k], k, &f, &e);
 			if (rc == 0) {
+				if (k == M_F) {
+					uint64_t sum = 0;
+
+					/*
+					 * The steps before clone3, then the rest up to the
+					 * first instruction (the program may run before
+					 * launch_run sees its exec: that step is not used).
+					 */
+					for (int i = 0; i < FLOOR_PREP; i++) {
+						floor_step[i][m[k].n] = steps[i];
+						sum += steps[i];
+					}
+					floor_step[FLOOR_PREP][m[k].n] = f > sum ? f - sum : 0;
+				}
 				m[k].first[m[k].n] = f;
 				m[k].exit[m[k].n] = e;
 				m[k].n++;
@@ -724,9 +829,15 @@ int main(int argc, char **argv)
 	/* ---- readable ---- */
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
-	printf("sandbox start: request -> first instruction, %u interleaved rounds (%s),"
-	       " %u warm-up rounds discarded\n", opt.iters, opt.direct ? "A,B,C,D,A,..." : "A,B,C,A,...",
-	       opt.warmup);
+	{
+		char order[32] = "";
+
+		for (int k = 0; k < M_COUNT; k++)
+			if (m[k].available || k == M_B)
+				snprintf(order + strlen(order), sizeof(order) - strlen(order), "%s,", mname[k]);
+		printf("sandbox start: request -> first instruction, %u interleaved rounds (%s...),"
+		       " %u warm-up rounds discarded\n", opt.iters, order, opt.warmup);
+	}
 	printf("machine: %ld CPUs, kernel %s; launcher started with %s; gap %u ms after each sample\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), u.release, opt.use_fork ? "fork+execve" : "posix_spawn",
 	       opt.gap_ms);
@@ -768,6 +879,21 @@ int main(int argc, char **argv)
 			printf("  (info) D/A = %.2f; C - D = %.3f ms: raggedctl's own start-up and "
 			       "connect, the rest of C is the agent\n",
 			       ratio(sf[M_D].med, sf[M_A].med), sf[M_C].med - sf[M_D].med);
+		if (m[M_F].available && m[M_F].n > 0) {
+			static const char *const sn[FLOOR_PREP + 1] = {
+				"scratch", "cgroups", "policy", "clone3 to first instruction",
+			};
+			double child = stats_of(floor_step[FLOOR_PREP], m[M_F].n).med;
+
+			printf("  (info) F/A = %.2f: the kernel work of this sandbox's start;"
+			       " D - F = %.3f ms: what the agent adds to it\n",
+			       ratio(sf[M_F].med, sf[M_A].med), sf[M_D].med - sf[M_F].med);
+			printf("  (info) F by step, medians (ms):");
+			for (int i = 0; i <= FLOOR_PREP; i++)
+				printf(" %s %.3f;", sn[i], stats_of(floor_step[i], m[M_F].n).med);
+			printf("\n  (info) the part no preparation ahead of the request can move"
+			       " (clone3 to first instruction) / A = %.2f\n", ratio(child, sf[M_A].med));
+		}
 		printf("docs/contract.md §8 targets:\n");
 		printf("  product: C <= 1.5 x A     %-8s (C/A = %.2f)\n",
 		       have ? (ca <= 1.5 ? "holds" : "MISSED") : "unknown", ca);
@@ -805,6 +931,8 @@ int main(int argc, char **argv)
 			printf("startbench: ratio=C/B value=na\n");
 		if (m[M_D].available && m[M_D].n > 0)
 			printf("startbench: ratio=D/A value=%.3f info=1\n", ratio(sf[M_D].med, sf[M_A].med));
+		if (m[M_F].available && m[M_F].n > 0)
+			printf("startbench: ratio=F/A value=%.3f info=1\n", ratio(sf[M_F].med, sf[M_A].med));
 		printf("startbench: target=product_C_le_1.5xA limit=1.5 value=%.3f holds=%s\n", ca,
 		       have ? yesno(ca <= 1.5) : "unknown");
 		if (have_b)
@@ -819,6 +947,14 @@ int main(int argc, char **argv)
 		bench_line("start_C_vs_spawn", have ? sf[M_C].med : -1, have ? sf[M_A].med : -1, "1.5");
 		if (m[M_D].available && m[M_D].n > 0)
 			bench_line("start_D_vs_spawn", sf[M_D].med, sf[M_A].med, "1.5");
+		if (m[M_F].available && m[M_F].n > 0) {
+			/* The floor: no launcher of this sandbox can start below it. */
+			bench_line("start_floor_vs_spawn", sf[M_F].med, sf[M_A].med, "info");
+			bench_line("start_floor_child_vs_spawn",
+				   stats_of(floor_step[FLOOR_PREP], m[M_F].n).med, sf[M_A].med, "info");
+			if (m[M_D].available && m[M_D].n > 0)
+				bench_line("start_D_vs_floor", sf[M_D].med, sf[M_F].med, "info");
+		}
 		bench_line("start_C_seed_100ms", have ? sf[M_C].med : -1, 100, "1");
 	}
 	return m[M_A].n > 0 && m[M_C].n > 0 ? 0 : 2;
