@@ -15,9 +15,14 @@ int run_account(struct agent *a, struct client *c, struct run *r, char *err, siz
 	char buf[4096];
 	struct passwd pw, *res = NULL;
 
-	/* The name in records is the caller's; the account is who the plugin runs as. */
+	/*
+	 * The name in records is the caller's; the account is who the plugin
+	 * runs as. A run request named its caller already (one passwd lookup
+	 * fewer on the start path).
+	 */
 	r->owner = c->uid;
-	uid_name(c->uid, r->user, sizeof(r->user));
+	if (!r->user[0])
+		uid_name(c->uid, r->user, sizeof(r->user));
 	if (c->uid == 0) {
 		if (!a->cfg.root_run_as[0]) {
 			snprintf(err, errlen, "plugins never run as root; set [agent] root_run_as "
