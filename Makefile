@@ -182,9 +182,9 @@ bench: all test-bins
 ENFORCE_BENCH := $(BUILD)/bench/empty.bpf.o $(BUILD)/bench/bpfstats $(BUILD)/plugins/loopbench \
 	$(BUILD)/bench/syscallloop
 bench test: $(ENFORCE_BENCH)
-$(BUILD)/bench/empty.bpf.o: tools/bench/empty.bpf.c $(BUILD)/vmlinux.h
+$(BUILD)/bench/empty.bpf.o: tools/bench/empty.bpf.c include/ragged/policy.h $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -c $< -o $@
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Iinclude -c $< -o $@
 # The start bench's harness (tools/bench/run.sh): its method F calls the
 # agent's own start steps (tools/bench/startfloor.c), so it links the agent's code.
 $(BUILD)/bench/startbench: tools/bench/startbench.c tools/bench/startfloor.c tools/bench/startfloor.h \
@@ -193,9 +193,9 @@ $(BUILD)/bench/startbench: tools/bench/startbench.c tools/bench/startfloor.c too
 	$(CC) $(CFLAGS) -Iagent/daemon $(LDFLAGS) tools/bench/startbench.c tools/bench/startfloor.c \
 		-Wl,--start-group $(BUILD)/libdaemon.a $(BUILD)/libcommon.a -Wl,--end-group \
 		-o $@ $(LDLIBS_DAEMON)
-$(BUILD)/bench/bpfstats: tools/bench/bpfstats.c
+$(BUILD)/bench/bpfstats: tools/bench/bpfstats.c include/ragged/policy.h
 	@mkdir -p $(@D)
-	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@ -lbpf -lelf -lz
+	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lbpf -lelf -lz
 $(BUILD)/bench/syscallloop: tools/bench/syscallloop.c
 	@mkdir -p $(@D)
 	$(CC) -O2 $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@

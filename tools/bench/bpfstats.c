@@ -6,7 +6,7 @@
  *       One line per loaded BPF program: "ID TYPE NAME RUN_CNT RUN_TIME_NS".
  *       RUN_* count only while kernel.bpf_stats_enabled is 1. The script
  *       subtracts two snapshots taken around a workload.
- *   bpfstats empty OBJ CGROUP_DIR
+ *   bpfstats empty OBJ CGROUP_DIR [PATH_PREFIX ADDR4:PORT]
  *       Loads the empty programs of OBJ (build/bench/empty.bpf.o), attaches
  *       the cgroup ones (cgroup/..., lsm_cgroup/...) to CGROUP_DIR and the
  *       others (raw_tp, lsm, fexit) globally, prints "ready N" (N programs
@@ -15,19 +15,28 @@
  *       so even a killed bench leaves nothing attached. If the LSM and fexit
  *       programs cannot load (no BPF trampolines or BPF-LSM: the
  *       landlock-mode hosts of docs/contract.md §9), they are left out and
- *       the rest is loaded.
+ *       the rest is loaded. The floor programs (f_*) are loaded only with
+ *       PATH_PREFIX and ADDR4:PORT, and their maps get what makes every
+ *       lookup hit: a run slot for CGROUP_DIR's cgroup, a file rule for
+ *       PATH_PREFIX and a UDP/TCP rule for ADDR4:PORT (without them the
+ *       floor programs find no run and stop at the first lookup).
  */
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "ragged/perms.h"
+#include "ragged/policy.h"
 
 static int snap(void)
 {
@@ -100,7 +109,75 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int empty(const char *path, const char *cgdir)
+static __u64 cgroup_id_of(int dirfd)
+{
+	struct {
+		struct file_handle fh;
+		__u64 id;
+	} h;
+	int mount_id;
+
+	h.fh.handle_bytes = sizeof(h.id);
+	if (name_to_handle_at(dirfd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0)
+		return 0;
+	return h.id;
+}
+
+/* The floor programs' maps (empty.bpf.c): one run (policy 1) and its two rules. */
+static int floor_fill(struct bpf_object *obj, int cgfd, const char *prefix, const char *dest)
+{
+	struct bpf_map *runs = bpf_object__find_map_by_name(obj, "f_runs");
+	struct bpf_map *net = bpf_object__find_map_by_name(obj, "f_net");
+	struct bpf_map *files = bpf_object__find_map_by_name(obj, "f_files");
+	struct bpf_map *slot = bpf_object__find_map_by_name(obj, "f_slot");
+	__u32 zero = 0;
+	int ncpu = libbpf_num_possible_cpus();
+	struct ragged_file_key fk = { 0 };
+	struct ragged_file_rule fr = { .access = RAGGED_ACC_READ | RAGGED_ACC_WRITE,
+				       .perm = RAGGED_PERM_COUNT };
+	struct ragged_net_key nk = { 0 };
+	struct ragged_net_rule nr = { .named_bits = 32,
+				      .proto_mask = 1u << IPPROTO_TCP | 1u << IPPROTO_UDP };
+	struct ragged_run_slot *slots;
+	char addr[64], *colon;
+	__u64 cgid = cgroup_id_of(cgfd);
+	int rc = -1;
+
+	if (!runs || !net || !files || ncpu <= 0 || !cgid)
+		return -1;
+	if (strlen(prefix) >= sizeof(fk.path) || strlen(dest) >= sizeof(addr))
+		return -1;
+	snprintf(addr, sizeof(addr), "%s", dest);
+	if (!(colon = strrchr(addr, ':')))
+		return -1;
+	*colon = '\0';
+	if (inet_pton(AF_INET, addr, nk.addr) != 1)
+		return -1;
+	nk.prefixlen = 64 + 32;
+	nk.policy_id = htonl(1);
+	nk.family = htons(AF_INET);
+	nk.port = htons((__u16)atoi(colon + 1));
+	fk.prefixlen = 32 + (__u32)strlen(prefix) * 8;
+	fk.policy_id = htonl(1);
+	memcpy(fk.path, prefix, strlen(prefix));
+	if (!(slots = calloc((size_t)ncpu, sizeof(*slots))))
+		return -1;
+	for (int i = 0; i < ncpu; i++) {
+		slots[i].policy_id = 1;
+		slots[i].flags = RAGGED_RUN_ACTIVE;
+	}
+	if (bpf_map__update_elem(runs, &cgid, sizeof(cgid), slots, sizeof(*slots) * (size_t)ncpu,
+				 BPF_ANY) == 0 &&
+	    (!slot || bpf_map__update_elem(slot, &zero, sizeof(zero), slots, sizeof(*slots),
+					   BPF_ANY) == 0) &&
+	    bpf_map__update_elem(net, &nk, sizeof(nk), &nr, sizeof(nr), BPF_ANY) == 0 &&
+	    bpf_map__update_elem(files, &fk, sizeof(fk), &fr, sizeof(fr), BPF_ANY) == 0)
+		rc = 0;
+	free(slots);
+	return rc;
+}
+
+static int empty(const char *path, const char *cgdir, const char *prefix, const char *dest)
 {
 	struct bpf_object *obj = NULL;
 	struct bpf_program *p;
@@ -120,7 +197,8 @@ static int empty(const char *path, const char *cgdir)
 			return 1;
 		}
 		bpf_object__for_each_program(p, obj)
-			if ((!with_lsm && is_lsm(p)) || !has_target(p))
+			if ((!with_lsm && is_lsm(p)) || !has_target(p) ||
+			    (!prefix && strncmp(bpf_program__name(p), "f_", 2) == 0))
 				bpf_program__set_autoload(p, false);
 		quiet = with_lsm;
 		if (bpf_object__load(obj) == 0)
@@ -134,6 +212,12 @@ static int empty(const char *path, const char *cgdir)
 		return 1;
 	if (!with_lsm)
 		fprintf(stderr, "bpfstats: empty LSM programs left out (BPF-LSM unavailable)\n");
+	if (prefix && floor_fill(obj, cgfd, prefix, dest) < 0) {
+		fprintf(stderr, "bpfstats: fill the floor programs' maps: %s\n", strerror(errno));
+		bpf_object__close(obj);
+		close(cgfd);
+		return 1;
+	}
 	bpf_object__for_each_program(p, obj) {
 		struct bpf_link *l;
 
@@ -168,8 +252,8 @@ int main(int argc, char **argv)
 	libbpf_set_print(print_fn);
 	if (argc == 2 && strcmp(argv[1], "snap") == 0)
 		return snap();
-	if (argc == 4 && strcmp(argv[1], "empty") == 0)
-		return empty(argv[2], argv[3]);
-	fprintf(stderr, "usage: bpfstats snap | bpfstats empty OBJ CGROUP_DIR\n");
+	if ((argc == 4 || argc == 6) && strcmp(argv[1], "empty") == 0)
+		return empty(argv[2], argv[3], argc == 6 ? argv[4] : NULL, argc == 6 ? argv[5] : NULL);
+	fprintf(stderr, "usage: bpfstats snap | bpfstats empty OBJ CGROUP_DIR [PATH_PREFIX ADDR4:PORT]\n");
 	return 2;
 }

@@ -119,9 +119,12 @@ trap 'exit 130' INT TERM
 
 # The empty programs (cgroup ones on $E, global ones everywhere) held by
 # bpfstats until fd 7 closes.
+# empty_start [floor]: with "floor", the floor programs too (the stats phase).
 empty_start() {
 	rm -f "$D/efifo"; mkfifo "$D/efifo"
-	"$STATS" empty "$B/bench/empty.bpf.o" "$E" < "$D/efifo" > "$D/empty.out" 2> "$D/empty.err" &
+	# shellcheck disable=SC2046 # the floor's two arguments or none
+	"$STATS" empty "$B/bench/empty.bpf.o" "$E" $([ "${1:-}" = floor ] && echo "$D/docs/ 127.0.0.1:53") \
+		< "$D/efifo" > "$D/empty.out" 2> "$D/empty.err" &
 	EPID=$!
 	exec 7> "$D/efifo"
 	i=0; while ! grep -q '^ready' "$D/empty.out" && [ $i -lt 300 ]; do
@@ -222,9 +225,9 @@ cat "$D/kv"
 agent_stop
 agent_start
 own_progs > "$D/mine"
-empty_start
-# ids of the empty programs
-"$STATS" snap | awk '$3 ~ /^e_/ {print $1}' | sort > "$D/empties"
+empty_start floor
+# ids of the empty and the floor programs
+"$STATS" snap | awk '$3 ~ /^[ef]_/ {print $1}' | sort > "$D/empties"
 cat "$D/mine" "$D/empties" > "$D/watch"
 echo 1 > /proc/sys/kernel/bpf_stats_enabled
 : > "$D/st.A"; : > "$D/st.E"
@@ -292,6 +295,35 @@ for pair in ragged_connect4:e_connect4:cgroup/connect4 ragged_sock_cre:e_sock_cr
 	}'
 done
 cat "$D/kv2"
+echo
+# The floor: the lookups any per-run policy needs on that hook (empty.bpf.c
+# f_*), in E beside the empty program; ragged's A figure against it.
+echo "The floor of a decision (E: the floor program, only the run's lookup and its rule's, beside the empty one; A: ragged's own):"
+echo
+echo "| $MODE, kernel $(uname -r) | hook | floor ns/run E | runs | empty ns/run E | floor × empty | ragged ns/run A | ragged × floor |"
+echo "|---|---|---|---|---|---|---|---|"
+: > "$D/kv3"
+# f_sock_cgid and f_sock_slot: parts of the sock_create floor (empty.bpf.c).
+for pair in ragged_connect4:connect4:cgroup/connect4 ragged_sock_cre:sock_create:cgroup/sock_create \
+	-:sock_cgid:cgroup/sock_create -:sock_slot:cgroup/sock_create \
+	ragged_file_ope:file_open:lsm_cgroup/file_open; do
+	rn=${pair%%:*}; rest=${pair#*:}; h=${rest%%:*}; hook=${rest#*:}
+	en=e_$h; case $h in sock_*) en=e_sock_create ;; esac
+	fe=$(get E "f_$h" 3); fc=$(get E "f_$h" 2); ee=$(get E "$en" 3); ra=$(get A "$rn" 3); rca=$(get A "$rn" 2)
+	[ -n "$fe" ] && [ "${fc:-0}" -gt 0 ] || { echo "| f_$h | $hook | not loaded in $MODE mode ||||||"; continue; }
+	awk -v h="$h" -v hook="$hook" -v fe="$fe" -v fc="$fc" -v ee="${ee:-0}" -v ra="${ra:-0}" -v rca="${rca:-0}" \
+		-v mode="$MODE" -v kv="$D/kv3" 'BEGIN {
+		xf = ee > 0 ? sprintf("%.3f", fe / ee) : "-"
+		xr = rca > 0 && fe > 0 ? sprintf("%.3f", ra / fe) : "-"
+		sr = rca > 0 ? sprintf("%.0f", ra) : "-"
+		printf "| f_%s | %s | %.0f | %d | %.0f | %s | %s | %s |\n", h, hook, fe, fc, ee, xf, sr, xr
+		if (xf != "-")
+			printf "BENCH metric=decision_floor_%s_%s target=info ratio=%s base=%.2f value=%.2f\n", h, mode, xf, ee, fe >> kv
+		if (xr != "-")
+			printf "BENCH metric=decision_%s_vs_floor_%s target=info ratio=%s base=%.2f value=%.2f\n", h, mode, xr, fe, ra >> kv
+	}'
+done
+cat "$D/kv3"
 echo
 echo "All ragged programs of this agent that ran (ns/run, runs) in A | E:"
 for n in $(cat "$D/per.A" "$D/per.E" | awk '$1 ~ /^ragged_/ && $2 > 0 {print $1}' | sort -u); do
