@@ -196,6 +196,50 @@ int ctl_call(const struct ctl *c, cJSON *req, cJSON **data, cJSON **reply)
 	return *data || code == 0 ? 0 : code;
 }
 
+int ctl_plugin_list(const struct ctl *c, cJSON **list)
+{
+	char after[128] = "";	/* "UID/NAME": 20 digits, a slash, a 64-byte name */
+	cJSON *all = cJSON_CreateArray();
+
+	*list = NULL;
+	if (!all)
+		return EXIT_FAILED;
+	for (unsigned page = 0;; page++) {
+		cJSON *req = ctl_req("plugin_list"), *reply = NULL, *data, *it;
+		const char *next;
+		int code;
+
+		cJSON_AddStringToObject(req, "after", after);
+		code = ctl_call(c, req, &data, &reply);
+		if (!cJSON_IsArray(data)) {
+			cJSON_Delete(reply);
+			cJSON_Delete(all);
+			return code ? code : EXIT_FAILED;
+		}
+		while ((it = data->child)) {
+			cJSON_DetachItemViaPointer(data, it);
+			cJSON_AddItemToArray(all, it);
+		}
+		next = proto_str(reply, "next");
+		if (!next || !next[0]) {
+			cJSON_Delete(reply);
+			break;
+		}
+		/* Each page must start past the last: never loop on an agent's say-so. */
+		if (strlen(next) >= sizeof(after) || strcmp(next, after) == 0 || page >= 100000) {
+			ctl_err("plugin list: the agent's next page (\"%s\") does not follow the last",
+				ctl_safe(next));
+			cJSON_Delete(reply);
+			cJSON_Delete(all);
+			return EXIT_FAILED;
+		}
+		snprintf(after, sizeof(after), "%s", next);
+		cJSON_Delete(reply);
+	}
+	*list = all;
+	return 0;
+}
+
 int ctl_parse_format(const char *s, enum out_format *f)
 {
 	if (strcmp(s, "json") == 0)

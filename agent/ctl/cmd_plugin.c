@@ -65,18 +65,17 @@ int cmd_plugin_list(struct ctl *c, const struct ctl_args *a)
 {
 	static const char *const hdr[] = { "NAME", "VERSION", "TYPE", "UID", "REQUIRED", "DIR" };
 	static const char *const keys[] = { "name", "version", "type", "uid", "required", "dir" };
-	cJSON *req, *reply = NULL, *data;
+	cJSON *data = NULL;
 	int rc;
 
-	req = ctl_req("plugin_list");
-	rc = ctl_call(c, req, &data, &reply);
+	rc = ctl_plugin_list(c, &data);
 	if (data) {
 		if (c->format == FMT_JSON)
 			render_json(data);
 		else
 			render_table(hdr, keys, 6, data);
 	}
-	cJSON_Delete(reply);
+	cJSON_Delete(data);
 	return rc;
 }
 

@@ -5,7 +5,7 @@
  * One view of the risk each installed plugin carries, built in the client
  * from what the agent already answers (so it works for every user, who sees
  * only their own plugins and records):
- *   plugin_list          the plugins: name, version, dir, required, optional
+ *   plugin_list          the plugins: name, version, dir, required, optional (paged)
  *   permissions NAME     granted or not, since when (older agents: unknown)
  *   status               the enforcement mode
  *   audit_show           permission_violation, sandbox_escape_attempt and
@@ -424,7 +424,7 @@ int cmd_security_report(struct ctl *c, const struct ctl_args *args)
 		const char *plugin, *since;
 	} a = { ctl_arg(args, "--plugin"), ctl_arg(args, "--since") ?: "-7d" };
 	struct validate_opts o;
-	cJSON *req, *reply = NULL, *sreply = NULL, *list, *status, *report, *out, *p, *next;
+	cJSON *req, *sreply = NULL, *list = NULL, *status, *report, *out, *p, *next;
 	char osv[PATH_MAX], ts[RFC3339_MS_LEN + 1];
 	const char *mode;
 	int rc = 0;
@@ -441,11 +441,8 @@ int cmd_security_report(struct ctl *c, const struct ctl_args *args)
 		}
 	}
 	ctl_validate_opts(ctl_arg(args, "--config"), ctl_arg(args, "--osv-db"), &o, osv, sizeof(osv));
-	req = ctl_req("plugin_list");
-	if (!(list = request(c, req, &reply, false, &rc))) {
-		cJSON_Delete(reply);
-		return rc ? rc : EXIT_FAILED;
-	}
+	if ((rc = ctl_plugin_list(c, &list)) != 0)
+		return rc;
 	req = ctl_req("status");
 	status = request(c, req, &sreply, false, NULL);
 	mode = proto_str(status, "enforcement");
@@ -510,7 +507,7 @@ int cmd_security_report(struct ctl *c, const struct ctl_args *args)
 			text(report);
 	}
 	cJSON_Delete(report);
-	cJSON_Delete(reply);
+	cJSON_Delete(list);
 	cJSON_Delete(sreply);
 	return rc;
 }

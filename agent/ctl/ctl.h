@@ -60,6 +60,13 @@ cJSON *ctl_reply_data(cJSON *reply, int *code);
  */
 int ctl_call(const struct ctl *c, cJSON *req, cJSON **data, cJSON **reply);
 
+/*
+ * Every plugin the caller may see, page by page (root's list outgrows one
+ * reply): *list is the whole array to free. Returns 0 or the exit status
+ * (the error printed).
+ */
+int ctl_plugin_list(const struct ctl *c, cJSON **list);
+
 int ctl_parse_format(const char *s, enum out_format *f);
 
 /* Renderers: one model (cJSON), two outputs. */

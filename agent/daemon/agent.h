@@ -524,7 +524,15 @@ int registry_install(struct agent *a, uid_t uid, const char *dir, bool replace,
 		     bool accept_risk, cJSON **out, char *err, size_t errlen);
 int registry_lookup(struct agent *a, uid_t uid, const char *name, cJSON **entry,
 		    char *err, size_t errlen);
-int registry_list(struct agent *a, uid_t caller, cJSON **out);
+int registry_list(struct agent *a, uid_t caller, cJSON **out);	/* in (uid, name) order */
+/*
+ * One page of that list: the entries after AFTER ("" for the first page,
+ * else "UID/NAME", a previous page's next), as many as fit BUDGET bytes
+ * printed (at least one). NEXT gets where the next page starts, "" after
+ * the last. -1 with err for a malformed AFTER, -2 when the list cannot be made.
+ */
+int registry_list_page(struct agent *a, uid_t caller, const char *after, size_t budget,
+		       cJSON **out, char *next, size_t nextlen, char *err, size_t errlen);
 int consent_granted(struct agent *a, uid_t uid, const char *name, const char *digest,
 		    uint32_t *granted);
 int consent_store(struct agent *a, uid_t uid, const char *name, const char *digest,

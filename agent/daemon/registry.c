@@ -349,6 +349,55 @@ int registry_vetting(struct agent *a, uid_t caller, const cJSON *msg, cJSON **ou
 	return 0;
 }
 
+/* An entry's place in the list: by owner, then by name. */
+struct list_key {
+	unsigned long long uid;
+	const char *name;
+};
+
+static struct list_key key_of(const cJSON *e)
+{
+	struct list_key k = { 0, proto_str(e, "name") ?: "" };
+	long long v;
+
+	if (proto_int(e, "uid", &v) == 0 && v >= 0)
+		k.uid = (unsigned long long)v;
+	return k;
+}
+
+static int key_cmp(struct list_key x, struct list_key y)
+{
+	if (x.uid != y.uid)
+		return x.uid < y.uid ? -1 : 1;
+	return strcmp(x.name, y.name);
+}
+
+static int entry_cmp(const void *x, const void *y)
+{
+	return key_cmp(key_of(*(cJSON *const *)x), key_of(*(cJSON *const *)y));
+}
+
+/* In (uid, name) order: the same every time, so that a page can say where it ended. */
+static int sort_list(cJSON *arr)
+{
+	int n = cJSON_GetArraySize(arr), i = 0;
+	cJSON **v, *it;
+
+	if (n < 2)
+		return 0;
+	if (!(v = calloc((size_t)n, sizeof(*v))))
+		return -1;
+	cJSON_ArrayForEach(it, arr)
+		v[i++] = it;
+	qsort(v, (size_t)n, sizeof(*v), entry_cmp);
+	for (i = 0; i < n; i++) {
+		cJSON_DetachItemViaPointer(arr, v[i]);
+		cJSON_AddItemToArray(arr, v[i]);
+	}
+	free(v);
+	return 0;
+}
+
 int registry_list(struct agent *a, uid_t caller, cJSON **out)
 {
 	char dir[PATH_MAX];
@@ -360,7 +409,7 @@ int registry_list(struct agent *a, uid_t caller, cJSON **out)
 		return -1;
 	if (caller != 0) {
 		list_uid(a, caller, *out);
-		return 0;
+		return sort_list(*out);
 	}
 	/* Root sees every user's plugins. */
 	if (xsnprintf(dir, sizeof(dir), "%s/plugins", a->cfg.state_dir) < 0 || !(d = opendir(dir)))
@@ -373,6 +422,56 @@ int registry_list(struct agent *a, uid_t caller, cJSON **out)
 			list_uid(a, (uid_t)u, *out);
 	}
 	closedir(d);
+	return sort_list(*out);
+}
+
+int registry_list_page(struct agent *a, uid_t caller, const char *after, size_t budget,
+		       cJSON **out, char *next, size_t nextlen, char *err, size_t errlen)
+{
+	struct list_key from = { 0, "" };
+	size_t used = 2;	/* the brackets */
+	cJSON *all = NULL, *it, *nx, *last = NULL;
+	char *end;
+
+	next[0] = '\0';
+	*out = NULL;
+	/* "" starts at the beginning; else "UID/NAME" as a previous page's next said. */
+	if (after[0]) {
+		from.uid = strtoull(after, &end, 10);
+		if (end == after || *end != '/' || after[0] < '0' || after[0] > '9') {
+			snprintf(err, errlen, "\"after\": expected UID/NAME, as a page's \"next\" says");
+			return -1;
+		}
+		from.name = end + 1;
+	}
+	if (registry_list(a, caller, &all) < 0 || !(*out = cJSON_CreateArray())) {
+		cJSON_Delete(all);
+		snprintf(err, errlen, "cannot list plugins");
+		return -2;
+	}
+	for (it = all ? all->child : NULL; it; it = nx) {
+		char *text;
+		size_t len;
+
+		nx = it->next;
+		if (after[0] && key_cmp(key_of(it), from) <= 0)
+			continue;
+		text = cJSON_PrintUnformatted(it);
+		len = text ? strlen(text) + 1 : 0;
+		free(text);
+		/* Full: this one starts the next page (a page holds at least one). */
+		if (last && used + len > budget) {
+			struct list_key k = key_of(last);
+
+			snprintf(next, nextlen, "%llu/%s", k.uid, k.name);
+			break;
+		}
+		used += len;
+		cJSON_DetachItemViaPointer(all, it);
+		cJSON_AddItemToArray(*out, it);
+		last = it;
+	}
+	cJSON_Delete(all);
 	return 0;
 }
 

@@ -112,15 +112,40 @@ static void handle_install(struct agent *a, struct client *c, const cJSON *msg)
 	reply_ok(c, e);
 }
 
-static void handle_list(struct agent *a, struct client *c)
+/*
+ * The whole list, or with "after" one page of it: root's list holds every
+ * user's plugins and outgrows one reply. A page is at most half a reply,
+ * which the default socket buffers carry; "next" says where the next page
+ * starts, and is left out after the last.
+ */
+static void handle_list(struct agent *a, struct client *c, const cJSON *msg)
 {
-	cJSON *arr;
+	const char *after = proto_str(msg, "after");
+	char next[MANIFEST_NAME_MAX + 32], err[256];
+	cJSON *arr, *r;
+	int rc;
 
-	if (registry_list(a, c->uid, &arr) < 0) {
-		reply_error(c, 1, "cannot list plugins");
+	if (!after) {
+		if (registry_list(a, c->uid, &arr) < 0) {
+			reply_error(c, 1, "cannot list plugins");
+			return;
+		}
+		reply_ok(c, arr);
 		return;
 	}
-	reply_ok(c, arr);
+	rc = registry_list_page(a, c->uid, after, PROTO_MAX_REPLY / 2, &arr, next, sizeof(next),
+				err, sizeof(err));
+	if (rc < 0) {
+		reply_error(c, rc == -1 ? EXIT_BAD_INPUT : 1, "%s", err);
+		return;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "type", "ok");
+	cJSON_AddItemToObject(r, "data", arr);
+	if (next[0])
+		cJSON_AddStringToObject(r, "next", next);
+	client_send(c, r);
+	cJSON_Delete(r);
 }
 
 static void handle_vetting(struct agent *a, struct client *c, const cJSON *msg)
@@ -243,7 +268,7 @@ static void dispatch(struct agent *a, struct client *c, cJSON *msg, int *fds, in
 	else if (strcmp(cmd, "plugin_install") == 0)
 		handle_install(a, c, msg);
 	else if (strcmp(cmd, "plugin_list") == 0)
-		handle_list(a, c);
+		handle_list(a, c, msg);
 	else if (strcmp(cmd, "plugin_vetting") == 0)
 		handle_vetting(a, c, msg);
 	else if (strcmp(cmd, "answer") == 0)

@@ -125,3 +125,85 @@ def test_raggedctl_requests_match_the_schema(env, fake_agent, tmp_path, argv, cm
     jsonschema.Draft202012Validator(s).validate(msg)
     assert msg["cmd"] == cmd and msg["proto"] == 1
     assert nfds == schema["$defs"]["request_" + cmd]["x-fds"]
+
+
+# Page mode of plugin_list: both clients follow "next" to the end, and stop
+# on a page that does not move forward (an agent, or whatever answers on the
+# socket, cannot keep a client listing forever).
+PAGES = {
+    "": ({"type": "ok", "data": [{"name": "a", "uid": 0}, {"name": "b", "uid": 0}], "next": "0/b"}),
+    "0/b": ({"type": "ok", "data": [{"name": "c", "uid": 1000}]}),
+}
+
+
+@pytest.fixture
+def paging_agent(tmp_path):
+    import threading
+
+    path = str(tmp_path / "pages.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    srv.bind(path)
+    srv.listen(8)
+    srv.settimeout(0.2)
+    state = {"stuck": False, "seen": []}
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                c, _ = srv.accept()
+            except socket.timeout:
+                continue
+            with c:
+                c.settimeout(10)
+                try:
+                    msg = json.loads(c.recv(70000))
+                except (OSError, ValueError):
+                    continue
+                state["seen"].append(msg)
+                after = msg.get("after")
+                if msg.get("cmd") != "plugin_list" or after not in PAGES:
+                    reply = {"type": "error", "code": 2, "message": "fake agent: %r" % (after,)}
+                elif state["stuck"]:
+                    reply = {"type": "ok", "data": [{"name": "a", "uid": 0}], "next": "0/b"}
+                else:
+                    reply = PAGES[after]
+                c.send(json.dumps(reply).encode())
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    yield path, state
+    stop.set()
+    t.join()
+    srv.close()
+
+
+def test_clients_page_the_plugin_list(env, paging_agent):
+    import os
+    import subprocess
+
+    from ragged_sandbox import Client
+
+    path, state = paging_agent
+    assert [p["name"] for p in Client(path).list()] == ["a", "b", "c"]
+    assert [m.get("after") for m in state["seen"]] == ["", "0/b"]
+    out = subprocess.run([os.path.join(env["build"], "raggedctl"), "--socket", path, "--format", "json",
+                          "plugin", "list"], stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert [p["name"] for p in json.loads(out.stdout)] == ["a", "b", "c"]
+
+
+def test_clients_stop_on_a_page_that_does_not_move(env, paging_agent):
+    import os
+    import subprocess
+
+    from ragged_sandbox import Client, ProtocolError
+
+    path, state = paging_agent
+    state["stuck"] = True
+    with pytest.raises(ProtocolError, match="does not follow the last"):
+        Client(path).list()
+    for argv in (["plugin", "list"], ["security", "report", "--plugins"]):
+        out = subprocess.run([os.path.join(env["build"], "raggedctl"), "--socket", path, *argv],
+                             stdin=subprocess.DEVNULL, capture_output=True, timeout=60, text=True)
+        assert out.returncode != 0 and "does not follow the last" in out.stderr, (argv, out)

@@ -505,6 +505,106 @@ static void t_list(void **state)
 	cJSON_Delete(l);
 }
 
+/* Pages of root's list: every entry once, in (uid, name) order, none larger than asked. */
+static void t_list_page(void **state)
+{
+	struct fx *f = *state;
+	char rel[32], toml[256], next[128], after[128] = "", prev[128] = "";
+	size_t budget, one = 0;
+	int total = 0, pages = 0;
+	cJSON *l;
+	char *text;
+
+	for (int i = 0; i < 8; i++) {
+		snprintf(rel, sizeof(rel), "p%02d", i);
+		snprintf(toml, sizeof(toml), "[plugin]\nname = \"%s\"\nversion = \"1.0.0\"\n"
+			 "type = \"command\"\nentry = [\"./x\"]\n", rel);
+		plugin_dir(f, rel, toml);
+		/* Installed out of order, and by three owners: the list sorts them. */
+		cJSON_Delete(install_ok(f, i % 3 == 0 ? OTHER : USER, rel, false));
+	}
+	cJSON_Delete(install_ok(f, 0, "p05", false));
+	/* A page holds about two entries. */
+	assert_int_equal(registry_list(&f->a, 0, &l), 0);
+	assert_int_equal(cJSON_GetArraySize(l), 9);
+	text = cJSON_PrintUnformatted(l->child);
+	one = strlen(text) + 1;
+	free(text);
+	cJSON_Delete(l);
+	budget = 2 * one + 40;
+	do {
+		cJSON *e;
+
+		assert_int_equal(registry_list_page(&f->a, 0, after, budget, &l, next, sizeof(next),
+						    f->err, sizeof(f->err)), 0);
+		text = cJSON_PrintUnformatted(l);
+		assert_true(cJSON_GetArraySize(l) >= 1);
+		assert_true(strlen(text) <= budget);
+		free(text);
+		cJSON_ArrayForEach(e, l) {
+			char key[128];
+			long long uid;
+
+			assert_int_equal(proto_int(e, "uid", &uid), 0);
+			snprintf(key, sizeof(key), "%lld/%s", uid, proto_str(e, "name"));
+			/* Strictly after the one before: by uid, then name. */
+			if (prev[0]) {
+				long long pu = strtoll(prev, NULL, 10);
+
+				assert_true(uid > pu || (uid == pu && strcmp(strchr(prev, '/') + 1,
+									     proto_str(e, "name")) < 0));
+			}
+			snprintf(prev, sizeof(prev), "%s", key);
+			total++;
+		}
+		/* next is the page's last entry. */
+		if (next[0])
+			assert_string_equal(next, prev);
+		cJSON_Delete(l);
+		snprintf(after, sizeof(after), "%s", next);
+		pages++;
+	} while (after[0] && pages < 20);
+	assert_int_equal(total, 9);
+	assert_true(pages >= 4);
+	assert_string_equal(prev, "4242/p06");
+	/* Smaller than any entry: one entry a page, never none. */
+	assert_int_equal(registry_list_page(&f->a, 0, "", 10, &l, next, sizeof(next),
+					    f->err, sizeof(f->err)), 0);
+	assert_int_equal(cJSON_GetArraySize(l), 1);
+	assert_string_equal(next, "0/p05");
+	cJSON_Delete(l);
+	/* A key that is gone: the page starts at the next one in order. */
+	assert_int_equal(registry_list_page(&f->a, 0, "1000/p025", 1 << 20, &l, next, sizeof(next),
+					    f->err, sizeof(f->err)), 0);
+	assert_string_equal(proto_str(l->child, "name"), "p04");
+	assert_int_equal(cJSON_GetArraySize(l), 6);	/* 1000: p04 p05 p07; 4242: p00 p03 p06 */
+	assert_string_equal(next, "");
+	cJSON_Delete(l);
+	/* A user pages their own only. */
+	assert_int_equal(registry_list_page(&f->a, USER, "", 1 << 20, &l, next, sizeof(next),
+					    f->err, sizeof(f->err)), 0);
+	assert_int_equal(cJSON_GetArraySize(l), 5);
+	assert_false(list_has(l, "p05", 0));
+	cJSON_Delete(l);
+	/* Past the end: an empty last page. */
+	assert_int_equal(registry_list_page(&f->a, 0, "99999/zz", 1 << 20, &l, next, sizeof(next),
+					    f->err, sizeof(f->err)), 0);
+	assert_int_equal(cJSON_GetArraySize(l), 0);
+	assert_string_equal(next, "");
+	cJSON_Delete(l);
+	/* Not a key: refused, saying what is expected. */
+	{
+		const char *bad[] = { "x", "1000", "/p01", "-1/p01", " 1/p01" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			assert_int_equal(registry_list_page(&f->a, 0, bad[i], 1 << 20, &l, next,
+							    sizeof(next), f->err, sizeof(f->err)), -1);
+			assert_null(l);
+			assert_non_null(strstr(f->err, "expected UID/NAME"));
+		}
+	}
+}
+
 /* ---- consent ---- */
 
 static const char D1[] = "1111111111111111111111111111111111111111111111111111111111111111";
@@ -753,6 +853,7 @@ int main(void)
 		T(t_names),
 		T(t_lookup),
 		T(t_list),
+		T(t_list_page),
 		T(t_consent_roundtrip),
 		T(t_consent_since_kept),
 		T(t_consent_corrupt),

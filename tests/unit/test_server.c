@@ -639,6 +639,37 @@ static void t_list_larger_than_a_request(void **state)
 		n++;
 	assert_int_equal(n, 120);
 	cJSON_Delete(r);
+	/* Page mode: pages of at most half a reply, "next" where the next one starts. */
+	{
+		char req[256], after[128] = "";
+		int pages = 0, total = 0;
+
+		do {
+			snprintf(req, sizeof(req), "{\"cmd\":\"plugin_list\",\"after\":\"%s\"}", after);
+			request(f, c, s, req);
+			len = recv(s, buf, PROTO_MAX_REPLY + 1, MSG_PEEK);
+			assert_true(len > 0 && len <= PROTO_MAX_REPLY / 2 + 64);
+			assert_int_equal(proto_recv_reply(s, &r, fds, &nfds), 1);
+			assert_string_equal(proto_str(r, "type"), "ok");
+			cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "data"))
+				total++;
+			snprintf(after, sizeof(after), "%s", proto_str(r, "next") ?: "");
+			cJSON_Delete(r);
+		} while (after[0] && ++pages < 10);
+		assert_int_equal(total, 120);
+		/* Resumed past a key: the rest, in order. */
+		request(f, c, s, "{\"cmd\":\"plugin_list\",\"after\":\"0/many059\"}");
+		assert_int_equal(proto_recv_reply(s, &r, fds, &nfds), 1);
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "data")), 60);
+		assert_string_equal(proto_str(cJSON_GetObjectItem(r, "data")->child, "name"), "many060");
+		assert_null(cJSON_GetObjectItem(r, "next"));
+		cJSON_Delete(r);
+		/* Not a key. */
+		r = ask(f, c, s, "{\"cmd\":\"plugin_list\",\"after\":\"many059\"}");
+		want_error(r, 2, "\"after\": expected UID/NAME...");
+		r = ask(f, c, s, "{\"cmd\":\"plugin_list\",\"after\":7}");
+		want_error(r, 2, "request \"plugin_list\": \"after\" must be a string");
+	}
 	/* Past the default send buffer (about 208 KiB) and within the limit:
 	 * the agent makes room for it, the client gets it whole. */
 	big = malloc(PROTO_MAX_REPLY - 1000);

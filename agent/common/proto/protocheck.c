@@ -20,6 +20,7 @@ static const struct pfield f_run[] = {
 	{ "plugin", PF_STRING, true }, { "yes", PF_BOOL, false }, { "tty", PF_BOOL, false },
 	{ "args", PF_STRINGS, false }, END
 };
+static const struct pfield f_list[] = { { "after", PF_STRING, false }, END };
 static const struct pfield f_query[] = { { "query", PF_QUERY, false }, END };
 static const struct pfield f_vetting[] = {
 	{ "plugin", PF_STRING, true }, { "uid", PF_INT, false }, END
@@ -28,7 +29,7 @@ static const struct pfield f_vetting[] = {
 const struct preq proto_requests[] = {
 	{ "status", 0, f_none },
 	{ "plugin_install", 0, f_install },
-	{ "plugin_list", 0, f_none },
+	{ "plugin_list", 0, f_list },
 	{ "plugin_vetting", 0, f_vetting },
 	{ "answer", 0, f_answer },
 	{ "permissions", 0, f_plugin },

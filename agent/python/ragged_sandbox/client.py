@@ -10,7 +10,7 @@ from typing import Callable, List, Optional
 
 from .audit import Audit
 from .errors import EXIT_CODES, AgentError, AgentUnavailable, ConsentRequired, LimitExceeded, ProtocolError, SandboxError
-from .wire import Connection, default_socket_path, raise_for_error, request
+from .wire import Connection, default_socket_path, raise_for_error, request, request_reply
 
 EXIT_CONSENT = 77
 EXIT_SANDBOX = 125
@@ -148,7 +148,22 @@ class Client:
                               "replace": bool(replace), "accept_risk": bool(accept_risk)})
 
     def list(self):
-        return self._request({"cmd": "plugin_list"}) or []
+        """Every plugin the caller may see (root: every user's), page by page."""
+        plugins, after = [], ""
+        while True:
+            reply = request_reply({"cmd": "plugin_list", "after": after}, self.socket_path,
+                                  self.timeout)
+            page = reply.get("data") or []
+            if not isinstance(page, list):
+                raise ProtocolError("plugin list: a page is not a list")
+            plugins.extend(page)
+            nxt = reply.get("next")
+            if not nxt:
+                return plugins
+            # Each page must start past the last: never loop on the agent's say-so.
+            if not isinstance(nxt, str) or nxt == after:
+                raise ProtocolError("plugin list: the next page does not follow the last")
+            after = nxt
 
     def permissions(self, plugin):
         """Each declared permission: kind, risk, granted or not, since when."""

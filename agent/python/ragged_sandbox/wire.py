@@ -102,6 +102,11 @@ def raise_for_error(msg):
 
 def request(msg, path=None, timeout=None):
     """One request, one reply: the reply's "data" (None when it has none)."""
+    return request_reply(msg, path, timeout).get("data")
+
+
+def request_reply(msg, path=None, timeout=None):
+    """One request, one reply: the whole "ok" reply (errors raise)."""
     with Connection(path, timeout) as c:
         c.send(msg)
         reply = c.recv()
@@ -109,7 +114,7 @@ def request(msg, path=None, timeout=None):
         raise AgentUnavailable("no reply from agent")
     kind = reply.get("type")
     if kind == "ok":
-        return reply.get("data")
+        return reply
     if kind == "error":
         raise_for_error(reply)
     raise ProtocolError("unexpected reply type %r" % (kind,))
