@@ -193,9 +193,10 @@ $(BUILD)/bench/startbench: tools/bench/startbench.c tools/bench/startfloor.c too
 	$(CC) $(CFLAGS) -Iagent/daemon $(LDFLAGS) tools/bench/startbench.c tools/bench/startfloor.c \
 		-Wl,--start-group $(BUILD)/libdaemon.a $(BUILD)/libcommon.a -Wl,--end-group \
 		-o $@ $(LDLIBS_DAEMON)
-$(BUILD)/bench/bpfstats: tools/bench/bpfstats.c include/ragged/policy.h
+$(BUILD)/bench/bpfstats: tools/bench/bpfstats.c include/ragged/policy.h $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $< -o $@ -lbpf -lelf -lz
+	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common $< $(BUILD)/libcommon.a \
+		-o $@ -lbpf -lelf -lz
 $(BUILD)/bench/syscallloop: tools/bench/syscallloop.c
 	@mkdir -p $(@D)
 	$(CC) -O2 $(WARN) -std=gnu11 -D_GNU_SOURCE $< -o $@

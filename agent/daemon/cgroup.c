@@ -269,20 +269,6 @@ int cgroup_env_remove(struct cgroup_env *env)
 	return rc;
 }
 
-static uint64_t cgroup_id_of(int dirfd)
-{
-	struct {
-		struct file_handle fh;
-		uint64_t id;
-	} h;
-	int mount_id;
-
-	h.fh.handle_bytes = sizeof(h.id);
-	if (name_to_handle_at(dirfd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0)
-		return 0;
-	return h.id;
-}
-
 static int v1_create(const char *base, const char *name, char *out, const char *knob,
 		     const char *val)
 {

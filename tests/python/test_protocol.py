@@ -66,17 +66,17 @@ RAGGEDCTL_COMMANDS = [
 ]
 
 
-@pytest.fixture
-def fake_agent(tmp_path):
+def serve_fake_agent(path, answer):
+    """A SEQPACKET server at PATH answering each connection's first request
+    with answer(msg, nfds) (the request's fds closed); stop() ends it."""
     import os
     import threading
 
-    path = str(tmp_path / "fake.sock")
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     srv.bind(path)
     srv.listen(8)
     srv.settimeout(0.2)
-    seen, stop = [], threading.Event()
+    stop = threading.Event()
 
     def serve():
         while not stop.is_set():
@@ -88,19 +88,33 @@ def fake_agent(tmp_path):
                 c.settimeout(10)
                 try:
                     data, fds, _, _ = socket.recv_fds(c, 70000, 3)
-                except OSError:
+                    msg = json.loads(data)
+                except (OSError, ValueError):
                     continue
                 for fd in fds:
                     os.close(fd)
-                seen.append((json.loads(data), len(fds)))
-                c.send(json.dumps({"type": "error", "code": 1, "message": "fake agent"}).encode())
+                c.send(json.dumps(answer(msg, len(fds))).encode())
 
     t = threading.Thread(target=serve, daemon=True)
     t.start()
+
+    def close():
+        stop.set()
+        t.join()
+        srv.close()
+    return close
+
+
+@pytest.fixture
+def fake_agent(tmp_path):
+    path, seen = str(tmp_path / "fake.sock"), []
+
+    def answer(msg, nfds):
+        seen.append((msg, nfds))
+        return {"type": "error", "code": 1, "message": "fake agent"}
+    close = serve_fake_agent(path, answer)
     yield path, seen
-    stop.set()
-    t.join()
-    srv.close()
+    close()
 
 
 @pytest.mark.parametrize("argv,cmd", RAGGEDCTL_COMMANDS, ids=[" ".join(a) for a, _ in RAGGEDCTL_COMMANDS])
@@ -138,44 +152,19 @@ PAGES = {
 
 @pytest.fixture
 def paging_agent(tmp_path):
-    import threading
+    path, state = str(tmp_path / "pages.sock"), {"stuck": False, "seen": []}
 
-    path = str(tmp_path / "pages.sock")
-    srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    srv.bind(path)
-    srv.listen(8)
-    srv.settimeout(0.2)
-    state = {"stuck": False, "seen": []}
-    stop = threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            try:
-                c, _ = srv.accept()
-            except socket.timeout:
-                continue
-            with c:
-                c.settimeout(10)
-                try:
-                    msg = json.loads(c.recv(70000))
-                except (OSError, ValueError):
-                    continue
-                state["seen"].append(msg)
-                after = msg.get("after")
-                if msg.get("cmd") != "plugin_list" or after not in PAGES:
-                    reply = {"type": "error", "code": 2, "message": "fake agent: %r" % (after,)}
-                elif state["stuck"]:
-                    reply = {"type": "ok", "data": [{"name": "a", "uid": 0}], "next": "0/b"}
-                else:
-                    reply = PAGES[after]
-                c.send(json.dumps(reply).encode())
-
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
+    def answer(msg, nfds):
+        state["seen"].append(msg)
+        after = msg.get("after")
+        if msg.get("cmd") != "plugin_list" or after not in PAGES:
+            return {"type": "error", "code": 2, "message": "fake agent: %r" % (after,)}
+        if state["stuck"]:
+            return {"type": "ok", "data": [{"name": "a", "uid": 0}], "next": "0/b"}
+        return PAGES[after]
+    close = serve_fake_agent(path, answer)
     yield path, state
-    stop.set()
-    t.join()
-    srv.close()
+    close()
 
 
 def test_clients_page_the_plugin_list(env, paging_agent):

@@ -37,6 +37,7 @@
 
 #include "ragged/perms.h"
 #include "ragged/policy.h"
+#include "util/util.h"
 
 static int snap(void)
 {
@@ -107,20 +108,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static __u64 cgroup_id_of(int dirfd)
-{
-	struct {
-		struct file_handle fh;
-		__u64 id;
-	} h;
-	int mount_id;
-
-	h.fh.handle_bytes = sizeof(h.id);
-	if (name_to_handle_at(dirfd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0)
-		return 0;
-	return h.id;
 }
 
 /* The floor programs' maps (empty.bpf.c): one run (policy 1) and its two rules. */

@@ -225,6 +225,10 @@ static bool read_stamp(int fd, uint64_t *t1)
 
 static uint64_t last_t0;	/* absolute request time of the last sample, for --raw */
 
+/* F's steps per successful sample (ns), and the last one's (kept once it counts). */
+static uint64_t *floor_step[FLOOR_PREP + 1];
+static uint64_t steps[FLOOR_STEPS];
+
 static int check_times(struct method *m, uint64_t t0, uint64_t t1, uint64_t t2,
 		       uint64_t *first, uint64_t *exitns)
 {
@@ -239,13 +243,15 @@ static int check_times(struct method *m, uint64_t t0, uint64_t t1, uint64_t t2,
 }
 
 /*
- * One sample of A, B or C. Returns 0 and fills *first and *exitns (ns since
- * t0), or -1 with the reason in m->last_err.
+ * One sample of A, B, C (the launcher spawned) or F (floor: the harness
+ * starts the program itself). Returns 0 and fills *first and *exitns (ns
+ * since t0), or -1 with the reason in m->last_err.
  */
-static int sample_spawn(struct method *m, uint64_t *first, uint64_t *exitns)
+static int sample_spawn(struct method *m, bool floor, uint64_t *first, uint64_t *exitns)
 {
-	int p[2], status = 0;
+	int p[2], status = 0, rc = 0;
 	uint64_t t0, t1 = 0, t2;
+	char err[400];
 	bool got;
 	pid_t pid;
 
@@ -254,9 +260,14 @@ static int sample_spawn(struct method *m, uint64_t *first, uint64_t *exitns)
 		return -1;
 	}
 	last_t0 = t0 = now_ns();
-	pid = launch(m, p[1]);
-	if (pid < 0) {
-		snprintf(m->last_err, sizeof(m->last_err), "spawn %s: %s", m->argv[0], strerror(errno));
+	if (floor) {
+		rc = floor_spawn(p[1], m->errfd, &pid, steps, err, sizeof(err));
+	} else if ((pid = launch(m, p[1])) < 0) {
+		snprintf(err, sizeof(err), "spawn %s: %s", m->argv[0], strerror(errno));
+		rc = -1;
+	}
+	if (rc < 0) {
+		snprintf(m->last_err, sizeof(m->last_err), "%s", err);
 		close(p[0]);
 		close(p[1]);
 		return -1;
@@ -269,15 +280,15 @@ static int sample_spawn(struct method *m, uint64_t *first, uint64_t *exitns)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	t2 = now_ns();
+	if (floor)
+		floor_reap();
 	if (!got || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char e[400];
-
-		read_errfd(m, e, sizeof(e));
+		read_errfd(m, err, sizeof(err));
 		snprintf(m->last_err, sizeof(m->last_err), "%s; %s%d; stderr: %s",
 			 got ? "timestamp received" : "no timestamp",
 			 WIFEXITED(status) ? "exit status " : "signal ",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-			 e[0] ? e : "(empty)");
+			 err[0] ? err : "(empty)");
 		return -1;
 	}
 	return check_times(m, t0, t1, t2, first, exitns);
@@ -375,58 +386,9 @@ out:
 	return rc;
 }
 
-/* F's steps per successful sample (ns), and the last one's (kept once it counts). */
-static uint64_t *floor_step[FLOOR_PREP + 1];
-static uint64_t steps[FLOOR_STEPS];
-
-/* One sample of F: the harness runs the agent's start steps itself. */
-static int sample_floor(struct method *m, uint64_t *first, uint64_t *exitns)
-{
-	int p[2], status = 0;
-	uint64_t t0, t1 = 0, t2;
-	char err[512];
-	bool got;
-	pid_t pid;
-
-	if (ftruncate(m->errfd, 0) < 0 || pipe2(p, O_CLOEXEC) < 0) {
-		snprintf(m->last_err, sizeof(m->last_err), "harness: %s", strerror(errno));
-		return -1;
-	}
-	last_t0 = t0 = now_ns();
-	if (floor_spawn(p[1], m->errfd, &pid, steps, err, sizeof(err)) < 0) {
-		snprintf(m->last_err, sizeof(m->last_err), "floor: %s", err);
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	close(p[1]);
-	got = read_stamp(p[0], &t1);
-	close(p[0]);
-	if (!got)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	t2 = now_ns();
-	floor_reap();
-	if (!got || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char e[400];
-
-		read_errfd(m, e, sizeof(e));
-		snprintf(m->last_err, sizeof(m->last_err), "%s; %s%d; stderr: %s",
-			 got ? "timestamp received" : "no timestamp",
-			 WIFEXITED(status) ? "exit status " : "signal ",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-			 e[0] ? e : "(empty)");
-		return -1;
-	}
-	return check_times(m, t0, t1, t2, first, exitns);
-}
-
 static int sample(struct method *m, int k, uint64_t *first, uint64_t *exitns)
 {
-	if (k == M_F)
-		return sample_floor(m, first, exitns);
-	return k == M_D ? sample_direct(m, first, exitns) : sample_spawn(m, first, exitns);
+	return k == M_D ? sample_direct(m, first, exitns) : sample_spawn(m, k == M_F, first, exitns);
 }
 
 /* ---- statistics ---- */

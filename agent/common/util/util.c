@@ -313,3 +313,17 @@ void *array_grow(void *v, size_t *cap, size_t elem, size_t first)
 	*cap = n;
 	return nv;
 }
+
+uint64_t cgroup_id_of(int dirfd)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h;
+	int mount_id;
+
+	h.fh.handle_bytes = sizeof(h.id);
+	if (name_to_handle_at(dirfd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0)
+		return 0;
+	return h.id;
+}

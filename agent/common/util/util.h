@@ -63,6 +63,8 @@ uint64_t now_monotonic_ns(void);
 int uid_name(uid_t uid, char *out, size_t len);
 /* rm -r without following symlinks or crossing mounts. */
 void rm_tree(const char *path);
+/* A cgroup v2 directory's id (its kernfs inode, the BPF map key), or 0. */
+uint64_t cgroup_id_of(int dirfd);
 
 /*
  * The other small utilities, behind this one header: network classes,
