@@ -243,12 +243,42 @@ static __always_inline int exec_map(struct file *file, __u32 hook)
 	return ret;
 }
 
+/*
+ * mmap(PROT_EXEC) of a file: every library a plugin loads, so the hot case.
+ * mmap_file is one of the hooks where bpf_d_path is allowed (the sleepable
+ * LSM hooks), so a plain file's path comes from the kernel's d_path, not
+ * from walking dentries (half the cost). Anonymous files and overlay
+ * backing files (the user's path is not their f_path) take exec_map's walk.
+ * The key lives on this program's stack: a shared buffer could be
+ * overwritten by another task between d_path and the lookup (file.bpf.c).
+ */
 SEC("lsm_cgroup/mmap_file")
 int BPF_PROG(ragged_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot)
 {
+	struct ragged_run_slot *run;
+	struct ragged_file_rule *rule;
+	struct ragged_file_key key;
+	__u64 cgid;
+	long len;
+
 	if (!file || !(prot & PROT_EXEC))
 		return 1;
-	return cgroup_verdict(exec_map(file, RAGGED_HOOK_MMAP_FILE));
+	if (!confined(&cgid, &run))
+		return 1;
+	if (anonymous(file) || backing_file(file))
+		return cgroup_verdict(exec_map(file, RAGGED_HOOK_MMAP_FILE));
+	len = bpf_d_path((struct path *)&file->f_path, key.path, sizeof(key.path));
+	/* No run slot (a run torn down), a path too long for a rule, or none: refused. */
+	if (run && len > 0 && len <= RAGGED_RULE_PATH_MAX) {
+		key.policy_id = bpf_htonl(policy_of(run));
+		key.prefixlen = 32 + len * 8;	/* len counts the NUL */
+		rule = bpf_map_lookup_elem(&file_rules, &key);
+		if (rule && (rule->access & RAGGED_ACC_EXEC))
+			return 1;
+	}
+	return cgroup_verdict(deny(cgid, RAGGED_HOOK_MMAP_FILE, RAGGED_EV_ESCAPE, EPERM,
+				   RAGGED_ACC_EXEC, 0, len > 0 ? key.path :
+				   (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name)));
 }
 
 /* mprotect(PROT_EXEC) on a file mapping made without it. */
