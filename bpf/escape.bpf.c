@@ -60,14 +60,18 @@ static __always_inline int cgroup_verdict(int rc)
 	return 0;
 }
 
-/* Signals only within the run: not the user's shell, not other plugins. */
+/*
+ * Signals only within the run: not the user's shell, not other plugins. A
+ * target in the caller's own cgroup is in its run (a plugin's own signals,
+ * the common case): allowed before any lookup.
+ */
 SEC("lsm_cgroup/task_kill")
 int BPF_PROG(ragged_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig)
 {
 	struct ragged_run_slot *run;
 	__u64 cgid;
 
-	if (!confined(&cgid, &run) || task_cgroup(p) == cgid)
+	if (task_cgroup(p) == bpf_get_current_cgroup_id() || !confined(&cgid, &run))
 		return 1;
 	return cgroup_verdict(deny(cgid, RAGGED_HOOK_TASK_KILL, RAGGED_EV_ESCAPE, EPERM, sig,
 				   BPF_CORE_READ(p, tgid), 0));

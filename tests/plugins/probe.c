@@ -761,6 +761,32 @@ static int escape_op(const char *op, const char *arg)
 	}
 	if (strcmp(op, "signal") == 0)
 		return kill((pid_t)pid, SIGTERM);
+	if (strcmp(op, "signal_child") == 0) {	/* SIGTERM to a child of its own */
+		int st = 0;
+		pid_t c = fork();
+
+		if (c < 0)
+			return -1;
+		if (c == 0) {
+			pause();
+			_exit(0);
+		}
+		if (kill(c, SIGTERM) < 0) {
+			int e = errno;
+
+			kill(c, SIGKILL);
+			waitpid(c, NULL, 0);
+			errno = e;
+			return -1;
+		}
+		if (waitpid(c, &st, 0) < 0)
+			return -1;
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGTERM) {
+			errno = ECHILD;	/* it ended some other way: not our signal */
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(op, "fsetown") == 0) {	/* aim a pipe's SIGIO at PID */
 		int p[2];
 
