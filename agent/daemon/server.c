@@ -36,15 +36,23 @@ int server_listen(struct agent *a, char *err, size_t errlen)
 	return clientio_listen(a, err, errlen);
 }
 
-static void reply_ok(struct client *c, cJSON *data)
+/* An ok reply with data (taken over) and, for a list page, where the next one starts. */
+static void reply_ok_next(struct client *c, cJSON *data, const char *next)
 {
 	cJSON *r = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(r, "type", "ok");
 	if (data)
 		cJSON_AddItemToObject(r, "data", data);
+	if (next && next[0])
+		cJSON_AddStringToObject(r, "next", next);
 	client_send(c, r);
 	cJSON_Delete(r);
+}
+
+static void reply_ok(struct client *c, cJSON *data)
+{
+	reply_ok_next(c, data, NULL);
 }
 
 static void handle_status(struct agent *a, struct client *c)
@@ -122,7 +130,7 @@ static void handle_list(struct agent *a, struct client *c, const cJSON *msg)
 {
 	const char *after = proto_str(msg, "after");
 	char next[MANIFEST_NAME_MAX + 32], err[256];
-	cJSON *arr, *r;
+	cJSON *arr;
 	int rc;
 
 	if (!after) {
@@ -139,13 +147,7 @@ static void handle_list(struct agent *a, struct client *c, const cJSON *msg)
 		reply_error(c, rc == -1 ? EXIT_BAD_INPUT : 1, "%s", err);
 		return;
 	}
-	r = cJSON_CreateObject();
-	cJSON_AddStringToObject(r, "type", "ok");
-	cJSON_AddItemToObject(r, "data", arr);
-	if (next[0])
-		cJSON_AddStringToObject(r, "next", next);
-	client_send(c, r);
-	cJSON_Delete(r);
+	reply_ok_next(c, arr, next);
 }
 
 static void handle_vetting(struct agent *a, struct client *c, const cJSON *msg)

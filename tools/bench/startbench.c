@@ -227,7 +227,7 @@ static uint64_t last_t0;	/* absolute request time of the last sample, for --raw 
 
 /* F's steps per successful sample (ns), and the last one's (kept once it counts). */
 static uint64_t *floor_step[FLOOR_PREP + 1];
-static uint64_t steps[FLOOR_STEPS];
+static uint64_t steps[FLOOR_PREP];
 
 static int check_times(struct method *m, uint64_t t0, uint64_t t1, uint64_t t2,
 		       uint64_t *first, uint64_t *exitns)

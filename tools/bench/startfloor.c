@@ -100,10 +100,10 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-int floor_spawn(int outfd, int errfd, pid_t *pid, uint64_t steps[FLOOR_STEPS], char *err, size_t errlen)
+int floor_spawn(int outfd, int errfd, pid_t *pid, uint64_t steps[FLOOR_PREP], char *err, size_t errlen)
 {
 	struct launch_req req = { .m = &fm };
-	uint64_t t[FLOOR_STEPS + 1];
+	uint64_t t[FLOOR_PREP + 1];
 	char cgname[48];
 	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -131,8 +131,7 @@ int floor_spawn(int outfd, int errfd, pid_t *pid, uint64_t steps[FLOOR_STEPS], c
 		floor_reap();
 		return -1;
 	}
-	t[4] = now_ns();
-	for (int i = 0; i < FLOOR_STEPS; i++)
+	for (int i = 0; i < FLOOR_PREP; i++)
 		steps[i] = t[i + 1] - t[i];
 	close(nul);
 	close(fr.pidfd);

@@ -8,10 +8,11 @@
 #include <sys/types.h>
 
 /*
- * What floor_spawn times, in ns: scratch, cgroups, policy (FLOOR_PREP steps
- * before the clone3), then clone3 until launch_run saw the child's exec.
+ * What floor_spawn times, in ns: scratch, cgroups, policy, the steps before
+ * the clone3 (the rest, to the program's first instruction, is the caller's:
+ * the program may run before launch_run sees its exec).
  */
-enum { FLOOR_PREP = 3, FLOOR_STEPS = 4 };
+enum { FLOOR_PREP = 3 };
 
 /*
  * Once: the filter and the cgroup subtree (named cgroup, beside the caller's
@@ -19,8 +20,8 @@ enum { FLOOR_PREP = 3, FLOOR_STEPS = 4 };
  */
 int floor_init(const char *plugin_dir, const char *entry, const char *mode, const char *state_dir,
 	       const char *cgroup, char *err, size_t errlen);
-/* One start: returns 0 with the child's pid once it has exec'd, and each step's time. */
-int floor_spawn(int outfd, int errfd, pid_t *pid, uint64_t steps[FLOOR_STEPS], char *err,
+/* One start: returns 0 with the child's pid once it has exec'd, and the steps' times. */
+int floor_spawn(int outfd, int errfd, pid_t *pid, uint64_t steps[FLOOR_PREP], char *err,
 		size_t errlen);
 /* After the child is reaped: remove its cgroups and scratch. */
 void floor_reap(void);
