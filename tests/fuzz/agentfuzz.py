@@ -358,15 +358,21 @@ def scenario(args):
         # A run and an audit follow on one connection, never read: the
         # follower's records pile up until the agent drops it, which ends
         # its run, whose records go to followers... (the re-entrant path).
+        # The plugin floods and then waits: its run can end only by the
+        # drop, never on its own first (a slow guest finishes a plain flood
+        # before the queue fills).
         s = connect(args.socket, 30)
-        run_req(s, args.plugins[0], ["flood", "%d:%s" % (args.count, args.secret)])
+        run_req(s, args.plugins[0], ["floodhold", "%d:%s" % (args.count, args.secret)])
         recv_type(s, "started")
         send_json(s, {"cmd": "audit_follow"})
         # Requests that each make a record (and a reply): the follower's
-        # backlog grows by both, and nothing is ever read.
+        # backlog grows by both, and nothing is ever read. They toggle
+        # another plugin's permission: a revoke for the running one would
+        # end its run in landlock mode (no live narrowing) before the drop.
+        other = args.plugins[1] if len(args.plugins) > 1 else args.plugins[0]
         try:
             for i in range(args.count // 100):
-                send_json(s, {"cmd": "grant" if i % 2 else "revoke", "plugin": args.plugins[0],
+                send_json(s, {"cmd": "grant" if i % 2 else "revoke", "plugin": other,
                               "permissions": ["network:api"]})
         except OSError:
             pass

@@ -72,14 +72,21 @@ t_robust_follow_own_run_unread() {
 	robust_py || return
 	robust_plugins || return
 	mark_audit
-	afuzz --scenario follow-own-run --plugins fzhog --count 400000 --seconds 60 > "$RAGGED_T/r.out" 2>&1
+	afuzz --scenario follow-own-run --plugins fzhog,fzask --count 400000 --seconds 60 > "$RAGGED_T/r.out" 2>&1
 	expect_rc $? 0 "a follower of its own run that never reads is dropped; the agent serves on: $(cat "$RAGGED_T/r.out")"
 	# The run ends after the drop: its processes die, then it is recorded.
 	wait_until 100 fzhog_run_ended || true
 	new_audit > "$RAGGED_T/r.rec"
-	expect_line "$RAGGED_T/r.rec" '"event":"client_dropped".*"uid":0.*"reason":"not reading its replies: output queue full"' \
-		"the drop is recorded with its reason"
-	expect_line "$RAGGED_T/r.rec" '"event":"plugin_failed".*"plugin":"fzhog"' "its run was ended and recorded"
+	expect_line "$RAGGED_T/r.rec" '"event":"client_dropped".*"uid":0.*"reason":"not reading its replies: output queue full".*"run_id":"[0-9a-f]' \
+		"the drop is recorded with its reason and its run"
+	expect_line "$RAGGED_T/r.rec" '"event":"plugin_failed".*"plugin":"fzhog".*"signal":9' "its run was ended and recorded"
+	# The plugin holds after its flood: only the drop can have ended it,
+	# and the drop's record comes first.
+	drop=$(sed -n 's/.*"seq":\([0-9]*\),"event":"client_dropped".*/\1/p' "$RAGGED_T/r.rec" | head -1)
+	end=$(sed -n 's/.*"seq":\([0-9]*\),"event":"plugin_\(failed\|executed\)".*"plugin":"fzhog".*/\1/p' "$RAGGED_T/r.rec" | head -1)
+	if [ -n "$drop" ] && [ -n "$end" ] && [ "$end" -gt "$drop" ]; then
+		pass "the run ended by the drop (record $end after the drop's $drop)"
+	else fail "the run's end (record ${end:-none}) does not follow the drop (record ${drop:-none})"; fi
 }
 
 t_robust_request_flood_unread() {

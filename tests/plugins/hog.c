@@ -9,6 +9,7 @@
  *   sleep S        sleep S seconds
  *   modest -       stay well under every limit: 8 MB, 4 children, 0.2 s CPU; exit 0
  *   flood N:PATH   open(PATH) N times (denied: a deny flood); print how many failed
+ *   floodhold N:PATH  the same flood, then wait forever: the run ends only when killed
  *   later S:PATH   sleep S seconds, then try to open PATH; print "later PATH -> ok|ERRNO"
  */
 #include <errno.h>
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
 		printf("fill: write: %s\n", strerrorname_np(errno));
 		for (;;)
 			pause();
-	} else if (strcmp(op, "flood") == 0) {
+	} else if (strcmp(op, "flood") == 0 || strcmp(op, "floodhold") == 0) {
 		long n = atol(arg), failed = 0;
 		const char *path = strchr(arg, ':');
 
@@ -105,6 +106,9 @@ int main(int argc, char **argv)
 				close(fd);
 		}
 		printf("flood: %ld of %ld opens failed\n", failed, n);
+		if (strcmp(op, "floodhold") == 0)
+			for (;;)
+				pause();
 		return 0;
 	} else if (strcmp(op, "later") == 0) {
 		const char *path = strchr(arg, ':');
