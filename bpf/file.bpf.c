@@ -93,16 +93,41 @@ static __always_inline __u64 path_tag(__u64 key, const char *p, long len)
 	return h;
 }
 
+/*
+ * The run's own entries on this CPU first (policy.h, RAGGED_FILE_SEEN): the
+ * same protocol as the connect limiter's (last_ns read before tag, tag
+ * written before last_ns). On a miss the map decides, as it did alone, and
+ * the entry takes the map's answer: the time of the file's last record.
+ */
 static __always_inline int audit_granted(struct ragged_run_slot *run, __u64 cgid, __u32 want,
 					 const char *path, long len)
 {
+	__u64 tag = ragged_mix(path_tag(run->seen_key, path, len), want);
+	__u64 now = bpf_ktime_get_ns(), last, *prev;
+	struct ragged_net_seen *e = &run->file_seen[(tag >> 32) & (RAGGED_FILE_SEEN - 1)];
 	struct ragged_file_seen k = {
 		.cgid = cgid,
-		.tag = path_tag(run->seen_key, path, len),
+		.tag = tag,
 		.access = want,
 	};
+	int record = 1;
 
-	return first_this_second(&file_seen, &k);
+	last = e->last_ns;
+	barrier();
+	if (last && now - last < AUDIT_INTERVAL_NS && e->tag == tag)
+		return 0;
+	prev = bpf_map_lookup_elem(&file_seen, &k);
+	if (prev && now - *prev < AUDIT_INTERVAL_NS) {
+		last = *prev;
+		record = 0;
+	} else {
+		bpf_map_update_elem(&file_seen, &k, &now, BPF_ANY);
+		last = now;
+	}
+	e->tag = tag;
+	barrier();
+	e->last_ns = last;
+	return record;
 }
 
 /*
@@ -165,7 +190,7 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	long len = -1;
 	int allow = 0, granted = 0, held = 0;
 
-	fmode = BPF_CORE_READ(file, f_mode);
+	fmode = file->f_mode;	/* a direct load: file is the hook's own argument */
 	if (fmode & FMODE_READ)
 		want |= RAGGED_ACC_READ;
 	if (fmode & FMODE_WRITE)
@@ -173,7 +198,8 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	if (fmode & FMODE_EXEC)
 		want |= RAGGED_ACC_EXEC;
 
-	if (run && backing_file(file) && !backing_of_layer(file)) {
+	if (run && backing_mode(fmode) && layer_mount(BPF_CORE_READ(file, f_path.mnt)) &&
+	    !backing_of_layer(file)) {
 		/*
 		 * Overlayfs's open of the layer file behind an overlay file the
 		 * plugin opened (6.6+): decided on backing_file.user_path, the

@@ -32,9 +32,11 @@ static __always_inline int confined(__u64 *cgid, struct ragged_run_slot **run)
 	return bpf_current_task_under_cgroup(&plugin_root, 0) == 1;
 }
 
+/* t is a hook's own argument: direct loads, not four helper calls (a
+ * load that faults reads 0, as BPF_CORE_READ would). */
 static __always_inline __u64 task_cgroup(struct task_struct *t)
 {
-	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+	return t->cgroups->dfl_cgrp->kn->id;
 }
 
 /* Count, record, and return the errno the task gets (negative). */

@@ -236,14 +236,16 @@ extern int LINUX_KERNEL_VERSION __kconfig;
  * hooks refuse it, and file_open can only take it for one of overlayfs's
  * internal opens (overlay_internal_open()).
  */
-static __always_inline int backing_file(struct file *f)
+static __always_inline int backing_mode(__u32 fmode)
 {
-	__u32 fmode_backing;
-
 	if (!bpf_core_type_exists(struct backing_file___ragged))
 		return 0;
-	fmode_backing = LINUX_KERNEL_VERSION >= KERNEL_VERSION(6, 14, 0) ? 1 << 24 : 1 << 25;
-	return (BPF_CORE_READ(f, f_mode) & fmode_backing) && layer_mount(BPF_CORE_READ(f, f_path.mnt));
+	return fmode & (LINUX_KERNEL_VERSION >= KERNEL_VERSION(6, 14, 0) ? 1 << 24 : 1 << 25);
+}
+
+static __always_inline int backing_file(struct file *f)
+{
+	return backing_mode(BPF_CORE_READ(f, f_mode)) && layer_mount(BPF_CORE_READ(f, f_path.mnt));
 }
 
 /*
@@ -280,11 +282,12 @@ static __always_inline int user_path_of(struct file *f, struct esc_scratch *s)
  */
 static __always_inline int overlay_internal_open(struct file *f)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	const struct cred *cred = BPF_CORE_READ(t, cred);
+	/* Direct loads (f is the hook's argument, t the BTF task): no helper
+	 * calls on every open for a test that is almost always false. */
+	struct task_struct *t = bpf_get_current_task_btf();
+	const struct cred *cred = t->cred;
 
-	return cred != BPF_CORE_READ(t, real_cred) && BPF_CORE_READ(f, f_cred) == cred &&
-	       layer_mount(BPF_CORE_READ(f, f_path.mnt));
+	return cred != t->real_cred && f->f_cred == cred && layer_mount(BPF_CORE_READ(f, f_path.mnt));
 }
 
 #endif

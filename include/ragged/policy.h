@@ -56,6 +56,16 @@ struct ragged_net_seen {
 	__u64 last_ns;		/* bpf_ktime_get_ns() of the last record; 0: empty */
 };
 
+/*
+ * The same direct-mapped entries in front of the file record limiter
+ * (bpf/file.bpf.c, file_seen): the files recorded last on this CPU, tagged
+ * by path and access mode under seen_key. A hit within the second skips
+ * the LRU map's lookup; a miss asks the map as before, so records are
+ * never fewer than the map alone would make, and a plugin reading one
+ * document in a loop pays no hash lookup per open.
+ */
+#define RAGGED_FILE_SEEN 8	/* a power of two */
+
 struct ragged_run_slot {
 	__u32 policy_id;	/* selects this run's rules in the LPM maps */
 	__u32 perms;		/* granted permissions, RAGGED_PERM_BIT() */
@@ -64,6 +74,7 @@ struct ragged_run_slot {
 	__u64 seen_key;		/* random: keys the net_seen tags */
 	struct ragged_run_counters c;	/* this CPU's share; the agent sums them */
 	struct ragged_net_seen net_seen[RAGGED_NET_SEEN];	/* this CPU's limiter */
+	struct ragged_net_seen file_seen[RAGGED_FILE_SEEN];	/* in front of file_seen's map */
 };
 
 /*

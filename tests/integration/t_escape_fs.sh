@@ -240,6 +240,37 @@ t_fs_write_tree_allowed() {
 	rm -f "$FS_W/suid.bin"
 }
 
+# bpf-lsm mode records a granted open at most once a second per run, file
+# and access mode (the run's per-CPU entries in front of the file_seen
+# map); every open is still counted. Repeated opens in one run: one record
+# for each file and mode, none for the repeats.
+t_fs_granted_recorded_once() {
+	fs_setup || return
+	if [ "$(mode)" != bpf-lsm ]; then
+		skip "landlock mode records no granted opens (Landlock reports only refusals)"; return
+	fi
+	a="$FS_W/once-a.txt" b="$FS_W/once-b.txt"
+	echo a > "$a"; echo b > "$b"; chown 65534:65534 "$a" "$b"
+	mark_audit
+	ctl run escfsw --yes -- read "$a" read "$a" read "$b" read "$a" write "$a" read "$a" write "$a" \
+		read "$b" > "$RAGGED_T/fsonce.out" 2>&1
+	new_audit > "$RAGGED_T/fsonce.rec"
+	n=$(grep -c -- '-> ok$' "$RAGGED_T/fsonce.out")
+	[ "$n" -eq 8 ] && pass "eight granted opens succeed" || fail "$n of 8 opens succeeded: $(cat "$RAGGED_T/fsonce.out")"
+	for want in "$a read 1" "$a write 1" "$b read 1"; do
+		# shellcheck disable=SC2086  # three words
+		set -- $want
+		n=$(grep '"event":"file_access"' "$RAGGED_T/fsonce.rec" | grep -F "\"path\":\"$1\"" | grep -c "\"mode\":\"$2\"")
+		[ "$n" -eq "$3" ] && pass "$(basename "$1") $2: $n record for its opens in the run" ||
+			fail "$(basename "$1") $2: $n file_access records, want $3"
+	done
+	line=$(grep '"event":"plugin_executed".*"plugin":"escfsw"' "$RAGGED_T/fsonce.rec" | tail -1)
+	allowed=$(echo "$line" | sed -n 's/.*"kernel_allowed":\([0-9]*\).*/\1/p')
+	[ -n "$allowed" ] && [ "$allowed" -ge 8 ] && pass "every open counted ($allowed allowed decisions)" ||
+		fail "kernel_allowed ${allowed:-missing}, want at least 8"
+	rm -f "$a" "$b"
+}
+
 # Each refusal above was counted and logged exactly once, in every run.
 t_fs_counted_once() {
 	fs_setup || return
