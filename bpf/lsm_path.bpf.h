@@ -68,4 +68,10 @@ static __always_inline int anonymous(struct file *f)
 	       BPF_CORE_READ(f, f_inode, i_nlink) == 0;
 }
 
+/* The same test by direct loads, for a file that is the hook's own argument. */
+static __always_inline int anonymous_arg(struct file *f)
+{
+	return (f->f_path.mnt->mnt_flags & MNT_INTERNAL) || f->f_inode->i_nlink == 0;
+}
+
 #endif

@@ -164,10 +164,18 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 hook, int v6)
 		key.policy_id = bpf_htonl(policy_of(run));
 		rule = bpf_map_lookup_elem(&net_rules, &key);
 		allow = rule && proto < 32 && (rule->proto_mask & (1u << proto));
-		/* A wildcard grant is the network out there, never this host. */
-		if (allow && rule->named_bits < special_bits(&key, key.family == bpf_htons(AF_INET))) {
-			allow = 0;
-			rule = 0;
+		/*
+		 * A wildcard grant is the network out there, never this host.
+		 * A grant named to the full address is narrower than any
+		 * special range: no class test, no host_addrs lookup for it.
+		 */
+		if (allow) {
+			int v4 = key.family == bpf_htons(AF_INET);
+
+			if (rule->named_bits < (v4 ? 32 : 128) && rule->named_bits < special_bits(&key, v4)) {
+				allow = 0;
+				rule = 0;
+			}
 		}
 	}
 	/* Every denial is recorded; an allowed destination once a second. */
