@@ -5,7 +5,9 @@
  * in both enforcement modes (docs/contract.md §9: tp_btf works where LSM does not).
  *
  * Nothing here decides anything; it observes. Tasks outside a run return
- * after one map lookup. The agent turns the records into process_* audit
+ * after one map lookup. The tasks are the tracepoints' own arguments (BTF
+ * pointers): their fields are read by direct loads, not by helper calls,
+ * on these events of every process of the machine. The agent turns the records into process_* audit
  * events and flags execs of binaries outside the plugin dir and the system
  * runtime (see docs/security-model.md, "Runtime monitoring").
  */
@@ -24,7 +26,7 @@ int BPF_PROG(ragged_fork, struct task_struct *parent, struct task_struct *child)
 	__u64 cgid = cg();
 
 	/* Threads are not processes: only a new thread group is a fork. */
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+	if (child->pid != child->tgid)
 		return 0;
 	run = bpf_map_lookup_elem(&runs, &cgid);
 	if (!run)
@@ -33,8 +35,8 @@ int BPF_PROG(ragged_fork, struct task_struct *parent, struct task_struct *child)
 	if (!ev)
 		return 0;
 	ev->proc_op = RAGGED_PROC_FORK;
-	ev->pid = BPF_CORE_READ(child, tgid);
-	ev->ppid = BPF_CORE_READ(parent, tgid);
+	ev->pid = child->tgid;
+	ev->ppid = parent->tgid;
 	ev->uid = (__u32)bpf_get_current_uid_gid();
 	submit(ev, 0);
 	return 0;
@@ -54,8 +56,8 @@ int BPF_PROG(ragged_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (!ev)
 		return 0;
 	ev->proc_op = RAGGED_PROC_EXEC;
-	ev->pid = BPF_CORE_READ(p, tgid);
-	ev->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	ev->pid = p->tgid;
+	ev->ppid = p->real_parent->tgid;
 	ev->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), BPF_CORE_READ(bprm, filename));
 	submit(ev, 0);
@@ -70,7 +72,7 @@ int BPF_PROG(ragged_exit, struct task_struct *p)
 	__u64 cgid = cg();
 
 	/* The whole process, once: when its last thread (the leader) goes. */
-	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
+	if (p->pid != p->tgid)
 		return 0;
 	run = bpf_map_lookup_elem(&runs, &cgid);
 	if (!run)
@@ -79,9 +81,9 @@ int BPF_PROG(ragged_exit, struct task_struct *p)
 	if (!ev)
 		return 0;
 	ev->proc_op = RAGGED_PROC_EXIT;
-	ev->pid = BPF_CORE_READ(p, tgid);
-	ev->ppid = BPF_CORE_READ(p, real_parent, tgid);
-	ev->exit_code = BPF_CORE_READ(p, exit_code);
+	ev->pid = p->tgid;
+	ev->ppid = p->real_parent->tgid;
+	ev->exit_code = p->exit_code;
 	ev->uid = (__u32)bpf_get_current_uid_gid();
 	submit(ev, 0);
 	return 0;
