@@ -104,7 +104,7 @@ static __always_inline int audit_granted(struct ragged_run_slot *run, __u64 cgid
 {
 	__u64 tag = ragged_mix(path_tag(run->seen_key, path, len), want);
 	__u64 now = bpf_ktime_get_ns(), last, *prev;
-	struct ragged_net_seen *e = &run->file_seen[(tag >> 32) & (RAGGED_FILE_SEEN - 1)];
+	struct ragged_seen *e = &run->file_seen[(tag >> 32) & (RAGGED_FILE_SEEN - 1)];
 	struct ragged_file_seen k = {
 		.cgid = cgid,
 		.tag = tag,

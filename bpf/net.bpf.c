@@ -86,7 +86,7 @@ static __always_inline int audit_allowed(struct ragged_run_slot *run,
 					 const struct ragged_net_key *key, __u32 proto)
 {
 	__u64 a0, a1, tag, last, now = bpf_ktime_get_ns();
-	struct ragged_net_seen *e;
+	struct ragged_seen *e;
 
 	__builtin_memcpy(&a0, &key->addr[0], 8);
 	__builtin_memcpy(&a1, &key->addr[8], 8);

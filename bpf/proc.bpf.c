@@ -6,10 +6,11 @@
  *
  * Nothing here decides anything; it observes. Tasks outside a run return
  * after one map lookup. The tasks are the tracepoints' own arguments (BTF
- * pointers): their fields are read by direct loads, not by helper calls,
- * on these events of every process of the machine. The agent turns the records into process_* audit
- * events and flags execs of binaries outside the plugin dir and the system
- * runtime (see docs/security-model.md, "Runtime monitoring").
+ * pointers): their fields are read by direct loads, not helper calls, on
+ * these events of every process of the machine. The agent turns the
+ * records into process_* audit events and flags execs of binaries outside
+ * the plugin dir and the system runtime (see docs/security-model.md,
+ * "Runtime monitoring").
  */
 #include "ragged.bpf.h"
 

@@ -51,18 +51,19 @@
  */
 #define RAGGED_NET_SEEN 8	/* a power of two */
 
-struct ragged_net_seen {
-	__u64 tag;		/* the destination under seen_key */
+struct ragged_seen {
+	__u64 tag;		/* the destination (or file and mode) under seen_key */
 	__u64 last_ns;		/* bpf_ktime_get_ns() of the last record; 0: empty */
 };
 
 /*
  * The same direct-mapped entries in front of the file record limiter
  * (bpf/file.bpf.c, file_seen): the files recorded last on this CPU, tagged
- * by path and access mode under seen_key. A hit within the second skips
- * the LRU map's lookup; a miss asks the map as before, so records are
- * never fewer than the map alone would make, and a plugin reading one
- * document in a loop pays no hash lookup per open.
+ * by path and access mode under seen_key, each with the time of its last
+ * record. A hit within the second skips the LRU map's lookup; a miss asks
+ * the map as before. Either way an open goes unrecorded only when the run
+ * recorded the same file and mode less than a second before, and a plugin
+ * reading one document in a loop pays no hash lookup per open.
  */
 #define RAGGED_FILE_SEEN 8	/* a power of two */
 
@@ -71,10 +72,10 @@ struct ragged_run_slot {
 	__u32 perms;		/* granted permissions, RAGGED_PERM_BIT() */
 	__u32 flags;		/* RAGGED_RUN_* */
 	__u32 uid;		/* the account the plugin runs as */
-	__u64 seen_key;		/* random: keys the net_seen tags */
+	__u64 seen_key;		/* random: keys the record limiters' tags */
 	struct ragged_run_counters c;	/* this CPU's share; the agent sums them */
-	struct ragged_net_seen net_seen[RAGGED_NET_SEEN];	/* this CPU's limiter */
-	struct ragged_net_seen file_seen[RAGGED_FILE_SEEN];	/* in front of file_seen's map */
+	struct ragged_seen net_seen[RAGGED_NET_SEEN];	/* this CPU's connect limiter */
+	struct ragged_seen file_seen[RAGGED_FILE_SEEN];	/* in front of file_seen's map */
 };
 
 /*
