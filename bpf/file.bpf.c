@@ -94,40 +94,32 @@ static __always_inline __u64 path_tag(__u64 key, const char *p, long len)
 }
 
 /*
- * The run's own entries on this CPU first (policy.h, RAGGED_FILE_SEEN): the
- * same protocol as the connect limiter's (last_ns read before tag, tag
- * written before last_ns). On a miss the map decides, as it did alone, and
+ * The run's own entries on this CPU first (policy.h, RAGGED_FILE_SEEN), as
+ * the connect limiter's. On a miss the map decides, as it did alone, and
  * the entry takes the map's answer: the time of the file's last record.
  */
 static __always_inline int audit_granted(struct ragged_run_slot *run, __u64 cgid, __u32 want,
 					 const char *path, long len)
 {
 	__u64 tag = ragged_mix(path_tag(run->seen_key, path, len), want);
-	__u64 now = bpf_ktime_get_ns(), last, *prev;
+	__u64 now = bpf_ktime_get_ns(), *prev;
 	struct ragged_seen *e = &run->file_seen[(tag >> 32) & (RAGGED_FILE_SEEN - 1)];
 	struct ragged_file_seen k = {
 		.cgid = cgid,
 		.tag = tag,
 		.access = want,
 	};
-	int record = 1;
 
-	last = e->last_ns;
-	barrier();
-	if (last && now - last < AUDIT_INTERVAL_NS && e->tag == tag)
+	if (seen_recently(e, tag, now))
 		return 0;
 	prev = bpf_map_lookup_elem(&file_seen, &k);
 	if (prev && now - *prev < AUDIT_INTERVAL_NS) {
-		last = *prev;
-		record = 0;
-	} else {
-		bpf_map_update_elem(&file_seen, &k, &now, BPF_ANY);
-		last = now;
+		seen_store(e, tag, *prev);
+		return 0;
 	}
-	e->tag = tag;
-	barrier();
-	e->last_ns = last;
-	return record;
+	bpf_map_update_elem(&file_seen, &k, &now, BPF_ANY);
+	seen_store(e, tag, now);
+	return 1;
 }
 
 /*

@@ -85,7 +85,7 @@ static __always_inline __u32 special_bits(const struct ragged_net_key *key, int 
 static __always_inline int audit_allowed(struct ragged_run_slot *run,
 					 const struct ragged_net_key *key, __u32 proto)
 {
-	__u64 a0, a1, tag, last, now = bpf_ktime_get_ns();
+	__u64 a0, a1, tag, now = bpf_ktime_get_ns();
 	struct ragged_seen *e;
 
 	__builtin_memcpy(&a0, &key->addr[0], 8);
@@ -93,15 +93,9 @@ static __always_inline int audit_allowed(struct ragged_run_slot *run,
 	tag = ragged_mix(ragged_mix(ragged_mix(run->seen_key, a0), a1),
 		  (__u64)key->port << 48 | (__u64)key->family << 32 | proto);
 	e = &run->net_seen[(tag >> 32) & (RAGGED_NET_SEEN - 1)];
-	/* last_ns read before tag, tag written before last_ns: the order
-	 * policy.h's argument needs (each word is one load or store). */
-	last = e->last_ns;
-	barrier();
-	if (last && now - last < AUDIT_INTERVAL_NS && e->tag == tag)
+	if (seen_recently(e, tag, now))
 		return 0;
-	e->tag = tag;
-	barrier();
-	e->last_ns = now;
+	seen_store(e, tag, now);
 	return 1;
 }
 

@@ -127,18 +127,28 @@ static __always_inline void submit(struct ragged_event *ev, int deny)
 /*
  * Allowed decisions worth a record (a granted file, a network destination)
  * are recorded at most once a second per key; every one is still counted.
- * seen: an LRU hash of key -> the last recorded time.
+ * The run's per-CPU entries of its last records (policy.h, struct
+ * ragged_seen) are read and written in the order policy.h's argument
+ * needs: last_ns read before tag, tag written before last_ns, each one
+ * load or store.
  */
 #define AUDIT_INTERVAL_NS 1000000000ULL
 
-static __always_inline int first_this_second(void *seen, const void *key)
+/* Was tag recorded (or is it being recorded) on this CPU within the second? */
+static __always_inline int seen_recently(const struct ragged_seen *e, __u64 tag, __u64 now)
 {
-	__u64 now = bpf_ktime_get_ns(), *last = bpf_map_lookup_elem(seen, key);
+	__u64 last = e->last_ns;
 
-	if (last && now - *last < AUDIT_INTERVAL_NS)
-		return 0;
-	bpf_map_update_elem(seen, key, &now, BPF_ANY);
-	return 1;
+	barrier();
+	return last && now - last < AUDIT_INTERVAL_NS && e->tag == tag;
+}
+
+/* tag's last record was at last. */
+static __always_inline void seen_store(struct ragged_seen *e, __u64 tag, __u64 last)
+{
+	e->tag = tag;
+	barrier();
+	e->last_ns = last;
 }
 
 /* Monitoring records (no decision): count "observed", then offer the record. */
