@@ -269,8 +269,7 @@ int BPF_PROG(ragged_mmap_file, struct file *file, unsigned long reqprot, unsigne
 		return 1;
 	if (!confined(&cgid, &run))
 		return 1;
-	if (anonymous_arg(file) ||
-	    (backing_mode(file->f_mode) && layer_mount(BPF_CORE_READ(file, f_path.mnt))))
+	if (anonymous_arg(file) || backing_file_mode(file, file->f_mode))
 		return cgroup_verdict(exec_map(file, RAGGED_HOOK_MMAP_FILE));
 	len = bpf_d_path((struct path *)&file->f_path, key.path, sizeof(key.path));
 	/* No run slot (a run torn down), a path too long for a rule, or none: refused. */

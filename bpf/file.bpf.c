@@ -190,8 +190,7 @@ int BPF_PROG(ragged_file_open, struct file *file)
 	if (fmode & FMODE_EXEC)
 		want |= RAGGED_ACC_EXEC;
 
-	if (run && backing_mode(fmode) && layer_mount(BPF_CORE_READ(file, f_path.mnt)) &&
-	    !backing_of_layer(file)) {
+	if (run && backing_file_mode(file, fmode) && !backing_of_layer(file)) {
 		/*
 		 * Overlayfs's open of the layer file behind an overlay file the
 		 * plugin opened (6.6+): decided on backing_file.user_path, the

@@ -243,9 +243,15 @@ static __always_inline int backing_mode(__u32 fmode)
 	return fmode & (LINUX_KERNEL_VERSION >= KERNEL_VERSION(6, 14, 0) ? 1 << 24 : 1 << 25);
 }
 
+/* fmode: f's f_mode, already read (a hook's own argument: a direct load). */
+static __always_inline int backing_file_mode(struct file *f, __u32 fmode)
+{
+	return backing_mode(fmode) && layer_mount(BPF_CORE_READ(f, f_path.mnt));
+}
+
 static __always_inline int backing_file(struct file *f)
 {
-	return backing_mode(BPF_CORE_READ(f, f_mode)) && layer_mount(BPF_CORE_READ(f, f_path.mnt));
+	return backing_file_mode(f, BPF_CORE_READ(f, f_mode));
 }
 
 /*
