@@ -1,7 +1,7 @@
 #!/bin/sh
 # What the landlock-mode sandbox itself costs per syscall, layer by layer
 # (tools/bench/sandboxcost.c: plain, the agent's seccomp filter linear and as
-# a binary tree, a run-like Landlock ruleset, both), with the agent's own
+# a binary tree (as built for runs), a run-like Landlock ruleset, both), with the agent's own
 # landlock.c and seccomp.c compiled in. No agent runs.
 #   tools/bench/sandbox.sh [ROUNDS [ITERS]]    (defaults 15, 20000)
 set -eu
@@ -11,14 +11,14 @@ B="$ROOT/build"
 mkdir -p "$B/bench"
 F="-O2 -std=gnu11 -D_GNU_SOURCE -I$ROOT/include -I$ROOT/agent/common -iquote $ROOT/agent/daemon -I$B"
 # shellcheck disable=SC2086 # F is a list of flags
-cc $F -c "$ROOT/agent/daemon/seccomp.c" -o "$B/bench/seccomp_linear.o"
+cc $F -c "$ROOT/agent/daemon/seccomp.c" -o "$B/bench/seccomp_runs.o"
 # shellcheck disable=SC2086
-cc $F -DRAGGED_SECCOMP_OPTIMIZE=2 -Dseccomp_prepare=seccomp_tree_prepare \
-	-Dseccomp_apply=seccomp_tree_apply -Dseccomp_refuse_unix_sockets=seccomp_tree_refuse_unix_sockets \
-	-c "$ROOT/agent/daemon/seccomp.c" -o "$B/bench/seccomp_tree.o"
+cc $F -DRAGGED_SECCOMP_OPTIMIZE=1 -Dseccomp_prepare=seccomp_linear_prepare \
+	-Dseccomp_apply=seccomp_linear_apply -Dseccomp_refuse_unix_sockets=seccomp_linear_refuse_unix_sockets \
+	-c "$ROOT/agent/daemon/seccomp.c" -o "$B/bench/seccomp_linear.o"
 # shellcheck disable=SC2086
-cc $F "$ROOT/tools/bench/sandboxcost.c" "$ROOT/agent/daemon/landlock.c" "$B/bench/seccomp_linear.o" \
-	"$B/bench/seccomp_tree.o" -o "$B/bench/sandboxcost" -lseccomp
+cc $F "$ROOT/tools/bench/sandboxcost.c" "$ROOT/agent/daemon/landlock.c" "$B/bench/seccomp_runs.o" \
+	"$B/bench/seccomp_linear.o" -o "$B/bench/sandboxcost" -lseccomp
 D=$(mktemp -d /tmp/ragged-sandboxbench.XXXXXX)
 trap 'rm -rf "$D"' EXIT
 mkdir -p "$D/docs/a/b"; echo x > "$D/docs/a/b/file.txt"

@@ -5,13 +5,17 @@
  * seccomp.c, compiled in by tools/bench/sandbox.sh). Configurations, each in
  * a fresh child, interleaved round by round:
  *   P  plain (no restriction)
- *   S  the agent's seccomp filter as built for runs (linear: libseccomp's default)
- *   T  the same filter as a binary tree (SCMP_FLTATR_CTL_OPTIMIZE=2)
+ *   S  the agent's seccomp filter as a linear list (libseccomp's default)
+ *   T  the same filter as a binary tree (SCMP_FLTATR_CTL_OPTIMIZE=2), as built for runs
  *   L  a Landlock ruleset like a run's (the baseline system paths + the file's dir)
  *   LS Landlock + the agent's filter (what a plugin has in landlock mode)
  * Ops: open+close of FILE, connect() of a UDP socket to 127.0.0.1:53, and
  * ioctl(FIONREAD) on a pipe (a syscall the filter checks by argument, so the
- * kernel cannot cache its verdict: the filter really runs on it).
+ * kernel cannot cache its verdict: the filter really runs on it). Also the
+ * install itself, once per sample: the ruleset and the filter as a run's
+ * child sets them up (CPU time of the child's restrict step; for S and T
+ * the kernel's work on a filter: checking it, JIT-compiling it and
+ * computing which syscalls it allows whatever their arguments).
  * Prints the median CPU ns/op per op and config, the ratios to P, and BENCH lines.
  *
  *   sandboxcost FILE [ROUNDS [ITERS]]
@@ -36,14 +40,15 @@
 #include "agent.h"
 #include "seccomp.h"
 
-/* sandbox.sh compiles seccomp.c twice: linear (these names) and as a tree. */
-int seccomp_tree_prepare(char *err, size_t errlen);
-int seccomp_tree_apply(enum enforcement_mode mode, char *err, size_t errlen);
+/* sandbox.sh compiles seccomp.c twice: as built for runs (these names) and linear. */
+int seccomp_linear_prepare(char *err, size_t errlen);
+int seccomp_linear_apply(enum enforcement_mode mode, char *err, size_t errlen);
 
 enum { C_P, C_S, C_T, C_L, C_LS, C_N };
-enum { O_OPEN, O_UDP, O_IOCTL, O_N };
+enum { O_OPEN, O_UDP, O_IOCTL, O_INSTALL, O_N };
 static const char *cname[C_N] = { "P", "S", "T", "L", "LS" };
-static const char *oname[O_N] = { "open+close", "udp connect", "ioctl (filtered)" };
+static const char *oname[O_N] = { "open+close", "udp connect", "ioctl (filtered)",
+				     "install (once)" };
 
 /*
  * The thread's own CPU time (user + system), not the wall clock: on a shared
@@ -88,11 +93,11 @@ static int restrict_to(int c, const char *file)
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
-	if ((c == C_S || c == C_LS) && seccomp_apply(MODE_LANDLOCK, err, sizeof(err)) < 0) {
+	if ((c == C_T || c == C_LS) && seccomp_apply(MODE_LANDLOCK, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sandboxcost: %s\n", err);
 		return -1;
 	}
-	if (c == C_T && seccomp_tree_apply(MODE_LANDLOCK, err, sizeof(err)) < 0) {
+	if (c == C_S && seccomp_linear_apply(MODE_LANDLOCK, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sandboxcost: %s\n", err);
 		return -1;
 	}
@@ -115,7 +120,11 @@ static int sample(int c, const char *file, int iters, double *out)
 		int s, p[2], n;
 		double t0;
 
-		if (restrict_to(c, file) < 0 || pipe(p) < 0 || (s = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+		t0 = now_ns();
+		if (restrict_to(c, file) < 0)
+			_exit(1);
+		out[O_INSTALL] = now_ns() - t0;
+		if (pipe(p) < 0 || (s = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
 			_exit(1);
 		t0 = now_ns();
 		for (int i = 0; i < iters; i++) {
@@ -152,7 +161,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sandboxcost FILE [ROUNDS [ITERS]]\n");
 		return 2;
 	}
-	if (seccomp_prepare(err, sizeof(err)) < 0 || seccomp_tree_prepare(err, sizeof(err)) < 0) {
+	if (seccomp_prepare(err, sizeof(err)) < 0 || seccomp_linear_prepare(err, sizeof(err)) < 0) {
 		fprintf(stderr, "sandboxcost: %s\n", err);
 		return 1;
 	}
@@ -185,11 +194,14 @@ int main(int argc, char **argv)
 	for (int o = 0; o < O_N; o++) {
 		printf("| %s | %.0f |", oname[o], med[C_P][o]);
 		for (int c = 1; c < C_N; c++)
-			printf(" %.0f (%.2f) |", med[c][o], med[c][o] / med[C_P][o]);
+			if (o == O_INSTALL)	/* P installs nothing: no ratio */
+				printf(" %.0f |", med[c][o]);
+			else
+				printf(" %.0f (%.2f) |", med[c][o], med[c][o] / med[C_P][o]);
 		printf("\n");
 	}
-	for (int o = 0; o < O_N; o++) {
-		static const char *mname[O_N] = { "open", "udp", "ioctl" };
+	for (int o = 0; o < O_INSTALL; o++) {
+		static const char *mname[O_INSTALL] = { "open", "udp", "ioctl" };
 
 		for (int c = 1; c < C_N; c++) {
 			char v[32], b[32];
@@ -199,6 +211,19 @@ int main(int argc, char **argv)
 			printf("BENCH metric=sandbox_%s_%s_vs_plain value=%s base=%s ratio=%.4f target=info unit=ns\n",
 			       mname[o], cname[c], v, b, atof(v) / atof(b));
 		}
+	}
+	{
+		char v[32], b[32];
+
+		/* The filter's install, as a tree and as the linear list. */
+		snprintf(v, sizeof(v), "%.1f", med[C_T][O_INSTALL]);
+		snprintf(b, sizeof(b), "%.1f", med[C_S][O_INSTALL]);
+		if (atof(b) > 0)
+			printf("BENCH metric=sandbox_install_T_vs_S value=%s base=%s ratio=%.4f "
+			       "target=info unit=ns\n", v, b, atof(v) / atof(b));
+		else
+			printf("BENCH metric=sandbox_install_T_vs_S value=na base=na ratio=na "
+			       "target=info unit=ns\n");
 	}
 	return 0;
 }
