@@ -136,6 +136,7 @@ struct file_rule {
 	char path[RAGGED_PATH_MAX];	/* canonical, absolute; dir rules end in '/' */
 	uint32_t access;		/* RAGGED_ACC_* */
 	uint32_t perm;			/* granting permission, RAGGED_PERM_COUNT = baseline */
+	bool system;			/* a system path, the same for every run (landlock_kept.c) */
 	/* The object the path named at policy build (bpf-lsm inode_rules). */
 	bool has_inode;
 	uint32_t kdev;			/* kernel encoding: major << 20 | minor */
@@ -370,6 +371,11 @@ int kmaps_counters(struct agent *a, uint64_t cgid, struct ragged_run_counters *s
 int landlock_abi_version(void);
 int landlock_apply(const struct policy *p, int abi, int mqueue_root, char *err, size_t errlen);
 int landlock_mqueue_root(void);	/* as root, in the run's IPC namespace; -1: none */
+/* landlock_kept.c (agent, around the launch clone): the baseline rules' objects, kept open */
+int landlock_prepare(const struct policy *p);	/* -1: nothing prepared, the child opens */
+int landlock_prepared_fd(const struct policy *p, size_t i, bool *dir);	/* child: -1 none */
+void landlock_release(void);
+void landlock_forget(void);	/* agent exit: close what is kept */
 
 /* fsview.c: landlock mode's read-only mount view outside the writable trees */
 struct fsview_mount {

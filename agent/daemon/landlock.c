@@ -11,7 +11,10 @@
  * also produce the audit record); Landlock's TCP rules would refuse first
  * with EACCES and hide the attempt from the log.
  *
- * No allocation here: this runs between clone and exec.
+ * No allocation here: this runs between clone and exec. The baseline
+ * rules' objects come from descriptors the agent opened and kept
+ * (landlock_kept.c) where they still name what the paths name; every other
+ * rule's path is opened here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -104,9 +107,18 @@ static __u64 rights_for(uint32_t acc, bool dir, __u64 handled)
 	return r & handled;
 }
 
+/* A rule on the object the agent opened and kept for this run (landlock_kept.c). */
+static int add_kept_rule(int ruleset, int fd, bool dir, uint32_t acc, __u64 handled)
+{
+	struct landlock_path_beneath_attr pb = { .parent_fd = fd };
+
+	pb.allowed_access = rights_for(acc, dir, handled);
+	return pb.allowed_access ? (int)syscall(SYS_landlock_add_rule, ruleset,
+						LANDLOCK_RULE_PATH_BENEATH, &pb, 0) : 0;
+}
+
 static int add_rule(int ruleset, const char *path, uint32_t acc, __u64 handled)
 {
-	struct landlock_path_beneath_attr pb = { 0 };
 	struct stat st;
 	int fd, rc;
 
@@ -117,10 +129,7 @@ static int add_rule(int ruleset, const char *path, uint32_t acc, __u64 handled)
 		close(fd);
 		return -1;
 	}
-	pb.parent_fd = fd;
-	pb.allowed_access = rights_for(acc, S_ISDIR(st.st_mode), handled);
-	rc = pb.allowed_access ? (int)syscall(SYS_landlock_add_rule, ruleset,
-					      LANDLOCK_RULE_PATH_BENEATH, &pb, 0) : 0;
+	rc = add_kept_rule(ruleset, fd, S_ISDIR(st.st_mode), acc, handled);
 	close(fd);
 	return rc;
 }
@@ -182,11 +191,15 @@ int landlock_apply(const struct policy *p, int abi, int mqueue_root, char *err, 
 	for (size_t i = 0; i < p->n_files; i++) {
 		char path[RAGGED_PATH_MAX];
 		size_t len = strlen(p->files[i].path);
+		bool dir;
+		int fd = landlock_prepared_fd(p, i, &dir);
 
 		memcpy(path, p->files[i].path, len + 1);
 		if (len > 1 && path[len - 1] == '/')
 			path[len - 1] = '\0';
-		if (add_rule(ruleset, path, p->files[i].access, attr.handled_access_fs) < 0) {
+		if (fd >= 0 ? add_kept_rule(ruleset, fd, dir, p->files[i].access,
+					    attr.handled_access_fs) < 0 :
+			      add_rule(ruleset, path, p->files[i].access, attr.handled_access_fs) < 0) {
 			snprintf(err, errlen, "landlock rule %s: %s", path, strerror(errno));
 			close(ruleset);
 			return -1;

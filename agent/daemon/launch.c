@@ -261,9 +261,13 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 		snprintf(err, errlen, "plan the mount view: %s", strerror(errno));
 		return -1;
 	}
+	/* Not fatal: without it the child opens every rule's path itself. */
+	if (a->feat.mode == MODE_LANDLOCK)
+		(void)landlock_prepare(p);
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		fsview_release();
+		landlock_release();
 		return -1;
 	}
 	/*
@@ -302,6 +306,7 @@ int launch_run(struct agent *a, struct run *r, const struct policy *p,
 		}
 	}
 	fsview_release();	/* the child has exec'd or failed: the plan is done */
+	landlock_release();
 	if (pid < 0) {
 		snprintf(err, errlen, "clone3 into cgroup: %s", strerror(errno));
 		close(pipefd[0]);

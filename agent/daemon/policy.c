@@ -53,11 +53,21 @@ static int add_file(struct policy *p, const char *path, uint32_t access, uint32_
 	if (ARRAY_RESERVE(p->files, p->n_files, p->cap_files, 64) < 0)
 		return -1;
 	fr = &p->files[p->n_files];
+	memset(fr, 0, sizeof(*fr));
 	if (xsnprintf(fr->path, sizeof(fr->path), "%s", path) < 0)
 		return -1;
 	fr->access = access;
 	fr->perm = perm;
 	p->n_files++;
+	return 0;
+}
+
+/* The runtime's own files and the resolver's: the same paths for every run. */
+static int add_system_file(struct policy *p, const char *path, uint32_t access, uint32_t perm)
+{
+	if (add_file(p, path, access, perm) < 0)
+		return -1;
+	p->files[p->n_files - 1].system = true;
 	return 0;
 }
 
@@ -212,7 +222,7 @@ static int add_dns(struct policy *p, const struct ragged_config *cfg, uint32_t p
 	FILE *f;
 
 	for (size_t i = 0; i < ARRAY_SIZE(resolver_files); i++)
-		if (add_file(p, resolver_files[i], R, perm) < 0)
+		if (add_system_file(p, resolver_files[i], R, perm) < 0)
 			return -1;
 	for (size_t i = 0; i < cfg->n_dns_resolvers; i++) {
 		unsigned char a[16];
@@ -257,7 +267,7 @@ static int add_python_etc(struct policy *p)
 			continue;
 		if (xsnprintf(path, sizeof(path), "/etc/%s/", de->d_name) < 0)
 			continue;
-		rc = add_file(p, path, R, BASELINE);
+		rc = add_system_file(p, path, R, BASELINE);
 	}
 	closedir(d);
 	return rc;
@@ -303,7 +313,7 @@ int policy_build(const struct agent *a, const struct run *r, const struct manife
 	memset(p, 0, sizeof(*p));
 	p->perms = granted;
 	for (size_t i = 0; i < ARRAY_SIZE(baseline); i++)
-		if (add_file(p, baseline[i].path, baseline[i].access, BASELINE) < 0)
+		if (add_system_file(p, baseline[i].path, baseline[i].access, BASELINE) < 0)
 			goto oom;
 	if (add_python_etc(p) < 0 ||
 	    xsnprintf(buf, sizeof(buf), "%s/", r->plugin_dir) < 0 ||

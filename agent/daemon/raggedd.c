@@ -325,6 +325,7 @@ static void stop(struct agent *a)
 		unlink(a->cfg.socket_path);
 	procmon_unload(a);
 	hostaddr_close(a);
+	landlock_forget();
 	bpf_unload(a);
 	/* Leave no cgroups behind: the subtree is empty now. */
 	cgroup_env_remove(&a->cg);

@@ -163,6 +163,7 @@ static void rule(struct pol *pl, const char *path, uint32_t access)
 	snprintf(fr->path, sizeof(fr->path), "%s", path);
 	fr->access = access;
 	fr->perm = RAGGED_PERM_COUNT;
+	fr->system = true;
 }
 
 static void trule(struct pol *pl, const char *rel, uint32_t access)
@@ -281,13 +282,19 @@ static void base_policy(struct pol *pl)
 	rule(pl, "/dev/null", R | W);
 }
 
+/* The kept-descriptor cases: a policy prepared by the parent (landlock_prepare). */
+static struct pol *prepared_pol;
+
 static void c_files(int abi)
 {
-	struct pol pl;
+	struct pol own, *pl = prepared_pol;
 	char path[PATH_MAX];
 
-	base_policy(&pl);
-	apply_or_fail(&pl, abi);
+	if (!pl) {
+		base_policy(&own);
+		pl = &own;
+	}
+	apply_or_fail(pl, abi);
 	/* An exact read rule: that file reads, nothing more. */
 	expect_open("allowed.txt", O_RDONLY, 0);
 	expect_open("allowed.txt", O_WRONLY, EACCES);
@@ -558,6 +565,157 @@ static void t_mqueue(void **state)
 	in_child(c_mqueue_errors, kernel_abi);
 }
 
+/* ---- the baseline rules' objects, kept open by the agent (landlock_kept.c) ---- */
+
+static struct pol kept_pol;
+
+static int kept_fd(struct pol *pl, const char *rel, bool *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	for (size_t i = 0; i < pl->p.n_files; i++)
+		if (strcmp(pl->rules[i].path, path) == 0)
+			return landlock_prepared_fd(&pl->p, i, dir);
+	fail_msg("no rule for %s", path);
+	return -1;
+}
+
+static void same_object(int fd, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(stat(path, &b), 0);
+	assert_true(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
+
+static void replace(const char *rel)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	put("replacement.tmp", "replaced\n");
+	snprintf(from, sizeof(from), "%s/replacement.tmp", tmp);
+	snprintf(to, sizeof(to), "%s/%s", tmp, rel);
+	assert_int_equal(rename(from, to), 0);
+}
+
+static void prepare(struct pol *pl, bool resolve)
+{
+	landlock_release();
+	if (resolve)
+		policy_resolve_inodes(&pl->p);
+	assert_int_equal(landlock_prepare(&pl->p), 0);
+}
+
+static void t_kept(void **state)
+{
+	struct pol other;
+	bool dir = true;
+	int fd, fd2;
+
+	(void)state;
+	need_landlock();
+	landlock_forget();
+	base_policy(&kept_pol);
+	put("own.txt", "a run's own path\n");
+	trule(&kept_pol, "own.txt", R);
+	kept_pol.rules[kept_pol.p.n_files - 1].system = false;	/* a run's own path */
+	prepare(&kept_pol, true);
+	/* Baseline rules on existing objects: opened by the agent, the objects the paths name. */
+	fd = kept_fd(&kept_pol, "allowed.txt", &dir);
+	assert_true(fd >= 0);
+	assert_false(dir);
+	same_object(fd, "allowed.txt");
+	assert_true(kept_fd(&kept_pol, "rw/", &dir) >= 0);
+	assert_true(dir);
+	/* Absent paths and a run's own paths: left to the child. */
+	assert_int_equal(kept_fd(&kept_pol, "absent", &dir), -1);
+	assert_int_equal(kept_fd(&kept_pol, "own.txt", &dir), -1);
+	/* Only for the policy prepared. */
+	other = kept_pol;
+	assert_int_equal(landlock_prepared_fd(&other.p, 0, &dir), -1);
+	prepared_pol = &kept_pol;
+	in_child(c_files, kernel_abi);
+
+	/* The next run: the same descriptor. */
+	prepare(&kept_pol, true);
+	assert_int_equal(kept_fd(&kept_pol, "allowed.txt", &dir), fd);
+
+	/* Replaced by rename: a descriptor of the new object, and the run reads the new file. */
+	replace("allowed.txt");
+	prepare(&kept_pol, true);
+	fd2 = kept_fd(&kept_pol, "allowed.txt", &dir);
+	assert_true(fd2 >= 0);
+	same_object(fd2, "allowed.txt");
+	in_child(c_files, kernel_abi);
+
+	/*
+	 * Replaced after the policy build: the rule stays on the object the
+	 * build saw (as bpf-lsm mode's inode rules do), the one kept.
+	 */
+	policy_resolve_inodes(&kept_pol.p);
+	replace("allowed.txt");
+	prepare(&kept_pol, false);
+	assert_int_equal(kept_fd(&kept_pol, "allowed.txt", &dir), fd2);
+
+	/*
+	 * Replaced twice, once before the build and once after: the kept
+	 * object is not the build's, and a fresh open finds a third one. No
+	 * descriptor: the child opens the path and gets what it names then.
+	 */
+	policy_resolve_inodes(&kept_pol.p);
+	replace("allowed.txt");
+	prepare(&kept_pol, false);
+	assert_int_equal(kept_fd(&kept_pol, "allowed.txt", &dir), -1);
+	in_child(c_files, kernel_abi);
+	prepared_pol = NULL;
+
+	/* The agent's exit closes what is kept. */
+	prepare(&kept_pol, true);
+	fd = kept_fd(&kept_pol, "rw/", &dir);
+	assert_true(fd >= 0);
+	landlock_release();
+	assert_int_equal(kept_fd(&kept_pol, "rw/", &dir), -1);
+	landlock_forget();
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+}
+
+/* At most 64 paths are kept: the rest the child opens. */
+static void t_kept_limits(void **state)
+{
+	static struct pol many;
+	char rel[16];
+	bool dir;
+	int kept_n = 0;
+
+	(void)state;
+	landlock_forget();
+	memset(&many, 0, sizeof(many));
+	many.p.files = calloc(80, sizeof(struct file_rule));
+	assert_non_null(many.p.files);
+	for (int i = 0; i < 70; i++) {
+		struct file_rule *fr = &many.p.files[many.p.n_files++];
+
+		snprintf(rel, sizeof(rel), "f%02d", i);
+		put(rel, "x\n");
+		snprintf(fr->path, sizeof(fr->path), "%s/%s", tmp, rel);
+		fr->access = R;
+		fr->perm = RAGGED_PERM_COUNT;
+		fr->system = true;
+	}
+	policy_resolve_inodes(&many.p);
+	assert_int_equal(landlock_prepare(&many.p), 0);
+	for (size_t i = 0; i < 70; i++)
+		kept_n += landlock_prepared_fd(&many.p, i, &dir) >= 0;
+	assert_int_equal(kept_n, 64);
+	assert_int_equal(landlock_prepared_fd(&many.p, 69, &dir), -1);
+	landlock_forget();
+	free(many.p.files);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +728,8 @@ int main(void)
 		T(t_rule_error),
 		T(t_exec),
 		T(t_mqueue),
+		T(t_kept),
+		T(t_kept_limits),
 #undef T
 	};
 
