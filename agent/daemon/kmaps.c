@@ -63,12 +63,44 @@ static bool inode_key(const struct file_rule *fr, uint32_t id, struct ragged_ino
 	return fr->has_inode;
 }
 
+/* Is fr's key beneath top's: does an LPM lookup that reaches fr pass top? */
+static bool key_beneath(const struct file_rule *top, const struct file_rule *fr)
+{
+	size_t n = strlen(top->path);
+
+	if (n > 0 && top->path[n - 1] == '/')
+		return strncmp(fr->path, top->path, n) == 0;
+	return strcmp(fr->path, top->path) == 0;	/* an exact rule: its own name only */
+}
+
+/*
+ * Landlock mode: Landlock holds the file rules, and the one program that
+ * looks in file_rules is the AF_UNIX hook (bpf/unixaddr.bpf.c), for
+ * RAGGED_ACC_SOCK alone. So a rule goes in only if it grants SOCK or lies
+ * beneath one that does (the scratch dir, a few rules in all, instead of
+ * the ~30 of the baseline, each a map update on the start path). Every
+ * lookup still ends on the rule it would have ended on with all of them:
+ * a rule left out has no SOCK rule above it, so a lookup it would have
+ * won finds nothing above it either, and both verdicts are "no SOCK".
+ */
+static bool file_rule_in_map(const struct agent *a, const struct policy *p, size_t i)
+{
+	if (a->feat.mode != MODE_LANDLOCK || (p->files[i].access & RAGGED_ACC_SOCK))
+		return true;
+	for (size_t j = 0; j < p->n_files; j++)
+		if ((p->files[j].access & RAGGED_ACC_SOCK) && key_beneath(&p->files[j], &p->files[i]))
+			return true;
+	return false;
+}
+
 static int put_rules(struct agent *a, const struct policy *p, uint32_t id)
 {
 	for (size_t i = 0; a->bpf.file_rules_fd >= 0 && i < p->n_files; i++) {
 		struct ragged_file_key k;
 		struct ragged_file_rule v = { .access = p->files[i].access, .perm = p->files[i].perm };
 
+		if (!file_rule_in_map(a, p, i))
+			continue;
 		if (strlen(p->files[i].path) >= RAGGED_RULE_PATH_MAX) {
 			errno = ENAMETOOLONG;
 			return -1;
@@ -109,6 +141,8 @@ static void del_rules(struct agent *a, const struct policy *p, uint32_t id)
 	for (size_t i = 0; a->bpf.file_rules_fd >= 0 && i < p->n_files; i++) {
 		struct ragged_file_key k;
 
+		if (!file_rule_in_map(a, p, i))
+			continue;
 		file_key(&p->files[i], id, &k);
 		bpf_map_delete_elem(a->bpf.file_rules_fd, &k);
 	}

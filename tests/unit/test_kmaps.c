@@ -367,6 +367,70 @@ static void t_install(void **state)
 	no_net(f, 2, "8.8.8.8", 80);
 }
 
+/*
+ * Landlock mode: file_rules serves the AF_UNIX hook alone, so only rules
+ * granting SOCK and rules beneath them go in; every socket path gets the
+ * verdict the full map would give (checked against bpf-lsm mode's map).
+ */
+static void t_landlock_socket_rules_only(void **state)
+{
+	static const char *const probes[] = {
+		"/run/ragged/s/a.sock", "/run/ragged/s/sub/b.sock", "/run/ragged/s/sub",
+		"/run/ragged/s/x.sock", "/run/ragged/s", "/run/ragged/sx/a.sock",
+		"/usr/lib/a.sock", "/home/u/Documents/a.sock", "/home/u/Documents/s/c.sock",
+		"/etc/passwd", "/run/ragged/t/y.sock",
+	};
+	struct fx *f = *state;
+	struct ragged_file_rule v, w;
+	struct run full;
+
+	file(&f->p, "/usr/", R | X, RAGGED_PERM_COUNT);
+	file(&f->p, "/etc/passwd", R, RAGGED_PERM_COUNT);
+	file(&f->p, "/run/ragged/s/", R | W | RAGGED_ACC_SOCK, RAGGED_PERM_COUNT);
+	file(&f->p, "/run/ragged/s", R | W | RAGGED_ACC_SOCK, RAGGED_PERM_COUNT);
+	file(&f->p, "/run/ragged/s/sub/", R, RAGGED_PERM_READ_DOCUMENTS);	/* beneath: stays */
+	file(&f->p, "/run/ragged/s/x.sock", R, RAGGED_PERM_READ_DOCUMENTS);	/* beneath: stays */
+	file(&f->p, "/home/u/Documents/", R, RAGGED_PERM_READ_DOCUMENTS);
+	file(&f->p, "/home/u/Documents/s/", R | RAGGED_ACC_SOCK, RAGGED_PERM_READ_DOCUMENTS);
+	file(&f->p, "/run/ragged/t/y.sock", R | RAGGED_ACC_SOCK, RAGGED_PERM_COUNT);
+	f->a.feat.mode = MODE_LANDLOCK;
+	f->r.pol = f->p;
+	install(f, &f->r.pol);
+	/* The two scratch rules, the two beneath them, the granted dir and the socket. */
+	assert_int_equal(map_count(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key)), 6);
+	no_file(f, 1, "/usr/lib/x");
+	no_file(f, 1, "/etc/passwd");
+	no_file(f, 1, "/home/u/Documents/a.txt");
+
+	/* The same policy in full, as bpf-lsm mode puts it, under policy id 2. */
+	f->a.feat.mode = MODE_BPF_LSM;
+	memset(&full, 0, sizeof(full));
+	full.cg.id = CGID + 1;
+	full.uid = 1000;
+	full.pol = f->p;
+	assert_int_equal(kmaps_install(&f->a, &full, &full.pol, f->err, sizeof(f->err)), 0);
+	assert_int_equal(full.policy_id, 2);
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		bool sock_1 = file_lookup(f, 1, probes[i], &v) == 0 && (v.access & RAGGED_ACC_SOCK);
+		bool sock_2 = file_lookup(f, 2, probes[i], &w) == 0 && (w.access & RAGGED_ACC_SOCK);
+
+		if (sock_1 != sock_2)
+			fail_msg("%s: SOCK %d with the socket rules only, %d with all", probes[i],
+				 sock_1, sock_2);
+	}
+	/* Beneath a SOCK dir, a narrower rule without SOCK still wins. */
+	assert_int_equal(file_lookup(f, 1, "/run/ragged/s/sub/b.sock", &v), 0);
+	assert_false(v.access & RAGGED_ACC_SOCK);
+	want_file(f, 1, "/run/ragged/s/a.sock", R | W | RAGGED_ACC_SOCK, RAGGED_PERM_COUNT);
+
+	/* Removal takes out exactly what went in. */
+	f->a.feat.mode = MODE_LANDLOCK;
+	kmaps_remove(&f->a, &f->r);
+	f->a.feat.mode = MODE_BPF_LSM;
+	kmaps_remove(&f->a, &full);
+	assert_int_equal(map_count(f->a.bpf.file_rules_fd, sizeof(struct ragged_file_key)), 0);
+}
+
 /* A live change: new rules under a new id, one runs update, old rules gone. */
 static void t_swap(void **state)
 {
@@ -773,6 +837,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(t_install),
+		T(t_landlock_socket_rules_only),
 		T(t_swap),
 		T(t_remove),
 		T(t_counters_missing),
