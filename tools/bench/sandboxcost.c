@@ -2,7 +2,7 @@
 /*
  * sandboxcost: what the landlock-mode sandbox itself adds to a syscall, one
  * layer at a time, with the agent's own code (agent/daemon/landlock.c and
- * seccomp.c, compiled in by tools/bench/sandbox.sh). Configurations, each in
+ * seccomp.c, linked in by tools/bench/sandbox.sh). Configurations, each in
  * a fresh child, interleaved round by round:
  *   P  plain (no restriction)
  *   S  the agent's seccomp filter as a linear list (libseccomp's default)
