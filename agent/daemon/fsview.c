@@ -110,7 +110,7 @@ int fsview_plan(const struct policy *p, struct fsview *v)
 		const struct file_rule *fr = &p->files[i];
 		size_t len = strlen(fr->path);
 		bool dir = len > 1 && fr->path[len - 1] == '/';
-		bool w = fr->access & RAGGED_ACC_WRITE;
+		bool w = fr->access & RAGGED_ACC_WRITE, pw;
 		struct fsview_mount *m = &v->m[v->n];
 		struct statvfs sv;
 		struct stat st;
@@ -122,6 +122,13 @@ int fsview_plan(const struct policy *p, struct fsview *v)
 			m->path[len - 1] = '\0';
 		else if (has_dir_rule(p, m->path))
 			continue;	/* the "x/" rule stands for both */
+		/*
+		 * Read-only inside read-only (the baseline's system paths under
+		 * "/"): no mount of its own whatever the path is, and no stat.
+		 */
+		pw = parent_writable(p, m->path);
+		if (!w && !pw)
+			continue;
 		if (stat(m->path, &st) < 0)
 			continue;	/* nothing there to write: stays read-only */
 		if (!dir && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
@@ -129,7 +136,7 @@ int fsview_plan(const struct policy *p, struct fsview *v)
 		/* A tree the host already mounts read-only stays read-only. */
 		if (w && (statvfs(m->path, &sv) < 0 || (sv.f_flag & ST_RDONLY)))
 			w = false;
-		if (w == parent_writable(p, m->path))
+		if (w == pw)
 			continue;	/* same as around it: no mount of its own needed */
 		m->writable = w;
 		v->n++;
