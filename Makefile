@@ -38,14 +38,19 @@ VALIDATOR_LIBS := -lutf8proc
 LDLIBS_DAEMON := -lbpf -lelf -lz -lcjson -lseccomp -lcrypto -lsystemd $(VALIDATOR_LIBS)
 RAGGED_VERSION := $(shell cat VERSION)
 CFLAGS   += -DRAGGED_VERSION='"$(RAGGED_VERSION)"'
-# No -lcrypto: the client hashes with Nettle (agent/ctl/sha256_nettle.c), and
-# loads libcurl and libzip only for `advisories update` (dlopen): starting the
-# client for a run relocates none of them.
-LDLIBS_CTL    := -lcjson -lelf -lnettle $(VALIDATOR_LIBS)
+# No -lcrypto: the client hashes with Nettle (agent/ctl/sha256_nettle.c). It
+# loads Nettle and utf8proc at their first use (validate, install), libcurl
+# and libzip only for `advisories update` (agent/ctl/dl.c): starting the
+# client for a run maps and relocates libc and cJSON alone.
+LDLIBS_CTL    := -lcjson -lelf
 soname_of = $(or $(shell objdump -p $$($(CC) -print-file-name=$(1).so) 2>/dev/null | \
 	awk '/SONAME/ {print $$2}'),$(1).so)
 $(BUILD)/obj/agent/ctl/cmd_advisories.o: CFLAGS += \
 	-DRAGGED_CURL_SONAME='"$(call soname_of,libcurl)"' -DRAGGED_ZIP_SONAME='"$(call soname_of,libzip)"'
+$(BUILD)/obj/agent/ctl/sha256_nettle.o $(BUILD)/tests/test_sha256: CFLAGS += \
+	-DRAGGED_NETTLE_SONAME='"$(call soname_of,libnettle)"'
+$(BUILD)/obj/agent/ctl/utf8proc_dl.o: CFLAGS += \
+	-DRAGGED_UTF8PROC_SONAME='"$(call soname_of,libutf8proc)"'
 LDLIBS        := $(LDLIBS_DAEMON)
 ifeq ($(COVERAGE),1)
 CFLAGS   += --coverage -O0 -DRAGGED_COVERAGE
@@ -134,7 +139,6 @@ $(BUILD)/plugins/%: tests/plugins/%.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@ -lpthread
 
-$(BUILD)/tests/test_sha256: LDLIBS_DAEMON += -lnettle
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< -Wl,--start-group $(BUILD)/libdaemon.a \

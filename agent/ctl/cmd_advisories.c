@@ -29,7 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <dlfcn.h>
 
 /* Plain prototypes: every option below is passed with its documented type. */
 #define CURL_DISABLE_TYPECHECK
@@ -51,9 +50,9 @@
 #define ARCHIVE_NAME ".archive.zip"	/* in the staging dir, removed before the swap */
 
 /*
- * libcurl and libzip are loaded by this command alone (dlopen), so that no
+ * libcurl and libzip are loaded by this command alone (dl.c), so that no
  * other start of raggedctl, a plugin run's above all, loads and relocates
- * them and the TLS stack behind libcurl. Their sonames come from the build.
+ * them and the TLS stack behind libcurl.
  */
 static struct {
 	__typeof__(curl_global_init) *curl_global_init;
@@ -76,23 +75,6 @@ static struct {
 	__typeof__(zip_discard) *zip_discard;
 } L;
 
-static int load_one(const char *soname, const char *const *names, void **slots, size_t n,
-		    char *err, size_t errlen)
-{
-	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-
-	if (!h) {
-		snprintf(err, errlen, "%s", dlerror());
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!(slots[i] = dlsym(h, names[i]))) {
-			snprintf(err, errlen, "%s: no %s", soname, names[i]);
-			return -1;
-		}
-	return 0;	/* the handle stays open: raggedctl exits after this command */
-}
-
 static int load_libs(char *err, size_t errlen)
 {
 	static const char *const curl[] = { "curl_global_init", "curl_global_cleanup", "curl_easy_init", "curl_easy_setopt", "curl_easy_perform", "curl_easy_cleanup", "curl_easy_strerror" };
@@ -101,8 +83,8 @@ static int load_libs(char *err, size_t errlen)
 
 	if (L.zip_open)
 		return 0;
-	if (load_one(RAGGED_CURL_SONAME, curl, cslots, ARRAY_SIZE(curl), err, errlen) < 0 ||
-	    load_one(RAGGED_ZIP_SONAME, zip, zslots, ARRAY_SIZE(zip), err, errlen) < 0)
+	if (ctl_dl_load(RAGGED_CURL_SONAME, curl, cslots, ARRAY_SIZE(curl), err, errlen) < 0 ||
+	    ctl_dl_load(RAGGED_ZIP_SONAME, zip, zslots, ARRAY_SIZE(zip), err, errlen) < 0)
 		return -1;
 	L.curl_global_init = (__typeof__(L.curl_global_init))cslots[0];
 	L.curl_global_cleanup = (__typeof__(L.curl_global_cleanup))cslots[1];

@@ -26,6 +26,13 @@ struct ctl {
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ctl_err_format(enum out_format f);
 /*
+ * dl.c: a library for one command (dlopen): fills slots[i] with names[i].
+ * ctl_dl_need exits with "cannot load ..." (io_error) when it cannot.
+ */
+int ctl_dl_load(const char *soname, const char *const *names, void **slots, size_t n,
+		char *err, size_t errlen);
+void ctl_dl_need(const char *soname, const char *const *names, void **slots, size_t n);
+/*
  * The end of every command: with --format json and a message kept, prints
  * {"error": {"code": NAME, "message": ..., "exit": status}} on stderr
  * ({"warning": {...}} for status 0). Returns status.

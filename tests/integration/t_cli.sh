@@ -113,6 +113,28 @@ t_cli_exit_codes_and_errors() {
 	[ -s "$e" ] && fail "no error object for a plugin's plain exit: $(cat "$e")" || pass "no error object for a plugin's plain exit"
 }
 
+# The client of a run maps libc and cJSON alone: Nettle and utf8proc are
+# loaded by the commands that hash or normalise (dlopen), libcrypto never.
+# LD_DEBUG=libs names every library the dynamic loader initialises.
+t_cli_run_loads_only_what_it_uses() {
+	d=$(make_plugin cli-libs)
+	ctl plugin install --accept-risk "$d" > /dev/null 2>&1
+	expect_rc $? 0 "install"
+	rm -f "$RAGGED_T"/lddebug.*
+	LD_DEBUG=libs LD_DEBUG_OUTPUT="$RAGGED_T/lddebug" ctl run cli-libs -- exit 0 > /dev/null 2>&1
+	expect_rc $? 0 "the run"
+	cat "$RAGGED_T"/lddebug.* > "$RAGGED_T/run.libs" 2> /dev/null
+	expect_line "$RAGGED_T/run.libs" 'calling init: .*libcjson' "the loader's log names what it loads"
+	no_line "$RAGGED_T/run.libs" 'calling init: .*(libnettle|libutf8proc|libcrypto|libcurl|libzip)' \
+		"a run loads neither Nettle, utf8proc, libcrypto, libcurl nor libzip"
+	rm -f "$RAGGED_T"/lddebug.*
+	LD_DEBUG=libs LD_DEBUG_OUTPUT="$RAGGED_T/lddebug" ctl plugin validate "$d" > /dev/null 2>&1
+	expect_rc $? 0 "validate"
+	cat "$RAGGED_T"/lddebug.* > "$RAGGED_T/validate.libs" 2> /dev/null
+	expect_line "$RAGGED_T/validate.libs" 'calling init: .*libnettle' "validate loads Nettle when it hashes"
+	rm -f "$RAGGED_T"/lddebug.*
+}
+
 # raggedd takes --opt=VALUE too (getopt_long), and bad usage exits 2.
 t_cli_raggedd_options() {
 	"$RAGGED_BUILD/raggedd" --config="$RAGGED_T/no-such.toml" --foreground > "$RAGGED_T/d.out" 2>&1

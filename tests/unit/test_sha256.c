@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "util/util.h"
@@ -32,6 +34,25 @@
 #undef sha256_update
 #undef sha256_final
 #undef sha256_digest
+/* Nettle is loaded at the first hash, by the client's loader. */
+#include "../../agent/ctl/dl.c"
+
+/* The client's error path (client.c), reduced to what the loader's tests read. */
+static char last_err[512];
+
+void ctl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_err, sizeof(last_err), fmt, ap);
+	va_end(ap);
+}
+
+int ctl_finish(int status)
+{
+	return status;
+}
 
 static void hex_of(const void *p, size_t n, char out[65])
 {
@@ -39,6 +60,33 @@ static void hex_of(const void *p, size_t n, char out[65])
 
 	builtin_sha256_digest(p, n, md);
 	sha256_hex(md, out);
+}
+
+/* A library that is not there, or lacks a symbol: the reason, and io_error. */
+static void loader_errors(void **state)
+{
+	static const char *const names[] = { "nettle_sha256_init", "ragged_no_such_symbol" };
+	void *slots[2];
+	char err[512] = "";
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(ctl_dl_load("libragged-none.so.0", names, slots, 1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "libragged-none.so.0"));
+	assert_int_equal(ctl_dl_load(RAGGED_NETTLE_SONAME, names, slots, 2, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no ragged_no_such_symbol"));
+	assert_int_equal(ctl_dl_load(RAGGED_NETTLE_SONAME, names, slots, 1, err, sizeof(err)), 0);
+	assert_non_null(slots[0]);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		ctl_dl_need("libragged-none.so.0", names, slots, 1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == EXIT_IO);
 }
 
 static void standard_vectors(void **state)
@@ -91,6 +139,7 @@ static void same_as_the_agents(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(loader_errors),
 		cmocka_unit_test(standard_vectors),
 		cmocka_unit_test(same_as_the_agents),
 	};
