@@ -33,7 +33,8 @@
 # empty
 # skips it), SS (samples per N, default 3), WITH_D=0 skips D (each D
 # sample attaches and detaches a global raw_tp: see docs/PERFORMANCE.md on
-# 7.3 under TCG), KEEP=1 keeps the temp dir.
+# 7.3 under TCG), ATTACH_N (rounds of the per-run attach's cost, default
+# 100), KEEP=1 keeps the temp dir.
 # Writes nothing outside its temp dir, its cgroups and its bpffs dir; checks
 # at the end that nothing is left (non-zero exit if something was).
 # Every ratio is also printed as one line
@@ -249,6 +250,11 @@ while [ $s -le "$S" ]; do
 done
 echo "$STATS_OLD" > /proc/sys/kernel/bpf_stats_enabled
 empty_stop
+# What attaching one program to each run's own cgroup would add to a start
+# (the one way under sock_create's floor, docs/PERFORMANCE.md "The floor of
+# a decision"): children of the bench's cgroup, nothing else.
+echo
+"$STATS" attachcost "$B/bench/empty.bpf.o" "$E" "${ATTACH_N:-100}"
 rmdir "$E"
 
 # sums per program per workload -> ns per run
