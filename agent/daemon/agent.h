@@ -356,6 +356,8 @@ void run_cgroup_usage_close(struct run_cgroup *cg);	/* run_cgroup_destroy does i
 
 /* policy.c */
 uint32_t policy_kernel_dev(dev_t dev);
+/* The path a rule names, as open(2) takes it: a directory rule without its '/'. */
+void policy_rule_path(const struct file_rule *fr, char out[RAGGED_PATH_MAX]);
 void policy_resolve_inodes(struct policy *p);
 int policy_build(const struct agent *a, const struct run *r, const struct manifest *m,
 		 uint32_t granted, struct policy *p, char *err, size_t errlen);

@@ -117,10 +117,8 @@ int fsview_plan(const struct policy *p, struct fsview *v)
 
 		if (len < 2 || len >= sizeof(m->path))
 			continue;	/* never "/" itself: it is the read-only default */
-		memcpy(m->path, fr->path, len + 1);
-		if (dir)
-			m->path[len - 1] = '\0';
-		else if (has_dir_rule(p, m->path))
+		policy_rule_path(fr, m->path);
+		if (!dir && has_dir_rule(p, m->path))
 			continue;	/* the "x/" rule stands for both */
 		/*
 		 * Read-only inside read-only (the baseline's system paths under

@@ -107,8 +107,8 @@ static __u64 rights_for(uint32_t acc, bool dir, __u64 handled)
 	return r & handled;
 }
 
-/* A rule on the object the agent opened and kept for this run (landlock_kept.c). */
-static int add_kept_rule(int ruleset, int fd, bool dir, uint32_t acc, __u64 handled)
+/* A rule on fd's object: one the agent kept for the run (landlock_kept.c), or just opened. */
+static int add_rule_fd(int ruleset, int fd, bool dir, uint32_t acc, __u64 handled)
 {
 	struct landlock_path_beneath_attr pb = { .parent_fd = fd };
 
@@ -129,7 +129,7 @@ static int add_rule(int ruleset, const char *path, uint32_t acc, __u64 handled)
 		close(fd);
 		return -1;
 	}
-	rc = add_kept_rule(ruleset, fd, S_ISDIR(st.st_mode), acc, handled);
+	rc = add_rule_fd(ruleset, fd, S_ISDIR(st.st_mode), acc, handled);
 	close(fd);
 	return rc;
 }
@@ -190,15 +190,12 @@ int landlock_apply(const struct policy *p, int abi, int mqueue_root, char *err, 
 	}
 	for (size_t i = 0; i < p->n_files; i++) {
 		char path[RAGGED_PATH_MAX];
-		size_t len = strlen(p->files[i].path);
 		bool dir;
 		int fd = landlock_prepared_fd(p, i, &dir);
 
-		memcpy(path, p->files[i].path, len + 1);
-		if (len > 1 && path[len - 1] == '/')
-			path[len - 1] = '\0';
-		if (fd >= 0 ? add_kept_rule(ruleset, fd, dir, p->files[i].access,
-					    attr.handled_access_fs) < 0 :
+		policy_rule_path(&p->files[i], path);
+		if (fd >= 0 ? add_rule_fd(ruleset, fd, dir, p->files[i].access,
+					  attr.handled_access_fs) < 0 :
 			      add_rule(ruleset, path, p->files[i].access, attr.handled_access_fs) < 0) {
 			snprintf(err, errlen, "landlock rule %s: %s", path, strerror(errno));
 			close(ruleset);

@@ -90,27 +90,19 @@ int landlock_prepare(const struct policy *p)
 		return -1;	/* the child opens every path, as it can anyway */
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct file_rule *fr = &p->files[i];
-		size_t len = strlen(fr->path);
+		char path[RAGGED_PATH_MAX];
 		struct kept *k;
 
 		/* A run's own paths, and paths that did not exist at the build. */
 		if (!fr->system || !fr->has_inode)
 			continue;
-		if (len > 1 && fr->path[len - 1] == '/')
-			len--;
-		{
-			char path[RAGGED_PATH_MAX];
-
-			memcpy(path, fr->path, len);
-			path[len] = '\0';
-			k = find(path);
-			if (!k) {
-				if (n_kept == KEPT_MAX)
-					continue;
-				k = &kept[n_kept++];
-				memcpy(k->path, path, len + 1);
-				k->fd = -1;
-			}
+		policy_rule_path(fr, path);
+		if (!(k = find(path))) {
+			if (n_kept == KEPT_MAX)
+				continue;
+			k = &kept[n_kept++];
+			memcpy(k->path, path, strlen(path) + 1);
+			k->fd = -1;
 		}
 		if (k->fd < 0 || k->kdev != fr->kdev || k->ino != fr->ino)
 			reopen(k, fr->kdev, fr->ino);

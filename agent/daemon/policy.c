@@ -279,6 +279,14 @@ uint32_t policy_kernel_dev(dev_t dev)
 	return (uint32_t)major(dev) << 20 | (minor(dev) & 0xfffff);
 }
 
+void policy_rule_path(const struct file_rule *fr, char out[RAGGED_PATH_MAX])
+{
+	size_t len = strnlen(fr->path, RAGGED_PATH_MAX - 1);
+
+	memcpy(out, fr->path, len);
+	out[len > 1 && out[len - 1] == '/' ? len - 1 : len] = '\0';
+}
+
 /*
  * Each rule's object by device and inode, for the bpf-lsm hooks that see a
  * dentry but no mount (bpf/fsmod.bpf.c). A path that does not exist (yet)
@@ -289,12 +297,9 @@ void policy_resolve_inodes(struct policy *p)
 	for (size_t i = 0; i < p->n_files; i++) {
 		struct file_rule *fr = &p->files[i];
 		char path[RAGGED_PATH_MAX];
-		size_t len = strlen(fr->path);
 		struct stat st;
 
-		memcpy(path, fr->path, len + 1);
-		if (len > 1 && path[len - 1] == '/')
-			path[len - 1] = '\0';
+		policy_rule_path(fr, path);
 		fr->has_inode = stat(path, &st) == 0;
 		fr->kdev = fr->has_inode ? policy_kernel_dev(st.st_dev) : 0;
 		fr->ino = fr->has_inode ? (uint64_t)st.st_ino : 0;

@@ -306,6 +306,17 @@ static void install(struct fx *f, struct policy *p)
 		fail_msg("kmaps_install: %s", f->err);
 }
 
+/* A second run, in cgroup CGID + 1, with f->p's rules under policy id 2. */
+static void install_second(struct fx *f, struct run *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->cg.id = CGID + 1;
+	r->uid = 1000;
+	r->pol = f->p;
+	assert_int_equal(kmaps_install(&f->a, r, &r->pol, f->err, sizeof(f->err)), 0);
+	assert_int_equal(r->policy_id, 2);
+}
+
 /* ---- tests ---- */
 
 static void t_install(void **state)
@@ -404,12 +415,7 @@ static void t_landlock_socket_rules_only(void **state)
 
 	/* The same policy in full, as bpf-lsm mode puts it, under policy id 2. */
 	f->a.feat.mode = MODE_BPF_LSM;
-	memset(&full, 0, sizeof(full));
-	full.cg.id = CGID + 1;
-	full.uid = 1000;
-	full.pol = f->p;
-	assert_int_equal(kmaps_install(&f->a, &full, &full.pol, f->err, sizeof(f->err)), 0);
-	assert_int_equal(full.policy_id, 2);
+	install_second(f, &full);
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		bool sock_1 = file_lookup(f, 1, probes[i], &v) == 0 && (v.access & RAGGED_ACC_SOCK);
 		bool sock_2 = file_lookup(f, 2, probes[i], &w) == 0 && (w.access & RAGGED_ACC_SOCK);
@@ -541,12 +547,7 @@ static void t_remove(void **state)
 	f->r.pol = f->p;
 	install(f, &f->r.pol);
 	/* A second run with its own cgroup and the same rules under its own id. */
-	memset(&other, 0, sizeof(other));
-	other.cg.id = CGID + 1;
-	other.uid = 1000;
-	other.pol = f->p;
-	assert_int_equal(kmaps_install(&f->a, &other, &other.pol, f->err, sizeof(f->err)), 0);
-	assert_int_equal(other.policy_id, 2);
+	install_second(f, &other);
 
 	kmaps_remove(&f->a, &f->r);
 	/* Runs entry first (decisions deny), then its rules and counters. */
