@@ -275,28 +275,80 @@ int ragged_bind6(struct bpf_sock_addr *ctx)
  * only transports a plugin needs; raw sockets would bypass sock_addr checks
  * and let a plugin forge packets, so they are denied outright.
  */
-SEC("cgroup/sock_create")
-int ragged_sock_create(struct bpf_sock *sk)
+/* A plugin may make TCP and UDP sockets, nothing else of INET's families. */
+static __always_inline int sock_kind_allowed(__u32 type, __u32 proto)
 {
-	__u64 cgid = bpf_get_current_cgroup_id();
-	struct ragged_run_slot *run = run_of(cgid);
-	struct ragged_event *ev;
-	__u32 type = sk->type, proto = sk->protocol;
-	int allow = 0;
+	return (type == SOCK_STREAM || type == SOCK_DGRAM) &&
+	       (proto == IPPROTO_IP || proto == IPPROTO_TCP || proto == IPPROTO_UDP);
+}
 
-	if (run && (type == SOCK_STREAM || type == SOCK_DGRAM) &&
-	    (proto == IPPROTO_IP || proto == IPPROTO_TCP || proto == IPPROTO_UDP))
-		allow = 1;
+/* Count the decision in the run's slot (0: unknown cgroup), record a refusal. */
+static __always_inline int sock_decide(struct bpf_sock *sk, struct ragged_run_slot *run,
+				       __u64 cgid, int allow)
+{
+	struct ragged_event *ev;
+
 	account_slot(run, cgid, RAGGED_HOOK_SOCK_CREATE, !allow, 0, &ev);
 	if (ev) {
 		ev->kind = RAGGED_EV_SOCKET;
 		ev->err = EPERM;
 		ev->family = sk->family;
-		ev->sock_type = type;
-		ev->protocol = proto;
+		ev->sock_type = sk->type;
+		ev->protocol = sk->protocol;
 		bpf_ringbuf_submit(ev, 0);
 	}
 	return allow;
+}
+
+/*
+ * On the plugin subtree, attached with BPF_F_ALLOW_OVERRIDE (not a link):
+ * each run's cgroup gets ragged_sock_run, which replaces this program
+ * there. It still decides for any task of the subtree outside a run's
+ * cgroup, or in a run's cgroup before its own program is on: the run's
+ * slot by cgroup id, none = deny.
+ */
+SEC("cgroup/sock_create")
+int ragged_sock_create(struct bpf_sock *sk)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	struct ragged_run_slot *run = run_of(cgid);
+
+	return sock_decide(sk, run, cgid, run && sock_kind_allowed(sk->type, sk->protocol));
+}
+
+/*
+ * Sockets allowed by ragged_sock_run, per run and CPU: the attachment's own
+ * storage, so counting one costs no lookup. Keyed by the cgroup id alone
+ * (shared by the cgroup's attach types); the agent adds it to the slot's
+ * allow[RAGGED_HOOK_SOCK_CREATE] (kmaps_counters). It lives as long as the
+ * program stays attached to the run's cgroup.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sock_allowed SEC(".maps");
+
+/*
+ * Socket creation in a run's own cgroup. The agent attaches this program to
+ * the run's cgroup after the run's slot is in, and detaches it before the
+ * slot goes (bpf_run_attach, bpf_run_detach): while it is attached, a task
+ * in the cgroup is in that run. An allowed socket then costs no lookup by
+ * cgroup id, the floor of ragged_sock_create. A refusal is rare: it looks
+ * the slot up to count and record it as ragged_sock_create does.
+ */
+SEC("cgroup/sock_create")
+int ragged_sock_run(struct bpf_sock *sk)
+{
+	__u64 cgid;
+
+	if (sock_kind_allowed(sk->type, sk->protocol)) {
+		count(bpf_get_local_storage(&sock_allowed, 0));
+		return 1;
+	}
+	cgid = bpf_get_current_cgroup_id();
+	return sock_decide(sk, bpf_map_lookup_elem(&runs, &cgid), cgid, 0);
 }
 
 /*

@@ -45,8 +45,9 @@ systemd_mode=0
 
 # Host programs the tests may use inside the guest.  Busybox provides the
 # basic userland; add real tools here when busybox's applet is not enough.
-# Every shared library they need is copied too (ldd).
-HOST_TOOLS="setpriv ${VMTEST_EXTRA_TOOLS:-}"
+# Every shared library they need is copied too (ldd). bpftool: the tests
+# list which program is attached to which cgroup.
+HOST_TOOLS="setpriv bpftool ${VMTEST_EXTRA_TOOLS:-}"
 [ -n "${VMTEST_HOST_TOOLS:-}" ] && HOST_TOOLS="$VMTEST_HOST_TOOLS ${VMTEST_EXTRA_TOOLS:-}"
 # Always copied, and not a matter of taste: Debian's busybox-static is built
 # to prefer its own applets over PATH, both in its shell and when an applet

@@ -170,6 +170,8 @@ struct bpf_state {
 	int runs_fd, orphan_fd, file_rules_fd, net_rules_fd, events_fd;
 	int swap_prog_fd;		/* bpf/net.bpf.c ragged_swap_policy: live policy changes */
 	int inode_rules_fd;		/* bpf-lsm mode: bpf/fsmod.bpf.c; else -1 */
+	/* sockrun.c: the subtree's and the runs' sock_create programs, the runs' counts */
+	int sock_create_fd, sock_run_fd, sock_allowed_fd;
 	bool hooks_attached;		/* every program attached (while runs exist, and HOOKS_LINGER_MS after) */
 };
 
@@ -203,6 +205,8 @@ struct run {
 	uint64_t start_ns;
 	bool ticking;			/* its limits are checked on the agent's tick */
 	bool scratch_mounted;
+	bool sock_run_attached;		/* ragged_sock_run is on its cgroup (sockrun.c) */
+	char stale_name[40];		/* a dead agent's run: its cgroup, "run-<this>" */
 	bool paused;			/* frozen while a consent question is on screen */
 	struct run_usage usage;
 	char breach[32];		/* the limit that ended it, "" if none */
@@ -329,6 +333,13 @@ int bpf_hooks_hold(struct agent *a, bool take_back, char *err, size_t errlen);
 void bpf_hooks_release_if_idle(struct agent *a);
 bool bpf_links_left(const struct agent *a);
 
+/* sockrun.c: sock_create on each run's own cgroup */
+int sockrun_parent_attach(struct agent *a, char *err, size_t errlen);
+void sockrun_parent_detach(struct agent *a);
+int sockrun_attach(struct agent *a, struct run *r, char *err, size_t errlen);
+void sockrun_detach(struct agent *a, struct run *r);
+uint64_t sockrun_allowed(struct agent *a, uint64_t cgid);
+
 /* procmon.c: process-tree monitoring (tp_btf sched_process_*) */
 int procmon_load(struct agent *a, char *err, size_t errlen);
 void procmon_unload(struct agent *a);
@@ -351,6 +362,7 @@ struct stale_run {
 	uint64_t cgid;
 };
 int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int max);
+int cgroup_stale_destroy(const struct cgroup_env *env, const char *id);
 void run_cgroup_usage(struct run_cgroup *cg, struct run_usage *u);
 void run_cgroup_usage_close(struct run_cgroup *cg);	/* run_cgroup_destroy does it too */
 

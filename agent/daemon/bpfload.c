@@ -9,7 +9,8 @@
  * so processes outside runs pay nothing, not even the tracepoint slow path
  * or the cgroup-BPF static keys an attached program turns on for every task.
  * Programs are attached with bpf_link to the agent's plugin subtree where
- * the hook allows it, and the links are pinned under <dir>/links: a killed
+ * the hook allows it (sock_create: sockrun.c, with a legacy attachment the
+ * cgroup holds), and the links are pinned under <dir>/links: a killed
  * agent leaves every running plugin confined. A restarted agent that finds
  * links pinned attaches its fresh programs first and only then drops the
  * old links, so enforcement has no gap (for a moment both run, which can
@@ -142,6 +143,9 @@ int bpf_attach_all(struct agent *a, struct bpf_object *obj, bool cgroup, char *e
 			continue;
 		/* Run on request (BPF_PROG_TEST_RUN), never attached. */
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_SYSCALL)
+			continue;
+		/* sock_create: not linked, attached by sockrun.c */
+		if (bpf_program__expected_attach_type(prog) == BPF_CGROUP_INET_SOCK_CREATE)
 			continue;
 		/* lsm_cgroup programs go on the plugin subtree in any object. */
 		if (attach_pinned(a, prog, a->cg.v2_fd,
@@ -370,6 +374,9 @@ int bpf_load(struct agent *a, char *err, size_t errlen)
 	b->orphan_fd = bpf_map__fd(b->net->maps.orphan_counters);
 	b->net_rules_fd = bpf_map__fd(b->net->maps.net_rules);
 	b->events_fd = bpf_map__fd(b->net->maps.events);
+	b->sock_create_fd = bpf_program__fd(b->net->progs.ragged_sock_create);
+	b->sock_run_fd = bpf_program__fd(b->net->progs.ragged_sock_run);
+	b->sock_allowed_fd = bpf_map__fd(b->net->maps.sock_allowed);
 	b->file_rules_fd = -1;
 	b->inode_rules_fd = -1;
 
@@ -456,6 +463,8 @@ int bpf_hooks_hold(struct agent *a, bool take_back, char *err, size_t errlen)
 	for (size_t i = 0; i < ARRAY_SIZE(cg_objs); i++)
 		if (cg_objs[i] && bpf_attach_all(a, cg_objs[i], true, err, errlen) < 0)
 			goto fail;
+	if (b->net && sockrun_parent_attach(a, err, errlen) < 0)
+		goto fail;
 	for (size_t i = 0; i < ARRAY_SIZE(global_objs); i++)
 		if (global_objs[i] && bpf_attach_all(a, global_objs[i], false, err, errlen) < 0)
 			goto fail;
@@ -496,6 +505,8 @@ static void hooks_release(struct agent *a)
 	struct bpf_state *b = &a->bpf;
 
 	unpin_links(a, b->net ? b->net->obj : NULL);
+	if (b->net)
+		sockrun_parent_detach(a);
 	unpin_links(a, b->file ? b->file->obj : NULL);
 	unpin_links(a, unixaddr ? unixaddr->obj : NULL);
 	unpin_links(a, b->monitor ? b->monitor->obj : NULL);
@@ -531,6 +542,8 @@ void bpf_unload(struct agent *a)
 	if (b->rb)
 		ring_buffer__free(b->rb);
 	b->rb = NULL;
+	if (b->net)
+		sockrun_parent_detach(a);
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++) {
 		struct bpf_program *prog;
 		struct bpf_map *map;
@@ -561,6 +574,7 @@ void bpf_unload(struct agent *a)
 	fsmod = NULL;
 	b->inode_rules_fd = -1;
 	b->swap_prog_fd = -1;
+	b->sock_create_fd = b->sock_run_fd = b->sock_allowed_fd = -1;
 	b->hooks_attached = false;
 	if (unixaddr)
 		unixaddr_bpf__destroy(unixaddr);

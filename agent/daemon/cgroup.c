@@ -440,10 +440,26 @@ int run_cgroup_destroy(const struct cgroup_env *env, struct run_cgroup *cg)
 	return rc;
 }
 
+/* The cgroups of a dead agent's run named name ("run-<id>"), v2 dir not opened. */
+static void stale_cg(const struct cgroup_env *env, const char *name, struct run_cgroup *cg)
+{
+	memset(cg, 0, sizeof(*cg));
+	cg->v2_fd = -1;
+	snprintf(cg->name, sizeof(cg->name), "%s", name);
+	if (env->v1_memory[0])
+		snprintf(cg->v1_memory, sizeof(cg->v1_memory), "%s/%s", env->v1_memory, name);
+	if (env->v1_pids[0])
+		snprintf(cg->v1_pids, sizeof(cg->v1_pids), "%s/%s", env->v1_pids, name);
+	if (env->v1_cpuacct[0])
+		snprintf(cg->v1_cpuacct, sizeof(cg->v1_cpuacct), "%s/%s", env->v1_cpuacct, name);
+}
+
 /*
  * Runs left by an agent that died: their supervisor is gone, so end them.
  * Their names and cgroup ids go to out (up to max) so the new agent can
- * account for what the kernel counted for them. Returns how many.
+ * account for what the kernel counted for them. Returns how many. The
+ * emptied cgroups stay until cgroup_stale_destroy: what the kernel counted
+ * in a run cgroup's own program storage (sockrun.c) goes with its cgroup.
  */
 int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int max)
 {
@@ -457,30 +473,43 @@ int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int m
 			close(fd);
 		return 0;
 	}
+	/* A dup shares the directory's offset: where an earlier scan stopped. */
+	rewinddir(d);
 	while ((de = readdir(d))) {
 		struct run_cgroup cg;
+		bool kept = false;
 
 		if (strncmp(de->d_name, "run-", 4) != 0 || de->d_type != DT_DIR)
 			continue;
-		memset(&cg, 0, sizeof(cg));
-		snprintf(cg.name, sizeof(cg.name), "%s", de->d_name);
+		stale_cg(env, de->d_name, &cg);
 		cg.v2_fd = openat(env->v2_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (env->v1_memory[0])
-			snprintf(cg.v1_memory, sizeof(cg.v1_memory), "%s/%s", env->v1_memory, de->d_name);
-		if (env->v1_pids[0])
-			snprintf(cg.v1_pids, sizeof(cg.v1_pids), "%s/%s", env->v1_pids, de->d_name);
-		if (env->v1_cpuacct[0])
-			snprintf(cg.v1_cpuacct, sizeof(cg.v1_cpuacct), "%s/%s", env->v1_cpuacct, de->d_name);
 		if (n < max && cg.v2_fd >= 0) {
 			out[n].cgid = cgroup_id_of(cg.v2_fd);
 			snprintf(out[n].name, sizeof(out[n].name), "%s", de->d_name + 4);
 			n++;
+			kept = true;
 		}
 		run_cgroup_kill(env, &cg);
-		run_cgroup_destroy(env, &cg);
+		/* Beyond max it is not accounted for: nothing to keep it for. */
+		if (kept) {
+			close(cg.v2_fd);
+		} else {
+			run_cgroup_destroy(env, &cg);
+		}
 	}
 	closedir(d);
 	return n;
+}
+
+/* Remove the cgroups of a dead agent's run, id as cgroup_reap_stale found it. */
+int cgroup_stale_destroy(const struct cgroup_env *env, const char *id)
+{
+	struct run_cgroup cg;
+	char name[sizeof(cg.name)];
+
+	snprintf(name, sizeof(name), "run-%s", id);
+	stale_cg(env, name, &cg);
+	return run_cgroup_destroy(env, &cg);
 }
 
 /* Open a usage file: in the v1 hierarchy's dir, or under the v2 dir fd. */

@@ -265,5 +265,7 @@ int kmaps_counters(struct agent *a, uint64_t cgid, struct ragged_run_counters *s
 		sum->lost += v[c].c.lost;
 	}
 	free(v);
+	/* Sockets the run's own program allowed are counted beside the slot. */
+	sum->allow[RAGGED_HOOK_SOCK_CREATE] += sockrun_allowed(a, cgid);
 	return 0;
 }

@@ -23,6 +23,7 @@
 
 #include "agent.h"
 #include "audit/audit.h"
+#include "log.h"
 #include "proto/proto.h"
 #include "util/util.h"
 
@@ -85,6 +86,7 @@ void restart_adopt(struct agent *a, const struct stale_run *st, int n)
 		r->cg.id = st[i].cgid;
 		r->start_ns = now_monotonic_ns();
 		snprintf(r->run_id, sizeof(r->run_id), "%s", st[i].name);
+		snprintf(r->stale_name, sizeof(r->stale_name), "%s", st[i].name);
 		snprintf(r->plugin, sizeof(r->plugin), "?");
 		auditquery_scan(a->cfg.audit_log, &q, scan_cb, &s, &qs);
 		r->next = a->runs;
@@ -191,6 +193,10 @@ void restart_settle(struct agent *a)
 					"restart (its cgroup was gone: its kernel counts are unknown)");
 		run_reconcile(a, r, d);
 		auditrec_emit(a, rec);
+		/* Counted: its emptied cgroup can go (cgroup_reap_stale kept it). */
+		if (r->cg.id && cgroup_stale_destroy(&a->cg, r->stale_name) < 0)
+			log_msg(LOG_WARNING, "remove the cgroup of dead run %s: %s", r->stale_name,
+				strerror(errno));
 		run_free(a, r);
 	}
 	/* Whatever no live run owns goes: dead runs' slots (policy and counters), rules. */

@@ -66,6 +66,7 @@ static void run_teardown(struct agent *a, struct run *r)
 		r->chan_fd = -1;
 	}
 	run_cgroup_kill(&a->cg, &r->cg);
+	sockrun_detach(a, r);	/* before the slot: then the subtree's program decides */
 	kmaps_remove(a, r);
 	run_cgroup_destroy(&a->cg, &r->cg);
 	if (r->scratch_mounted && umount2(r->scratch, MNT_DETACH) == 0)
@@ -204,7 +205,8 @@ void run_launch(struct agent *a, struct client *c, struct run *r, uint32_t grant
 	    run_cgroup_create(&a->cg, cgname, &r->limits, &r->cg, err, sizeof(err)) < 0 ||
 	    policy_build(a, r, m, granted, &r->pol, err, sizeof(err)) < 0 ||
 	    bpf_hooks_hold(a, true, err, sizeof(err)) < 0 ||
-	    kmaps_install(a, r, &r->pol, err, sizeof(err)) < 0)
+	    kmaps_install(a, r, &r->pol, err, sizeof(err)) < 0 ||
+	    sockrun_attach(a, r, err, sizeof(err)) < 0)
 		goto fail;
 	/* The channel through which the plugin asks for optional permissions. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0) {

@@ -97,6 +97,14 @@ pids_of() {
 }
 
 # hog_plugin NAME LIMIT-LINES...: install the hog test plugin with [limits].
+# sock_decisions allow|deny: the agent's count of sock_create decisions (its
+# finished runs' and its live ones'), from its metrics.
+sock_decisions() {
+	ctl --format prometheus status | awk -v d="$1" '
+		$1 == "ragged_decisions_total{hook=\"sock_create\",mechanism=\"cgroup-bpf\",decision=\"" d "\"}" {n = $2}
+		END {print n + 0}'
+}
+
 hog_plugin() { # hog_plugin NAME LIMIT-LINES...
 	_hn=$1; shift
 	_hd="$RAGGED_T/plugins/$_hn"

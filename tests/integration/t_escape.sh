@@ -310,6 +310,45 @@ t_escape_socket_raw_inet() { esc_seccomp socket 2,3,1 socket 2; }	# raw ICMP
 # An int argument with the upper half set must not slip past a 64-bit compare.
 t_escape_socket_high_bits() { esc_seccomp socket 0x100000011,3,0 socket $((0x100000011)); }
 
+# In a run's cgroup, sock_create is decided by the run's own program
+# (ragged_sock_run, attached to that cgroup over the subtree's override
+# attachment): every socket it allows is counted in the attachment's storage
+# and reaches the run's counters exactly; what it refuses (MPTCP: an INET
+# protocol that is neither TCP nor UDP) is refused, counted and recorded.
+t_escape_socket_own_program() {
+	esc_setup || return
+	mptcp=0; [ "$(cat /proc/sys/net/mptcp/enabled 2>/dev/null)" = 1 ] && mptcp=1
+	a0=$(sock_decisions allow); d0=$(sock_decisions deny)
+	if [ $mptcp = 1 ]; then
+		esc_run socket 2,1,0 socket 2,2,0 socket 10,1,0 socket 10,2,17 socket 2,1,6 socket 2,1,262
+	else
+		esc_run socket 2,1,0 socket 2,2,0 socket 10,1,0 socket 10,2,17 socket 2,1,6
+	fi
+	for op in "socket 2,1,0" "socket 2,2,0" "socket 10,1,0" "socket 10,2,17" "socket 2,1,6"; do
+		expect_line "$RAGGED_T/esc.out" "^$op -> ok\$" "$op works"
+	done
+	a1=$(sock_decisions allow); d1=$(sock_decisions deny)
+	if [ $((a1 - a0)) -eq 5 ]; then pass "the five sockets are five allowed decisions"
+	else fail "allowed sock_create decisions went from $a0 to $a1, want +5"; fi
+	if [ $mptcp = 1 ]; then
+		esc_errno socket 2,1,262 EPERM
+		esc_record permission_violation '"hook":"sock_create"'
+		if [ $((d1 - d0)) -eq 1 ]; then pass "the MPTCP socket is one denied decision"
+		else fail "denied sock_create decisions went from $d0 to $d1, want +1"; fi
+	else
+		skip "MPTCP is not enabled on this kernel (net.mptcp.enabled): no INET socket for sock_create to refuse"
+	fi
+	# Where each program is attached (bpftool: in the build's dependencies and the VM).
+	if ! command -v bpftool > /dev/null; then esc_skip "no bpftool to list the attachments"; return; fi
+	esc_holder || { fail "no holder run"; return; }
+	bpftool cgroup show "$ESC_CG" > "$RAGGED_T/esc.att" 2>&1
+	expect_line "$RAGGED_T/esc.att" "sock_create +ragged_sock_run" "the run's cgroup has its own sock_create program"
+	bpftool cgroup show "$(dirname "$ESC_CG")" > "$RAGGED_T/esc.att" 2>&1
+	expect_line "$RAGGED_T/esc.att" "sock_create +override +ragged_sock_create" \
+		"the plugin subtree's sock_create program is attached to be overridden"
+	esc_holder_stop
+}
+
 # --- terminal, personality -------------------------------------------------------
 
 t_escape_tiocsti() { esc_seccomp ioctl 0x5412 ioctl $((0x5412)); }

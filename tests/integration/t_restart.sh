@@ -44,6 +44,27 @@ t_restart_kill9_stays_confined() {
 	expect_rc $? 0 "the hash chain verifies across the crash"
 }
 
+# What a dead agent's run counted in its cgroup's own program storage (the
+# sockets ragged_sock_run allowed) is read before that cgroup goes: the
+# restarted agent's counts hold every one.
+t_restart_kill9_counts_run_storage() {
+	hog_plugin sockets
+	ctl run sockets -- socketshold 7 > "$RAGGED_T/r.out" 2>&1 &
+	cpid=$!
+	wait_until 300 file_has "$RAGGED_T/r.out" "^sockets: 7 of 7 made" || {
+		fail "the run did not make its sockets: $(cat "$RAGGED_T/r.out")"; kill "$cpid"; return; }
+	kill -9 "$AGENT_PID"
+	wait "$AGENT_PID" 2>/dev/null
+	AGENT_PID=""
+	wait "$cpid"
+	start_agent || { fail "agent restart"; return; }
+	n=$(sock_decisions allow)
+	[ "$n" -eq 7 ] && pass "the dead run's 7 sockets are 7 allowed decisions after the restart" ||
+		fail "allowed sock_create decisions after the restart: $n, want 7"
+	left=$(find /sys/fs/cgroup -path "*/$TAG/run-*" -maxdepth 8 2>/dev/null | head -1)
+	[ -z "$left" ] && pass "the dead run's cgroup is gone once counted" || fail "stale cgroup left: $left"
+}
+
 # Kill -9 mid-flood: the chain verifies and the arithmetic still holds.
 t_restart_kill9_mid_flood() {
 	n=300000

@@ -542,10 +542,37 @@ static void t_reap_stale(void **state)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	forget_kid(f, pid);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	/*
+	 * Emptied but kept until counted (what a run's own program counted
+	 * goes with its cgroup), then removed by name, v1 groups too.
+	 */
+	assert_true(exists(a_v2));
+	assert_true(exists(b_v2));
+	assert_int_equal(cgroup_stale_destroy(&f->env, "ut-stale1"), 0);
+	assert_int_equal(cgroup_stale_destroy(&f->env, "ut-stale2"), 0);
 	assert_false(exists(a_v2));
 	assert_false(exists(b_v2));
 	if (a_mem[0])
 		assert_false(exists(a_mem));
+	/* Beyond max: not accounted for, so removed at once. */
+	{
+		struct run_cgroup *c = create(f, "run-ut-stale3", 64, 16);
+		struct run_cgroup *d = create(f, "run-ut-stale4", 64, 16);
+		char c_v2[PATH_MAX * 2], d_v2[PATH_MAX * 2];
+		struct stale_run out[1];
+
+		snprintf(c_v2, sizeof(c_v2), "%s/%s", f->env.v2, c->name);
+		snprintf(d_v2, sizeof(d_v2), "%s/%s", f->env.v2, d->name);
+		close(c->v2_fd);
+		c->v2_fd = -1;
+		close(d->v2_fd);
+		d->v2_fd = -1;
+		assert_int_equal(cgroup_reap_stale(&f->env, out, 1), 1);
+		assert_int_equal(exists(c_v2) + exists(d_v2), 1);
+		assert_int_equal(cgroup_stale_destroy(&f->env, out[0].name), 0);
+		assert_false(exists(c_v2));
+		assert_false(exists(d_v2));
+	}
 	/* Not a run: left alone. */
 	assert_true(exists(keep));
 	assert_int_equal(rmdir(keep), 0);

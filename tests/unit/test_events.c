@@ -123,6 +123,7 @@ static int setup(void **state)
 	f->a.listen_fd = -1;
 	f->a.bpf.runs_fd = f->a.bpf.swap_prog_fd = f->a.bpf.file_rules_fd = -1;
 	f->a.bpf.inode_rules_fd = -1;
+	f->a.bpf.sock_create_fd = f->a.bpf.sock_run_fd = f->a.bpf.sock_allowed_fd = -1;
 	f->a.bpf.net_rules_fd = f->a.bpf.orphan_fd = -1;
 	config_defaults(&f->a.cfg);
 	snprintf(f->a.cfg.audit_log, sizeof(f->a.cfg.audit_log), "%s/audit.jsonl", f->tmp);

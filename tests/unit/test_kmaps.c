@@ -87,6 +87,7 @@ static int setup(void **state)
 		return -1;
 	f->a.bpf.runs_fd = f->a.bpf.swap_prog_fd = f->a.bpf.file_rules_fd = -1;
 	f->a.bpf.inode_rules_fd = -1;
+	f->a.bpf.sock_create_fd = f->a.bpf.sock_run_fd = f->a.bpf.sock_allowed_fd = -1;
 	f->a.bpf.net_rules_fd = f->a.bpf.orphan_fd = f->a.bpf.events_fd = -1;
 	*state = f;
 	if (open_maps(&f->a, RAGGED_MAX_RUNS, RAGGED_MAX_NET_RULES) < 0) {
@@ -791,6 +792,7 @@ static void t_inode_rules(void **state)
 	assert_int_equal(map_count(f->a.bpf.inode_rules_fd, sizeof(struct ragged_inode_key)), 0);
 	close(f->a.bpf.inode_rules_fd);
 	f->a.bpf.inode_rules_fd = -1;
+	f->a.bpf.sock_create_fd = f->a.bpf.sock_run_fd = f->a.bpf.sock_allowed_fd = -1;
 	rmdir(sub);
 	rmdir(dir);
 }
@@ -822,6 +824,7 @@ static void t_inode_rules_narrower(void **state)
 	kmaps_remove(&f->a, &f->r);
 	close(f->a.bpf.inode_rules_fd);
 	f->a.bpf.inode_rules_fd = -1;
+	f->a.bpf.sock_create_fd = f->a.bpf.sock_run_fd = f->a.bpf.sock_allowed_fd = -1;
 }
 
 /* The kernel's dev_t: major << 20 | minor, whatever glibc's encoding. */

@@ -164,6 +164,7 @@ static int setup(void **state)
 					   BPF_F_NO_PREALLOC);
 	f->a.bpf.file_rules_fd = -1;
 	f->a.bpf.inode_rules_fd = -1;
+	f->a.bpf.sock_create_fd = f->a.bpf.sock_run_fd = f->a.bpf.sock_allowed_fd = -1;
 	if (f->a.bpf.runs_fd < 0 || f->a.bpf.net_rules_fd < 0)
 		return -1;
 	if (server_listen(&f->a, f->err, sizeof(f->err)) < 0)

@@ -91,6 +91,7 @@ static int setup(void **state)
 	f->a.cg.v2_fd = -1;
 	f->a.bpf.runs_fd = f->a.bpf.swap_prog_fd = f->a.bpf.file_rules_fd = -1;
 	f->a.bpf.inode_rules_fd = -1;
+	f->a.bpf.sock_create_fd = f->a.bpf.sock_run_fd = f->a.bpf.sock_allowed_fd = -1;
 	f->a.bpf.net_rules_fd = f->a.bpf.orphan_fd = f->a.bpf.events_fd = -1;
 	f->a.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (f->a.epfd < 0)

@@ -250,9 +250,10 @@ while [ $s -le "$S" ]; do
 done
 echo "$STATS_OLD" > /proc/sys/kernel/bpf_stats_enabled
 empty_stop
-# What attaching one program to each run's own cgroup would add to a start
-# (the one way under sock_create's floor, docs/PERFORMANCE.md "The floor of
-# a decision"): children of the bench's cgroup, nothing else.
+# What attaching a program to each run's own cgroup adds to a start (the
+# agent does it for sock_create, its way under the floor of a lookup by
+# cgroup id: docs/PERFORMANCE.md "The floor of a decision"): children of
+# the bench's cgroup, nothing else.
 echo
 "$STATS" attachcost "$B/bench/empty.bpf.o" "$E" "${ATTACH_N:-100}"
 rmdir "$E"
@@ -271,7 +272,7 @@ echo "| $MODE, kernel $(uname -r) | hook | ns/run A | runs A | ns/run E | runs E
 echo "|---|---|---|---|---|---|---|---|---|---|"
 # ragged name (as the kernel truncates it), empty name, hook; cgroup hooks
 # have their empty program only in E (it is attached to the bench's cgroup)
-for pair in ragged_connect4:e_connect4:cgroup/connect4 ragged_sock_cre:e_sock_create:cgroup/sock_create \
+for pair in ragged_connect4:e_connect4:cgroup/connect4 ragged_sock_run:e_sock_create:cgroup/sock_create \
 	ragged_file_ope:e_file_open:lsm_cgroup/file_open ragged_sys_exit:e_sys_exit:raw_tp/sys_exit \
 	ragged_mmap_fil:e_mmap_file:lsm_cgroup/mmap_file ragged_task_kil:e_task_kill:lsm_cgroup/task_kill \
 	ragged_seccomp:e_seccomp:fexit/__seccomp_filter; do
@@ -310,7 +311,7 @@ echo "| $MODE, kernel $(uname -r) | hook | floor ns/run E | runs | empty ns/run 
 echo "|---|---|---|---|---|---|---|---|"
 : > "$D/kv3"
 # f_sock_cgid and f_sock_slot: parts of the sock_create floor (empty.bpf.c).
-for pair in ragged_connect4:connect4:cgroup/connect4 ragged_sock_cre:sock_create:cgroup/sock_create \
+for pair in ragged_connect4:connect4:cgroup/connect4 ragged_sock_run:sock_create:cgroup/sock_create \
 	-:sock_cgid:cgroup/sock_create -:sock_slot:cgroup/sock_create \
 	ragged_file_ope:file_open:lsm_cgroup/file_open; do
 	rn=${pair%%:*}; rest=${pair#*:}; h=${rest%%:*}; hook=${rest#*:}
@@ -378,8 +379,8 @@ if [ -n "$SCALE" ]; then
 		awk '{c[$1] += $2; t[$1] += $3} END {for (p in c) printf "%s %d %.1f\n", p, c[p], c[p] ? t[p] / c[p] : 0}' \
 			"$D/st.A" | sort > "$D/per.A"
 		printf '| | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$(get A ragged_connect4 3)" "$(get A ragged_connect4 2)" \
-			"$(get A ragged_file_ope 3)" "$(get A ragged_file_ope 2)" "$(get A ragged_sock_cre 3)" "$(get A ragged_sock_cre 2)"
-		for p in ragged_connect4 ragged_file_ope ragged_sock_cre; do
+			"$(get A ragged_file_ope 3)" "$(get A ragged_file_ope 2)" "$(get A ragged_sock_run 3)" "$(get A ragged_sock_run 2)"
+		for p in ragged_connect4 ragged_file_ope ragged_sock_run; do
 			v=$(get A "$p" 3); [ -n "$v" ] && [ "$(get A "$p" 2)" != 0 ] && echo "$n $p $v" >> "$D/kv3"
 		done
 	done
@@ -387,7 +388,7 @@ if [ -n "$SCALE" ]; then
 	echo
 	# Growth from N=1 to each N (sock_create looks up no rule: the control).
 	awk 'BEGIN {hook["ragged_connect4"] = "connect4"; hook["ragged_file_ope"] = "file_open"
-		    hook["ragged_sock_cre"] = "sock_create"}
+		    hook["ragged_sock_run"] = "sock_create"}
 	     $1 == 1 {b[$2] = $3} {v[$1 " " $2] = $3}
 	     END {for (k in v) {split(k, x, " "); if (x[1] != 1 && b[x[2]] > 0)
 		printf "BENCH metric=scale_%s_n%s_%s target=2.0 ratio=%.3f base=%.2f value=%.2f\n", hook[x[2]], x[1], mode, v[k] / b[x[2]], b[x[2]], v[k]}}' \
