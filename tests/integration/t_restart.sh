@@ -48,11 +48,15 @@ t_restart_kill9_stays_confined() {
 # sockets ragged_sock_run allowed) is read before that cgroup goes: the
 # restarted agent's counts hold every one.
 t_restart_kill9_counts_run_storage() {
-	hog_plugin sockets
-	ctl run sockets -- socketshold 7 > "$RAGGED_T/r.out" 2>&1 &
+	pd=$(make_plugin sockets)
+	ctl plugin install --replace --accept-risk "$pd" > /dev/null || { fail "install sockets"; return; }
+	ctl run sockets -- socket 2,2,0 socket 2,2,0 socket 2,1,0 socket 2,1,0 socket 10,2,0 \
+		socket 10,2,0 socket 10,1,0 sleep 120 > "$RAGGED_T/r.out" 2>&1 &
 	cpid=$!
-	wait_until 300 file_has "$RAGGED_T/r.out" "^sockets: 7 of 7 made" || {
+	wait_until 300 file_has "$RAGGED_T/r.out" "^socket 10,1,0 -> ok" || {
 		fail "the run did not make its sockets: $(cat "$RAGGED_T/r.out")"; kill "$cpid"; return; }
+	n=$(grep -c ' -> ok$' "$RAGGED_T/r.out")
+	[ "$n" -eq 7 ] || { fail "want 7 sockets made, have $n: $(cat "$RAGGED_T/r.out")"; kill "$cpid"; return; }
 	kill -9 "$AGENT_PID"
 	wait "$AGENT_PID" 2>/dev/null
 	AGENT_PID=""

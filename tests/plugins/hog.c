@@ -11,7 +11,6 @@
  *   flood N:PATH   open(PATH) N times (denied: a deny flood); print how many failed
  *   floodhold N:PATH  the same flood, then wait forever: the run ends only when killed
  *   later S:PATH   sleep S seconds, then try to open PATH; print "later PATH -> ok|ERRNO"
- *   socketshold N  make and close N UDP sockets, print "sockets: K of N made", wait forever
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,20 +120,6 @@ int main(int argc, char **argv)
 		fd = open(path + 1, O_RDONLY | O_CLOEXEC);
 		printf("later %s -> %s\n", path + 1, fd >= 0 ? "ok" : strerrorname_np(errno));
 		return 0;
-	} else if (strcmp(op, "socketshold") == 0) {
-		long n = atol(arg), made = 0;
-
-		for (long i = 0; i < n; i++) {
-			int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-			if (fd >= 0) {
-				made++;
-				close(fd);
-			}
-		}
-		printf("sockets: %ld of %ld made\n", made, n);
-		for (;;)
-			pause();
 	} else if (strcmp(op, "sleep") == 0) {
 		sleep((unsigned)atoi(arg));
 		return 0;
