@@ -320,8 +320,9 @@ int ragged_sock_create(struct bpf_sock *sk)
  * Sockets allowed by ragged_sock_run, per run and CPU: the attachment's own
  * storage, so counting one costs no lookup. Keyed by the cgroup id alone
  * (shared by the cgroup's attach types); the agent adds it to the slot's
- * allow[RAGGED_HOOK_SOCK_CREATE] (kmaps_counters). It lives as long as the
- * program stays attached to the run's cgroup.
+ * allow[RAGGED_HOOK_SOCK_CREATE] (kmaps_counters). Made at the attach, it
+ * lives as long as the run's cgroup (the kernel frees a cgroup's storage
+ * with the cgroup, not at a detach).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE);

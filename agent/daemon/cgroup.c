@@ -458,8 +458,8 @@ static void stale_cg(const struct cgroup_env *env, const char *name, struct run_
  * Runs left by an agent that died: their supervisor is gone, so end them.
  * Their names and cgroup ids go to out (up to max) so the new agent can
  * account for what the kernel counted for them. Returns how many. The
- * emptied cgroups stay until cgroup_stale_destroy: what the kernel counted
- * in a run cgroup's own program storage (sockrun.c) goes with its cgroup.
+ * emptied cgroups stay until cgroup_stale_destroy: what a run's own program
+ * counted in its cgroup's storage (sockrun.c) goes with the cgroup.
  */
 int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int max)
 {

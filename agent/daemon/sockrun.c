@@ -78,8 +78,9 @@ int sockrun_attach(struct agent *a, struct run *r, char *err, size_t errlen)
 }
 
 /*
- * Before the run's slot goes. A failure leaves the program on (the cgroup's
- * removal takes it off): said, not hidden.
+ * Before the run's slot goes. The count stays readable (the storage is the
+ * cgroup's until the cgroup is removed). A failure leaves the program on
+ * (the cgroup's removal takes it off): said, not hidden.
  */
 void sockrun_detach(struct agent *a, struct run *r)
 {
@@ -91,7 +92,7 @@ void sockrun_detach(struct agent *a, struct run *r)
 		r->sock_run_attached = false;
 }
 
-/* Sockets ragged_sock_run allowed in cgroup cgid (0 when not attached there). */
+/* Sockets ragged_sock_run allowed in cgroup cgid (0 when it never was attached there). */
 uint64_t sockrun_allowed(struct agent *a, uint64_t cgid)
 {
 	int ncpu = libbpf_num_possible_cpus();
