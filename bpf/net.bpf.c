@@ -317,7 +317,7 @@ int ragged_sock_create(struct bpf_sock *sk)
 }
 
 /*
- * Sockets allowed by ragged_sock_run, per run and CPU: the attachment's own
+ * Sockets allowed by ragged_sock_run, per run and CPU: the run cgroup's own
  * storage, so counting one costs no lookup. Keyed by the cgroup id alone
  * (shared by the cgroup's attach types); the agent adds it to the slot's
  * allow[RAGGED_HOOK_SOCK_CREATE] (kmaps_counters). Made at the attach, it

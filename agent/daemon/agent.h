@@ -206,7 +206,6 @@ struct run {
 	bool ticking;			/* its limits are checked on the agent's tick */
 	bool scratch_mounted;
 	bool sock_run_attached;		/* ragged_sock_run is on its cgroup (sockrun.c) */
-	char stale_name[40];		/* a dead agent's run: its cgroup, "run-<this>" */
 	bool paused;			/* frozen while a consent question is on screen */
 	struct run_usage usage;
 	char breach[32];		/* the limit that ended it, "" if none */
@@ -362,7 +361,7 @@ struct stale_run {
 	uint64_t cgid;
 };
 int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int max);
-int cgroup_stale_destroy(const struct cgroup_env *env, const char *id);
+int cgroup_stale_destroy(const struct cgroup_env *env, const char *name);
 void run_cgroup_usage(struct run_cgroup *cg, struct run_usage *u);
 void run_cgroup_usage_close(struct run_cgroup *cg);	/* run_cgroup_destroy does it too */
 

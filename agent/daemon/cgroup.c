@@ -501,13 +501,11 @@ int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int m
 	return n;
 }
 
-/* Remove the cgroups of a dead agent's run, id as cgroup_reap_stale found it. */
-int cgroup_stale_destroy(const struct cgroup_env *env, const char *id)
+/* Remove the cgroups ("run-<id>") of a run cgroup_reap_stale kept. */
+int cgroup_stale_destroy(const struct cgroup_env *env, const char *name)
 {
 	struct run_cgroup cg;
-	char name[sizeof(cg.name)];
 
-	snprintf(name, sizeof(name), "run-%s", id);
 	stale_cg(env, name, &cg);
 	return run_cgroup_destroy(env, &cg);
 }

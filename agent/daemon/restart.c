@@ -86,7 +86,7 @@ void restart_adopt(struct agent *a, const struct stale_run *st, int n)
 		r->cg.id = st[i].cgid;
 		r->start_ns = now_monotonic_ns();
 		snprintf(r->run_id, sizeof(r->run_id), "%s", st[i].name);
-		snprintf(r->stale_name, sizeof(r->stale_name), "%s", st[i].name);
+		snprintf(r->cg.name, sizeof(r->cg.name), "run-%s", st[i].name);
 		snprintf(r->plugin, sizeof(r->plugin), "?");
 		auditquery_scan(a->cfg.audit_log, &q, scan_cb, &s, &qs);
 		r->next = a->runs;
@@ -194,8 +194,8 @@ void restart_settle(struct agent *a)
 		run_reconcile(a, r, d);
 		auditrec_emit(a, rec);
 		/* Counted: its emptied cgroup can go (cgroup_reap_stale kept it). */
-		if (r->cg.id && cgroup_stale_destroy(&a->cg, r->stale_name) < 0)
-			log_msg(LOG_WARNING, "remove the cgroup of dead run %s: %s", r->stale_name,
+		if (r->cg.id && cgroup_stale_destroy(&a->cg, r->cg.name) < 0)
+			log_msg(LOG_WARNING, "remove the dead run's cgroup %s: %s", r->cg.name,
 				strerror(errno));
 		run_free(a, r);
 	}

@@ -5,7 +5,7 @@
  * A program on the plugin subtree learns the run from the caller's cgroup
  * id, a hash lookup that alone costs more than the whole decision on this
  * hook. A program attached to the run's own cgroup knows its run from where
- * it is attached: its allowed count goes in the attachment's storage, and
+ * it is attached: its allowed count goes in the cgroup's own storage, and
  * an allowed socket costs no lookup. For the run's program to replace the
  * subtree's rather than run beside it, the subtree's ragged_sock_create is
  * attached with BPF_F_ALLOW_OVERRIDE (a legacy attachment: a bpf_link is

@@ -548,8 +548,8 @@ static void t_reap_stale(void **state)
 	 */
 	assert_true(exists(a_v2));
 	assert_true(exists(b_v2));
-	assert_int_equal(cgroup_stale_destroy(&f->env, "ut-stale1"), 0);
-	assert_int_equal(cgroup_stale_destroy(&f->env, "ut-stale2"), 0);
+	assert_int_equal(cgroup_stale_destroy(&f->env, "run-ut-stale1"), 0);
+	assert_int_equal(cgroup_stale_destroy(&f->env, "run-ut-stale2"), 0);
 	assert_false(exists(a_v2));
 	assert_false(exists(b_v2));
 	if (a_mem[0])
@@ -560,6 +560,7 @@ static void t_reap_stale(void **state)
 		struct run_cgroup *d = create(f, "run-ut-stale4", 64, 16);
 		char c_v2[PATH_MAX * 2], d_v2[PATH_MAX * 2];
 		struct stale_run out[1];
+		char kept[48];
 
 		snprintf(c_v2, sizeof(c_v2), "%s/%s", f->env.v2, c->name);
 		snprintf(d_v2, sizeof(d_v2), "%s/%s", f->env.v2, d->name);
@@ -569,7 +570,8 @@ static void t_reap_stale(void **state)
 		d->v2_fd = -1;
 		assert_int_equal(cgroup_reap_stale(&f->env, out, 1), 1);
 		assert_int_equal(exists(c_v2) + exists(d_v2), 1);
-		assert_int_equal(cgroup_stale_destroy(&f->env, out[0].name), 0);
+		snprintf(kept, sizeof(kept), "run-%s", out[0].name);
+		assert_int_equal(cgroup_stale_destroy(&f->env, kept), 0);
 		assert_false(exists(c_v2));
 		assert_false(exists(d_v2));
 	}

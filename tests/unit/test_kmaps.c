@@ -792,7 +792,6 @@ static void t_inode_rules(void **state)
 	assert_int_equal(map_count(f->a.bpf.inode_rules_fd, sizeof(struct ragged_inode_key)), 0);
 	close(f->a.bpf.inode_rules_fd);
 	f->a.bpf.inode_rules_fd = -1;
-	f->a.bpf.sock_create_fd = f->a.bpf.sock_run_fd = f->a.bpf.sock_allowed_fd = -1;
 	rmdir(sub);
 	rmdir(dir);
 }
@@ -824,7 +823,6 @@ static void t_inode_rules_narrower(void **state)
 	kmaps_remove(&f->a, &f->r);
 	close(f->a.bpf.inode_rules_fd);
 	f->a.bpf.inode_rules_fd = -1;
-	f->a.bpf.sock_create_fd = f->a.bpf.sock_run_fd = f->a.bpf.sock_allowed_fd = -1;
 }
 
 /* The kernel's dev_t: major << 20 | minor, whatever glibc's encoding. */
