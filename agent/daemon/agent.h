@@ -205,9 +205,12 @@ struct run {
 	uint64_t start_ns;
 	bool ticking;			/* its limits are checked on the agent's tick */
 	bool scratch_mounted;
+	bool scratch_fd_open;		/* scratch_fd: the tmpfs's root, for fstatfs (limits.c) */
+	int scratch_fd;
 	bool sock_run_attached;		/* ragged_sock_run is on its cgroup (sockrun.c) */
 	bool paused;			/* frozen while a consent question is on screen */
 	struct run_usage usage;
+	uint64_t cpu_check_ns;		/* monotonic: no CPU breach is possible before (limits.c) */
 	char breach[32];		/* the limit that ended it, "" if none */
 	char breach_reason[160];	/* one line for the caller */
 	uint64_t breach_usage, breach_bound;	/* what was measured against what */
@@ -362,7 +365,11 @@ struct stale_run {
 };
 int cgroup_reap_stale(const struct cgroup_env *env, struct stale_run *out, int max);
 int cgroup_stale_destroy(const struct cgroup_env *env, const char *name);
-void run_cgroup_usage(struct run_cgroup *cg, struct run_usage *u);
+/* What run_cgroup_usage reads besides the breach counters (OOM kills, forks refused). */
+#define RUN_USAGE_CPU 1u	/* cpu.stat */
+#define RUN_USAGE_PEAKS 2u	/* the memory and pids peaks: for the records */
+#define RUN_USAGE_ALL (RUN_USAGE_CPU | RUN_USAGE_PEAKS)
+void run_cgroup_usage(struct run_cgroup *cg, struct run_usage *u, unsigned what);
 void run_cgroup_usage_close(struct run_cgroup *cg);	/* run_cgroup_destroy does it too */
 
 /* policy.c */
@@ -426,8 +433,10 @@ void restart_settle(struct agent *a);
 
 /* limits.c: resource limits, the scratch space, and the agent's one tick for all runs */
 int scratch_setup(struct run *r, char *err, size_t errlen);
+void scratch_release(struct run *r);
 int runs_reap_stale_scratch(struct agent *a, struct stale_run *st, int n, int max);
-void check_limits(struct agent *a, struct run *r);
+void check_limits(struct agent *a, struct run *r, bool full);
+uint64_t cpu_check_after_ns(uint64_t bound_usec, uint64_t used_usec, unsigned ncpu);
 int limits_watch(struct agent *a, struct run *r);
 void limits_hooks_idle(struct agent *a);
 void limits_tick(struct agent *a);

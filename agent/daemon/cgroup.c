@@ -581,19 +581,28 @@ static uint64_t read_key(const struct run_cgroup *cg, int which, const char *key
 	return 0;
 }
 
-void run_cgroup_usage(struct run_cgroup *cg, struct run_usage *u)
+/*
+ * The breach counters always; CPU and the peaks when what asks. The peaks
+ * are the kernel's own (memory.peak, pids.peak), so a tick need not watch
+ * them; without pids.peak (older kernels) the peak is the largest
+ * pids.current any check saw, read on every check.
+ */
+void run_cgroup_usage(struct run_cgroup *cg, struct run_usage *u, unsigned what)
 {
-	uint64_t cur;
+	uint64_t cur = 0;
 
 	if (!cg->usage_open)
 		usage_files_open(cg);
-	u->cpu_usec = read_key(cg, USAGE_CPU_STAT, "usage_usec");
-	u->mem_peak = read_u64(cg, USAGE_MEM_PEAK);
+	if (what & RUN_USAGE_CPU)
+		u->cpu_usec = read_key(cg, USAGE_CPU_STAT, "usage_usec");
 	u->oom_kills = read_key(cg, USAGE_MEM_EVENTS, "oom_kill");
-	cur = read_u64(cg, USAGE_PIDS_PEAK);
-	if (!cur)
-		cur = read_u64(cg, USAGE_PIDS_CURRENT);
 	u->pids_max_hits = read_key(cg, USAGE_PIDS_EVENTS, "max");
+	if (what & RUN_USAGE_PEAKS) {
+		u->mem_peak = read_u64(cg, USAGE_MEM_PEAK);
+		cur = read_u64(cg, USAGE_PIDS_PEAK);
+	}
+	if (!cur && ((what & RUN_USAGE_PEAKS) || cg->usage_fd[USAGE_PIDS_PEAK] < 0))
+		cur = read_u64(cg, USAGE_PIDS_CURRENT);
 	if (cur > u->pids_peak)
 		u->pids_peak = cur;
 }

@@ -8,17 +8,32 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysinfo.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "util/util.h"
+
+/* CPUs the machine may ever have online: a bound a hotplug cannot exceed. */
+static unsigned ncpu_possible(void)
+{
+	static unsigned n;
+
+	if (!n) {
+		int c = get_nprocs_conf();
+
+		n = c > 0 ? (unsigned)c : 1024;
+	}
+	return n;
+}
 
 /*
  * The scratch dir is its own tmpfs: its size is the cap, its pages are
@@ -41,6 +56,34 @@ int scratch_setup(struct run *r, char *err, size_t errlen)
 	}
 	r->scratch_mounted = true;
 	return 0;
+}
+
+/* The scratch unmounted (lazily: a plugin may still hold it) and its descriptor closed. */
+void scratch_release(struct run *r)
+{
+	if (r->scratch_fd_open) {
+		close(r->scratch_fd);
+		r->scratch_fd_open = false;
+	}
+	if (r->scratch_mounted && umount2(r->scratch, MNT_DETACH) == 0)
+		r->scratch_mounted = false;
+}
+
+/*
+ * The scratch's usage: fstatfs of its root, held from the first check on
+ * (no path walk per tick). -1 if the scratch is not mounted.
+ */
+static int scratch_statfs(struct run *r, struct statfs *sf)
+{
+	if (!r->scratch_mounted)
+		return -1;
+	if (!r->scratch_fd_open) {
+		r->scratch_fd = open(r->scratch, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (r->scratch_fd < 0)
+			return statfs(r->scratch, sf);
+		r->scratch_fd_open = true;
+	}
+	return fstatfs(r->scratch_fd, sf);
 }
 
 /*
@@ -103,16 +146,50 @@ static void breach(struct agent *a, struct run *r, const char *limit, uint64_t u
 	run_cgroup_kill(&a->cg, &r->cg);
 }
 
-/* Check every limit against what the cgroups say now. */
-void check_limits(struct agent *a, struct run *r)
+/*
+ * When a run that has used used_usec of its bound_usec of CPU must next be
+ * looked at: its processes together use at most one second of CPU per
+ * second on each of ncpu CPUs, so no breach can come sooner than the
+ * headroom spread over all of them. One tick is taken off that for what
+ * cpu.stat may not show yet (a running task's time since its last
+ * scheduler tick). 0: at every tick.
+ */
+uint64_t cpu_check_after_ns(uint64_t bound_usec, uint64_t used_usec, unsigned ncpu)
 {
-	uint64_t elapsed_ms = (now_monotonic_ns() - r->start_ns) / 1000000;
+	uint64_t ns;
+
+	if (used_usec >= bound_usec || !ncpu)
+		return 0;
+	ns = (bound_usec - used_usec) / ncpu * 1000;
+	return ns > (uint64_t)TICK_MS * 1000000 ? ns - (uint64_t)TICK_MS * 1000000 : 0;
+}
+
+/*
+ * Check every limit against what the cgroups say now. A tick (full false)
+ * reads only what can change a verdict before the next one: the kernel's
+ * counts of OOM kills and refused forks (memory and pids are the kernel's
+ * own limits; these say one was hit), the scratch, and CPU only once the
+ * run could have used up its headroom (cpu_check_after_ns). Wall time is
+ * the clock's. The run's end reads everything, for its record.
+ */
+void check_limits(struct agent *a, struct run *r, bool full)
+{
+	uint64_t now = now_monotonic_ns(), elapsed_ms = (now - r->start_ns) / 1000000;
+	uint64_t cpu_bound = (uint64_t)r->limits.cpu_seconds * 1000000;
+	unsigned what = full ? RUN_USAGE_ALL : 0;
 	struct run_usage *u = &r->usage;
 	struct statfs sf;
 	char why[160];
 
-	run_cgroup_usage(&r->cg, u);
-	if (r->scratch_mounted && statfs(r->scratch, &sf) == 0) {
+	if (cpu_bound && now >= r->cpu_check_ns)
+		what |= RUN_USAGE_CPU;
+	run_cgroup_usage(&r->cg, u, what);
+	/* A breach record names the peak: read it now if this check did not. */
+	if (!(what & RUN_USAGE_PEAKS) && (u->oom_kills || u->pids_max_hits))
+		run_cgroup_usage(&r->cg, u, what | RUN_USAGE_PEAKS);
+	if (what & RUN_USAGE_CPU)
+		r->cpu_check_ns = now + cpu_check_after_ns(cpu_bound, u->cpu_usec, ncpu_possible());
+	if (scratch_statfs(r, &sf) == 0) {
 		u->scratch_size = (uint64_t)sf.f_blocks * (uint64_t)sf.f_bsize;
 		u->scratch_used = (uint64_t)(sf.f_blocks - sf.f_bfree) * (uint64_t)sf.f_bsize;
 	}
@@ -124,7 +201,7 @@ void check_limits(struct agent *a, struct run *r)
 		snprintf(why, sizeof(why), "process limit of %u reached (%llu forks refused)",
 			 r->limits.pids, (unsigned long long)u->pids_max_hits);
 		breach(a, r, "pids", u->pids_peak, r->limits.pids, "processes", why);
-	} else if (r->limits.cpu_seconds && u->cpu_usec > (uint64_t)r->limits.cpu_seconds * 1000000) {
+	} else if (cpu_bound && u->cpu_usec > cpu_bound) {
 		snprintf(why, sizeof(why), "CPU time limit of %u s reached", r->limits.cpu_seconds);
 		breach(a, r, "cpu", u->cpu_usec / 1000, (uint64_t)r->limits.cpu_seconds * 1000, "ms", why);
 	} else if (r->limits.wall_seconds && elapsed_ms > (uint64_t)r->limits.wall_seconds * 1000) {
@@ -203,7 +280,7 @@ void limits_tick(struct agent *a)
 		if (!r->ticking)
 			continue;
 		any = true;
-		check_limits(a, r);
+		check_limits(a, r, false);
 		flood_tick(a, r);
 	}
 	/* Records of allowed operations do not wake us (submit() in ragged.bpf.h). */

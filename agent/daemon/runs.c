@@ -69,8 +69,7 @@ static void run_teardown(struct agent *a, struct run *r)
 	sockrun_detach(a, r);	/* before the slot: then the subtree's program decides */
 	kmaps_remove(a, r);
 	run_cgroup_destroy(&a->cg, &r->cg);
-	if (r->scratch_mounted && umount2(r->scratch, MNT_DETACH) == 0)
-		r->scratch_mounted = false;
+	scratch_release(r);
 	rm_tree(r->scratch);
 }
 
@@ -346,7 +345,7 @@ static void run_finish(struct agent *a, struct run *r, int status, bool have_sta
 	cJSON *rec, *d, *rep;
 
 	/* A limit may have ended it between two ticks: look once more. */
-	check_limits(a, r);
+	check_limits(a, r, true);
 	ok = ok && !r->breach[0];
 	/* Children the plugin left behind die with it. */
 	run_cgroup_kill(&a->cg, &r->cg);

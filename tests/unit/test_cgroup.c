@@ -489,15 +489,91 @@ static void t_pids_limit_and_usage(void **state)
 	forget_kid(f, pid);
 	run_cgroup_kill(&f->env, cg);
 	memset(&u, 0, sizeof(u));
-	run_cgroup_usage(cg, &u);
+	run_cgroup_usage(cg, &u, RUN_USAGE_ALL);
 	assert_true(u.pids_peak >= 4);
 	assert_true(u.pids_max_hits >= 1);
 	assert_true(u.mem_peak > 0);
 	assert_int_equal(u.oom_kills, 0);
 	/* A later reading never lowers the peak it already saw. */
 	u.pids_peak = 1000;
-	run_cgroup_usage(cg, &u);
+	run_cgroup_usage(cg, &u, RUN_USAGE_ALL);
 	assert_int_equal(u.pids_peak, 1000);
+}
+
+/*
+ * A tick's read (no RUN_USAGE_* asked) takes the breach counters and leaves
+ * what the kernel keeps a peak of alone; a full read then gets the peak.
+ * Without pids.peak every read watches pids.current, or the peak is lost.
+ */
+static void t_usage_tick_reads(void **state)
+{
+	struct fx *f = *state;
+	struct run_cgroup *cg = create(f, "run-ut-tick", 64, 4);
+	struct run_usage u;
+	char buf[16] = "";
+	int res, st, peak_fd;
+	ssize_t n;
+	pid_t pid;
+
+	pid = spawn(f, cg, KID_FORKS, &res);
+	n = read(res, buf, sizeof(buf) - 1);
+	close(res);
+	assert_true(n > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	forget_kid(f, pid);
+	memset(&u, 0, sizeof(u));
+	u.cpu_usec = 77;
+	run_cgroup_usage(cg, &u, 0);
+	assert_true(u.pids_max_hits >= 1);	/* the fork refused at pids.max */
+	assert_int_equal(u.cpu_usec, 77);	/* CPU not asked for */
+	assert_int_equal(u.mem_peak, 0);
+	peak_fd = cg->usage_fd[USAGE_PIDS_PEAK];
+	if (peak_fd >= 0)
+		assert_int_equal(u.pids_peak, 0);	/* the kernel keeps it */
+	else
+		assert_true(u.pids_peak >= 1);	/* pids.current, watched on every read */
+	run_cgroup_usage(cg, &u, RUN_USAGE_ALL);
+	assert_true(u.pids_peak >= 4);
+	assert_true(u.mem_peak > 0);
+	assert_int_not_equal(u.cpu_usec, 77);
+	/*
+	 * Without pids.peak (older kernels), the tick's read sees pids.current:
+	 * the three children the forker left are still there.
+	 */
+	if (peak_fd >= 0) {
+		cg->usage_fd[USAGE_PIDS_PEAK] = -1;
+		u.pids_peak = 0;
+		run_cgroup_usage(cg, &u, 0);
+		assert_int_equal(u.pids_peak, 3);
+		cg->usage_fd[USAGE_PIDS_PEAK] = peak_fd;
+	}
+	run_cgroup_kill(&f->env, cg);
+}
+
+/*
+ * When CPU must next be read: never later than the run could use up its
+ * headroom on every CPU at once, less one tick; at every tick once the
+ * headroom is within that.
+ */
+static void t_cpu_check_after(void **state)
+{
+	const uint64_t tick = (uint64_t)TICK_MS * 1000000;
+
+	(void)state;
+	/* 10 s bound, 2 s used, 2 CPUs: 4 s of wall time at the soonest. */
+	assert_true(cpu_check_after_ns(10000000, 2000000, 2) == 4000000000ULL - tick);
+	assert_true(cpu_check_after_ns(10000000, 2000000, 1) == 8000000000ULL - tick);
+	/* Within a tick (or a tick and a bit) of the bound: every tick. */
+	assert_true(cpu_check_after_ns(10000000, 9950000, 1) == 0);
+	assert_true(cpu_check_after_ns(10000000, 9900000, 2) == 0);
+	assert_true(cpu_check_after_ns(10000000, 9880000, 1) == 120000000ULL - tick);
+	/* At or past the bound, or no CPU count: every tick. */
+	assert_true(cpu_check_after_ns(10000000, 10000000, 2) == 0);
+	assert_true(cpu_check_after_ns(10000000, 20000000, 2) == 0);
+	assert_true(cpu_check_after_ns(10000000, 0, 0) == 0);
+	/* The largest bound the manifest allows does not overflow. */
+	assert_true(cpu_check_after_ns(UINT32_MAX * 1000000ULL, 0, 1) ==
+		    UINT32_MAX * 1000000000ULL - tick);
 }
 
 /* A run left by a dead agent: its processes are killed, its cgroups removed. */
@@ -647,7 +723,7 @@ static void t_usage_v2(void **state)
 	v2only.v1_memory[0] = v2only.v1_pids[0] = v2only.v1_cpuacct[0] = '\0';
 	/* The first check opens the files; later checks re-read the same fds. */
 	memset(&u, 0, sizeof(u));
-	run_cgroup_usage(&v2only, &u);
+	run_cgroup_usage(&v2only, &u, RUN_USAGE_ALL);
 	assert_true(v2only.usage_open);
 	before = u.cpu_usec;
 	/* Burn some CPU inside the run, in v2 only. */
@@ -665,7 +741,7 @@ static void t_usage_v2(void **state)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	memset(&u, 0, sizeof(u));
-	run_cgroup_usage(&v2only, &u);
+	run_cgroup_usage(&v2only, &u, RUN_USAGE_ALL);
 	/* The loop took well over a millisecond, and the held file says so. */
 	assert_true(u.cpu_usec > before + 1000);
 	if (!f->env.v2_memory)
@@ -678,7 +754,7 @@ static void t_usage_v2(void **state)
 	/* Nothing readable at all: zeros, no crash. */
 	v2only.v2_fd = -1;
 	memset(&u, 0, sizeof(u));
-	run_cgroup_usage(&v2only, &u);
+	run_cgroup_usage(&v2only, &u, RUN_USAGE_ALL);
 	assert_int_equal(u.cpu_usec, 0);
 	for (int i = 0; i < RUN_USAGE_FILES; i++)
 		assert_int_equal(v2only.usage_fd[i], -1);
@@ -699,6 +775,8 @@ int main(void)
 		T(t_reap_stale),
 		T(t_kill_fallback),
 		T(t_usage_v2),
+		T(t_usage_tick_reads),
+		T(t_cpu_check_after),
 #undef T
 	};
 

@@ -145,8 +145,7 @@ void floor_reap(void)
 	if (fr.cg.name[0])
 		run_cgroup_destroy(&fa.cg, &fr.cg);
 	memset(&fr.cg, 0, sizeof(fr.cg));
-	if (fr.scratch_mounted && umount2(fr.scratch, MNT_DETACH) == 0)
-		fr.scratch_mounted = false;
+	scratch_release(&fr);
 	if (fr.scratch[0])
 		rm_tree(fr.scratch);
 	fr.scratch[0] = '\0';
