@@ -49,6 +49,7 @@
 #include "ragged/events.h"
 #include "ragged/exitcodes.h"
 #include "ragged/policy.h"
+#include "util/stamp.h"
 
 struct auditlog;
 struct auditquery;
@@ -268,6 +269,19 @@ struct client {
 	size_t outq_bytes;
 };
 
+/* filecache.c: what admission read from files, kept while they are unchanged */
+struct file_cache_slot {
+	char *path;
+	struct file_stamp st;
+	void *val;
+};
+
+struct file_cache {
+	struct file_cache_slot slot[16];
+	unsigned next;
+	void (*free_val)(void *);
+};
+
 struct agent {
 	struct ragged_config cfg;
 	const char *config_path;
@@ -314,8 +328,22 @@ struct agent {
 	uint64_t drops_window_ms;	/* client_dropped records: rate limit (clientio.c) */
 	uint32_t drops_logged;
 	uint64_t drops_suppressed;
+	struct file_cache manifests;	/* plugin.toml path -> struct manifest */
+	struct file_cache entries;	/* registry entry path -> cJSON */
 	volatile int stop;
 };
+
+void file_cache_clear(struct file_cache *c);
+const void *file_cache_get(const struct file_cache *c, const char *path,
+			   const struct file_stamp *st);
+void file_cache_put(struct file_cache *c, const char *path, const struct file_stamp *st,
+		    void *val);
+void file_caches_clear(struct agent *a);
+const cJSON *registry_entry_cached(struct agent *a, const char *path, const struct file_stamp *st);
+void registry_entry_keep(struct agent *a, const char *path, const struct file_stamp *st,
+			 const cJSON *entry);
+int manifest_load_cached(struct agent *a, const char *path, struct manifest *m, char *err,
+			 size_t errlen);
 
 /* mounts.c */
 int ensure_mounts(char *err, size_t errlen);

@@ -62,7 +62,7 @@ int consent_admit(struct agent *a, struct client *c, const cJSON *msg, struct ru
 	snprintf(r->plugin_dir, sizeof(r->plugin_dir), "%s", proto_str(e, "dir") ?: "");
 	want = proto_str(e, "digest");
 	if (xsnprintf(mpath, sizeof(mpath), "%s/plugin.toml", r->plugin_dir) < 0 ||
-	    manifest_load(mpath, &r->m, err, errlen) < 0) {
+	    manifest_load_cached(a, mpath, &r->m, err, errlen) < 0) {
 		cJSON_Delete(e);
 		return -1;
 	}

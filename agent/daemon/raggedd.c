@@ -326,6 +326,7 @@ static void stop(struct agent *a)
 	procmon_unload(a);
 	hostaddr_close(a);
 	landlock_forget();
+	file_caches_clear(a);
 	bpf_unload(a);
 	/* Leave no cgroups behind: the subtree is empty now. */
 	cgroup_env_remove(&a->cg);

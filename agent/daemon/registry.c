@@ -236,7 +236,10 @@ void registry_note_vetting(struct agent *a, uid_t uid, const cJSON *entry, const
 int registry_lookup(struct agent *a, uid_t uid, const char *name, cJSON **entry,
 		    char *err, size_t errlen)
 {
+	const cJSON *kept = NULL;
+	struct file_stamp st;
 	char path[PATH_MAX];
+	int settled;
 
 	*entry = NULL;
 	if (!plugin_name_valid(name)) {
@@ -247,11 +250,18 @@ int registry_lookup(struct agent *a, uid_t uid, const char *name, cJSON **entry,
 		snprintf(err, errlen, "state path too long");
 		return -1;
 	}
-	if (access(path, F_OK) < 0) {
+	/* The entry kept from an earlier run while the file is unchanged (filecache.c). */
+	settled = file_stamp(path, true, &st);
+	if (settled < 0) {
 		snprintf(err, errlen, "plugin %s is not installed", name);
 		return -1;
 	}
-	*entry = read_json(path, err, errlen);
+	if (settled == 1 && (kept = registry_entry_cached(a, path, &st)))
+		*entry = cJSON_Duplicate(kept, true);
+	else if ((*entry = read_json(path, err, errlen)) && settled == 1)
+		registry_entry_keep(a, path, &st, *entry);
+	if (!*entry && kept)
+		snprintf(err, errlen, "out of memory");
 	return *entry ? 0 : -1;
 }
 

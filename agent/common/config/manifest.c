@@ -446,6 +446,48 @@ manifest_free(struct manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static char **
+strv_dup(char *const *v)
+{
+	size_t n = 0;
+	char **out;
+
+	while (v && v[n])
+		n++;
+	if (!v || !(out = calloc(n + 1, sizeof(*out))))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!(out[i] = strdup(v[i]))) {
+			toml_strv_free(out);
+			return NULL;
+		}
+	return out;
+}
+
+int
+manifest_dup(const struct manifest *src, struct manifest *m)
+{
+	*m = *src;
+	m->description = m->author = NULL;
+	m->entry = m->python_deps = NULL;
+	m->endpoints = NULL;
+	if ((src->description && !(m->description = strdup(src->description))) ||
+	    (src->author && !(m->author = strdup(src->author))) ||
+	    (src->entry && !(m->entry = strv_dup(src->entry))) ||
+	    (src->python_deps && !(m->python_deps = strv_dup(src->python_deps))))
+		goto oom;
+	if (src->n_endpoints) {
+		m->endpoints = calloc(src->n_endpoints, sizeof(*m->endpoints));
+		if (!m->endpoints)
+			goto oom;
+		memcpy(m->endpoints, src->endpoints, src->n_endpoints * sizeof(*m->endpoints));
+	}
+	return 0;
+oom:
+	manifest_free(m);
+	return -1;
+}
+
 const char *
 plugin_type_name(enum plugin_type t)
 {

@@ -64,6 +64,8 @@ int manifest_parse(const char *buf, size_t len, const char *filename,
 /* Read (size-capped, regular file only, O_NOFOLLOW) and parse. */
 int manifest_load(const char *path, struct manifest *m, char *err, size_t errlen);
 void manifest_free(struct manifest *m);
+/* A deep copy of src into m: 0, or -1 (ENOMEM) with m empty. */
+int manifest_dup(const struct manifest *src, struct manifest *m);
 
 const char *plugin_type_name(enum plugin_type t);
 /* Lowercase hex of the digest, 65 bytes with NUL. */

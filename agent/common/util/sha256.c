@@ -30,7 +30,12 @@ void sha256_final(struct sha256 *c, unsigned char out[SHA256_BYTES])
 	SHA256_Final(out, (SHA256_CTX *)c->opaque);
 }
 
+/* Not SHA256(): OpenSSL 3 implements the one-shot call through EVP, a fetch by name per call. */
 void sha256_digest(const void *p, size_t n, unsigned char out[SHA256_BYTES])
 {
-	SHA256(p, n, out);
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, p, n);
+	SHA256_Final(out, &c);
 }

@@ -68,12 +68,13 @@ uint64_t cgroup_id_of(int dirfd);
 
 /*
  * The other small utilities, behind this one header: network classes,
- * permission names, Prometheus text, text escaping.
+ * permission names, Prometheus text, text escaping, file stamps.
  */
 #include "netaddr.h"
 #include "perms.h"
 #include "promfmt.h"
 #include "sha256.h"
+#include "stamp.h"
 #include "textesc.h"
 
 #endif

@@ -415,39 +415,105 @@ static int cache_path(const struct walk *w, const struct validate_opts *o, const
 	return xsnprintf(out, len, "%s/%s.json", o->cache_dir, hex) < 0 ? -1 : 0;
 }
 
+/*
+ * The reports this process loaded or stored, kept parsed: a report's file
+ * name is its content digest, rule set, database and settings, so it does
+ * not change under that name (the age of dependency results is checked on
+ * every use, as on disk). A run of an unchanged plugin then opens no file.
+ */
+#define REPORT_MEMO 16
+static struct report_memo {
+	char *path;
+	cJSON *j;
+} report_memo[REPORT_MEMO];
+static unsigned report_memo_next;
+
+static void report_memo_put(const char *path, cJSON *j)
+{
+	struct report_memo *e = NULL;
+
+	for (size_t i = 0; i < REPORT_MEMO && !e; i++)
+		if (report_memo[i].path && strcmp(report_memo[i].path, path) == 0)
+			e = &report_memo[i];
+	if (!e)
+		e = &report_memo[report_memo_next++ % REPORT_MEMO];
+	free(e->path);
+	cJSON_Delete(e->j);
+	e->path = strdup(path);
+	e->j = e->path ? j : NULL;
+	if (!e->path)
+		cJSON_Delete(j);
+}
+
+void validate_reports_forget(void)
+{
+	for (size_t i = 0; i < REPORT_MEMO; i++) {
+		free(report_memo[i].path);
+		cJSON_Delete(report_memo[i].j);
+	}
+	memset(report_memo, 0, sizeof(report_memo));
+}
+
+static const cJSON *report_memo_get(const char *path)
+{
+	for (size_t i = 0; i < REPORT_MEMO; i++)
+		if (report_memo[i].path && strcmp(report_memo[i].path, path) == 0)
+			return report_memo[i].j;
+	return NULL;
+}
+
+/* A kept report as *r (the walk's counters and digest stay), or false. */
+static bool cache_use(const cJSON *j, struct validate_report *r, bool deps)
+{
+	double at = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "checked_at"));
+	double age = (double)(now_realtime_ms() / 1000) - at;
+	struct validate_report c;
+
+	if (deps && !(age >= 0 && age < VALIDATE_DEPS_TTL))
+		return false;	/* dependency results too old (or no time): a miss */
+	if (report_from_json(&c, j) < 0)
+		return false;
+	/* The walk's own counters stay; findings and uses come from the cache. */
+	c.files = r->files;
+	c.bytes = r->bytes;
+	c.cached = true;
+	memcpy(c.digest, r->digest, sizeof(c.digest));
+	validate_report_free(r);
+	*r = c;
+	return true;
+}
+
 static bool cache_load(const char *path, struct validate_report *r, bool deps)
 {
-	char *buf = malloc(4 << 20);
-	struct validate_report c;
+	const cJSON *kept = report_memo_get(path);
+	struct stat st;
+	char *buf;
 	ssize_t n;
 	cJSON *j;
-	bool ok = false;
+	bool ok;
+	int fd;
 
-	if (!buf)
+	if (kept)
+		return cache_use(kept, r, deps);
+	/* Sized by the file (a 4 MiB buffer was an mmap and munmap per run). */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return false;
-	n = read_file(path, buf, 4 << 20);
-	if (n > 0 && (j = cJSON_ParseWithLength(buf, (size_t)n))) {
-		double at = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "checked_at"));
-		double age = (double)(now_realtime_ms() / 1000) - at;
-
-		if (deps && !(age >= 0 && age < VALIDATE_DEPS_TTL)) {
-			cJSON_Delete(j);	/* dependency results too old (or no time): a miss */
-			free(buf);
-			return false;
-		}
-		if (report_from_json(&c, j) == 0) {
-			/* The walk's own counters stay; findings and uses come from the cache. */
-			c.files = r->files;
-			c.bytes = r->bytes;
-			c.cached = true;
-			memcpy(c.digest, r->digest, sizeof(c.digest));
-			validate_report_free(r);
-			*r = c;
-			ok = true;
-		}
-		cJSON_Delete(j);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size > (4 << 20) || !(buf = malloc((size_t)st.st_size))) {
+		close(fd);
+		return false;
 	}
+	n = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	j = n == st.st_size ? cJSON_ParseWithLength(buf, (size_t)n) : NULL;
 	free(buf);
+	if (!j)
+		return false;
+	ok = cache_use(j, r, deps);
+	if (ok)
+		report_memo_put(path, j);
+	else
+		cJSON_Delete(j);
 	return ok;
 }
 
@@ -463,7 +529,8 @@ static void cache_store(const char *dir, const char *path, const struct validate
 	if (s && mkdir_p(dir, 0700) == 0)
 		write_atomic(path, s, strlen(s), 0600);	/* a failed write only costs a rescan */
 	free(s);
-	cJSON_Delete(j);
+	if (j)
+		report_memo_put(path, j);
 }
 
 int validate_dir(const char *dir, const struct manifest *m, const struct validate_opts *o,

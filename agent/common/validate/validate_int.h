@@ -64,6 +64,13 @@ int validate_fp_lookup(const char *cache_dir, const char *fp, const char *salt, 
 		       unsigned *files, uint64_t *bytes);
 void validate_fp_store(const char *cache_dir, const char *fp, const char *salt, const char *digest,
 		       unsigned files, uint64_t bytes);
+/*
+ * Both caches keep, in this process, the entries they read or wrote (an
+ * entry never changes under its name). Forget them all: the next lookups
+ * read the files (what the unit tests of damaged files need).
+ */
+void validate_fp_forget(void);
+void validate_reports_forget(void);
 
 /* validate_report.c */
 int report_add(struct validate_report *r, const struct validate_rule *rule, enum severity sev,
