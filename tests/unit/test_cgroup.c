@@ -467,26 +467,34 @@ static void t_enter_v1_missing(void **state)
 	assert_int_equal(run_cgroup_enter_v1(&env, &cg), -1);
 }
 
+/*
+ * A KID_FORKS child in cg, run to its end: how many children it could fork
+ * (they stay behind in cg, paused, for run_cgroup_kill).
+ */
+static int forks_until_limit(struct fx *f, const struct run_cgroup *cg)
+{
+	char buf[16] = "";
+	int res, st;
+	ssize_t n;
+	pid_t pid = spawn(f, cg, KID_FORKS, &res);
+
+	n = read(res, buf, sizeof(buf) - 1);
+	close(res);
+	assert_true(n > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	forget_kid(f, pid);
+	return atoi(buf);
+}
+
 /* pids.max holds: a run cannot fork past it, and the usage says so. */
 static void t_pids_limit_and_usage(void **state)
 {
 	struct fx *f = *state;
 	struct run_cgroup *cg = create(f, "run-ut-pids", 64, 4);
 	struct run_usage u;
-	char buf[16] = "";
-	int res, st;
-	ssize_t n;
-	pid_t pid;
 
-	pid = spawn(f, cg, KID_FORKS, &res);
-	n = read(res, buf, sizeof(buf) - 1);
-	close(res);
-	assert_true(n > 0);
-	buf[n] = '\0';
 	/* The child itself counts: 3 more. */
-	assert_int_equal(atoi(buf), 3);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	forget_kid(f, pid);
+	assert_int_equal(forks_until_limit(f, cg), 3);
 	run_cgroup_kill(&f->env, cg);
 	memset(&u, 0, sizeof(u));
 	run_cgroup_usage(cg, &u, RUN_USAGE_ALL);
@@ -510,17 +518,9 @@ static void t_usage_tick_reads(void **state)
 	struct fx *f = *state;
 	struct run_cgroup *cg = create(f, "run-ut-tick", 64, 4);
 	struct run_usage u;
-	char buf[16] = "";
-	int res, st, peak_fd;
-	ssize_t n;
-	pid_t pid;
+	int peak_fd;
 
-	pid = spawn(f, cg, KID_FORKS, &res);
-	n = read(res, buf, sizeof(buf) - 1);
-	close(res);
-	assert_true(n > 0);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	forget_kid(f, pid);
+	assert_int_equal(forks_until_limit(f, cg), 3);
 	memset(&u, 0, sizeof(u));
 	u.cpu_usec = 77;
 	run_cgroup_usage(cg, &u, 0);
