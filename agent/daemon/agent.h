@@ -188,6 +188,11 @@ struct run {
 	gid_t gid;
 	char user[64];			/* owner's name, for records */
 	char home[PATH_MAX];		/* the run account's home */
+	struct {			/* the caller's passwd entry (caller_account) */
+		bool known;
+		gid_t gid;
+		char home[PATH_MAX];
+	} caller;
 	char plugin[MANIFEST_NAME_MAX + 1];
 	char version[65];
 	char plugin_dir[PATH_MAX];
@@ -470,6 +475,7 @@ void limits_hooks_idle(struct agent *a);
 void limits_tick(struct agent *a);
 
 /* account.c: who a plugin runs as (the caller, or root_run_as for root) */
+void caller_account(struct run *r, uid_t uid);
 int run_account(struct agent *a, struct client *c, struct run *r, char *err, size_t errlen);
 
 /*

@@ -134,8 +134,7 @@ void run_start(struct agent *a, struct client *c, const cJSON *msg, int *fds, in
 	r->start_ns = now_monotonic_ns();
 	c->tty = proto_bool(msg, "tty");
 	/* Who asked, for every record of this request, even a refusal. */
-	r->owner = c->uid;
-	uid_name(c->uid, r->user, sizeof(r->user));
+	caller_account(r, c->uid);
 	if (consent_admit(a, c, msg, r, &granted, &need, &code, err, sizeof(err)) < 0) {
 		if (r->plugin[0])
 			run_refuse(a, c, r, code, code == EXIT_CONSENT ? "permission_denied"
