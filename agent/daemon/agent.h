@@ -274,19 +274,6 @@ struct client {
 	size_t outq_bytes;
 };
 
-/* filecache.c: what admission read from files, kept while they are unchanged */
-struct file_cache_slot {
-	char *path;
-	struct file_stamp st;
-	void *val;
-};
-
-struct file_cache {
-	struct file_cache_slot slot[16];
-	unsigned next;
-	void (*free_val)(void *);
-};
-
 struct agent {
 	struct ragged_config cfg;
 	const char *config_path;
@@ -338,15 +325,9 @@ struct agent {
 	volatile int stop;
 };
 
-void file_cache_clear(struct file_cache *c);
-const void *file_cache_get(const struct file_cache *c, const char *path,
-			   const struct file_stamp *st);
-void file_cache_put(struct file_cache *c, const char *path, const struct file_stamp *st,
-		    void *val);
+/* filecache.c: what admission read from files, kept while they are unchanged */
 void file_caches_clear(struct agent *a);
-const cJSON *registry_entry_cached(struct agent *a, const char *path, const struct file_stamp *st);
-void registry_entry_keep(struct agent *a, const char *path, const struct file_stamp *st,
-			 const cJSON *entry);
+void json_val_free(void *v);
 int manifest_load_cached(struct agent *a, const char *path, struct manifest *m, char *err,
 			 size_t errlen);
 

@@ -22,6 +22,7 @@
 #include <dirent.h>
 
 #include "agent.h"
+#include "config/toml.h"
 #include "util/util.h"
 
 #define R RAGGED_ACC_READ
@@ -253,55 +254,62 @@ static int add_dns(struct policy *p, const struct ragged_config *cfg, uint32_t p
 }
 
 /*
- * /etc's python3* entries, read once and again only when /etc changes
- * (an entry made, removed or renamed gives /etc another stamp): a readdir
- * of /etc cost ~0.1 ms of every start. At most ETC_PY_MAX are kept; more
- * than that are read every time.
+ * /etc's python3* entries (/etc/python3.N holds sitecustomize.py, which
+ * the interpreter imports), kept while /etc's stamp holds: an entry made,
+ * removed or renamed changes /etc's times. A readdir of /etc cost ~0.1 ms
+ * of every start.
  */
-#define ETC_PY_MAX 8
-static struct {
-	struct file_stamp st;
-	unsigned n;		/* entries in name[]; valid only if kept */
-	bool kept;
-	char name[ETC_PY_MAX][NAME_MAX + 1];
-} etc_py;
+static struct file_cache etc_python;
+
+static void names_free(void *v)
+{
+	toml_strv_free(v);
+}
+
+/* The python3* names in /etc, NULL-terminated; NULL if /etc is unreadable or no memory. */
+static char **etc_python_scan(void)
+{
+	DIR *d = opendir("/etc");
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "python3", 7) != 0)
+			continue;
+		if (ARRAY_RESERVE(names, n + 1, cap, 4) < 0 || !(names[n] = strdup(de->d_name))) {
+			closedir(d);
+			names_free(names);
+			return NULL;
+		}
+		names[++n] = NULL;
+	}
+	closedir(d);
+	if (!names && (names = calloc(1, sizeof(*names))) == NULL)
+		return NULL;
+	return names;
+}
 
 static int add_python_etc(struct policy *p)
 {
 	struct file_stamp st;
 	int settled = file_stamp("/etc", true, &st);
-	struct dirent *de;
+	char *const *names = settled == 1 ? file_cache_get(&etc_python, "/etc", &st) : NULL;
+	char **scanned = NULL;
 	char path[PATH_MAX];
-	unsigned n = 0;
-	bool fits = true;
 	int rc = 0;
-	DIR *d;
 
-	if (settled != 1 || !etc_py.kept || !file_stamp_eq(&etc_py.st, &st)) {
-		etc_py.kept = false;
-		if (!(d = opendir("/etc")))
-			return 0;
-		/* /etc/python3.N holds sitecustomize.py, which the interpreter imports. */
-		while ((de = readdir(d)) && rc == 0) {
-			if (strncmp(de->d_name, "python3", 7) != 0)
-				continue;
-			if (n < ETC_PY_MAX)
-				snprintf(etc_py.name[n++], sizeof(etc_py.name[0]), "%s", de->d_name);
-			else
-				fits = false;
-			if (xsnprintf(path, sizeof(path), "/etc/%s/", de->d_name) < 0)
-				continue;
+	if (!names && !(names = scanned = etc_python_scan()))
+		return 0;
+	for (size_t i = 0; names[i] && rc == 0; i++)
+		if (xsnprintf(path, sizeof(path), "/etc/%s/", names[i]) >= 0)
 			rc = add_system_file(p, path, R, BASELINE);
-		}
-		closedir(d);
-		etc_py.n = n;
-		etc_py.st = st;
-		etc_py.kept = rc == 0 && fits && settled == 1;
-		return rc;
-	}
-	for (unsigned i = 0; i < etc_py.n && rc == 0; i++)
-		if (xsnprintf(path, sizeof(path), "/etc/%s/", etc_py.name[i]) >= 0)
-			rc = add_system_file(p, path, R, BASELINE);
+	if (scanned && rc == 0 && settled == 1)
+		file_cache_put(&etc_python, "/etc", &st, scanned, names_free);
+	else if (scanned)
+		names_free(scanned);
 	return rc;
 }
 

@@ -250,16 +250,16 @@ int registry_lookup(struct agent *a, uid_t uid, const char *name, cJSON **entry,
 		snprintf(err, errlen, "state path too long");
 		return -1;
 	}
-	/* The entry kept from an earlier run while the file is unchanged (filecache.c). */
+	/* The entry kept from an earlier run while the file is unchanged (util/stamp.h). */
 	settled = file_stamp(path, true, &st);
 	if (settled < 0) {
 		snprintf(err, errlen, "plugin %s is not installed", name);
 		return -1;
 	}
-	if (settled == 1 && (kept = registry_entry_cached(a, path, &st)))
+	if (settled == 1 && (kept = file_cache_get(&a->entries, path, &st)))
 		*entry = cJSON_Duplicate(kept, true);
 	else if ((*entry = read_json(path, err, errlen)) && settled == 1)
-		registry_entry_keep(a, path, &st, *entry);
+		file_cache_put(&a->entries, path, &st, cJSON_Duplicate(*entry, true), json_val_free);
 	if (!*entry && kept)
 		snprintf(err, errlen, "out of memory");
 	return *entry ? 0 : -1;

@@ -170,7 +170,7 @@ static void flag_free(void *v)
 /* Get under the same stamp only; a new put replaces; more paths than slots evict the oldest. */
 static void t_cache_slots(void **state)
 {
-	struct file_cache c = { .free_val = flag_free };
+	struct file_cache c = { 0 };
 	struct file_stamp s1 = { .ino = 1 }, s2 = { .ino = 2 };
 	const size_t n = ARRAY_SIZE(c.slot);
 	int kept[40];
@@ -179,17 +179,17 @@ static void t_cache_slots(void **state)
 	(void)state;
 	for (int i = 0; i < 40; i++)
 		kept[i] = 1;
-	file_cache_put(&c, "/p", &s1, &kept[0]);
+	file_cache_put(&c, "/p", &s1, &kept[0], flag_free);
 	assert_ptr_equal(file_cache_get(&c, "/p", &s1), &kept[0]);
 	assert_null(file_cache_get(&c, "/p", &s2));	/* another stamp: nothing */
 	assert_null(file_cache_get(&c, "/q", &s1));
-	file_cache_put(&c, "/p", &s2, &kept[1]);	/* replaces, in the same slot */
+	file_cache_put(&c, "/p", &s2, &kept[1], flag_free);	/* replaces, in the same slot */
 	assert_int_equal(kept[0], 0);
 	assert_ptr_equal(file_cache_get(&c, "/p", &s2), &kept[1]);
 	assert_null(file_cache_get(&c, "/p", &s1));
 	for (int i = 2; i < 40; i++) {
 		snprintf(path, sizeof(path), "/f%d", i);
-		file_cache_put(&c, path, &s1, &kept[i]);
+		file_cache_put(&c, path, &s1, &kept[i], flag_free);
 	}
 	/* Round robin over the slots: the last n are kept, the rest were let go. */
 	for (int i = 1; i < 40; i++)
@@ -199,7 +199,7 @@ static void t_cache_slots(void **state)
 	file_cache_clear(&c);
 	for (int i = 0; i < 40; i++)
 		assert_int_equal(kept[i], 0);
-	file_cache_put(&c, "/p", &s1, NULL);		/* nothing to keep: nothing kept */
+	file_cache_put(&c, "/p", &s1, NULL, flag_free);		/* nothing to keep: nothing kept */
 	assert_null(file_cache_get(&c, "/p", &s1));
 }
 
@@ -235,7 +235,7 @@ static void t_manifest_kept(void **state)
 	assert_int_equal(manifest_load_cached(&f->a, path, &m2, f->err, sizeof(f->err)), 0);
 	same_manifest(&m1, &m2);
 	manifest_free(&m1);
-	assert_string_equal(f->a.manifests.slot[0].path, path);	/* kept */
+	assert_string_equal(f->a.manifests.slot[0].key, path);	/* kept */
 	/* Changed (same length): read again, a new digest. */
 	{
 		char v2[sizeof(manifest_v1)];
@@ -274,7 +274,7 @@ static void t_manifest_not_settled(void **state)
 	assert_int_equal(manifest_load_cached(&f->a, path, &m, f->err, sizeof(f->err)), 0);
 	manifest_free(&m);
 	for (size_t i = 0; i < ARRAY_SIZE(f->a.manifests.slot); i++)
-		assert_null(f->a.manifests.slot[i].path);
+		assert_null(f->a.manifests.slot[i].key);
 }
 
 /* A registry entry: kept while unchanged, a change read, a removal "not installed". */
@@ -287,7 +287,7 @@ static void t_registry_kept(void **state)
 	assert_int_equal(registry_lookup(&f->a, 1000, "demo", &e, f->err, sizeof(f->err)), 0);
 	assert_string_equal(proto_str(e, "version"), "1.0.0");
 	cJSON_Delete(e);
-	assert_non_null(f->a.entries.slot[0].path);	/* kept */
+	assert_non_null(f->a.entries.slot[0].key);	/* kept */
 	assert_int_equal(registry_lookup(&f->a, 1000, "demo", &e, f->err, sizeof(f->err)), 0);
 	assert_string_equal(proto_str(e, "version"), "1.0.0");
 	/* The caller's copy is its own: changing it changes nothing kept. */

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "util/stamp.h"
 #include "validate/validate_int.h"
 #include "validate/pyrules_int.h"
 #include "validate/validate.h"
@@ -1329,7 +1330,7 @@ static void test_cache_fingerprint(void **state)
 	validate_report_free(&r);
 	assert_int_equal(fp_entries(cache, fpath, sizeof(fpath)), 0);
 
-	validate_fp_settle_s = 0;
+	file_stamp_settle_s = 0;
 	scan(NULL, &o, &r);		/* content cache hit; the fingerprint is recorded */
 	assert_true(r.cached);
 	memcpy(digest, r.digest, 65);
@@ -1408,7 +1409,7 @@ static void test_cache_fingerprint(void **state)
 	assert_true(r.files >= 2);
 	validate_report_free(&r);
 
-	validate_fp_settle_s = 2;
+	file_stamp_settle_s = 2;
 	nftw(cache, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
 }
 

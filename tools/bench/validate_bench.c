@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "util/stamp.h"
 #include "validate/validate.h"
 #include "validate/validate_int.h"
 
@@ -255,7 +256,7 @@ int main(int argc, char **argv)
 		tb[i] = now_ms() - t0;
 		validate_report_free(&r);
 		/* C: re-read and hash every file (no stat fingerprint is trusted). */
-		validate_fp_settle_s = 1u << 30;
+		file_stamp_settle_s = 1u << 30;
 		t0 = now_ms();
 		scan(dir, cache, &r);
 		tc[i] = now_ms() - t0;
@@ -263,7 +264,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "validatebench: cache miss in run %d\n", i);
 		validate_report_free(&r);
 		/* D: what a run pays for an unchanged plugin (the files were just written: settle 0). */
-		validate_fp_settle_s = 0;
+		file_stamp_settle_s = 0;
 		t0 = now_ms();
 		scan(dir, cache, &r);
 		td[i] = now_ms() - t0;

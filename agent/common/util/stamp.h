@@ -37,5 +37,37 @@ extern unsigned file_stamp_settle_s;
  */
 int file_stamp(const char *path, bool follow, struct file_stamp *st);
 bool file_stamp_eq(const struct file_stamp *a, const struct file_stamp *b);
+/* The settle rule alone: *line = now - file_stamp_settle_s; ctime settled if before it. */
+void file_stamp_settle_line(struct timespec *line);
+bool file_stamp_settled(const struct timespec *ctime, const struct timespec *line);
+
+/*
+ * What a process keeps of files it read, by key (a path) and stamp: a
+ * value is found only under the stamp it was kept with. Keys that name
+ * their content for good (a content digest) keep under file_unstamped.
+ * Small and round-robin: a handful of plugins. Each value carries its
+ * own free function.
+ */
+struct file_cache_slot {
+	char *key;
+	struct file_stamp st;
+	void *val;
+	void (*free_val)(void *);
+};
+
+struct file_cache {
+	struct file_cache_slot slot[16];
+	unsigned next;
+};
+
+extern const struct file_stamp file_unstamped;
+
+/* What was kept for key under exactly st, or NULL. */
+const void *file_cache_get(const struct file_cache *c, const char *key,
+			   const struct file_stamp *st);
+/* Keep val (owned from here on: free_val(val) when let go) for key under st. */
+void file_cache_put(struct file_cache *c, const char *key, const struct file_stamp *st,
+		    void *val, void (*free_val)(void *));
+void file_cache_clear(struct file_cache *c);
 
 #endif

@@ -421,45 +421,16 @@ static int cache_path(const struct walk *w, const struct validate_opts *o, const
  * not change under that name (the age of dependency results is checked on
  * every use, as on disk). A run of an unchanged plugin then opens no file.
  */
-#define REPORT_MEMO 16
-static struct report_memo {
-	char *path;
-	cJSON *j;
-} report_memo[REPORT_MEMO];
-static unsigned report_memo_next;
+static struct file_cache reports;
 
-static void report_memo_put(const char *path, cJSON *j)
+static void report_val_free(void *j)
 {
-	struct report_memo *e = NULL;
-
-	for (size_t i = 0; i < REPORT_MEMO && !e; i++)
-		if (report_memo[i].path && strcmp(report_memo[i].path, path) == 0)
-			e = &report_memo[i];
-	if (!e)
-		e = &report_memo[report_memo_next++ % REPORT_MEMO];
-	free(e->path);
-	cJSON_Delete(e->j);
-	e->path = strdup(path);
-	e->j = e->path ? j : NULL;
-	if (!e->path)
-		cJSON_Delete(j);
+	cJSON_Delete(j);
 }
 
 void validate_reports_forget(void)
 {
-	for (size_t i = 0; i < REPORT_MEMO; i++) {
-		free(report_memo[i].path);
-		cJSON_Delete(report_memo[i].j);
-	}
-	memset(report_memo, 0, sizeof(report_memo));
-}
-
-static const cJSON *report_memo_get(const char *path)
-{
-	for (size_t i = 0; i < REPORT_MEMO; i++)
-		if (report_memo[i].path && strcmp(report_memo[i].path, path) == 0)
-			return report_memo[i].j;
-	return NULL;
+	file_cache_clear(&reports);
 }
 
 /* A kept report as *r (the walk's counters and digest stay), or false. */
@@ -485,7 +456,7 @@ static bool cache_use(const cJSON *j, struct validate_report *r, bool deps)
 
 static bool cache_load(const char *path, struct validate_report *r, bool deps)
 {
-	const cJSON *kept = report_memo_get(path);
+	const cJSON *kept = file_cache_get(&reports, path, &file_unstamped);
 	struct stat st;
 	char *buf;
 	ssize_t n;
@@ -511,7 +482,7 @@ static bool cache_load(const char *path, struct validate_report *r, bool deps)
 		return false;
 	ok = cache_use(j, r, deps);
 	if (ok)
-		report_memo_put(path, j);
+		file_cache_put(&reports, path, &file_unstamped, j, report_val_free);
 	else
 		cJSON_Delete(j);
 	return ok;
@@ -530,7 +501,7 @@ static void cache_store(const char *dir, const char *path, const struct validate
 		write_atomic(path, s, strlen(s), 0600);	/* a failed write only costs a rescan */
 	free(s);
 	if (j)
-		report_memo_put(path, j);
+		file_cache_put(&reports, path, &file_unstamped, j, report_val_free);
 }
 
 int validate_dir(const char *dir, const struct manifest *m, const struct validate_opts *o,

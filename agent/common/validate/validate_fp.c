@@ -10,9 +10,10 @@
  * analysed again.
  *
  * A write sets ctime, which no unprivileged call can set back. A
- * fingerprint is only recorded when every ctime is older than
- * validate_fp_settle_s before the walk began, so that two writes within
- * one timestamp tick (same size, same times) cannot both match it.
+ * fingerprint is only recorded when every ctime is settled (util/stamp.h:
+ * older than file_stamp_settle_s before the walk began), so that two
+ * writes within one timestamp tick (same size, same times) cannot both
+ * match it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,8 +27,6 @@
 
 #include "util/util.h"
 #include "validate_int.h"
-
-unsigned validate_fp_settle_s = 2;
 
 struct fpwalk {
 	struct sha256 c;
@@ -47,9 +46,7 @@ static void fp_stat(struct fpwalk *f, const char *rel, const struct stat *st)
 		     (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
 		     (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 	sha256_update(&f->c, line, (size_t)n + 1);
-	if (st->st_ctim.tv_sec > f->settle_before.tv_sec ||
-	    (st->st_ctim.tv_sec == f->settle_before.tv_sec &&
-	     st->st_ctim.tv_nsec >= f->settle_before.tv_nsec))
+	if (!file_stamp_settled(&st->st_ctim, &f->settle_before))
 		f->settled = false;
 }
 
@@ -152,9 +149,9 @@ int validate_fingerprint(int rootfd, unsigned max_files, unsigned max_depth, cha
 	struct stat st;
 	int dfd;
 
-	if (clock_gettime(CLOCK_REALTIME, &f.settle_before) < 0 || fstat(rootfd, &st) < 0)
+	file_stamp_settle_line(&f.settle_before);
+	if (fstat(rootfd, &st) < 0)
 		return -1;
-	f.settle_before.tv_sec -= validate_fp_settle_s;
 	sha256_init(&f.c);
 	fp_stat(&f, ".", &st);
 	if ((dfd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
@@ -185,47 +182,48 @@ static int fp_path(const char *cache_dir, const char *fp, const char *salt, char
  * good, so a run of an unchanged plugin needs no file for it (an open on
  * the state disk was ~0.05 ms of every start).
  */
-#define FP_MEMO 16
-static struct fp_memo {
-	char path[PATH_MAX];
+struct fp_entry {
 	char digest[65];
 	unsigned files;
 	uint64_t bytes;
-} fp_memo[FP_MEMO];
-static unsigned fp_memo_next;
+};
 
-static void fp_memo_put(const char *path, const char *digest, unsigned files, uint64_t bytes)
+static struct file_cache fp_entries;
+
+static void fp_keep(const char *path, const char *digest, unsigned files, uint64_t bytes)
 {
-	struct fp_memo *e = &fp_memo[fp_memo_next++ % FP_MEMO];
+	struct fp_entry *e = malloc(sizeof(*e));
 
-	snprintf(e->path, sizeof(e->path), "%s", path);
+	if (!e)
+		return;
 	memcpy(e->digest, digest, 65);
 	e->files = files;
 	e->bytes = bytes;
+	file_cache_put(&fp_entries, path, &file_unstamped, e, free);
 }
 
 void validate_fp_forget(void)
 {
-	memset(fp_memo, 0, sizeof(fp_memo));
+	file_cache_clear(&fp_entries);
 }
 
 int validate_fp_lookup(const char *cache_dir, const char *fp, const char *salt, char digest[65],
 		       unsigned *files, uint64_t *bytes)
 {
 	char path[PATH_MAX], buf[160], hex[65];
+	const struct fp_entry *kept;
 	unsigned long long b;
 	unsigned nf;
 	ssize_t n;
 
 	if (fp_path(cache_dir, fp, salt, path, sizeof(path)) < 0)
 		return -1;
-	for (size_t i = 0; i < FP_MEMO; i++)
-		if (fp_memo[i].path[0] && strcmp(fp_memo[i].path, path) == 0) {
-			memcpy(digest, fp_memo[i].digest, 65);
-			*files = fp_memo[i].files;
-			*bytes = fp_memo[i].bytes;
-			return 0;
-		}
+	if ((kept = file_cache_get(&fp_entries, path, &file_unstamped))) {
+		memcpy(digest, kept->digest, 65);
+		*files = kept->files;
+		*bytes = kept->bytes;
+		return 0;
+	}
 	if ((n = read_file(path, buf, sizeof(buf) - 1)) <= 0)
 		return -1;
 	buf[n] = '\0';
@@ -234,7 +232,7 @@ int validate_fp_lookup(const char *cache_dir, const char *fp, const char *salt, 
 	memcpy(digest, hex, 65);
 	*files = nf;
 	*bytes = b;
-	fp_memo_put(path, digest, nf, b);
+	fp_keep(path, digest, nf, b);
 	return 0;
 }
 
@@ -249,5 +247,5 @@ void validate_fp_store(const char *cache_dir, const char *fp, const char *salt, 
 	n = snprintf(buf, sizeof(buf), "%s %u %llu\n", digest, files, (unsigned long long)bytes);
 	write_atomic(path, buf, (size_t)n, 0600);	/* a failed write only costs a full scan */
 	if (strlen(digest) == 64)
-		fp_memo_put(path, digest, files, bytes);
+		fp_keep(path, digest, files, bytes);
 }

@@ -54,9 +54,9 @@ const char *vsecret_path(const char *s);
  * validate_fp.c: the stat fingerprint of the directory rootfd (every
  * entry's name, mode, size, links, device, inode, mtime, ctime). -1 when it
  * cannot be taken (unreadable, over max_files or max_depth): then there is
- * none. *settled: every ctime is older than validate_fp_settle_s seconds.
+ * none. *settled: every ctime is settled (util/stamp.h, file_stamp_settle_s:
+ * 2; the unit tests set 0).
  */
-extern unsigned validate_fp_settle_s;	/* 2; the unit tests set 0 */
 int validate_fingerprint(int rootfd, unsigned max_files, unsigned max_depth, char out[65],
 			 bool *settled);
 /* The content digest (and the walk's counters) a fingerprint was recorded with; 0 or -1 (a miss). */
