@@ -197,6 +197,11 @@ $(BUILD)/bench/startbench: tools/bench/startbench.c tools/bench/startfloor.c too
 	$(CC) $(CFLAGS) -Iagent/daemon $(LDFLAGS) tools/bench/startbench.c tools/bench/startfloor.c \
 		-Wl,--start-group $(BUILD)/libdaemon.a $(BUILD)/libcommon.a -Wl,--end-group \
 		-o $@ $(LDLIBS_DAEMON)
+# The start bench's plugin: a static program that prints the time of its first
+# instruction (built here too, so a guest without a compiler can run the bench).
+$(BUILD)/bench/firstinsn: tools/bench/firstinsn.c
+	@mkdir -p $(@D)
+	$(CC) -O2 $(WARN) -static $< -o $@
 $(BUILD)/bench/bpfstats: tools/bench/bpfstats.c include/ragged/policy.h $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common $< $(BUILD)/libcommon.a \
@@ -208,11 +213,13 @@ VMBENCH_TIMEOUT ?= 1800
 .PHONY: bench-enforce vmbench
 bench-enforce: all test-bins $(ENFORCE_BENCH)
 	./tools/bench/enforce.sh
-# The same bench inside the vmtest guests (bpf-lsm mode), instead of the suite;
+# The same benches inside the vmtest guests (bpf-lsm mode), instead of the suite;
 # e.g. make vmbench KERNELS="6.1 7.3" VMBENCH_ENV=R=10,S=3 (results: console log).
-vmbench: vmtest-kernels all test-bins $(ENFORCE_BENCH)
+# The start bench's harness and plugin are built here; bwrap (its method B)
+# is copied into the guest with its libraries.
+vmbench: vmtest-kernels all test-bins $(ENFORCE_BENCH) $(BUILD)/bench/startbench $(BUILD)/bench/firstinsn
 	VMTEST_APPEND="ragged.run=bench $(if $(VMBENCH_ENV),ragged.bench_env=$(VMBENCH_ENV)) $(VMTEST_APPEND)" \
-		$(VMTEST_DIR)/run.sh \
+		VMTEST_EXTRA_TOOLS="bwrap $(VMTEST_EXTRA_TOOLS)" $(VMTEST_DIR)/run.sh \
 		$(if $(strip $(KERNELS)),--kernels "$(KERNELS)") --timeout $(VMBENCH_TIMEOUT); \
 	rc=$$?; set --; for f in $${VMTEST_CACHE:-$(VMTEST_DIR)/.cache}/logs/*.console.log; do \
 		grep -q 'BENCH metric=' "$$f" 2>/dev/null && set -- "$$@" "$$(basename "$$f" .console.log)=$$f"; done; \

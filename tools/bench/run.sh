@@ -75,9 +75,18 @@ for f in "$B/raggedd" "$CTL"; do
 done
 
 mkdir -p "$OUT"
-make -s -C "$ROOT" "$OUT/startbench"
-# shellcheck disable=SC2086 # LINK is empty or one flag
-cc -O2 -Wall -Wextra -Werror $LINK "$ROOT/tools/bench/firstinsn.c" -o "$OUT/firstinsn"
+FIRSTINSN="$OUT/firstinsn"	# the Makefile's static one; --dynamic builds its own
+[ -n "$LINK" ] || FIRSTINSN="$OUT/firstinsn-dynamic"
+if command -v make > /dev/null && command -v cc > /dev/null; then
+	make -s -C "$ROOT" "$OUT/startbench" "$OUT/firstinsn"
+	[ -n "$LINK" ] || cc -O2 -Wall -Wextra -Werror "$ROOT/tools/bench/firstinsn.c" -o "$FIRSTINSN"
+elif [ -n "$LINK" ] && [ -x "$OUT/startbench" ] && [ -x "$FIRSTINSN" ]; then
+	# A vmtest guest (make vmbench): no compiler, the host built both.
+	:
+else
+	echo "bench: no compiler here and no prebuilt $OUT/startbench and firstinsn (make vmbench builds them)" >&2
+	exit 1
+fi
 
 BWRAP=$(command -v bwrap || true)
 [ -n "$BWRAP" ] || echo "bench: bwrap not installed: method B is reported unavailable" >&2
@@ -168,7 +177,7 @@ MODE=$("$CTL" --format json status | sed -n 's/.*"enforcement":"\([a-z-]*\)".*/\
 # The plugin: firstinsn and a manifest asking for nothing (no consent step).
 P="$D/plugins/startbench"
 mkdir -p "$P"
-cp "$OUT/firstinsn" "$P/firstinsn"
+cp "$FIRSTINSN" "$P/firstinsn"
 cat > "$P/plugin.toml" <<EOT
 [plugin]
 name = "startbench"
@@ -188,13 +197,14 @@ chmod 644 "$P/plugin.toml"
 # in which its files and its registry entry are older than the window in
 # which the agent does not trust a file's stamp (2 s: a file written in it
 # is read again on every run; docs/PERFORMANCE.md "Sandbox start").
-installed=$(date +%s%N)
-while [ $(($(date +%s%N) - installed)) -lt 2500000000 ]; do sleep 0.1; done
+# /proc/uptime, not date +%N: a vmtest guest's busybox date has no %N.
+installed=$(cut -d' ' -f1 /proc/uptime)
+until awk -v t0="$installed" '{ exit !($1 - t0 >= 2.5) }' /proc/uptime; do sleep 0.1; done
 
 echo "# raggedd pid $AGENT_PID, enforcement $MODE, firstinsn $LINKNAME, client $CTL"
 rc=0
 # shellcheck disable=SC2086 # SPAWN and DIRECT are empty or one flag
-"$OUT/startbench" --bin "$OUT/firstinsn" --bwrap "$BWRAP" --ctl "$CTL" \
+"$OUT/startbench" --bin "$FIRSTINSN" --bwrap "$BWRAP" --ctl "$CTL" \
 	--plugin startbench -n "$ITER" --warmup "$WARMUP" --gap-ms "$GAP" \
 	--idle-dir "$D/state/runs" $SPAWN $DIRECT ${RAW:+--raw "$RAW"} \
 	--floor-dir "$P" --floor-entry ./firstinsn --floor-mode "$MODE" --floor-state "$D/floor" \
@@ -213,7 +223,7 @@ if [ -n "$PHASES" ] && [ $rc -eq 0 ]; then
 		done
 		perf record -q -k CLOCK_MONOTONIC -a -o "$D/perf.data" -e "$PROBES:*" \
 			-e syscalls:sys_enter_clone3 -e syscalls:sys_enter_execve -- \
-			"$OUT/startbench" --bin "$OUT/firstinsn" --bwrap "" --ctl "$CTL" \
+			"$OUT/startbench" --bin "$FIRSTINSN" --bwrap "" --ctl "$CTL" \
 			--plugin startbench -n "$PHASES" --warmup 2 --gap-ms "$GAP" \
 			--idle-dir "$D/state/runs" --raw "$D/phases.csv" > /dev/null 2>&1 || true
 		perf probe -q -d "$PROBES:*" 2>/dev/null || true
