@@ -202,6 +202,11 @@ $(BUILD)/bench/startbench: tools/bench/startbench.c tools/bench/startfloor.c too
 $(BUILD)/bench/firstinsn: tools/bench/firstinsn.c
 	@mkdir -p $(@D)
 	$(CC) -O2 $(WARN) -static $< -o $@
+# The same program linked dynamically: the start bench's method E, what any
+# dynamically linked client costs to start.
+$(BUILD)/bench/firstinsn-dynamic: tools/bench/firstinsn.c
+	@mkdir -p $(@D)
+	$(CC) -O2 $(WARN) $< -o $@
 $(BUILD)/bench/bpfstats: tools/bench/bpfstats.c include/ragged/policy.h $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/common $< $(BUILD)/libcommon.a \
@@ -217,7 +222,8 @@ bench-enforce: all test-bins $(ENFORCE_BENCH)
 # e.g. make vmbench KERNELS="6.1 7.3" VMBENCH_ENV=R=10,S=3 (results: console log).
 # The start bench's harness and plugin are built here; bwrap (its method B)
 # is copied into the guest with its libraries.
-vmbench: vmtest-kernels all test-bins $(ENFORCE_BENCH) $(BUILD)/bench/startbench $(BUILD)/bench/firstinsn
+vmbench: vmtest-kernels all test-bins $(ENFORCE_BENCH) $(BUILD)/bench/startbench $(BUILD)/bench/firstinsn \
+		$(BUILD)/bench/firstinsn-dynamic
 	VMTEST_APPEND="ragged.run=bench $(if $(VMBENCH_ENV),ragged.bench_env=$(VMBENCH_ENV)) $(VMTEST_APPEND)" \
 		VMTEST_EXTRA_TOOLS="bwrap $(VMTEST_EXTRA_TOOLS)" $(VMTEST_DIR)/run.sh \
 		$(if $(strip $(KERNELS)),--kernels "$(KERNELS)") --timeout $(VMBENCH_TIMEOUT); \

@@ -6,7 +6,7 @@
 #                      [--no-direct] [--raw FILE.csv] [--keep-log FILE]
 #                      [--phases K] [--profile DIR] [--profile-runs K]
 #
-# 1. compiles tools/bench/startbench.c (the harness) and firstinsn.c (the
+# 1. builds tools/bench/startbench.c (the harness) and firstinsn.c (the
 #    trivial plugin; static unless --dynamic) into build/bench/,
 # 2. starts a private raggedd (config, socket, state and log under a temp
 #    dir, its own bpffs dir and cgroup name, root_run_as = "nobody") and
@@ -19,6 +19,8 @@
 #      F  the agent's own kernel start steps, called by the harness itself
 #         (tools/bench/startfloor.c: scratch, cgroups, policy, the same
 #         clone3 child), the floor of any launcher of this sandbox (information)
+#      E  bare spawn of firstinsn linked dynamically: what any dynamically
+#         linked client costs to start (information)
 #    and prints a table and "startbench:" key=value lines,
 # 4. with --phases K: K more rounds (C and D only) under `perf record` with
 #    uprobes on the agent's launch functions, then tools/bench/phases.py
@@ -75,12 +77,11 @@ for f in "$B/raggedd" "$CTL"; do
 done
 
 mkdir -p "$OUT"
-FIRSTINSN="$OUT/firstinsn"	# the Makefile's static one; --dynamic builds its own
+FIRSTINSN="$OUT/firstinsn"	# the plugin: static, or with --dynamic the one of method E
 [ -n "$LINK" ] || FIRSTINSN="$OUT/firstinsn-dynamic"
 if command -v make > /dev/null && command -v cc > /dev/null; then
-	make -s -C "$ROOT" "$OUT/startbench" "$OUT/firstinsn"
-	[ -n "$LINK" ] || cc -O2 -Wall -Wextra -Werror "$ROOT/tools/bench/firstinsn.c" -o "$FIRSTINSN"
-elif [ -n "$LINK" ] && [ -x "$OUT/startbench" ] && [ -x "$FIRSTINSN" ]; then
+	make -s -C "$ROOT" "$OUT/startbench" "$OUT/firstinsn" "$OUT/firstinsn-dynamic"
+elif [ -x "$OUT/startbench" ] && [ -x "$OUT/firstinsn" ] && [ -x "$OUT/firstinsn-dynamic" ]; then
 	# A vmtest guest (make vmbench): no compiler, the host built both.
 	:
 else
@@ -204,7 +205,7 @@ until awk -v t0="$installed" '{ exit !($1 - t0 >= 2.5) }' /proc/uptime; do sleep
 echo "# raggedd pid $AGENT_PID, enforcement $MODE, firstinsn $LINKNAME, client $CTL"
 rc=0
 # shellcheck disable=SC2086 # SPAWN and DIRECT are empty or one flag
-"$OUT/startbench" --bin "$FIRSTINSN" --bwrap "$BWRAP" --ctl "$CTL" \
+"$OUT/startbench" --bin "$FIRSTINSN" --dyn-bin "$OUT/firstinsn-dynamic" --bwrap "$BWRAP" --ctl "$CTL" \
 	--plugin startbench -n "$ITER" --warmup "$WARMUP" --gap-ms "$GAP" \
 	--idle-dir "$D/state/runs" $SPAWN $DIRECT ${RAW:+--raw "$RAW"} \
 	--floor-dir "$P" --floor-entry ./firstinsn --floor-mode "$MODE" --floor-state "$D/floor" \

@@ -18,6 +18,11 @@
  *               request handling (tools/bench/startfloor.c; --floor-dir).
  *               Information: F/A is what the kernel asks of any launcher of
  *               this sandbox, D - F what the agent adds to it.
+ *   E  dynamic: posix_spawn of the same program linked dynamically (libc
+ *               alone; --dyn-bin). Information: what any dynamically linked
+ *               client costs to start, so (A + D)/B and (E + D)/B say what
+ *               a client as fast as a static program, or as any dynamic
+ *               one, would make of C/B in front of this agent.
  *
  * For each sample the harness reads CLOCK_MONOTONIC (t0) just before it
  * spawns the launcher, with the launcher's stdout on a fresh pipe. The
@@ -41,7 +46,7 @@
  * Output: a readable table, then machine-readable lines, one fact each,
  * "startbench: key=value ...":
  *   startbench: run iterations=N warmup=K gap_ms=G spawn=... nproc=P kernel=R
- *   startbench: method=A|B|C|D status=ok n=.. failed=.. first_median_ms=..
+ *   startbench: method=A|B|C|D|F|E status=ok n=.. failed=.. first_median_ms=..
  *               first_p10_ms=.. first_p90_ms=.. first_mean_ms=.. first_min_ms=..
  *               first_max_ms=.. exit_median_ms=.. exit_p10_ms=.. exit_p90_ms=..
  *   startbench: method=B status=unavailable reason="..."
@@ -83,12 +88,13 @@
 
 extern char **environ;
 
-enum { M_A, M_B, M_C, M_D, M_F, M_COUNT };
+enum { M_A, M_B, M_C, M_D, M_F, M_E, M_COUNT };
 
-static const char *const mname[M_COUNT] = { "A", "B", "C", "D", "F" };
+static const char *const mname[M_COUNT] = { "A", "B", "C", "D", "F", "E" };
 static const char *const mdesc[M_COUNT] = {
 	"bare spawn+exec", "bwrap --ro-bind / / --unshare-all", "raggedctl run (raggedd)",
 	"agent socket, no client (info only)", "floor: agent's kernel steps (info)",
+	"bare spawn, dynamic program (info)",
 };
 
 struct method {
@@ -518,7 +524,7 @@ static void usage(FILE *f)
 	      "                  [--fork] [--raw FILE.csv] [--timeout-ms MS]\n"
 	      "                  [--socket PATH] [--no-direct]\n"
 	      "                  [--floor-dir PLUGIN_DIR --floor-entry ./PROG --floor-mode MODE\n"
-	      "                   --floor-state DIR --floor-cgroup NAME]\n"
+	      "                   --floor-state DIR --floor-cgroup NAME] [--dyn-bin FIRSTINSN]\n"
 	      "  RAGGED_SOCKET in the environment selects the agent for raggedctl and\n"
 	      "  is the default for --socket (method D).\n"
 	      "  --bwrap '' reports B as unavailable without trying it.\n", f);
@@ -574,10 +580,11 @@ int main(int argc, char **argv)
 		{ "floor-mode", required_argument, NULL, 'M' },
 		{ "floor-state", required_argument, NULL, 'S' },
 		{ "floor-cgroup", required_argument, NULL, 'G' },
+		{ "dyn-bin", required_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *bin = NULL, *bwrap = "/usr/bin/bwrap", *ctl = NULL, *plugin = NULL;
+	const char *bin = NULL, *bwrap = "/usr/bin/bwrap", *ctl = NULL, *plugin = NULL, *dyn_bin = NULL;
 	struct method m[M_COUNT];
 	struct stats sf[M_COUNT], se[M_COUNT];
 	struct utsname u;
@@ -589,6 +596,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "n:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'b': bin = optarg; break;
+		case 'y': dyn_bin = optarg; break;
 		case 'B': bwrap = optarg; break;
 		case 'c': ctl = optarg; break;
 		case 'p': plugin = optarg; break;
@@ -642,6 +650,7 @@ int main(int argc, char **argv)
 	m[M_C].argv[0] = (char *)ctl;
 	m[M_C].argv[1] = "run";
 	m[M_C].argv[2] = (char *)plugin;
+	m[M_E].argv[0] = (char *)dyn_bin;
 	for (int k = 0; k < M_COUNT; k++) {
 		m[k].available = true;
 		m[k].errfd = tmpfile_fd();
@@ -655,6 +664,10 @@ int main(int argc, char **argv)
 	if (!bwrap[0]) {
 		m[M_B].available = false;
 		snprintf(m[M_B].reason, sizeof(m[M_B].reason), "bwrap not installed");
+	}
+	if (!dyn_bin) {
+		m[M_E].available = false;
+		snprintf(m[M_E].reason, sizeof(m[M_E].reason), "left out (no --dyn-bin)");
 	}
 	if (!opt.direct) {
 		m[M_D].available = false;
@@ -856,6 +869,15 @@ int main(int argc, char **argv)
 			printf("\n  (info) the part no preparation ahead of the request can move"
 			       " (clone3 to first instruction) / A = %.2f\n", ratio(child, sf[M_A].med));
 		}
+		if (have_b && m[M_D].available && m[M_D].n > 0) {
+			printf("  (info) (A + D)/B = %.2f: a client as fast as a static program, in front"
+			       " of this agent\n", ratio(sf[M_A].med + sf[M_D].med, sf[M_B].med));
+			if (m[M_E].available && m[M_E].n > 0)
+				printf("  (info) E/A = %.2f; (E + D)/B = %.2f: a client as fast as any"
+				       " dynamically linked program, in front of this agent\n",
+				       ratio(sf[M_E].med, sf[M_A].med),
+				       ratio(sf[M_E].med + sf[M_D].med, sf[M_B].med));
+		}
 		printf("docs/contract.md §8 targets:\n");
 		printf("  product: C <= 1.5 x A     %-8s (C/A = %.2f)\n",
 		       have ? (ca <= 1.5 ? "holds" : "MISSED") : "unknown", ca);
@@ -917,6 +939,16 @@ int main(int argc, char **argv)
 			if (m[M_D].available && m[M_D].n > 0)
 				bench_line("start_D_vs_floor", sf[M_D].med, sf[M_F].med, "info");
 		}
+		if (have_b && m[M_D].available && m[M_D].n > 0) {
+			/* What a faster client could make of C/B: the agent as it is. */
+			bench_line("start_static_client_vs_bwrap", sf[M_A].med + sf[M_D].med,
+				   sf[M_B].med, "info");
+			if (m[M_E].available && m[M_E].n > 0)
+				bench_line("start_dynamic_client_vs_bwrap", sf[M_E].med + sf[M_D].med,
+					   sf[M_B].med, "info");
+		}
+		if (m[M_E].available && m[M_E].n > 0)
+			bench_line("start_dynamic_vs_spawn", sf[M_E].med, sf[M_A].med, "info");
 		bench_line("start_C_seed_100ms", have ? sf[M_C].med : -1, 100, "1");
 	}
 	return m[M_A].n > 0 && m[M_C].n > 0 ? 0 : 2;
