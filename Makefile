@@ -7,7 +7,7 @@
 #   make test       builds both, then unit, docs, fuzz, integration, bench-smoke, coverage,
 #                   vmtest, vmtest-systemd (the installed unit under systemd as PID 1)
 #   make bench      every benchmark, ending with one table (docs/PERFORMANCE.md)
-#   make vmbench    the enforcement bench in each vmtest guest, one table per kernel
+#   make vmbench    the enforcement, outside and start benches in each vmtest guest, one table per kernel
 #   make coverage   per-file line coverage of the security modules
 #   make demo       start raggedd, run the example plugin, print its audit records
 
