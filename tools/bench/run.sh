@@ -82,10 +82,10 @@ FIRSTINSN="$OUT/firstinsn"	# the plugin: static, or with --dynamic the one of me
 if command -v make > /dev/null && command -v cc > /dev/null; then
 	make -s -C "$ROOT" "$OUT/startbench" "$OUT/firstinsn" "$OUT/firstinsn-dynamic"
 elif [ -x "$OUT/startbench" ] && [ -x "$OUT/firstinsn" ] && [ -x "$OUT/firstinsn-dynamic" ]; then
-	# A vmtest guest (make vmbench): no compiler, the host built both.
+	# A vmtest guest (make vmbench): no compiler, the host built them.
 	:
 else
-	echo "bench: no compiler here and no prebuilt $OUT/startbench and firstinsn (make vmbench builds them)" >&2
+	echo "bench: no compiler here and no prebuilt $OUT/startbench, firstinsn and firstinsn-dynamic (make vmbench builds them)" >&2
 	exit 1
 fi
 
