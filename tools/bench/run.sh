@@ -46,7 +46,6 @@ WARMUP=5
 GAP=50
 SPAWN=""
 DIRECT=""
-LINK=-static
 LINKNAME=static
 RAW=""
 KEEPLOG=""
@@ -60,7 +59,7 @@ while [ $# -gt 0 ]; do
 	--gap-ms) GAP=$2; shift 2 ;;
 	--fork) SPAWN=--fork; shift ;;
 	--no-direct) DIRECT=--no-direct; shift ;;
-	--dynamic) LINK=""; LINKNAME=dynamic; shift ;;
+	--dynamic) LINKNAME=dynamic; shift ;;
 	--raw) RAW=$2; shift 2 ;;
 	--keep-log) KEEPLOG=$2; shift 2 ;;
 	--profile) PROFILE=$2; shift 2 ;;
@@ -78,7 +77,7 @@ done
 
 mkdir -p "$OUT"
 FIRSTINSN="$OUT/firstinsn"	# the plugin: static, or with --dynamic the one of method E
-[ -n "$LINK" ] || FIRSTINSN="$OUT/firstinsn-dynamic"
+[ "$LINKNAME" = static ] || FIRSTINSN="$OUT/firstinsn-dynamic"
 if command -v make > /dev/null && command -v cc > /dev/null; then
 	make -s -C "$ROOT" "$OUT/startbench" "$OUT/firstinsn" "$OUT/firstinsn-dynamic"
 elif [ -x "$OUT/startbench" ] && [ -x "$OUT/firstinsn" ] && [ -x "$OUT/firstinsn-dynamic" ]; then

@@ -835,6 +835,8 @@ int main(int argc, char **argv)
 
 	{
 		bool have_b = m[M_B].available && m[M_B].n > 0;
+		bool have_d = m[M_D].available && m[M_D].n > 0;
+		bool have_e = m[M_E].available && m[M_E].n > 0;
 		bool have = m[M_A].n > 0 && m[M_C].n > 0;
 		double ca = ratio(sf[M_C].med, sf[M_A].med);
 		double cb = have_b ? ratio(sf[M_C].med, sf[M_B].med) : 0;
@@ -850,7 +852,7 @@ int main(int argc, char **argv)
 			printf("  C/B = %.2f  [%.2f, %.2f]\n", cb, cb_lo, cb_hi);
 		else
 			printf("  C/B = n/a (B unavailable)\n");
-		if (m[M_D].available && m[M_D].n > 0)
+		if (have_d)
 			printf("  (info) D/A = %.2f; C - D = %.3f ms: raggedctl's own start-up and "
 			       "connect, the rest of C is the agent\n",
 			       ratio(sf[M_D].med, sf[M_A].med), sf[M_C].med - sf[M_D].med);
@@ -869,10 +871,10 @@ int main(int argc, char **argv)
 			printf("\n  (info) the part no preparation ahead of the request can move"
 			       " (clone3 to first instruction) / A = %.2f\n", ratio(child, sf[M_A].med));
 		}
-		if (have_b && m[M_D].available && m[M_D].n > 0) {
+		if (have_b && have_d) {
 			printf("  (info) (A + D)/B = %.2f: a client as fast as a static program, in front"
 			       " of this agent\n", ratio(sf[M_A].med + sf[M_D].med, sf[M_B].med));
-			if (m[M_E].available && m[M_E].n > 0)
+			if (have_e)
 				printf("  (info) E/A = %.2f; (E + D)/B = %.2f: a client as fast as any"
 				       " dynamically linked program, in front of this agent\n",
 				       ratio(sf[M_E].med, sf[M_A].med),
@@ -913,7 +915,7 @@ int main(int argc, char **argv)
 			printf("startbench: ratio=C/B value=%.3f ci95_lo=%.3f ci95_hi=%.3f\n", cb, cb_lo, cb_hi);
 		else
 			printf("startbench: ratio=C/B value=na\n");
-		if (m[M_D].available && m[M_D].n > 0)
+		if (have_d)
 			printf("startbench: ratio=D/A value=%.3f info=1\n", ratio(sf[M_D].med, sf[M_A].med));
 		if (m[M_F].available && m[M_F].n > 0)
 			printf("startbench: ratio=F/A value=%.3f info=1\n", ratio(sf[M_F].med, sf[M_A].med));
@@ -929,25 +931,25 @@ int main(int argc, char **argv)
 		/* The lines tools/bench/summary.sh collects (docs/PERFORMANCE.md). */
 		bench_line("start_C_vs_bwrap", have_b ? sf[M_C].med : -1, have_b ? sf[M_B].med : -1, "0.5");
 		bench_line("start_C_vs_spawn", have ? sf[M_C].med : -1, have ? sf[M_A].med : -1, "1.5");
-		if (m[M_D].available && m[M_D].n > 0)
+		if (have_d)
 			bench_line("start_D_vs_spawn", sf[M_D].med, sf[M_A].med, "1.5");
 		if (m[M_F].available && m[M_F].n > 0) {
 			/* The floor: no launcher of this sandbox can start below it. */
 			bench_line("start_floor_vs_spawn", sf[M_F].med, sf[M_A].med, "info");
 			bench_line("start_floor_child_vs_spawn",
 				   stats_of(floor_step[FLOOR_PREP], m[M_F].n).med, sf[M_A].med, "info");
-			if (m[M_D].available && m[M_D].n > 0)
+			if (have_d)
 				bench_line("start_D_vs_floor", sf[M_D].med, sf[M_F].med, "info");
 		}
-		if (have_b && m[M_D].available && m[M_D].n > 0) {
+		if (have_b && have_d) {
 			/* What a faster client could make of C/B: the agent as it is. */
 			bench_line("start_static_client_vs_bwrap", sf[M_A].med + sf[M_D].med,
 				   sf[M_B].med, "info");
-			if (m[M_E].available && m[M_E].n > 0)
+			if (have_e)
 				bench_line("start_dynamic_client_vs_bwrap", sf[M_E].med + sf[M_D].med,
 					   sf[M_B].med, "info");
 		}
-		if (m[M_E].available && m[M_E].n > 0)
+		if (have_e)
 			bench_line("start_dynamic_vs_spawn", sf[M_E].med, sf[M_A].med, "info");
 		bench_line("start_C_seed_100ms", have ? sf[M_C].med : -1, 100, "1");
 	}
